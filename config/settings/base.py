@@ -1,0 +1,160 @@
+"""Production settings: every value comes from the environment (django-environ).
+
+Defaults are the safe ones: DEBUG off, HTTPS enforced, secure cookies, HSTS.
+Required variables (no default): SECRET_KEY, FIELD_ENCRYPTION_KEYS.
+`config.settings.demo` and `config.settings.test` set developer defaults and import this.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Fernet keys (urlsafe base64, 32 bytes) for secrets at rest. The first key
+# encrypts; every key decrypts, so a new key can be put first and the old one
+# kept until `manage.py rotate_secrets` has re-encrypted the rows.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+
+INSTALLED_APPS = [
+    "config.apps.KopplaAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "import_export",
+    "integrations",
+    "sync",
+    "mappings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'koppla.sqlite3'}"),
+}
+
+
+def _tune_sqlite(db: dict) -> None:
+    # Web server, q2 worker and sandbox write concurrently: WAL lets readers run
+    # beside the writer, IMMEDIATE takes the write lock at BEGIN so two writers
+    # queue (up to `timeout` seconds) instead of failing with "database is locked".
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        options = db.setdefault("OPTIONS", {})
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 30)
+    else:
+        db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+        db.setdefault("CONN_HEALTH_CHECKS", True)
+
+
+_tune_sqlite(DATABASES["default"])
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env("TIME_ZONE", default="Europe/Stockholm")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- security (safe by default; `manage.py check --deploy` is clean with DEBUG off)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- e-mail (monitoring notifications go through Django's backend)
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="koppla@localhost")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Public base URL used in links inside notifications (e.g. https://koppla.example.com).
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+
+# --- task queue: django-q2 with the ORM broker. It redelivers a task whose worker
+# died (Redis would lose it). retry > timeout so a slow task is not run twice;
+# failures are acknowledged because per-record retries are ours (RecordLog), not the queue's.
+Q_CLUSTER = {
+    "name": "koppla",
+    "orm": "default",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": env.int("Q_TIMEOUT", default=1800),
+    "retry": env.int("Q_TIMEOUT", default=1800) + 600,
+    "max_attempts": 2,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 5000,
+    "poll": 1,
+    "label": "Task queue",
+}
+
+# --- django-import-export: importing needs "change", exporting needs "view".
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# The built-in sandbox emulators are mounted only where a settings module turns
+# them on (demo, test); never in production.
+SANDBOX_ENABLED = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

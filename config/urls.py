@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))

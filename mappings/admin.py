@@ -1,0 +1,202 @@
+from django.contrib import admin
+from django.db.models import F, Q
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
+
+from config.admin_utils import AUDIT_FIELDS
+from sync.models import Integration
+
+from .countries import EU_MEMBER_STATES
+from .forms import IntegrationConfirmImportForm, IntegrationExportForm, IntegrationImportForm
+from .models import (
+    CurrencyMapping,
+    CustomerClass,
+    PaymentMethodMapping,
+    PaymentTermMapping,
+    Regime,
+    ShippingMapping,
+    SkuRule,
+    TaxZoneMapping,
+)
+from .resources import (
+    CurrencyMappingResource,
+    CustomerClassResource,
+    PaymentMethodMappingResource,
+    PaymentTermMappingResource,
+    ShippingMappingResource,
+    SkuRuleResource,
+    TaxZoneMappingResource,
+)
+
+
+class MappingAdmin(ImportExportModelAdmin):
+    """Admin of a per-integration mapping table with CSV import (preview first) and export."""
+
+    import_formats = [CSV]
+    export_formats = [CSV]
+    import_form_class = IntegrationImportForm
+    confirm_form_class = IntegrationConfirmImportForm
+    export_form_class = IntegrationExportForm
+    list_filter = ["integration"]
+    list_select_related = ["integration"]
+    readonly_fields = AUDIT_FIELDS
+    list_per_page = 100
+
+    # -- import: the chosen integration reaches the resource --------------
+    def _integration_initial(self, request):
+        chosen = request.GET.get("integration__id__exact")
+        if chosen:
+            return chosen
+        only = list(Integration.objects.values_list("pk", flat=True)[:2])
+        return only[0] if len(only) == 1 else None
+
+    def create_import_form(self, request):
+        form = super().create_import_form(request)
+        if not form.is_bound:
+            form.fields["integration"].initial = self._integration_initial(request)
+        return form
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if form is not None and getattr(form, "cleaned_data", None):
+            resource_kwargs["integration"] = form.cleaned_data.get("integration")
+        return resource_kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["integration"] = import_form.cleaned_data["integration"].pk
+        return initial
+
+    # -- export: one integration's rows, exactly the import columns -------
+    def get_export_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_export_resource_kwargs(request, **kwargs)
+        form = kwargs.get("export_form")
+        if form is not None and getattr(form, "cleaned_data", None):
+            resource_kwargs["integration"] = form.cleaned_data.get("integration")
+        return resource_kwargs
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        form = kwargs.get("export_form")
+        if form is not None and getattr(form, "cleaned_data", None):
+            queryset = queryset.filter(integration=form.cleaned_data["integration"])
+        return super().get_data_for_export(request, queryset, **kwargs)
+
+
+@admin.register(CustomerClass)
+class CustomerClassAdmin(MappingAdmin):
+    resource_classes = [CustomerClassResource]
+    list_display = ["code", "description", "integration", "updated_at"]
+    search_fields = ["code", "description"]
+    ordering = ["integration__name", "code"]
+
+
+class RegimeFilter(admin.SimpleListFilter):
+    title = "VAT regime"
+    parameter_name = "regime"
+
+    def lookups(self, request, model_admin):
+        return Regime.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        home = Q(country=F("integration__home_country"))
+        eu = Q(country__in=EU_MEMBER_STATES) & Q(integration__home_country__in=EU_MEMBER_STATES)
+        if value == Regime.DOMESTIC:
+            return queryset.filter(home)
+        if value == Regime.EU_B2B:
+            return queryset.filter(eu, customer_type="B2B").exclude(home)
+        if value == Regime.EU_B2C:
+            return queryset.filter(eu, customer_type="B2C").exclude(home)
+        if value == Regime.EXPORT:
+            return queryset.exclude(home).exclude(eu)
+        return queryset
+
+
+@admin.register(TaxZoneMapping)
+class TaxZoneMappingAdmin(MappingAdmin):
+    resource_classes = [TaxZoneMappingResource]
+    list_display = [
+        "country_display",
+        "customer_type",
+        "regime_display",
+        "customer_class",
+        "vat_zone",
+        "vat_category",
+        "sales_account",
+        "integration",
+    ]
+    list_filter = ["integration", "customer_type", RegimeFilter, "vat_zone", "customer_class__code"]
+    list_select_related = ["integration", "customer_class"]
+    search_fields = ["country", "vat_zone", "vat_category", "sales_account", "customer_class__code"]
+    search_help_text = "Country code, VAT zone, VAT category, sales account or customer class."
+    ordering = ["integration__name", "country", "customer_type"]
+    fields = [
+        "integration",
+        "country",
+        "customer_type",
+        "customer_class",
+        "vat_zone",
+        "vat_category",
+        "sales_account",
+        *AUDIT_FIELDS,
+    ]
+
+    @admin.display(description="Country", ordering="country")
+    def country_display(self, obj):
+        return obj.country_label
+
+    @admin.display(description="VAT regime")
+    def regime_display(self, obj):
+        return obj.regime.label
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "customer_class":
+            field.queryset = field.queryset.select_related("integration")
+            field.label_from_instance = lambda obj: f"{obj.code} ({obj.integration})"
+        return field
+
+
+@admin.register(PaymentMethodMapping)
+class PaymentMethodMappingAdmin(MappingAdmin):
+    resource_classes = [PaymentMethodMappingResource]
+    list_display = ["shop_method", "erp_payment_method", "erp_cash_account", "description", "integration"]
+    search_fields = ["shop_method", "erp_payment_method", "description"]
+    ordering = ["integration__name", "shop_method"]
+
+
+@admin.register(PaymentTermMapping)
+class PaymentTermMappingAdmin(MappingAdmin):
+    resource_classes = [PaymentTermMappingResource]
+    list_display = ["shop_terms", "erp_terms", "description", "integration"]
+    search_fields = ["shop_terms", "erp_terms", "description"]
+    ordering = ["integration__name", "shop_terms"]
+
+
+@admin.register(ShippingMapping)
+class ShippingMappingAdmin(MappingAdmin):
+    resource_classes = [ShippingMappingResource]
+    list_display = ["shop_shipping", "erp_item", "description", "sales_account", "integration"]
+    search_fields = ["shop_shipping", "erp_item", "description"]
+    ordering = ["integration__name", "shop_shipping"]
+
+
+@admin.register(CurrencyMapping)
+class CurrencyMappingAdmin(MappingAdmin):
+    resource_classes = [CurrencyMappingResource]
+    list_display = ["shop_currency", "erp_currency", "decimals", "integration"]
+    list_filter = ["integration", "erp_currency"]
+    search_fields = ["shop_currency", "erp_currency"]
+    ordering = ["integration__name", "shop_currency"]
+
+
+@admin.register(SkuRule)
+class SkuRuleAdmin(MappingAdmin):
+    resource_classes = [SkuRuleResource]
+    list_display = ["integration", "product_source", "variant_source", "size_source", "separator", "updated_at"]
+    search_fields = ["integration__name", "product_source", "variant_source", "size_source"]
+    ordering = ["integration__name"]

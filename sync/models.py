@@ -1,0 +1,298 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from config.models import TimeStampedModel
+from integrations.models import Connection
+from integrations.systems import Role
+from mappings.countries import COUNTRIES
+
+
+class Flow(models.TextChoices):
+    ORDERS = "orders", "Orders → ERP invoices"
+    CUSTOMERS = "customers", "Customers → ERP"
+    PRODUCTS = "products", "Products ERP → shop"
+    STOCK = "stock", "Stock ERP → shop"
+    DOCUMENTS = "documents", "Invoices & credit notes ERP → shop"
+    REFUNDS = "refunds", "Refunds → ERP credit notes"
+    PAYOUTS = "payouts", "Payouts → ERP payments"
+
+
+# How often the schedule runs each flow unless the integration says otherwise (minutes).
+DEFAULT_INTERVALS = {
+    Flow.ORDERS: 5,
+    Flow.CUSTOMERS: 15,
+    Flow.PRODUCTS: 60,
+    Flow.STOCK: 15,
+    Flow.DOCUMENTS: 30,
+    Flow.REFUNDS: 10,
+    Flow.PAYOUTS: 1440,
+}
+
+# Centra order statuses in the GraphQL API (completed orders are SHIPPED there).
+CENTRA_ORDER_STATUSES = [
+    ("PENDING", "Pending"),
+    ("CONFIRMED", "Confirmed"),
+    ("PROCESSING", "Processing"),
+    ("SHIPPED", "Shipped (completed)"),
+]
+
+
+def _default_statuses():
+    return ["SHIPPED"]
+
+
+def validate_country(value: str) -> None:
+    if value not in COUNTRIES:
+        raise ValidationError(f"'{value}' is not an ISO 3166-1 alpha-2 country code.")
+
+
+class Integration(TimeStampedModel):
+    """One shop connected to one ERP, with its flow switches and order rules."""
+
+    class Mode(models.TextChoices):
+        LIVE = "live", "Live: write to the target system"
+        DRY_RUN = "dry_run", "Dry run: map and record payloads, write nothing"
+
+    class TaxCountrySource(models.TextChoices):
+        SHIPPING = "shipping", "Shipping address"
+        BILLING = "billing", "Billing address"
+
+    name = models.CharField(max_length=100, unique=True)
+    shop = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="shop_integrations", help_text="Order source."
+    )
+    erp = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="erp_integrations")
+    is_active = models.BooleanField(default=True, help_text="Off: no flow of this integration runs.")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.LIVE)
+    home_country = models.CharField(
+        max_length=2, default="SE", validators=[validate_country], help_text="Country the company is VAT registered in."
+    )
+    tax_country_source = models.CharField(
+        max_length=10,
+        choices=TaxCountrySource.choices,
+        default=TaxCountrySource.SHIPPING,
+        help_text="Which address decides the VAT country (OSS: where the goods go).",
+    )
+    order_cutoff_date = models.DateField(
+        null=True, blank=True, help_text="Orders created before this date are never exported."
+    )
+    allowed_order_statuses = models.JSONField(
+        default=_default_statuses, help_text="Only orders in these shop statuses are exported."
+    )
+    default_customer_number = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="ERP customer used for every private-person order (walk-in customer). Blank: one ERP customer per shopper.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.shop_id and self.shop.role != Role.SHOP:
+            errors["shop"] = f"{self.shop} is not a shop system."
+        if self.erp_id and self.erp.role != Role.ERP:
+            errors["erp"] = f"{self.erp} is not an ERP."
+        statuses = self.allowed_order_statuses
+        valid = {code for code, _ in CENTRA_ORDER_STATUSES}
+        if not isinstance(statuses, list) or not statuses or not set(statuses) <= valid:
+            errors["allowed_order_statuses"] = f"Pick one or more of: {', '.join(sorted(valid))}."
+        if errors:
+            raise ValidationError(errors)
+
+
+class IntegrationFlow(TimeStampedModel):
+    """The on/off switch and schedule of one flow of one integration."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="flows")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    enabled = models.BooleanField(default=False)
+    interval_minutes = models.PositiveIntegerField(default=15, help_text="Scheduled run interval.")
+
+    class Meta:
+        ordering = ["integration__name", "flow"]
+        permissions = [("run_flow", "Can start a flow run now")]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "flow"], name="integrationflow_unique"),
+            models.CheckConstraint(condition=models.Q(flow__in=Flow.values), name="integrationflow_flow_valid"),
+            models.CheckConstraint(condition=models.Q(interval_minutes__gte=1), name="integrationflow_interval_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} · {self.get_flow_display()}"
+
+
+class SyncRun(TimeStampedModel):
+    """One execution of one flow for one integration."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        WEBHOOK = "webhook", "Webhook"
+        MANUAL = "manual", "Run now"
+        RESYNC = "resync", "Resync"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Finished with failed records"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="runs")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    dry_run = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    ok_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    cursor_from = models.CharField(max_length=100, blank=True, help_text="Changes after this point were read.")
+    cursor_to = models.CharField(max_length=100, blank=True, help_text="Where the next run starts reading.")
+    message = models.TextField(blank=True, help_text="Why the run failed or was skipped.")
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+        indexes = [models.Index(fields=["integration", "flow", "-created_at"])]
+        constraints = [
+            # The lock: at most one running run per integration and flow, enforced by the database.
+            models.UniqueConstraint(
+                fields=["integration", "flow"],
+                condition=models.Q(status="running"),
+                name="syncrun_one_running_per_flow",
+            ),
+            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")), name="syncrun_done_le_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_flow_display()} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class RecordLog(TimeStampedModel):
+    """What happened to one record in one attempt: payload, remote calls, result."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+        DRY_RUN = "dry_run", "Dry run (not sent)"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="records")
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="record_logs")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    source_id = models.CharField(max_length=100, help_text="Id of the record in the source system.")
+    source_label = models.CharField(max_length=200, blank=True, help_text="e.g. order number, e-mail, SKU.")
+    target_id = models.CharField(max_length=100, blank=True, help_text="Id created or updated in the target.")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    request = models.JSONField(null=True, blank=True, help_text="The payload mapped for the target.")
+    response = models.JSONField(null=True, blank=True, help_text="What the target answered.")
+    calls = models.JSONField(default=list, blank=True, help_text="Every remote call, secrets redacted.")
+    error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When the record is retried.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("resync_record", "Can resync records")]
+        indexes = [
+            models.Index(fields=["integration", "flow", "source_id"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(attempt__gte=1), name="recordlog_attempt_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_flow_display()} {self.source_label or self.source_id}: {self.get_status_display()}"
+
+
+class ExternalRef(TimeStampedModel):
+    """The binding between a source record and the object we created for it remotely.
+
+    Written and committed right after a successful remote create; every create
+    first looks here (then searches the remote), so nothing is created twice.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+        PRODUCT = "product", "Product"
+        VARIANT = "variant", "Product variant"
+        SIZE = "size", "Product size"
+        STOCK = "stock", "Stock level"
+        DOCUMENT = "document", "Document on order"
+        PAYMENT = "payment", "Payment"
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="external_refs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_id = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=100)
+    checksum = models.CharField(max_length=64, blank=True, help_text="Hash of what was last sent.")
+    data = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-synced_at"]
+        verbose_name = "external reference"
+        indexes = [models.Index(fields=["integration", "kind", "target_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "kind", "source_id"], name="externalref_unique_source"),
+            models.CheckConstraint(condition=~models.Q(target_id=""), name="externalref_target_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.source_id} → {self.target_id}"
+
+
+class NumberSeriesCheck(TimeStampedModel):
+    """A reading of an ERP number sequence: capacity left and overlap with other integrations."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        WARNING = "warning", "Warning"
+        ERROR = "error", "Error"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="number_series_checks")
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.CASCADE, related_name="number_series_checks"
+    )
+    numbering_id = models.CharField(max_length=30)
+    description = models.CharField(max_length=200, blank=True)
+    start_number = models.CharField(max_length=30, blank=True)
+    end_number = models.CharField(max_length=30, blank=True)
+    last_number = models.CharField(max_length=30, blank=True)
+    remaining = models.BigIntegerField(null=True, blank=True)
+    overlaps_with = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OK)
+    message = models.TextField(blank=True)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-checked_at"]
+        get_latest_by = "checked_at"
+        indexes = [models.Index(fields=["connection", "numbering_id", "-checked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.connection.name} {self.numbering_id}"

@@ -1,0 +1,65 @@
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from tests.factories import ConnectionFactory, RecordLogFactory, TaxZoneMappingFactory
+
+pytestmark = pytest.mark.django_db
+
+MAPPING_MODELS = [
+    "customerclass",
+    "taxzonemapping",
+    "paymentmethodmapping",
+    "paymenttermmapping",
+    "shippingmapping",
+    "currencymapping",
+    "skurule",
+]
+
+
+@pytest.fixture
+def ops_client(client):
+    user = User.objects.create_user("ops", password="ops-password-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Operations"))
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_operations_group_has_exactly_the_permissions_ops_need():
+    perms = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name="Operations").permissions.all()}
+    expected = {f"mappings.{a}_{m}" for m in MAPPING_MODELS for a in ("add", "change", "delete", "view")}
+    expected |= {
+        "integrations.view_connection",
+        "integrations.test_connection",
+        "sync.view_integration",
+        "sync.view_integrationflow",
+        "sync.change_integrationflow",
+        "sync.run_flow",
+        "sync.view_syncrun",
+        "sync.view_recordlog",
+        "sync.resync_record",
+        "sync.view_externalref",
+        "sync.view_numberseriescheck",
+        "django_q.view_failure",
+        "django_q.view_schedule",
+    }
+    assert perms == expected
+    assert "integrations.change_connection" not in perms
+    assert "sync.change_integration" not in perms
+
+
+def test_ops_can_edit_mappings_view_logs_but_not_edit_connections(ops_client):
+    row = TaxZoneMappingFactory()
+    record = RecordLogFactory()
+    conn = ConnectionFactory()
+    assert ops_client.get(reverse("admin:mappings_taxzonemapping_change", args=[row.pk])).status_code == 200
+    assert ops_client.get(reverse("admin:mappings_taxzonemapping_import")).status_code == 200
+    assert ops_client.get(reverse("admin:sync_recordlog_change", args=[record.pk])).status_code == 200
+    assert ops_client.get(reverse("admin:sync_syncrun_changelist")).status_code == 200
+    assert ops_client.get(reverse("admin:integrations_connection_add")).status_code == 403
+    assert (
+        ops_client.post(reverse("admin:integrations_connection_delete", args=[conn.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert ops_client.get(reverse("admin:auth_user_changelist")).status_code == 403
