@@ -114,3 +114,16 @@ class Connection(TimeStampedModel):
                 errors["rate_limit"] = str(exc)
         if errors:
             raise ValidationError(errors)
+
+
+class RateLimitState(models.Model):
+    """Shared pace of calls to one remote account (one row per window), see ratelimit.py."""
+
+    key = models.CharField(max_length=200, unique=True)
+    tat = models.FloatField(default=0.0, help_text="Theoretical arrival time (unix seconds) of the next free slot.")
+
+    class Meta:
+        verbose_name = "rate limit state"
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,8 +1,18 @@
 import os
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import ConnectionFactory, IntegrationFactory
+
+SANDBOX = "http://testserver/sandbox"
+VISMA_CLIENT_ID = "koppla-test"
+VISMA_CLIENT_SECRET = "test-client-secret-0b7e"
+VISMA_SCOPES = (
+    "vismanet_erp_service_api:read vismanet_erp_service_api:create vismanet_erp_service_api:update offline_access"
+)
+CENTRA_TOKEN = "centra-sandbox-token-test-4411"
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -30,3 +40,54 @@ def integration(db):
 @pytest.fixture
 def shop_connection(db):
     return ConnectionFactory(system="centra")
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_rate_limits_reset():
+    from integrations.sandbox.faults import rate_limit_reset
+
+    rate_limit_reset()
+    yield
+    rate_limit_reset()
+
+
+@pytest.fixture
+def visma_connection(db):
+    """A connected Visma.net connection pointing at the in-process sandbox."""
+    from integrations.models import Connection
+    from integrations.visma_net.connect_sandbox import DEMO_TENANTS, client_register, token_issue
+
+    client_register(VISMA_CLIENT_ID, VISMA_CLIENT_SECRET)
+    token = token_issue(client_id=VISMA_CLIENT_ID, tenant_id=DEMO_TENANTS[0]["id"], scope=VISMA_SCOPES)
+    return Connection.objects.create(
+        name="Visma.net (sandbox)",
+        system="visma_net",
+        auth_type="oauth2_code",
+        base_url=f"{SANDBOX}/visma-net/api",
+        token_url=f"{SANDBOX}/visma-connect/connect/token",
+        authorize_url=f"{SANDBOX}/visma-connect/connect/authorize",
+        client_id=VISMA_CLIENT_ID,
+        scopes=VISMA_SCOPES,
+        secrets={"client_secret": VISMA_CLIENT_SECRET},
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
+        status="connected",
+    )
+
+
+@pytest.fixture
+def centra_connection(db):
+    """A Centra connection with a token the in-process sandbox accepts."""
+    from integrations.centra.sandbox import api_token_register
+    from integrations.models import Connection
+
+    api_token_register(CENTRA_TOKEN)
+    return Connection.objects.create(
+        name="Centra (sandbox)",
+        system="centra",
+        auth_type="api_token",
+        base_url=f"{SANDBOX}/centra/graphql",
+        secrets={"api_token": CENTRA_TOKEN, "webhook_secret": "centra-webhook-secret-test"},
+        status="connected",
+    )

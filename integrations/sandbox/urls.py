@@ -1,2 +1,6 @@
+from django.urls import include, path
+
 app_name = "sandbox"
-urlpatterns: list = []
+urlpatterns = [
+    path("visma-connect/", include("integrations.visma_net.connect_sandbox")),
+]

@@ -1,0 +1,52 @@
+"""Build the HTTP layer for a connection and pick the client class of its system."""
+
+from .auth import auth_for, connection_secret_values
+from .http import (
+    SYSTEM_CLOCK,
+    Clock,
+    ConfigurationError,
+    ErrorParser,
+    HttpClient,
+    Redactor,
+    RetryPolicy,
+    default_error_parser,
+)
+from .models import Connection
+from .ratelimit import RateLimiter
+
+
+def http_client_for(
+    connection: Connection,
+    *,
+    error_parser: ErrorParser = default_error_parser,
+    clock: Clock = SYSTEM_CLOCK,
+    policy: RetryPolicy | None = None,
+    base_url: str | None = None,
+) -> HttpClient:
+    """The resilient HTTP client of a connection: auth, shared rate limit, redaction."""
+    return HttpClient(
+        system=connection.system,
+        base_url=base_url or connection.base_url,
+        session_key=f"connection:{connection.pk}",
+        auth=auth_for(connection),
+        limiter=RateLimiter(f"connection:{connection.pk}", connection.rate_limits, clock=clock),
+        policy=policy or RetryPolicy(),
+        clock=clock,
+        error_parser=error_parser,
+        redactor=Redactor(lambda: connection_secret_values(connection)),
+    )
+
+
+def client_for(connection: Connection, **kwargs):
+    """The API client of the connection's system (VismaNetClient, CentraClient…)."""
+    if connection.system == "visma_net":
+        from .visma_net.client import VismaNetClient
+
+        return VismaNetClient(connection, **kwargs)
+    if connection.system == "centra":
+        from .centra.client import CentraClient
+
+        return CentraClient(connection, **kwargs)
+    raise ConfigurationError(
+        f"{connection.get_system_display()} is not supported by this version of Koppla yet.", system=connection.system
+    )

@@ -1,0 +1,509 @@
+"""The one way Koppla talks HTTP to a remote system.
+
+`HttpClient` wraps a `requests.Session` per connection and owns:
+- connect/read timeouts;
+- retries with exponential backoff and jitter on 429, 502, 503, 504 and
+  connection errors, honouring `Retry-After` (seconds, HTTP date or a unix
+  timestamp); a request that may have reached the server (read timeout, 502,
+  504) is retried only when it is idempotent or the caller says it is safe;
+- the shared rate limiter (see ratelimit.py), so workers slow down before the
+  remote answers 429;
+- one token refresh and retry on 401 when the auth can refresh;
+- recording of every exchange with secrets redacted (see `record_calls`);
+- typed errors mapped from each system's own error shape (`error_parser`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger("koppla.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+MAX_BODY_CHARS = 20_000
+REDACTED = "***"
+
+
+# --------------------------------------------------------------------------- errors
+class RemoteError(Exception):
+    """A remote call failed. `message` is what the remote said (or what went wrong)."""
+
+    kind = "remote_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str = "",
+        status: int | None = None,
+        method: str = "",
+        url: str = "",
+        body: Any = None,
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.system = system
+        self.status = status
+        self.method = method
+        self.url = url
+        self.body = body
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.url}".strip()
+        status = f" (HTTP {self.status})" if self.status else ""
+        return f"{self.message}{status}" + (f" [{where}]" if where else "")
+
+
+class AuthError(RemoteError):
+    """Credentials were refused or have expired: reconnect the connection."""
+
+    kind = "auth"
+
+
+class RateLimited(RemoteError):
+    """The remote asked us to slow down longer than we are willing to wait in a worker."""
+
+    kind = "rate_limited"
+
+
+class ValidationFailed(RemoteError):
+    """The remote refused the data (400/409/422 or GraphQL userErrors)."""
+
+    kind = "validation"
+
+
+class NotFound(RemoteError):
+    kind = "not_found"
+
+
+class RemoteDown(RemoteError):
+    """5xx, timeout or no connection. `maybe_sent` tells whether a write may have happened."""
+
+    kind = "remote_down"
+
+
+class ConfigurationError(RemoteError):
+    """Our side is not set up to make this call (no token, missing setting)."""
+
+    kind = "configuration"
+
+
+# --------------------------------------------------------------------------- time
+class Clock(Protocol):
+    def time(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds, an HTTP date, or a unix timestamp."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, moment.timestamp() - now)
+    if number > 1_000_000_000:  # an absolute unix timestamp (Centra describes it so)
+        return max(0.0, number - now)
+    return max(0.0, number)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    jitter: float = 0.5
+    # A Retry-After longer than this is not waited out inside a worker: the
+    # call fails with RateLimited and the record is retried later.
+    max_retry_after: float = 120.0
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Delay before attempt `attempt + 1`: exponential, capped, with jitter."""
+        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return delay * (1 + self.jitter * rng.random())
+
+
+# --------------------------------------------------------------------------- redaction
+SECRET_KEY_RE = re.compile(
+    r"(pass(word)?|secret|token|authorization|api[_-]?key|private[_-]?key|assertion|signature)", re.IGNORECASE
+)
+# Form-encoded OAuth bodies also carry these.
+SECRET_FORM_KEYS = frozenset({"code", "client_secret", "refresh_token", "access_token", "password", "code_verifier"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "cookie", "set-cookie", "x-api-key", "api-authorization", "proxy-authorization"}
+)
+
+
+class Redactor:
+    """Masks secrets in headers, URLs and bodies: by key name and by known secret values."""
+
+    def __init__(self, secret_values: Callable[[], list[str]] | None = None):
+        self._secret_values = secret_values or (lambda: [])
+
+    def values(self) -> list[str]:
+        return sorted((v for v in self._secret_values() if v and len(v) >= 6), key=len, reverse=True)
+
+    def text(self, text: str) -> str:
+        for value in self.values():
+            text = text.replace(value, REDACTED)
+        return text
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.query:
+            query = urlencode(
+                [
+                    (k, REDACTED if SECRET_KEY_RE.search(k) or k in SECRET_FORM_KEYS else v)
+                    for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                ]
+            )
+            url = urlunsplit(parts._replace(query=query))
+        return self.text(url)
+
+    def headers(self, headers) -> dict[str, str]:
+        return {k: (REDACTED if k.lower() in SECRET_HEADERS else self.text(str(v))) for k, v in (headers or {}).items()}
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: (
+                    REDACTED if isinstance(k, str) and SECRET_KEY_RE.search(k) and v not in (None, "") else self.data(v)
+                )
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def body(self, raw: bytes | str | None, content_type: str = "") -> Any:
+        """A body as stored in a log: parsed JSON or form data when possible, redacted, truncated."""
+        if raw in (None, b"", ""):
+            return None
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        if "json" in content_type or text[:1] in "{[":
+            try:
+                return self.data(json.loads(text))
+            except ValueError:
+                pass
+        if "x-www-form-urlencoded" in content_type:
+            pairs = parse_qsl(text, keep_blank_values=True)
+            return {
+                k: (REDACTED if k in SECRET_FORM_KEYS or SECRET_KEY_RE.search(k) else self.text(v)) for k, v in pairs
+            }
+        text = self.text(text)
+        return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + f"… [{len(text)} chars]"
+
+
+# --------------------------------------------------------------------------- recording
+_recorders: ContextVar[tuple[list, ...]] = ContextVar("koppla_http_recorders", default=())
+
+
+@contextlib.contextmanager
+def record_calls() -> Iterator[list[dict]]:
+    """Collect every remote exchange made inside the block (already redacted)."""
+    calls: list[dict] = []
+    token = _recorders.set((*_recorders.get(), calls))
+    try:
+        yield calls
+    finally:
+        _recorders.reset(token)
+
+
+def _emit(exchange: dict) -> None:
+    for calls in _recorders.get():
+        calls.append(exchange)
+    logger.debug(
+        "%s %s -> %s in %s ms", exchange["method"], exchange["url"], exchange.get("status"), exchange["duration_ms"]
+    )
+
+
+def record_response_hook(redactor: Redactor, *, system: str) -> Callable:
+    """A requests response hook that records exchanges made by other session users (e.g. OAuth2Session)."""
+
+    def hook(response: requests.Response, *args, **kwargs):
+        request = response.request
+        _emit(
+            {
+                "system": system,
+                "method": request.method,
+                "url": redactor.url(request.url),
+                "status": response.status_code,
+                "duration_ms": int(response.elapsed.total_seconds() * 1000),
+                "attempt": 1,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "request_headers": redactor.headers(request.headers),
+                "request_body": redactor.body(request.body, request.headers.get("Content-Type", "")),
+                "response_body": redactor.body(response.content, response.headers.get("Content-Type", "")),
+            }
+        )
+        return response
+
+    return hook
+
+
+# --------------------------------------------------------------------------- sessions
+_local = threading.local()
+
+
+def session_for(key: str, base_url: str) -> requests.Session:
+    """One session per connection (per thread: requests.Session is not thread-safe)."""
+    sessions = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    session = sessions.get(key)
+    if session is None:
+        session = requests.Session()
+        session.headers["User-Agent"] = "Koppla/0.1 (+https://github.com/koppla)"
+        if getattr(settings, "SANDBOX_ENABLED", False):
+            from integrations.sandbox.inprocess import mount_inprocess
+
+            mount_inprocess(session)
+        sessions[key] = session
+    return session
+
+
+# --------------------------------------------------------------------------- client
+_NOT_SENT_MARKERS = ("NewConnectionError", "Connection refused", "Failed to resolve", "Name or service not known")
+
+
+def may_have_reached_server(exc: Exception) -> bool:
+    """False only when the request certainly never left: connect timeout, refused, DNS failure."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    return not any(marker in str(exc) for marker in _NOT_SENT_MARKERS)
+
+
+class Auth(Protocol):
+    def headers(self) -> dict[str, str]: ...
+
+    def refresh(self) -> bool:
+        """Get new credentials after a 401; True when a retry makes sense."""
+        ...
+
+
+ErrorParser = Callable[[requests.Response], str]
+
+
+def default_error_parser(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text or response.reason or "").strip()[:500]
+    if isinstance(body, dict):
+        for key in ("message", "Message", "error_description", "error", "ExceptionMessage"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    return json.dumps(body)[:500]
+
+
+@dataclass
+class HttpClient:
+    system: str
+    base_url: str
+    session_key: str
+    auth: Auth | None = None
+    limiter: Any = None  # integrations.ratelimit.RateLimiter
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Clock = SYSTEM_CLOCK
+    rng: random.Random = field(default_factory=random.Random)
+    timeout: tuple[float, float] | None = None
+    error_parser: ErrorParser = default_error_parser
+    redactor: Redactor = field(default_factory=Redactor)
+
+    def __post_init__(self):
+        if self.timeout is None:
+            self.timeout = (
+                float(getattr(settings, "HTTP_CONNECT_TIMEOUT", 5)),
+                float(getattr(settings, "HTTP_READ_TIMEOUT", 30)),
+            )
+
+    @property
+    def session(self) -> requests.Session:
+        return session_for(self.session_key, self.base_url)
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json_body: Any = None,
+        data: Any = None,
+        headers: dict | None = None,
+        retry_unsafe: bool = False,
+        allow_statuses: tuple[int, ...] = (),
+    ) -> requests.Response:
+        """Send a request; returns the response or raises a RemoteError subclass.
+
+        `retry_unsafe=True` lets a non-idempotent request be retried after it may
+        have reached the server (e.g. a GraphQL query sent as POST).
+        `allow_statuses` are error statuses returned to the caller instead of raised.
+        """
+        method = method.upper()
+        url = self.url(path)
+        safe_to_repeat = method in IDEMPOTENT_METHODS or retry_unsafe
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.limiter is not None:
+                self.limiter.acquire()
+            request_headers = {**(self.auth.headers() if self.auth else {}), **(headers or {})}
+            started = self.clock.time()
+            response = None
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json_body, data=data, headers=request_headers, timeout=self.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                reached = may_have_reached_server(exc)
+                self._record(method, url, params, json_body, data, request_headers, None, started, attempt, error=exc)
+                if (not reached or safe_to_repeat) and attempt < self.policy.max_attempts:
+                    self.clock.sleep(self.policy.backoff(attempt, self.rng))
+                    continue
+                kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
+                raise RemoteDown(
+                    f"{self.system} {kind} after {attempt} attempt(s): {type(exc).__name__}",
+                    system=self.system,
+                    method=method,
+                    url=self.redactor.url(url),
+                    maybe_sent=reached,
+                ) from exc
+            self._record(method, url, params, json_body, data, request_headers, response, started, attempt)
+            status = response.status_code
+
+            if status in self.policy.retry_statuses:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
+                not_processed = status in (429, 503)
+                if retry_after is not None and retry_after > self.policy.max_retry_after:
+                    raise self._error(response, method, url, retry_after=retry_after)
+                if (not_processed or safe_to_repeat) and attempt < self.policy.max_attempts:
+                    self.clock.sleep(retry_after if retry_after is not None else self.policy.backoff(attempt, self.rng))
+                    continue
+                raise self._error(response, method, url, retry_after=retry_after, maybe_sent=not not_processed)
+
+            if status == 401 and self.auth is not None and not refreshed and status not in allow_statuses:
+                refreshed = True
+                if self.auth.refresh():
+                    attempt -= 1  # a refreshed retry is not a failed attempt
+                    continue
+
+            if status >= 400 and status not in allow_statuses:
+                raise self._error(response, method, url)
+            return response
+
+    # -- helpers ------------------------------------------------------------
+    def _error(self, response, method, url, *, retry_after=None, maybe_sent=False) -> RemoteError:
+        status = response.status_code
+        message = self.error_parser(response) or response.reason or f"HTTP {status}"
+        message = self.redactor.text(message)
+        cls = (
+            AuthError
+            if status in (401, 403)
+            else NotFound
+            if status == 404
+            else RateLimited
+            if status == 429
+            else ValidationFailed
+            if status in (400, 409, 412, 422)
+            else RemoteDown
+            if status >= 500
+            else RemoteError
+        )
+        body = self.redactor.body(response.content, response.headers.get("Content-Type", ""))
+        return cls(
+            message,
+            system=self.system,
+            status=status,
+            method=method,
+            url=self.redactor.url(url),
+            body=body,
+            retry_after=retry_after,
+            maybe_sent=maybe_sent,
+        )
+
+    def _record(self, method, url, params, json_body, data, headers, response, started, attempt, error=None):
+        full_url = url
+        if params:
+            full_url = f"{url}?{urlencode(params, doseq=True)}"
+        if json_body is not None:
+            request_body = self.redactor.data(json_body)
+        elif data is not None:
+            request_body = self.redactor.body(
+                urlencode(data) if isinstance(data, dict) else data, "application/x-www-form-urlencoded"
+            )
+        else:
+            request_body = None
+        exchange = {
+            "system": self.system,
+            "method": method,
+            "url": self.redactor.url(full_url),
+            "status": response.status_code if response is not None else None,
+            "duration_ms": int((self.clock.time() - started) * 1000),
+            "attempt": attempt,
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "request_headers": self.redactor.headers(headers),
+            "request_body": request_body,
+            "response_body": (
+                self.redactor.body(response.content, response.headers.get("Content-Type", ""))
+                if response is not None
+                else None
+            ),
+        }
+        if response is not None:
+            location = response.headers.get("Location")
+            if location:
+                exchange["response_location"] = self.redactor.url(location)
+        if error is not None:
+            exchange["error"] = f"{type(error).__name__}: {self.redactor.text(str(error))[:300]}"
+        _emit(exchange)

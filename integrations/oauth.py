@@ -1,0 +1,207 @@
+"""OAuth2 for connections (requests-oauthlib): consent, code exchange, client credentials, refresh.
+
+Refresh happens under a row lock on the Connection (`select_for_update`) and
+re-checks the token after taking the lock, so when several workers find the
+token expired only one of them refreshes; the others use its result. That
+matters for systems with single-use rotating refresh tokens (Fortnox, Visma
+Connect): a second refresh with the same token would fail and lock us out.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from oauthlib.oauth2 import BackendApplicationClient, OAuth2Error
+from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
+
+from .auth import connection_secret_values
+from .http import AuthError, ConfigurationError, Redactor, RemoteDown, record_response_hook, session_for
+from .models import Connection
+from .systems import AuthType, System
+
+logger = logging.getLogger("koppla.oauth")
+
+# Refresh this long before the access token expires.
+EXPIRY_MARGIN = timedelta(seconds=60)
+
+
+class OAuthStateError(AuthError):
+    """The callback's state does not match the one we sent: possible CSRF, refused."""
+
+
+def _timeout() -> tuple[float, float]:
+    return (float(getattr(settings, "HTTP_CONNECT_TIMEOUT", 5)), float(getattr(settings, "HTTP_READ_TIMEOUT", 30)))
+
+
+def _session(connection: Connection, **kwargs) -> OAuth2Session:
+    oauth = OAuth2Session(connection.client_id, **kwargs)
+    # Same transport as every other call of this connection (in-process sandbox in tests),
+    # and every token call recorded with secrets redacted.
+    for prefix, adapter in session_for(f"connection:{connection.pk}", connection.base_url).adapters.items():
+        oauth.mount(prefix, adapter)
+    oauth.hooks["response"].append(
+        record_response_hook(Redactor(lambda: connection_secret_values(connection)), system=connection.system)
+    )
+    return oauth
+
+
+def _client_auth(connection: Connection) -> dict:
+    """How the client authenticates at the token endpoint: HTTP Basic (Fortnox) or in the body."""
+    secret = connection.secret("client_secret")
+    if not secret:
+        raise ConfigurationError(f"{connection.name} has no OAuth2 client secret.", system=connection.system)
+    if connection.system == System.FORTNOX:
+        return {"auth": HTTPBasicAuth(connection.client_id, secret)}
+    return {"client_id": connection.client_id, "client_secret": secret, "include_client_id": True}
+
+
+def _scopes(connection: Connection) -> list[str]:
+    return connection.scopes.split() if connection.scopes else connection.info.default_scopes.split()
+
+
+def _store(connection: Connection, token: dict) -> Connection:
+    connection.access_token = token["access_token"]
+    if token.get("refresh_token"):
+        connection.refresh_token = token["refresh_token"]
+    expires_in = token.get("expires_in")
+    connection.token_expires_at = timezone.now() + timedelta(seconds=int(expires_in)) if expires_in else None
+    connection.status = Connection.Status.CONNECTED
+    connection.last_error = ""
+    connection.save(
+        update_fields=["access_token", "refresh_token", "token_expires_at", "status", "last_error", "updated_at"]
+    )
+    return connection
+
+
+def _fail(connection: Connection, exc: Exception, *, expired: bool) -> AuthError:
+    message = getattr(exc, "description", None) or str(exc) or type(exc).__name__
+    message = Redactor(lambda: connection_secret_values(connection)).text(message)
+    status = Connection.Status.EXPIRED if expired else Connection.Status.ERROR
+    text = f"Token request failed: {message}" + (" Click Connect to authorise again." if expired else "")
+    Connection.objects.filter(pk=connection.pk).update(status=status, last_error=text, updated_at=timezone.now())
+    connection.status, connection.last_error = status, text
+    return AuthError(text, system=connection.system)
+
+
+# --------------------------------------------------------------------------- interactive consent
+def authorization_start(*, connection: Connection, redirect_uri: str) -> tuple[str, str]:
+    """The consent URL to send the user to and the `state` to remember for the callback."""
+    if connection.auth_type != AuthType.OAUTH2_CODE:
+        raise ConfigurationError(f"{connection.name} does not use the interactive OAuth2 flow.")
+    if not connection.authorize_url or not connection.client_id:
+        raise ConfigurationError(f"{connection.name} needs a consent URL and a client id.")
+    oauth = _session(connection, redirect_uri=redirect_uri, scope=_scopes(connection))
+    return oauth.authorization_url(connection.authorize_url)
+
+
+def authorization_finish(
+    *, connection: Connection, redirect_uri: str, callback_url: str, expected_state: str | None, state: str | None
+) -> Connection:
+    """Check `state`, exchange the code for tokens and store them encrypted."""
+    if not expected_state or not state or not constant_time_compare(expected_state, state):
+        logger.warning("OAuth state mismatch for connection %s", connection.pk)
+        raise OAuthStateError(
+            "The answer from the consent page does not match the request we sent (state mismatch). "
+            "Nothing was stored; click Connect again.",
+            system=connection.system,
+        )
+    oauth = _session(connection, redirect_uri=redirect_uri, state=expected_state, scope=_scopes(connection))
+    try:
+        token = oauth.fetch_token(
+            connection.token_url, authorization_response=callback_url, timeout=_timeout(), **_client_auth(connection)
+        )
+    except OAuth2Error as exc:
+        raise _fail(connection, exc, expired=True) from exc
+    except OSError as exc:
+        raise RemoteDown(f"The token endpoint could not be reached: {type(exc).__name__}") from exc
+    if connection.info.default_scopes and "offline_access" in _scopes(connection) and not token.get("refresh_token"):
+        logger.warning("No refresh token for connection %s despite offline_access", connection.pk)
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        return _store(locked, token)
+
+
+# --------------------------------------------------------------------------- tokens
+def _fetch_client_credentials(connection: Connection) -> dict:
+    oauth = _session(connection, client=BackendApplicationClient(client_id=connection.client_id))
+    extra = {"tenant_id": connection.tenant_id} if connection.tenant_id else {}
+    return oauth.fetch_token(
+        connection.token_url, scope=_scopes(connection), timeout=_timeout(), **_client_auth(connection), **extra
+    )
+
+
+def _refresh(connection: Connection) -> dict:
+    if not connection.refresh_token:
+        raise AuthError(
+            f"{connection.name} has no refresh token: click Connect to authorise again.", system=connection.system
+        )
+    oauth = _session(connection, token={"access_token": str(connection.access_token), "token_type": "Bearer"})
+    return oauth.refresh_token(
+        connection.token_url,
+        refresh_token=str(connection.refresh_token),
+        timeout=_timeout(),
+        **_client_auth(connection),
+    )
+
+
+def _fresh(connection: Connection) -> bool:
+    return bool(
+        connection.access_token
+        and connection.token_expires_at
+        and connection.token_expires_at - EXPIRY_MARGIN > timezone.now()
+    )
+
+
+def token_refresh(*, connection: Connection, force: bool = False) -> Connection:
+    """Get a new access token unless another worker just did; updates `connection` in place.
+
+    force=True: the remote refused the current token (401) even though it looks fresh.
+    """
+    seen_token = str(connection.access_token or "")
+    failure = None
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        someone_else_refreshed = str(locked.access_token or "") != seen_token
+        if _fresh(locked) and (not force or someone_else_refreshed):
+            token = None
+        else:
+            try:
+                if locked.auth_type == AuthType.OAUTH2_CLIENT_CREDENTIALS:
+                    token = _fetch_client_credentials(locked)
+                else:
+                    token = _refresh(locked)
+            except OAuth2Error as exc:
+                failure = (exc, True)
+            except AuthError as exc:
+                failure = (exc, True)
+            except OSError as exc:
+                raise RemoteDown(
+                    f"The token endpoint of {connection.name} could not be reached: {type(exc).__name__}",
+                    system=connection.system,
+                ) from exc
+            else:
+                _store(locked, token)
+    if failure:
+        raise _fail(connection, failure[0], expired=failure[1]) from failure[0]
+    for name in ("access_token", "refresh_token", "token_expires_at", "status", "last_error"):
+        setattr(connection, name, getattr(locked, name))
+    return connection
+
+
+def access_token_get(*, connection: Connection) -> str:
+    """A valid access token, refreshed first when missing or about to expire."""
+    if not _fresh(connection):
+        if (
+            connection.auth_type == AuthType.OAUTH2_CODE
+            and not connection.refresh_token
+            and not connection.access_token
+        ):
+            raise AuthError(f"{connection.name} is not connected yet: click Connect.", system=connection.system)
+        token_refresh(connection=connection)
+    return str(connection.access_token)
