@@ -12,6 +12,7 @@ def healthz(request):
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("integrations/", include("integrations.urls")),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -1,13 +1,18 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from config.admin_utils import AUDIT_FIELDS
 
 from .forms import SECRET_FORM_FIELDS, ConnectionForm
 from .models import SECRET_KEYS, Connection
-from .services import connection_secrets_update
+from .services import connection_secrets_update, connection_test
+from .systems import AuthType
 
 WARN_DAYS = 7
 
@@ -18,6 +23,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "system", "auth_type", "status_badge", "credentials_state", "last_checked_at"]
     list_filter = ["system", "auth_type", "status"]
+    actions = ["test_selected"]
     search_fields = ["name", "base_url", "client_id", "tenant_id"]
     search_help_text = "Name, API URL, client id or tenant id."
     ordering = ["name"]
@@ -36,6 +42,69 @@ class ConnectionAdmin(admin.ModelAdmin):
         ("State", {"fields": ["status", "last_error", "last_checked_at", "token_expires_at", "stored_secrets"]}),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]
+
+    # -- Connect / Test connection -----------------------------------------
+    def get_urls(self):
+        urls = super().get_urls()
+        extra = [
+            path(
+                "<int:pk>/test/",
+                self.admin_site.admin_view(require_POST(self.test_view)),
+                name="integrations_connection_test",
+            )
+        ]
+        return extra + urls
+
+    def has_test_permission(self, request) -> bool:
+        return request.user.has_perm("integrations.test_connection")
+
+    def _report(self, request, connection, result) -> None:
+        level = messages.SUCCESS if result.ok else messages.ERROR
+        verdict = "works" if result.ok else "failed"
+        self.message_user(request, f"{connection.name} {verdict}: {result.message}", level)
+
+    def test_view(self, request, pk: int):
+        if not self.has_test_permission(request):
+            raise PermissionDenied
+        connection = get_object_or_404(Connection, pk=pk)
+        self._report(request, connection, connection_test(connection=connection))
+        return redirect("admin:integrations_connection_change", pk)
+
+    @admin.action(description="Test selected connections", permissions=["test"])
+    def test_selected(self, request, queryset):
+        for connection in queryset:
+            self._report(request, connection, connection_test(connection=connection))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        connection = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_connect": bool(
+                connection
+                and connection.auth_type == AuthType.OAUTH2_CODE
+                and self.has_change_permission(request, connection)
+            ),
+            "can_test": self.has_test_permission(request),
+        }
+        if connection and request.method == "GET":
+            warning = self.expiry_warning(connection)
+            if warning:
+                self.message_user(request, warning, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def expiry_warning(connection) -> str:
+        if not connection.credentials_expire_on:
+            return ""
+        days = (connection.credentials_expire_on - timezone.localdate()).days
+        if days < 0:
+            return f"The credentials of {connection.name} expired on {connection.credentials_expire_on}: renew them."
+        if days <= WARN_DAYS:
+            return (
+                f"The credentials of {connection.name} expire in {days} day(s), on "
+                f"{connection.credentials_expire_on}: create a new token and enter it here."
+            )
+        return ""
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(title, dict(options)) for title, options in self.base_fieldsets]

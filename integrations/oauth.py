@@ -51,14 +51,16 @@ def _session(connection: Connection, **kwargs) -> OAuth2Session:
     return oauth
 
 
-def _client_auth(connection: Connection) -> dict:
+def _client_auth(connection: Connection, *, refresh: bool = False) -> dict:
     """How the client authenticates at the token endpoint: HTTP Basic (Fortnox) or in the body."""
     secret = connection.secret("client_secret")
     if not secret:
         raise ConfigurationError(f"{connection.name} has no OAuth2 client secret.", system=connection.system)
     if connection.system == System.FORTNOX:
         return {"auth": HTTPBasicAuth(connection.client_id, secret)}
-    return {"client_id": connection.client_id, "client_secret": secret, "include_client_id": True}
+    if refresh:  # refresh_token() sends its keyword arguments as body fields
+        return {"client_id": connection.client_id, "client_secret": secret}
+    return {"client_secret": secret, "include_client_id": True}
 
 
 def _scopes(connection: Connection) -> list[str]:
@@ -146,7 +148,7 @@ def _refresh(connection: Connection) -> dict:
         connection.token_url,
         refresh_token=str(connection.refresh_token),
         timeout=_timeout(),
-        **_client_auth(connection),
+        **_client_auth(connection, refresh=True),
     )
 
 

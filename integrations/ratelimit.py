@@ -6,11 +6,14 @@ so the limiter needs no extra service and works the same in the demo and in
 production. Each call costs one short row-locked UPDATE, small next to the
 remote round trip it paces.
 
-Algorithm: GCRA (generic cell rate algorithm). For a window of `count` calls
-per `period` seconds the emission interval is T = period / count and a burst
-of up to `count` calls is allowed. The row stores the theoretical arrival time
-(TAT); reserving a slot moves it by T and tells the caller how long to wait,
-so concurrent workers queue up in slots instead of racing into a 429.
+Algorithm: evenly spaced slots. A window of `count` calls per `period`
+seconds gives an interval T = period / count; each row stores the earliest
+time the next call may start. Reserving a slot takes the latest of those times
+over all windows of the connection, moves every window past it by its own T,
+and tells the caller how long to wait, so concurrent workers queue up in
+slots instead of racing into a 429. Evenly spaced calls never put more than
+`count` calls into any interval of `period` seconds (a burst allowance would:
+a full burst followed by the steady rate doubles the calls in one window).
 """
 
 from __future__ import annotations
@@ -21,24 +24,29 @@ from .http import SYSTEM_CLOCK, Clock
 from .models import RateLimitState
 
 
-def reserve_slot(key: str, *, count: int, period: float, now: float) -> float:
-    """Take the next slot of the window; return the seconds to wait before using it."""
-    interval = period / count
-    with transaction.atomic():
+def _locked_state(key: str) -> RateLimitState:
+    try:
+        return RateLimitState.objects.select_for_update().get(key=key)
+    except RateLimitState.DoesNotExist:
         try:
-            state = RateLimitState.objects.select_for_update().get(key=key)
-        except RateLimitState.DoesNotExist:
-            try:
-                with transaction.atomic():
-                    RateLimitState.objects.create(key=key, tat=0.0)
-            except IntegrityError:
-                pass  # another worker created it first
-            state = RateLimitState.objects.select_for_update().get(key=key)
-        new_tat = max(state.tat, now) + interval
-        wait = max(0.0, new_tat - now - period)
-        state.tat = new_tat
-        state.save(update_fields=["tat"])
-    return wait
+            with transaction.atomic():
+                RateLimitState.objects.create(key=key, tat=0.0)
+        except IntegrityError:
+            pass  # another worker created it first
+        return RateLimitState.objects.select_for_update().get(key=key)
+
+
+def reserve_slot(key: str, windows: tuple[tuple[int, float], ...], *, now: float) -> float:
+    """Take the next slot over all windows; return the seconds to wait before using it."""
+    with transaction.atomic():
+        # Lock in a fixed order so two workers never deadlock on the same rows.
+        keyed = sorted((f"{key}:{count}/{period}", count, period) for count, period in windows)
+        states = [(_locked_state(name), period / count) for name, count, period in keyed]
+        start = max([now, *(state.tat for state, _ in states)])
+        for state, interval in states:
+            state.tat = start + interval
+            state.save(update_fields=["tat"])
+    return start - now
 
 
 class RateLimiter:
@@ -51,14 +59,9 @@ class RateLimiter:
 
     def acquire(self) -> float:
         """Block until a call may go out; returns the seconds waited."""
-        now = self.clock.time()
-        wait = max(
-            (
-                reserve_slot(f"{self.key}:{count}/{period}", count=count, period=period, now=now)
-                for count, period in self.windows
-            ),
-            default=0.0,
-        )
+        if not self.windows:
+            return 0.0
+        wait = reserve_slot(self.key, self.windows, now=self.clock.time())
         if wait > 0:
             self.clock.sleep(wait)
         return wait

@@ -1,5 +1,9 @@
-from django.db import transaction
+from dataclasses import dataclass
 
+from django.db import transaction
+from django.utils import timezone
+
+from .http import AuthError, ConfigurationError, RemoteError
 from .models import Connection
 
 
@@ -16,3 +20,28 @@ def connection_secrets_update(*, connection: Connection, changes: dict[str, str 
     connection.secrets = secrets
     connection.save(update_fields=["secrets", "updated_at"])
     return connection
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult:
+    ok: bool
+    message: str
+
+
+def connection_test(*, connection: Connection) -> ConnectionTestResult:
+    """Call a cheap read on the remote and record the outcome on the connection."""
+    from .clients import client_for
+
+    try:
+        summary = client_for(connection).ping()
+    except RemoteError as exc:
+        status = Connection.Status.EXPIRED if isinstance(exc, AuthError) else Connection.Status.ERROR
+        message = exc.message if isinstance(exc, AuthError | ConfigurationError) else str(exc)
+        Connection.objects.filter(pk=connection.pk).update(
+            status=status, last_error=message, last_checked_at=timezone.now(), updated_at=timezone.now()
+        )
+        return ConnectionTestResult(False, message)
+    Connection.objects.filter(pk=connection.pk).update(
+        status=Connection.Status.CONNECTED, last_error="", last_checked_at=timezone.now(), updated_at=timezone.now()
+    )
+    return ConnectionTestResult(True, summary)

@@ -1,0 +1,85 @@
+"""OAuth2 consent: start from the Connection admin page, come back to the callback."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from .http import RemoteError
+from .models import Connection
+from .oauth import OAuthStateError, authorization_finish, authorization_start
+
+logger = logging.getLogger("koppla.oauth")
+SESSION_KEY = "koppla_oauth_pending"
+
+
+def _change_url(connection: Connection) -> str:
+    return reverse("admin:integrations_connection_change", args=[connection.pk])
+
+
+@staff_member_required
+@require_POST
+def oauth_connect(request, pk: int):
+    connection = get_object_or_404(Connection, pk=pk)
+    if not request.user.has_perm("integrations.change_connection"):
+        raise PermissionDenied
+    redirect_uri = request.build_absolute_uri(reverse("integrations:oauth_callback"))
+    try:
+        url, state = authorization_start(connection=connection, redirect_uri=redirect_uri)
+    except RemoteError as exc:
+        messages.error(request, exc.message)
+        return redirect(_change_url(connection))
+    request.session[SESSION_KEY] = {
+        "state": state,
+        "connection": connection.pk,
+        "redirect_uri": redirect_uri,
+        "started": timezone.now().isoformat(),
+    }
+    return redirect(url)
+
+
+@staff_member_required
+@require_GET
+def oauth_callback(request):
+    pending = request.session.pop(SESSION_KEY, None)
+    if not pending:
+        messages.error(
+            request, "No Connect was waiting for this answer (expired or already used). Click Connect again."
+        )
+        return redirect("admin:integrations_connection_changelist")
+    connection = get_object_or_404(Connection, pk=pending["connection"])
+    if not request.user.has_perm("integrations.change_connection"):
+        raise PermissionDenied
+    if request.GET.get("error"):
+        reason = request.GET.get("error_description") or request.GET["error"]
+        messages.error(request, f"{connection.name}: the consent page answered “{reason}”. Nothing was stored.")
+        return redirect(_change_url(connection))
+    try:
+        authorization_finish(
+            connection=connection,
+            redirect_uri=pending["redirect_uri"],
+            callback_url=request.build_absolute_uri(),
+            expected_state=pending["state"],
+            state=request.GET.get("state"),
+        )
+    except OAuthStateError as exc:
+        messages.error(request, exc.message)
+    except RemoteError as exc:
+        messages.error(request, f"{connection.name}: {exc.message}")
+    else:
+        connection.refresh_from_db()
+        until = (
+            timezone.localtime(connection.token_expires_at).strftime("%Y-%m-%d %H:%M")
+            if connection.token_expires_at
+            else "?"
+        )
+        refresh = "with" if connection.refresh_token else "without"
+        messages.success(
+            request, f"{connection.name} is connected: access token valid until {until}, {refresh} a refresh token."
+        )
+    return redirect(_change_url(connection))
