@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from sync.webhooks import centra_webhook
+
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -13,6 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),
+    path("webhooks/centra/<int:integration_id>/", centra_webhook, name="centra_webhook"),
     path("healthz", healthz, name="healthz"),
 ]
 

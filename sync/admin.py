@@ -1,12 +1,76 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, changelist_link, pretty_json
+from config.errors import ApplicationError
 
 from .forms import IntegrationForm
-from .models import ExternalRef, Integration, IntegrationFlow, NumberSeriesCheck, RecordLog, SyncRun
-from .services import integration_flows_ensure
+from .models import (
+    ExternalRef,
+    Integration,
+    IntegrationFlow,
+    NumberSeriesCheck,
+    RecordLog,
+    SyncRecord,
+    SyncRun,
+    WebhookEvent,
+)
+from .selectors import integration_flows_with_state
+from .services import (
+    flow_run_enqueue,
+    integration_flow_update,
+    integration_flows_ensure,
+    integration_schedules_sync,
+    record_logs_resync,
+    records_resync,
+    run_failed_resync,
+)
+
+STATUS_COLOURS = {
+    "ok": "#2e7d32",
+    "succeeded": "#2e7d32",
+    "connected": "#2e7d32",
+    "running": "#1a5fb4",
+    "queued": "#1a5fb4",
+    "dry_run": "#6a1b9a",
+    "skipped": "#777",
+    "partial": "#b26a00",
+    "retrying": "#b26a00",
+    "failed": "#c62828",
+    "dead": "#c62828",
+    "rejected": "#c62828",
+    "accepted": "#2e7d32",
+}
+
+
+def status_badge(value: str, label: str):
+    return format_html('<b style="color:{}">{}</b>', STATUS_COLOURS.get(value, "#333"), label)
+
+
+def confirm_action(modeladmin, request, queryset, *, action: str, title: str, explanation: str, confirm_label: str):
+    """An intermediate page: the action runs only after the user confirms."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "explanation": explanation,
+        "confirm_label": confirm_label,
+        "queryset": queryset,
+        "action": action,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/sync/confirm_action.html", context)
+
+
+class RunPermissionMixin:
+    def has_run_permission(self, request):
+        return request.user.has_perm("sync.run_flow")
+
+    def has_resync_permission(self, request):
+        return request.user.has_perm("sync.resync_record")
 
 
 class IntegrationFlowInline(admin.TabularInline):
@@ -58,10 +122,22 @@ class IntegrationAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         integration_flows_ensure(integration=obj)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        integration_schedules_sync(integration=form.instance)
+
 
 @admin.register(IntegrationFlow)
-class IntegrationFlowAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "integration", "flow", "enabled", "interval_minutes"]
+class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "integration",
+        "flow",
+        "enabled",
+        "interval_minutes",
+        "last_run",
+        "failing",
+    ]
     list_display_links = ["__str__"]
     list_editable = ["enabled", "interval_minutes"]
     list_filter = ["enabled", "flow", "integration"]
@@ -70,19 +146,96 @@ class IntegrationFlowAdmin(admin.ModelAdmin):
     ordering = ["integration__name", "flow"]
     fields = ["integration", "flow", "enabled", "interval_minutes", *AUDIT_FIELDS]
     readonly_fields = ["integration", "flow", *AUDIT_FIELDS]
+    actions = ["run_now", "switch_on", "switch_off"]
+
+    def get_queryset(self, request):
+        return integration_flows_with_state()
 
     def has_add_permission(self, request):
         return False  # every integration gets all its flows automatically
 
+    def save_model(self, request, obj, form, change):
+        integration_flow_update(integration_flow=obj, enabled=obj.enabled, interval_minutes=obj.interval_minutes)
+
+    @admin.display(description="Last run", ordering="last_run_at")
+    def last_run(self, obj):
+        if not obj.last_run_id:
+            return "never"
+        label = dict(SyncRun.Status.choices).get(obj.last_run_status, obj.last_run_status)
+        return format_html(
+            '<a href="{}">#{}</a> {}',
+            f"../syncrun/{obj.last_run_id}/change/",
+            obj.last_run_id,
+            status_badge(obj.last_run_status, label),
+        )
+
+    @admin.display(description="Failed records waiting", ordering="failing_records")
+    def failing(self, obj):
+        if not obj.failing_records:
+            return "0"
+        return changelist_link(
+            SyncRecord,
+            str(obj.failing_records),
+            integration__id__exact=obj.integration_id,
+            flow__exact=obj.flow,
+            status__in="retrying,dead",
+        )
+
+    @admin.action(description="Run now", permissions=["run"])
+    def run_now(self, request, queryset):
+        if "confirm" not in request.POST:
+            return confirm_action(
+                self,
+                request,
+                queryset,
+                action="run_now",
+                title="Run these flows now?",
+                explanation="Each flow reads what changed since its last run and writes it to the target system "
+                "(dry-run integrations only record what they would send). A flow that is already running is skipped.",
+                confirm_label="Yes, run now",
+            )
+        started = []
+        for integration_flow in queryset.select_related("integration"):
+            try:
+                flow_run_enqueue(
+                    integration=integration_flow.integration,
+                    flow=integration_flow.flow,
+                    trigger=SyncRun.Trigger.MANUAL,
+                    requested_by=request.user,
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                started.append(str(integration_flow))
+        if started:
+            self.message_user(
+                request,
+                f"Queued: {', '.join(started)}. Follow the progress under Sync › Sync runs.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Switch on", permissions=["change"])
+    def switch_on(self, request, queryset):
+        for integration_flow in queryset.select_related("integration"):
+            integration_flow_update(integration_flow=integration_flow, enabled=True)
+        self.message_user(request, f"Switched on {queryset.count()} flow(s); their schedules are active.")
+
+    @admin.action(description="Switch off", permissions=["change"])
+    def switch_off(self, request, queryset):
+        for integration_flow in queryset.select_related("integration"):
+            integration_flow_update(integration_flow=integration_flow, enabled=False)
+        self.message_user(request, f"Switched off {queryset.count()} flow(s); their schedules are removed.")
+
 
 @admin.register(SyncRun)
-class SyncRunAdmin(ReadOnlyAdmin):
+class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
+    actions = ["retry_failed"]
     list_display = [
         "id",
         "integration",
         "flow",
         "trigger",
-        "status",
+        "status_display",
         "progress",
         "ok_count",
         "skipped_count",
@@ -119,9 +272,40 @@ class SyncRunAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "any_running": SyncRun.objects.filter(status="running").exists()}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
     @admin.display(description="Progress")
     def progress(self, obj):
+        if obj.status == SyncRun.Status.RUNNING and not obj.total:
+            return f"{obj.done} / ?"
         return f"{obj.done} / {obj.total}" if obj.total else "—"
+
+    @admin.action(description="Retry all failed records of the selected runs", permissions=["resync"])
+    def retry_failed(self, request, queryset):
+        if "confirm" not in request.POST:
+            return confirm_action(
+                self,
+                request,
+                queryset,
+                action="retry_failed",
+                title="Retry the failed records?",
+                explanation="Every record that failed in these runs and has not succeeded since is synced again now. "
+                "Records already created remotely are found through their binding or a remote search, never created twice.",
+                confirm_label="Yes, retry them",
+            )
+        total = 0
+        for run in queryset.select_related("integration"):
+            try:
+                total += run_failed_resync(run=run, requested_by=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        self.message_user(request, f"Queued {total} failed record(s) for another attempt.", messages.SUCCESS)
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
@@ -133,15 +317,29 @@ class SyncRunAdmin(ReadOnlyAdmin):
         return changelist_link(RecordLog, "Show the records of this run", run__id__exact=obj.pk)
 
 
+def _resync_confirm(modeladmin, request, queryset, action):
+    return confirm_action(
+        modeladmin,
+        request,
+        queryset,
+        action=action,
+        title="Resync these records?",
+        explanation="Each record is read again from the source and synced now. Whatever was already created in the "
+        "target (found through its binding or a remote search) is reused, so nothing is created twice.",
+        confirm_label="Yes, resync",
+    )
+
+
 @admin.register(RecordLog)
-class RecordLogAdmin(ReadOnlyAdmin):
+class RecordLogAdmin(RunPermissionMixin, ReadOnlyAdmin):
+    actions = ["resync_selected"]
     list_display = [
         "created_at",
         "integration",
         "flow",
         "record",
         "target_id",
-        "status",
+        "status_display",
         "attempt",
         "short_error",
         "run_link",
@@ -174,6 +372,21 @@ class RecordLogAdmin(ReadOnlyAdmin):
     def record(self, obj):
         return obj.source_label or obj.source_id
 
+    @admin.action(description="Resync the selected records", permissions=["resync"])
+    def resync_selected(self, request, queryset):
+        if "confirm" not in request.POST:
+            return _resync_confirm(self, request, queryset, "resync_selected")
+        try:
+            count = record_logs_resync(logs=queryset, requested_by=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, f"Queued {count} record(s) for resync.", messages.SUCCESS)
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
     @admin.display(description="Error")
     def short_error(self, obj):
         return (obj.error[:100] + "…") if len(obj.error) > 100 else obj.error or "—"
@@ -193,6 +406,119 @@ class RecordLogAdmin(ReadOnlyAdmin):
     @admin.display(description="Remote calls")
     def calls_display(self, obj):
         return pretty_json(obj.calls)
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(RunPermissionMixin, ReadOnlyAdmin):
+    """The records' current state: the place to review failures and dead letters."""
+
+    actions = ["resync_selected"]
+    list_display = [
+        "updated_at",
+        "integration",
+        "flow",
+        "record",
+        "status_display",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+        "target_id",
+        "log_link",
+    ]
+    list_filter = ["status", "flow", "integration"]
+    list_select_related = ["integration", "last_log"]
+    search_fields = ["source_id", "source_label", "target_id", "last_error"]
+    date_hierarchy = "updated_at"
+    ordering = ["-updated_at"]
+    fields = [
+        "integration",
+        "flow",
+        "source_id",
+        "source_label",
+        "target_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "log_link",
+        "history_link",
+        *AUDIT_FIELDS,
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Record", ordering="source_label")
+    def record(self, obj):
+        return obj.source_label or obj.source_id
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Error")
+    def short_error(self, obj):
+        return (obj.last_error[:100] + "…") if len(obj.last_error) > 100 else obj.last_error or "—"
+
+    @admin.display(description="Last attempt")
+    def log_link(self, obj):
+        return admin_link(obj.last_log, f"log #{obj.last_log_id}") if obj.last_log_id else "—"
+
+    @admin.display(description="All attempts")
+    def history_link(self, obj):
+        return changelist_link(
+            RecordLog,
+            "every attempt of this record",
+            integration__id__exact=obj.integration_id,
+            flow__exact=obj.flow,
+            q=obj.source_id,
+        )
+
+    @admin.action(description="Resync the selected records", permissions=["resync"])
+    def resync_selected(self, request, queryset):
+        if "confirm" not in request.POST:
+            return _resync_confirm(self, request, queryset, "resync_selected")
+        groups: dict = {}
+        for record in queryset.select_related("integration"):
+            groups.setdefault((record.integration, record.flow), []).append(record.source_id)
+        count = 0
+        for (integration, flow), ids in groups.items():
+            try:
+                count += records_resync(integration=integration, flow=flow, source_ids=ids, requested_by=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        self.message_user(request, f"Queued {count} record(s) for resync.", messages.SUCCESS)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "integration", "status_display", "reason", "event_count", "enqueued", "remote_addr"]
+    list_filter = ["status", "integration"]
+    list_select_related = ["integration"]
+    search_fields = ["reason", "signature", "remote_addr"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    fields = [
+        "integration",
+        "status",
+        "reason",
+        "signed_at",
+        "remote_addr",
+        "events_display",
+        "enqueued",
+        *AUDIT_FIELDS,
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Events")
+    def event_count(self, obj):
+        return len(obj.events or [])
+
+    @admin.display(description="Events")
+    def events_display(self, obj):
+        return pretty_json(obj.events)
 
 
 @admin.register(ExternalRef)

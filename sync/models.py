@@ -227,6 +227,74 @@ class RecordLog(TimeStampedModel):
         return f"{self.get_flow_display()} {self.source_label or self.source_id}: {self.get_status_display()}"
 
 
+class SyncRecord(TimeStampedModel):
+    """The current state of one source record in one flow (RecordLog keeps every attempt).
+
+    Failed records wait here for their next automatic attempt; after the last
+    one they are dead letters until someone resyncs them.
+    """
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        SKIPPED = "skipped", "Skipped"
+        RETRYING = "retrying", "Failed, will retry"
+        DEAD = "dead", "Failed, gave up (needs action)"
+        QUEUED = "queued", "Queued for resync"
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="sync_records")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    source_id = models.CharField(max_length=100)
+    source_label = models.CharField(max_length=200, blank=True)
+    target_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Failed attempts in a row.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_log = models.ForeignKey(RecordLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = "record"
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "flow", "source_id"], name="syncrecord_unique"),
+        ]
+        indexes = [models.Index(fields=["integration", "flow", "status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_flow_display()} {self.source_label or self.source_id}"
+
+
+class WebhookEvent(TimeStampedModel):
+    """One webhook delivery: verified (accepted) or not (rejected, with the reason)."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_events")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    signature = models.CharField(max_length=128, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    events = models.JSONField(default=list, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    enqueued = models.JSONField(default=dict, blank=True, help_text="Flow → source ids queued.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A signature is accepted once: a second delivery with it is a replay.
+            models.UniqueConstraint(
+                fields=["integration", "signature"],
+                condition=models.Q(status="accepted"),
+                name="webhookevent_signature_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Webhook {self.pk} ({self.get_status_display()})"
+
+
 class ExternalRef(TimeStampedModel):
     """The binding between a source record and the object we created for it remotely.
 

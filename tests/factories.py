@@ -24,11 +24,19 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
 class IntegrationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Integration
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Integration {n}")
     shop = factory.SubFactory(ConnectionFactory, system="centra")
     erp = factory.SubFactory(ConnectionFactory, system="visma_net")
     home_country = "SE"
+
+    @factory.post_generation
+    def flows(obj, create, extracted, **kwargs):
+        if create:
+            from sync.services import integration_flows_ensure
+
+            integration_flows_ensure(integration=obj)
 
 
 class CustomerClassFactory(factory.django.DjangoModelFactory):

@@ -34,6 +34,8 @@ SANDBOX_ENABLED = True
 INSTALLED_APPS = [*INSTALLED_APPS, "integrations.sandbox"]
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run inline, in the caller's process and transaction.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -12,7 +12,7 @@ from mappings.models import (
     ShippingMapping,
     SkuRule,
 )
-from sync.models import IntegrationFlow
+from sync.models import IntegrationFlow, SyncRecord, WebhookEvent
 from sync.services import integration_flows_ensure
 from tests.factories import (
     ExternalRefFactory,
@@ -38,6 +38,10 @@ def populated(integration):
     record = RecordLogFactory(run__integration=integration, request={"a": 1}, calls=[{"method": "POST"}])
     ExternalRefFactory(integration=integration)
     NumberSeriesCheckFactory(connection=integration.erp, integration=integration)
+    SyncRecord.objects.create(
+        integration=integration, flow="orders", source_id="1001", status="dead", attempts=5, last_error="x", last_log=record
+    )
+    WebhookEvent.objects.create(integration=integration, status="rejected", reason="signature does not match")
     return integration, record
 
 
@@ -55,6 +59,8 @@ def test_every_koppla_model_is_registered():
         "RecordLog",
         "ExternalRef",
         "NumberSeriesCheck",
+        "SyncRecord",
+        "WebhookEvent",
         "CustomerClass",
         "TaxZoneMapping",
         "PaymentMethodMapping",

@@ -41,6 +41,8 @@ def test_operations_group_has_exactly_the_permissions_ops_need():
         "sync.resync_record",
         "sync.view_externalref",
         "sync.view_numberseriescheck",
+        "sync.view_syncrecord",
+        "sync.view_webhookevent",
         "django_q.view_failure",
         "django_q.view_schedule",
     }

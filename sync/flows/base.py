@@ -1,0 +1,83 @@
+"""What every flow module provides to the engine.
+
+A flow reads like its steps: fetch (client) → map (pure function, no I/O) →
+bind (ExternalRef, then a remote search) → write (client) → record (the
+engine writes RecordLog/SyncRecord; the flow commits ExternalRef itself, right
+after each remote create).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sync.models import Flow, Integration, SyncRun
+
+
+class RecordFailed(Exception):
+    """A record cannot be synced as it is; `message` tells the user what to fix and where."""
+
+    def __init__(self, message: str, *, request: Any = None, response: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.response = response
+
+
+@dataclass
+class SourceItem:
+    """One record read from the source system."""
+
+    source_id: str
+    label: str
+    data: Any
+    cursor: str = ""  # the record's change marker (e.g. updatedAt), for the run's cursor
+    error: Exception | None = None  # set when the record could not even be read
+
+
+@dataclass
+class Outcome:
+    """What processing one record did."""
+
+    status: str  # RecordLog.Status value: ok, skipped, dry_run
+    target_id: str = ""
+    request: Any = None
+    response: Any = None
+    message: str = ""
+
+
+@dataclass
+class Plan:
+    """The records a run will go through; `total` is None while it is not known."""
+
+    items: Iterable[SourceItem]
+    total: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class FlowRunner:
+    """Base class of flow modules. Subclasses set `flow` and implement the hooks."""
+
+    flow: ClassVar[Flow]
+
+    def __init__(self, *, integration: Integration, run: SyncRun, dry_run: bool):
+        self.integration = integration
+        self.run = run
+        self.dry_run = dry_run
+
+    def changed_since(self, cursor: str) -> Plan:
+        """Records changed after `cursor` (scheduled, manual and webhook-less runs)."""
+        raise NotImplementedError
+
+    def fetch(self, source_id: str) -> SourceItem:
+        """One record by id (resync, retries, webhooks). Raise RecordFailed if it is gone."""
+        raise NotImplementedError
+
+    def process(self, item: SourceItem) -> Outcome:
+        """Map, bind and write one record. Raise RecordFailed (or a RemoteError) on failure."""
+        raise NotImplementedError
+
+    def start_cursor(self, previous: str) -> str:
+        """Where a run without a previous cursor starts (e.g. the integration's cut-off date)."""
+        return previous

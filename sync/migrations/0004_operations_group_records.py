@@ -1,0 +1,30 @@
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+NEW_PERMISSIONS = [("sync", "view_syncrecord"), ("sync", "view_webhookevent")]
+
+
+def grant(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Operations")
+    for app_label, codename in NEW_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name="Operations").first()
+    if group:
+        for app_label, codename in NEW_PERMISSIONS:
+            group.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("sync", "0003_records_and_webhooks")]
+    operations = [migrations.RunPython(grant, revoke)]
