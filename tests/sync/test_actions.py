@@ -66,12 +66,16 @@ def test_run_now_asks_for_confirmation_then_runs(admin_client, integration, djan
 
 def test_run_now_on_a_switched_off_flow_says_why(admin_client, integration):
     switch = orders_switch(integration)
-    done = post_action(admin_client, reverse("admin:sync_integrationflow_changelist"), "run_now", [switch.pk], confirm=True)
+    done = post_action(
+        admin_client, reverse("admin:sync_integrationflow_changelist"), "run_now", [switch.pk], confirm=True
+    )
     assert "is off: switch it on first" in done.content.decode()
     assert not SyncRun.objects.exists()
 
 
-def test_resync_from_record_logs_and_retry_failed_of_a_run(admin_client, integration, django_capture_on_commit_callbacks):
+def test_resync_from_record_logs_and_retry_failed_of_a_run(
+    admin_client, integration, django_capture_on_commit_callbacks
+):
     services.integration_flow_update(integration_flow=orders_switch(integration), enabled=True)
     FakeFlow.failures = {"B": RecordFailed("No tax-zone mapping for country FR / B2C"), "C": RecordFailed("x")}
     first = services.flow_run(integration=integration, flow="orders", trigger="manual")
@@ -89,12 +93,16 @@ def test_resync_from_record_logs_and_retry_failed_of_a_run(admin_client, integra
 
     FakeFlow.processed = []
     with django_capture_on_commit_callbacks(execute=True):
-        done = post_action(admin_client, reverse("admin:sync_syncrun_changelist"), "retry_failed", [first.pk], confirm=True)
+        done = post_action(
+            admin_client, reverse("admin:sync_syncrun_changelist"), "retry_failed", [first.pk], confirm=True
+        )
     assert "Queued 1 failed record" in done.content.decode()
     assert FakeFlow.processed == ["C"]  # B already succeeded
 
 
-def test_failed_record_review_lists_dead_letters_and_resyncs_them(admin_client, integration, settings, django_capture_on_commit_callbacks):
+def test_failed_record_review_lists_dead_letters_and_resyncs_them(
+    admin_client, integration, settings, django_capture_on_commit_callbacks
+):
     settings.SYNC_MAX_ATTEMPTS = 1
     FakeFlow.failures = {"E": RecordFailed("Unknown currency 'PLN': add it in Mappings › Currencies")}
     services.flow_run(integration=integration, flow="orders", trigger="manual")
@@ -104,7 +112,9 @@ def test_failed_record_review_lists_dead_letters_and_resyncs_them(admin_client, 
     assert "Mappings › Currencies" in html and "Failed, gave up" in html
     FakeFlow.failures = {}
     with django_capture_on_commit_callbacks(execute=True):
-        post_action(admin_client, reverse("admin:sync_syncrecord_changelist"), "resync_selected", [record.pk], confirm=True)
+        post_action(
+            admin_client, reverse("admin:sync_syncrecord_changelist"), "resync_selected", [record.pk], confirm=True
+        )
     record.refresh_from_db()
     assert record.status == "ok"
 

@@ -39,7 +39,13 @@ def populated(integration):
     ExternalRefFactory(integration=integration)
     NumberSeriesCheckFactory(connection=integration.erp, integration=integration)
     SyncRecord.objects.create(
-        integration=integration, flow="orders", source_id="1001", status="dead", attempts=5, last_error="x", last_log=record
+        integration=integration,
+        flow="orders",
+        source_id="1001",
+        status="dead",
+        attempts=5,
+        last_error="x",
+        last_log=record,
     )
     WebhookEvent.objects.create(integration=integration, status="rejected", reason="signature does not match")
     return integration, record

@@ -31,17 +31,24 @@ def deliver(client, integration, events, *, secret=SECRET, timestamp=None, heade
     body = body if body is not None else urlencode({"payload": json.dumps({"events": events})}).encode()
     timestamp = int(time.time()) if timestamp is None else timestamp
     header = header or f"t={timestamp},v1={signature_compute(secret, timestamp, body)}"
-    return client.post(
-        reverse("centra_webhook", args=[integration.pk]),
-        data=body,
-        content_type="application/x-www-form-urlencoded",
-        HTTP_X_CENTRA_SIGNATURE=header,
-    ), body, header
+    return (
+        client.post(
+            reverse("centra_webhook", args=[integration.pk]),
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_CENTRA_SIGNATURE=header,
+        ),
+        body,
+        header,
+    )
 
 
 def test_documented_test_vector():
     body = b"payload=%7B%22x%22%3A%22test%22%7D"
-    assert signature_compute("test123", 12345678, body) == "0b9cd84f5d583e5e1aadfb9f160aa8080b51d5b85ff85808d6b75bdac356c549"
+    assert (
+        signature_compute("test123", 12345678, body)
+        == "0b9cd84f5d583e5e1aadfb9f160aa8080b51d5b85ff85808d6b75bdac356c549"
+    )
     assert signature_verify(
         header="t=12345678,v1=0b9cd84f5d583e5e1aadfb9f160aa8080b51d5b85ff85808d6b75bdac356c549",
         body=body,
