@@ -150,12 +150,16 @@ def run_finish(*, run: SyncRun, cursor_to: str, notes: Iterable[str] = ()) -> Sy
 
 
 def run_fail(*, run: SyncRun, message: str) -> SyncRun:
+    from .monitoring import run_failed_notify
+
     run.refresh_from_db()
     run.status = SyncRun.Status.FAILED
     run.finished_at = timezone.now()
     run.total = max(run.total, run.done)
     run.message = message
-    run.save(update_fields=["status", "finished_at", "total", "message", "updated_at"])
+    with transaction.atomic():
+        run.save(update_fields=["status", "finished_at", "total", "message", "updated_at"])
+        run_failed_notify(run=run)
     return run
 
 
@@ -241,9 +245,13 @@ def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> Rec
         }
         if outcome is not None and outcome.target_id:
             state_fields["target_id"] = outcome.target_id[:100]
-        SyncRecord.objects.update_or_create(
+        state, _ = SyncRecord.objects.update_or_create(
             integration=run.integration, flow=run.flow, source_id=item.source_id, defaults=state_fields
         )
+        if state_status == SyncRecord.Status.DEAD:
+            from .monitoring import dead_letter_notify
+
+            dead_letter_notify(record=state)
         counter = {
             RecordLog.Status.FAILED: "failed_count",
             RecordLog.Status.SKIPPED: "skipped_count",

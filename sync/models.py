@@ -85,9 +85,22 @@ class Integration(TimeStampedModel):
         blank=True,
         help_text="ERP customer used for every private-person order (walk-in customer). Blank: one ERP customer per shopper.",
     )
+    notify_emails = models.TextField(
+        blank=True, help_text="Who is told when a flow breaks: e-mail addresses, one per line or comma-separated."
+    )
+    notify_webhook_url = models.URLField(
+        blank=True, help_text="Optional chat webhook (Slack/Teams-style incoming webhook) that gets the same messages."
+    )
+    number_series_warn_below = models.PositiveIntegerField(
+        default=500, help_text="Warn when fewer customer numbers than this are left in the ERP's number series."
+    )
 
     class Meta:
         ordering = ["name"]
+
+    @property
+    def notify_recipients(self) -> list[str]:
+        return [a.strip() for a in self.notify_emails.replace("\n", ",").split(",") if a.strip()]
 
     def __str__(self) -> str:
         return self.name
@@ -102,6 +115,13 @@ class Integration(TimeStampedModel):
         valid = {code for code, _ in CENTRA_ORDER_STATUSES}
         if not isinstance(statuses, list) or not statuses or not set(statuses) <= valid:
             errors["allowed_order_statuses"] = f"Pick one or more of: {', '.join(sorted(valid))}."
+        from django.core.validators import validate_email
+
+        for address in self.notify_recipients:
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors["notify_emails"] = f"'{address}' is not an e-mail address."
         if errors:
             raise ValidationError(errors)
 
@@ -364,3 +384,22 @@ class NumberSeriesCheck(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.connection.name} {self.numbering_id}"
+
+
+class Notification(TimeStampedModel):
+    """The last time people were told about one problem, so they are told at most once an hour."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=200, help_text="Identity of the problem, e.g. run_failed:orders.")
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    suppressed = models.PositiveIntegerField(default=0, help_text="Repeats not sent since the last message.")
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["integration", "key"], name="notification_unique_problem")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,6 +1,15 @@
-from django.db.models import Count, OuterRef, Q, Subquery
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from .models import Integration, IntegrationFlow, SyncRecord, SyncRun
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from integrations.models import Connection
+
+from .models import Integration, IntegrationFlow, NumberSeriesCheck, RecordLog, SyncRecord, SyncRun
+
+CREDENTIALS_WARN_DAYS = 7
 
 
 def integration_flows_with_state(*, integration: Integration | None = None):
@@ -45,3 +54,131 @@ def runs_active():
 def failing_records(*, integration: Integration | None = None):
     queryset = SyncRecord.objects.filter(Q(status=SyncRecord.Status.RETRYING) | Q(status=SyncRecord.Status.DEAD))
     return queryset.filter(integration=integration) if integration else queryset
+
+
+# --------------------------------------------------------------------------- dashboard
+@dataclass
+class FlowHealth:
+    integration_flow: IntegrationFlow
+    last_run: SyncRun | None
+    ok_24h: int = 0
+    failed_24h: int = 0
+    ok_7d: int = 0
+    failed_7d: int = 0
+    waiting: int = 0
+    stale: bool = False
+
+    @staticmethod
+    def _rate(ok: int, failed: int) -> float | None:
+        return None if ok + failed == 0 else 100.0 * ok / (ok + failed)
+
+    @property
+    def rate_24h(self) -> float | None:
+        return self._rate(self.ok_24h, self.failed_24h)
+
+    @property
+    def rate_7d(self) -> float | None:
+        return self._rate(self.ok_7d, self.failed_7d)
+
+
+@dataclass
+class Dashboard:
+    flows: list[FlowHealth]
+    days: list[tuple[date, int, int]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _record_counts(since: datetime) -> dict[tuple[int, str, str], int]:
+    rows = (
+        RecordLog.objects.filter(created_at__gte=since, status__in=[RecordLog.Status.OK, RecordLog.Status.FAILED])
+        .values_list("integration_id", "flow", "status")
+        .annotate(n=Count("pk"))
+    )
+    return {(i, f, s): n for i, f, s, n in rows}
+
+
+def flow_is_stale(integration_flow: IntegrationFlow, last_run_at: datetime | None, now: datetime) -> bool:
+    """An enabled flow that has not started a run for three of its intervals."""
+    if not integration_flow.enabled or not integration_flow.integration.is_active:
+        return False
+    limit = timedelta(minutes=3 * integration_flow.interval_minutes)
+    reference = last_run_at or integration_flow.updated_at
+    return now - reference > limit
+
+
+def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard:
+    now = now or timezone.now()
+    counts_24h = _record_counts(now - timedelta(hours=24))
+    counts_7d = _record_counts(now - timedelta(days=7))
+    runs = {
+        r.pk: r for r in SyncRun.objects.filter(pk__in=Subquery(integration_flows_with_state().values("last_run_id")))
+    }
+    flows = []
+    warnings = []
+    for row in integration_flows_with_state().order_by("integration__name", "flow"):
+        key = (row.integration_id, row.flow)
+        health = FlowHealth(
+            integration_flow=row,
+            last_run=runs.get(row.last_run_id),
+            ok_24h=counts_24h.get((*key, "ok"), 0),
+            failed_24h=counts_24h.get((*key, "failed"), 0),
+            ok_7d=counts_7d.get((*key, "ok"), 0),
+            failed_7d=counts_7d.get((*key, "failed"), 0),
+            waiting=row.failing_records or 0,
+            stale=flow_is_stale(row, row.last_run_at, now),
+        )
+        if health.stale:
+            when = f"since {timezone.localtime(row.last_run_at):%Y-%m-%d %H:%M}" if row.last_run_at else "ever"
+            warnings.append(
+                f"{row}: no run {when}, though it is scheduled every {row.interval_minutes} min. Is the q2 worker running?"
+            )
+        if row.enabled or health.last_run or health.waiting:
+            flows.append(health)
+
+    for connection in Connection.objects.all():
+        if connection.status in (Connection.Status.EXPIRED, Connection.Status.ERROR):
+            warnings.append(
+                f"Connection {connection.name}: {connection.get_status_display()}. {connection.last_error}".strip()
+            )
+        if connection.credentials_expire_on:
+            left = (connection.credentials_expire_on - timezone.localdate(now)).days
+            if left < 0:
+                warnings.append(
+                    f"Connection {connection.name}: credentials expired on {connection.credentials_expire_on}."
+                )
+            elif left <= CREDENTIALS_WARN_DAYS:
+                warnings.append(
+                    f"Connection {connection.name}: credentials expire in {left} day(s), on {connection.credentials_expire_on}."
+                )
+    for check in number_series_latest().exclude(status=NumberSeriesCheck.Status.OK):
+        warnings.append(f"Number series {check.numbering_id} of {check.connection.name}: {check.message}")
+
+    start = timezone.localdate(now) - timedelta(days=days - 1)
+    per_day = (
+        RecordLog.objects.filter(created_at__date__gte=start, status__in=[RecordLog.Status.OK, RecordLog.Status.FAILED])
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day", "status")
+        .annotate(n=Count("pk"))
+    )
+    table: dict[date, dict[str, int]] = {}
+    for day, status, n in per_day:
+        table.setdefault(day, {})[status] = n
+    series = [
+        (
+            start + timedelta(days=i),
+            table.get(start + timedelta(days=i), {}).get("ok", 0),
+            table.get(start + timedelta(days=i), {}).get("failed", 0),
+        )
+        for i in range(days)
+    ]
+    return Dashboard(flows=flows, days=series, warnings=warnings)
+
+
+def number_series_latest():
+    """The newest check of every (connection, numbering)."""
+    newest = NumberSeriesCheck.objects.filter(
+        connection=OuterRef("connection"), numbering_id=OuterRef("numbering_id")
+    ).order_by("-checked_at")
+    return NumberSeriesCheck.objects.filter(pk=Subquery(newest.values("pk")[:1])).select_related(
+        "connection", "integration"
+    )

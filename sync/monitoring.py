@@ -1,0 +1,89 @@
+"""Telling people when something breaks: e-mail and an optional chat webhook, at most once an hour per problem."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.http import HttpClient, RemoteError, RetryPolicy
+
+from .models import Integration, Notification
+
+logger = logging.getLogger("koppla.monitoring")
+
+THROTTLE = timedelta(hours=1)
+
+
+def admin_absolute_url(obj) -> str:
+    opts = obj._meta
+    return settings.SITE_URL + reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+
+def _deliver(*, integration: Integration, subject: str, body: str, url: str) -> None:
+    text = f"{body}\n\n{url}" if url else body
+    recipients = integration.notify_recipients
+    if recipients:
+        try:
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+        except OSError:
+            logger.exception("Could not e-mail %s about: %s", recipients, subject)
+    if integration.notify_webhook_url:
+        client = HttpClient(
+            system="notification",
+            base_url=integration.notify_webhook_url,
+            session_key="notification-webhook",
+            policy=RetryPolicy(max_attempts=2, base_delay=1.0),
+        )
+        try:
+            client.request("POST", integration.notify_webhook_url, json_body={"text": f"*{subject}*\n{text}"})
+        except RemoteError:
+            logger.exception("Could not post to the notification webhook of %s", integration)
+
+
+def problem_notify(*, integration: Integration, key: str, subject: str, body: str, url: str = "") -> bool:
+    """Tell the integration's contacts about a problem unless they heard of it within the hour.
+
+    Returns True when a message goes out (after the surrounding transaction commits).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row, _ = Notification.objects.select_for_update().get_or_create(
+            integration=integration, key=key[:200], defaults={"subject": subject[:300]}
+        )
+        row.subject, row.body, row.url = subject[:300], body, url[:500]
+        if row.last_sent_at and now - row.last_sent_at < THROTTLE:
+            row.suppressed += 1
+            row.save(update_fields=["subject", "body", "url", "suppressed", "updated_at"])
+            return False
+        if row.suppressed:
+            body = f"{body}\n\n({row.suppressed} repeat(s) of this problem were not sent separately.)"
+        row.last_sent_at, row.suppressed = now, 0
+        row.save(update_fields=["subject", "body", "url", "last_sent_at", "suppressed", "updated_at"])
+    transaction.on_commit(lambda: _deliver(integration=integration, subject=subject, body=body, url=url))
+    return True
+
+
+def run_failed_notify(*, run) -> bool:
+    return problem_notify(
+        integration=run.integration,
+        key=f"run_failed:{run.flow}",
+        subject=f"[Koppla] {run.integration}: {run.get_flow_display()} run #{run.pk} failed",
+        body=run.message or "The run failed.",
+        url=admin_absolute_url(run),
+    )
+
+
+def dead_letter_notify(*, record) -> bool:
+    return problem_notify(
+        integration=record.integration,
+        key=f"dead_letter:{record.flow}",
+        subject=f"[Koppla] {record.integration}: {record.get_flow_display()} record {record.source_label or record.source_id} needs action",
+        body=f"It failed {record.attempts} time(s) and will not be retried automatically.\n\n{record.last_error}",
+        url=admin_absolute_url(record),
+    )

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.template.response import TemplateResponse
+
+from .charts import records_per_day_svg
+from .selectors import dashboard_build, number_series_latest
+
+
+def dashboard_view(request):
+    """Operations dashboard: flow health, failed records, records per day, warnings (staff only)."""
+    dashboard = dashboard_build()
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "dashboard": dashboard,
+        "chart": records_per_day_svg(dashboard.days),
+        "number_series": number_series_latest().order_by("connection__name", "numbering_id"),
+    }
+    return TemplateResponse(request, "admin/dashboard.html", context)
