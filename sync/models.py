@@ -403,3 +403,122 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class PayoutFormat(TimeStampedModel):
+    """How to read one payment provider's settlement CSV: which column holds what."""
+
+    class Preset(models.TextChoices):
+        GENERIC = "generic", "Generic (Koppla columns)"
+        ADYEN = "adyen", "Adyen settlement details"
+        KLARNA = "klarna", "Klarna settlement"
+        STRIPE = "stripe", "Stripe balance transactions"
+
+    name = models.CharField(max_length=100, unique=True)
+    preset = models.CharField(max_length=20, choices=Preset.choices, default=Preset.GENERIC)
+    delimiter = models.CharField(max_length=2, default=",", help_text="Use \\t for tab.")
+    decimal_separator = models.CharField(
+        max_length=1, default=".", choices=[(".", ". (1234.50)"), (",", ", (1234,50)")]
+    )
+    date_format = models.CharField(
+        max_length=40, default="%Y-%m-%d", help_text="strftime pattern, e.g. %Y-%m-%d %H:%M:%S"
+    )
+    col_type = models.CharField("type column", max_length=100, blank=True)
+    col_order = models.CharField(
+        "order number column", max_length=100, help_text="Our order number (merchant reference)."
+    )
+    col_psp_reference = models.CharField("PSP reference column", max_length=100, blank=True)
+    col_gross = models.CharField(
+        "gross amount column", max_length=100, help_text="Captured / refunded amount. Signed, or the credit column."
+    )
+    col_gross_debit = models.CharField(
+        "gross debit column", max_length=100, blank=True, help_text="If set, gross = credit column − debit column."
+    )
+    col_fee = models.CharField(
+        "fee column(s)", max_length=300, blank=True, help_text="One column, or several separated by commas (summed)."
+    )
+    col_currency = models.CharField("currency column", max_length=100, blank=True)
+    col_date = models.CharField("date column", max_length=100, blank=True)
+    col_payout = models.CharField("payout/batch column", max_length=100, blank=True)
+    type_payment = models.CharField(
+        max_length=200, blank=True, help_text="Type values of captured payments, comma-separated."
+    )
+    type_refund = models.CharField(max_length=200, blank=True, help_text="Type values of refunds.")
+    type_fee = models.CharField(max_length=200, blank=True, help_text="Type values of lines that are fees only.")
+    type_payout = models.CharField(max_length=200, blank=True, help_text="Type values of the bank transfer line.")
+    fees_negative = models.BooleanField(default=False, help_text="Fees are written as negative numbers.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Payout(TimeStampedModel):
+    """One settlement (payout) from a payment provider, imported from its CSV."""
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        PARTIAL = "partial", "Partly booked"
+        BOOKED = "booked", "Booked"
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="payouts")
+    format = models.ForeignKey(PayoutFormat, on_delete=models.PROTECT, related_name="payouts")
+    reference = models.CharField(max_length=100, help_text="Payout / batch id of the provider.")
+    currency = models.CharField(max_length=3)
+    bank_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="What reached the bank account."
+    )
+    paid_out_on = models.DateField(null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.IMPORTED)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["integration", "format", "reference"], name="payout_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.format.name} payout {self.reference}"
+
+
+class PayoutLine(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        REFUND = "refund", "Refund"
+        FEE = "fee", "Fee"
+        PAYOUT = "payout", "Bank transfer"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        BOOKED = "booked", "Booked in the ERP"
+        UNMATCHED = "unmatched", "No matching invoice / credit note"
+        FAILED = "failed", "Failed"
+        INFO = "info", "Information only"
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField(help_text="Row number in the file.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    order_number = models.CharField(max_length=100, blank=True)
+    psp_reference = models.CharField(max_length=100, blank=True)
+    gross = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, help_text="Positive for payments and refunds."
+    )
+    fee = models.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="Positive: what the provider kept.")
+    currency = models.CharField(max_length=3)
+    booked_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    target_id = models.CharField(max_length=100, blank=True, help_text="ERP payment number.")
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["payout", "line_no"]
+        constraints = [models.UniqueConstraint(fields=["payout", "line_no"], name="payoutline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.payout.reference}:{self.line_no}"
+
+    @property
+    def source_id(self) -> str:
+        return f"{self.payout_id}:{self.line_no}"
