@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -8,6 +7,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from config.admin_utils import AUDIT_FIELDS
+from config.forms import HTTPS_URL_OVERRIDES
 
 from .forms import SECRET_FORM_FIELDS, ConnectionForm
 from .models import SECRET_KEYS, Connection
@@ -20,7 +20,7 @@ WARN_DAYS = 7
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
     form = ConnectionForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = ["name", "system", "auth_type", "status_badge", "credentials_state", "last_checked_at"]
     list_filter = ["system", "auth_type", "status"]
     actions = ["test_selected"]

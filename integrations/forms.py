@@ -1,15 +1,9 @@
 from django import forms
-from django.db import models
+
+from config.forms import https_formfield
 
 from .models import SECRET_KEYS, Connection
 from .systems import system_info
-
-
-def https_formfield(db_field, **kwargs):
-    """URL inputs assume https:// when the scheme is left out."""
-    if isinstance(db_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return db_field.formfield(**kwargs)
 
 
 def _secret_input(label: str) -> forms.CharField:

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, changelist_link, pretty_json
 from config.errors import ApplicationError
+from config.forms import HTTPS_URL_OVERRIDES
 
 from .forms import IntegrationForm
 from .models import (
@@ -87,6 +88,7 @@ class IntegrationFlowInline(admin.TabularInline):
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
     form = IntegrationForm
+    formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = ["name", "shop", "erp", "mode", "is_active", "enabled_flows", "home_country"]
     list_filter = ["is_active", "mode", "shop__system", "erp__system"]
     list_select_related = ["shop", "erp"]
@@ -107,6 +109,10 @@ class IntegrationAdmin(admin.ModelAdmin):
                     "tax_country_source",
                 ]
             },
+        ),
+        (
+            "Monitoring",
+            {"fields": ["notify_emails", "notify_webhook_url", "number_series_warn_below"]},
         ),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]
@@ -560,3 +566,6 @@ class NumberSeriesCheckAdmin(ReadOnlyAdmin):
     def status_badge(self, obj):
         colours = {"ok": "#2e7d32", "warning": "#b26a00", "error": "#c62828"}
         return format_html('<b style="color:{}">{}</b>', colours[obj.status], obj.get_status_display())
+
+
+from . import payout_admin  # noqa: E402,F401  (registers PayoutFormat and Payout)

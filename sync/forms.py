@@ -1,5 +1,7 @@
 from django import forms
 
+from config.forms import https_formfield
+
 from .models import CENTRA_ORDER_STATUSES, Integration
 
 
@@ -12,6 +14,7 @@ class IntegrationForm(forms.ModelForm):
 
     class Meta:
         model = Integration
+        formfield_callback = https_formfield
         fields = [
             "name",
             "shop",
@@ -23,4 +26,7 @@ class IntegrationForm(forms.ModelForm):
             "default_customer_number",
             "home_country",
             "tax_country_source",
+            "notify_emails",
+            "notify_webhook_url",
+            "number_series_warn_below",
         ]

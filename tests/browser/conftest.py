@@ -5,15 +5,9 @@ write concurrently, which SQLite's shared in-memory test database does not take)
 every module here sets `pytestmark = [pytest.mark.browser, pytest.mark.postgres, ...]`.
 """
 
-import os
-
 import pytest
 
 from tests.conftest import CHROMIUM
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made
-# by the test itself are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
 
@@ -29,7 +23,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, monkeypatch):
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls
+    # made by the test itself are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(30_000)
     tab = context.new_page()

@@ -48,6 +48,10 @@ def populated(integration):
         last_log=record,
     )
     WebhookEvent.objects.create(integration=integration, status="rejected", reason="signature does not match")
+    from sync.payouts import payout_format_from_preset, payout_import
+    from tests.sync.test_payouts_import import GENERIC
+
+    payout_import(integration=integration, fmt=payout_format_from_preset(name="PSP", preset="generic"), content=GENERIC)
     return integration, record
 
 
@@ -67,6 +71,8 @@ def test_every_koppla_model_is_registered():
         "NumberSeriesCheck",
         "SyncRecord",
         "WebhookEvent",
+        "PayoutFormat",
+        "Payout",
         "CustomerClass",
         "TaxZoneMapping",
         "PaymentMethodMapping",
