@@ -22,6 +22,7 @@ def run_python(code: str, env: dict, settings: str = "config.settings.base") -> 
         if k
         not in {
             "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
             "DEBUG",
             "SECRET_KEY",
             "FIELD_ENCRYPTION_KEYS",
