@@ -1,0 +1,75 @@
+"""Read the mapping tables of an integration into one immutable snapshot for a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sync.models import Integration
+
+from .models import (
+    REST_OF_WORLD,
+    CurrencyMapping,
+    PaymentMethodMapping,
+    PaymentTermMapping,
+    ShippingMapping,
+    SkuRule,
+    TaxZoneMapping,
+)
+
+
+@dataclass(frozen=True)
+class TaxZone:
+    country: str
+    customer_type: str
+    customer_class: str
+    vat_zone: str
+    vat_category: str
+    sales_account: str
+
+
+@dataclass(frozen=True)
+class MappingSet:
+    """Everything the pure mapping functions need; loaded once per run (no I/O afterwards)."""
+
+    home_country: str
+    tax_country_source: str
+    default_customer_number: str
+    tax_zones: dict[tuple[str, str], TaxZone] = field(default_factory=dict)
+    payment_methods: dict[str, tuple[str, str]] = field(default_factory=dict)  # shop → (erp method, cash account)
+    payment_terms: dict[str, str] = field(default_factory=dict)
+    shipping: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # shop → (item, description, account)
+    currencies: dict[str, tuple[str, int]] = field(default_factory=dict)  # shop → (erp currency, decimals)
+    sku_rule: tuple[str, str, str, str] | None = None  # (product, variant, size, separator)
+
+
+def mapping_set_load(*, integration: Integration) -> MappingSet:
+    zones = {
+        (z.country, z.customer_type): TaxZone(
+            z.country, z.customer_type, z.customer_class.code, z.vat_zone, z.vat_category, z.sales_account
+        )
+        for z in TaxZoneMapping.objects.filter(integration=integration).select_related("customer_class")
+    }
+    rule = SkuRule.objects.filter(integration=integration).first()
+    return MappingSet(
+        home_country=integration.home_country,
+        tax_country_source=integration.tax_country_source,
+        default_customer_number=integration.default_customer_number,
+        tax_zones=zones,
+        payment_methods={
+            m.shop_method: (m.erp_payment_method, m.erp_cash_account)
+            for m in PaymentMethodMapping.objects.filter(integration=integration)
+        },
+        payment_terms={m.shop_terms: m.erp_terms for m in PaymentTermMapping.objects.filter(integration=integration)},
+        shipping={
+            m.shop_shipping: (m.erp_item, m.description, m.sales_account)
+            for m in ShippingMapping.objects.filter(integration=integration)
+        },
+        currencies={
+            m.shop_currency: (m.erp_currency, m.decimals)
+            for m in CurrencyMapping.objects.filter(integration=integration)
+        },
+        sku_rule=(rule.product_source, rule.variant_source, rule.size_source, rule.separator) if rule else None,
+    )
+
+
+__all__ = ["REST_OF_WORLD", "MappingSet", "TaxZone", "mapping_set_load"]

@@ -1,0 +1,92 @@
+"""Shop records as the flows see them, whatever shop they come from.
+
+Shop clients' results are converted into these plain dataclasses (see the
+adapters in sync/flows/), so the mapping functions know nothing of GraphQL
+or of a particular shop's field names. Money is Decimal throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ShopAddress:
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address1: str = ""
+    address2: str = ""
+    zip_code: str = ""
+    city: str = ""
+    country: str = ""
+    email: str = ""
+    phone: str = ""
+    vat_number: str = ""
+
+    @property
+    def person_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part).strip()
+
+
+@dataclass(frozen=True)
+class ShopLine:
+    line_id: str
+    sku: str
+    name: str
+    quantity: Decimal
+    unit_price: Decimal  # per unit as charged (after discount), VAT included when the order's prices include VAT
+    unit_original_price: Decimal  # per unit before discount
+    line_total: Decimal  # as charged for the whole line
+    tax_percent: Decimal
+    discount_percent: Decimal = Decimal("0")
+    product_number: str = ""
+    variant_number: str = ""
+    size_number: str = ""
+    size_id: str = ""
+
+
+@dataclass(frozen=True)
+class ShopOrder:
+    id: str
+    number: str
+    status: str
+    created_at: str  # ISO 8601
+    updated_at: str  # ISO 8601, UTC
+    currency: str
+    prices_include_vat: bool
+    customer_email: str
+    billing: ShopAddress
+    shipping: ShopAddress
+    lines: tuple[ShopLine, ...]
+    shipping_amount: Decimal = Decimal("0")  # as charged, VAT included when prices include VAT
+    shipping_tax_percent: Decimal | None = None
+    shipping_option: str = ""
+    payment_method: str = ""
+    payment_terms: str = ""
+    grand_total: Decimal = Decimal("0")
+    tax_total: Decimal = Decimal("0")
+    is_wholesale: bool = False
+    customer_name: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"order {self.number}"
+
+
+@dataclass(frozen=True)
+class ShopRefund:
+    """A return/refund of (part of) an order, as amounts to credit."""
+
+    id: str
+    order_number: str
+    created_at: str
+    updated_at: str
+    currency: str
+    prices_include_vat: bool
+    lines: tuple[ShopLine, ...]  # quantities and amounts refunded
+    shipping_amount: Decimal = Decimal("0")  # shipping refunded
+    shipping_tax_percent: Decimal | None = None
+    total: Decimal = Decimal("0")
