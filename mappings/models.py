@@ -240,7 +240,11 @@ class SkuRule(Mapping):
     size_source = models.CharField(
         max_length=50, blank=True, validators=[validate_sku_source], help_text="Blank: one size per variant."
     )
-    separator = models.CharField(max_length=3, blank=True, help_text="Splits the item number for segment:<n> sources.")
+    separator = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="Splits the item number for segment:<n> sources and joins the parts into the SKU key items are matched on.",
+    )
 
     class Meta:
         verbose_name = "SKU rule"
