@@ -111,8 +111,20 @@ class IntegrationAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Products and stock (ERP → shop)",
+            {
+                "fields": [
+                    ("update_product_name", "update_product_description", "update_product_price", "update_product_ean"),
+                    "stock_erp_warehouses",
+                    "stock_mode",
+                    "stock_shop_warehouse",
+                ]
+            },
+        ),
+        ("Payouts", {"fields": ["fee_writeoff_reason_code", "payment_cash_account"]}),
+        (
             "Monitoring",
-            {"fields": ["notify_emails", "notify_webhook_url", "number_series_warn_below"]},
+            {"fields": ["notify_emails", "notify_webhook_url", "number_series_warn_below", "customer_numbering_id"]},
         ),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]

@@ -94,6 +94,45 @@ class Integration(TimeStampedModel):
     number_series_warn_below = models.PositiveIntegerField(
         default=500, help_text="Warn when fewer customer numbers than this are left in the ERP's number series."
     )
+    customer_numbering_id = models.CharField(
+        max_length=30,
+        default="CUSTOMER",
+        help_text="The ERP number sequence new customers are numbered from (checked for capacity and overlap).",
+    )
+    # Products ERP → shop: which fields of an existing shop product are overwritten from the ERP.
+    update_product_name = models.BooleanField(
+        default=False, help_text="Overwrite product/variant names in the shop when the ERP's change."
+    )
+    update_product_description = models.BooleanField(
+        default=False, help_text="Overwrite descriptions in the shop when the ERP's change."
+    )
+    update_product_price = models.BooleanField(default=True, help_text="Send price changes to the shop.")
+    update_product_ean = models.BooleanField(default=True, help_text="Send EAN changes to the shop.")
+
+    # Stock ERP → shop
+    class StockMode(models.TextChoices):
+        SUM = "sum", "Sum of the listed warehouses"
+        SINGLE = "single", "First listed warehouse only"
+
+    stock_erp_warehouses = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="ERP warehouse ids whose available quantity is sent, comma-separated. Blank: all warehouses.",
+    )
+    stock_mode = models.CharField(max_length=10, choices=StockMode.choices, default=StockMode.SUM)
+    stock_shop_warehouse = models.CharField(
+        max_length=50, default="1", help_text="Shop warehouse id the stock levels are set in."
+    )
+    # Payouts PSP → ERP
+    fee_writeoff_reason_code = models.CharField(
+        "fee write-off reason code",
+        max_length=30,
+        blank=True,
+        help_text="ERP reason code PSP fees are written off with on customer payments (checked against the ERP).",
+    )
+    payment_cash_account = models.CharField(
+        max_length=30, blank=True, help_text="ERP cash account PSP payouts are booked to."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -90,3 +90,24 @@ class ShopRefund:
     shipping_amount: Decimal = Decimal("0")  # shipping refunded
     shipping_tax_percent: Decimal | None = None
     total: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class ShopCustomer:
+    """A shop customer (shopper or wholesale buyer) as the customers flow sees it."""
+
+    id: str
+    email: str
+    updated_at: str
+    first_name: str = ""
+    last_name: str = ""
+    address: ShopAddress = field(default_factory=ShopAddress)
+    is_company: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.address.company or " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+
+    @property
+    def label(self) -> str:
+        return self.email or f"customer {self.id}"
