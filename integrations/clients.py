@@ -37,8 +37,13 @@ def http_client_for(
     )
 
 
+# The clock flows' clients wait with (backoff, Retry-After, rate limit). Tests swap in a fake one.
+DEFAULT_CLOCK: Clock = SYSTEM_CLOCK
+
+
 def client_for(connection: Connection, **kwargs):
     """The API client of the connection's system (VismaNetClient, CentraClient…)."""
+    kwargs.setdefault("clock", DEFAULT_CLOCK)
     if connection.system == "visma_net":
         from .visma_net.client import VismaNetClient
 

@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
-from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, changelist_link, pretty_json
+from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_url, changelist_link, pretty_json
 from config.errors import ApplicationError
 from config.forms import HTTPS_URL_OVERRIDES
 
@@ -72,6 +75,48 @@ class RunPermissionMixin:
 
     def has_resync_permission(self, request):
         return request.user.has_perm("sync.resync_record")
+
+
+class ResyncButtonMixin:
+    """A "Resync this record" button on the detail page of a record log or record state."""
+
+    change_form_template = "admin/sync/resync_change_form.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/resync/",
+                self.admin_site.admin_view(self.resync_view),
+                name=f"{opts.app_label}_{opts.model_name}_resync",
+            ),
+            *super().get_urls(),
+        ]
+
+    def resync_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or request.method != "POST" or not self.has_resync_permission(request):
+            raise PermissionDenied
+        try:
+            records_resync(
+                integration=obj.integration, flow=obj.flow, source_ids=[obj.source_id], requested_by=request.user
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect(admin_url(obj))
+        state = SyncRecord.objects.filter(integration=obj.integration, flow=obj.flow, source_id=obj.source_id).first()
+        label = obj.source_label or obj.source_id
+        if state and state.status == SyncRecord.Status.OK:
+            self.message_user(request, f"Resynced {label}: it succeeded.", messages.SUCCESS)
+        elif state and state.status in (SyncRecord.Status.RETRYING, SyncRecord.Status.DEAD):
+            self.message_user(request, f"Resynced {label}: it failed again: {state.last_error}", messages.ERROR)
+        else:
+            self.message_user(request, f"Queued {label} for resync; the result appears here shortly.", messages.INFO)
+        return redirect(admin_url(state or obj))
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_resync"] = self.has_resync_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
 
 
 class IntegrationFlowInline(admin.TabularInline):
@@ -349,7 +394,7 @@ def _resync_confirm(modeladmin, request, queryset, action):
 
 
 @admin.register(RecordLog)
-class RecordLogAdmin(RunPermissionMixin, ReadOnlyAdmin):
+class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
     actions = ["resync_selected"]
     list_display = [
         "created_at",
@@ -427,7 +472,7 @@ class RecordLogAdmin(RunPermissionMixin, ReadOnlyAdmin):
 
 
 @admin.register(SyncRecord)
-class SyncRecordAdmin(RunPermissionMixin, ReadOnlyAdmin):
+class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
     """The records' current state: the place to review failures and dead letters."""
 
     actions = ["resync_selected"]
@@ -556,7 +601,7 @@ class ExternalRefAdmin(ReadOnlyAdmin):
 
 
 @admin.register(NumberSeriesCheck)
-class NumberSeriesCheckAdmin(ReadOnlyAdmin):
+class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
     list_display = [
         "connection",
         "integration",
@@ -566,6 +611,7 @@ class NumberSeriesCheckAdmin(ReadOnlyAdmin):
         "remaining",
         "status_badge",
         "overlaps_with",
+        "message",
         "checked_at",
     ]
     list_filter = ["status", "connection", "integration"]
@@ -573,11 +619,69 @@ class NumberSeriesCheckAdmin(ReadOnlyAdmin):
     search_fields = ["numbering_id", "description", "message"]
     ordering = ["-checked_at"]
     date_hierarchy = "checked_at"
+    actions = ["check_again"]
+    change_list_template = "admin/sync/numberseriescheck/change_list.html"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         colours = {"ok": "#2e7d32", "warning": "#b26a00", "error": "#c62828"}
         return format_html('<b style="color:{}">{}</b>', colours[obj.status], obj.get_status_display())
+
+    def get_urls(self):
+        return [
+            path("check/", self.admin_site.admin_view(self.check_view), name="sync_numberseriescheck_check"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        from .selectors import number_series_latest
+
+        problems = number_series_latest().exclude(status=NumberSeriesCheck.Status.OK).order_by("numbering_id")
+        extra_context = {
+            **(extra_context or {}),
+            "latest_problems": problems,
+            "can_check": self.has_run_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def _check(self, request, integrations) -> None:
+        from .services import number_series_check_run
+
+        checks = []
+        for integration in integrations:
+            try:
+                checks += number_series_check_run(integration=integration)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        if integrations is None:
+            checks = number_series_check_run()
+        if not checks:
+            self.message_user(request, "No active integration with a Visma.net ERP to check.", messages.WARNING)
+            return
+        seen = {}
+        for check in checks:  # an integration checked twice (it shares a company) counts once: its newest row
+            seen[(check.connection_id, check.integration_id)] = check
+        problems = [c for c in seen.values() if c.status != NumberSeriesCheck.Status.OK]
+        for check in problems:
+            level = messages.ERROR if check.status == NumberSeriesCheck.Status.ERROR else messages.WARNING
+            self.message_user(request, f"{check.integration}: {check.numbering_id}: {check.message}", level)
+        if not problems:
+            self.message_user(request, f"Checked {len(seen)} number series: all OK.", messages.SUCCESS)
+
+    def check_view(self, request):
+        if request.method != "POST" or not self.has_run_permission(request):
+            raise PermissionDenied
+        self._check(request, None)
+        return redirect("admin:sync_numberseriescheck_changelist")
+
+    @admin.action(description="Check these integrations' number series now", permissions=["run"])
+    def check_again(self, request, queryset):
+        integrations = list(
+            Integration.objects.filter(pk__in=queryset.exclude(integration=None).values("integration")).select_related(
+                "erp"
+            )
+        )
+        self._check(request, integrations)
 
 
 from . import payout_admin  # noqa: E402,F401  (registers PayoutFormat and Payout)
