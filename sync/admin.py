@@ -648,13 +648,11 @@ class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
         from .services import number_series_check_run
 
         checks = []
-        for integration in integrations:
+        for integration in [None] if integrations is None else integrations:
             try:
                 checks += number_series_check_run(integration=integration)
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
-        if integrations is None:
-            checks = number_series_check_run()
         if not checks:
             self.message_user(request, "No active integration with a Visma.net ERP to check.", messages.WARNING)
             return

@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from integrations.http import (
@@ -257,7 +258,11 @@ def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> Rec
             RecordLog.Status.SKIPPED: "skipped_count",
         }.get(log.status, "ok_count")
         SyncRun.objects.filter(pk=run.pk).update(
-            done=F("done") + 1, heartbeat_at=timezone.now(), **{counter: F(counter) + 1}
+            done=F("done") + 1,
+            # While the total is not known yet (streamed records) it grows with what was done.
+            total=Greatest(F("total"), F("done") + 1),
+            heartbeat_at=timezone.now(),
+            **{counter: F(counter) + 1},
         )
     return log
 
@@ -306,8 +311,6 @@ def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | No
             SyncRun.objects.filter(pk=run.pk).update(total=total)
         for item in items:
             record_process(runner=runner, run=run, item=item)
-            if total is None:
-                SyncRun.objects.filter(pk=run.pk).update(total=F("done"))
             if item.cursor and item.cursor > cursor:
                 cursor = item.cursor
     except RemoteError as exc:

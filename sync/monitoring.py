@@ -18,6 +18,8 @@ from .models import Integration, Notification
 logger = logging.getLogger("koppla.monitoring")
 
 THROTTLE = timedelta(hours=1)
+# A flow that stopped running stays stopped until someone acts: remind a few times a day, not every hour.
+STALE_THROTTLE = timedelta(hours=6)
 
 
 def admin_absolute_url(obj) -> str:
@@ -46,8 +48,10 @@ def _deliver(*, integration: Integration, subject: str, body: str, url: str) -> 
             logger.exception("Could not post to the notification webhook of %s", integration)
 
 
-def problem_notify(*, integration: Integration, key: str, subject: str, body: str, url: str = "") -> bool:
-    """Tell the integration's contacts about a problem unless they heard of it within the hour.
+def problem_notify(
+    *, integration: Integration, key: str, subject: str, body: str, url: str = "", throttle: timedelta = THROTTLE
+) -> bool:
+    """Tell the integration's contacts about a problem unless they heard of it within `throttle` (an hour).
 
     Returns True when a message goes out (after the surrounding transaction commits).
     """
@@ -57,7 +61,7 @@ def problem_notify(*, integration: Integration, key: str, subject: str, body: st
             integration=integration, key=key[:200], defaults={"subject": subject[:300]}
         )
         row.subject, row.body, row.url = subject[:300], body, url[:500]
-        if row.last_sent_at and now - row.last_sent_at < THROTTLE:
+        if row.last_sent_at and now - row.last_sent_at < throttle:
             row.suppressed += 1
             row.save(update_fields=["subject", "body", "url", "suppressed", "updated_at"])
             return False
@@ -86,4 +90,50 @@ def dead_letter_notify(*, record) -> bool:
         subject=f"[Koppla] {record.integration}: {record.get_flow_display()} record {record.source_label or record.source_id} needs action",
         body=f"It failed {record.attempts} time(s) and will not be retried automatically.\n\n{record.last_error}",
         url=admin_absolute_url(record),
+    )
+
+
+def number_series_notify(*, check) -> bool:
+    """A customer number series is running low, has run out or overlaps another integration's."""
+    integration = check.integration
+    if check.overlaps_with:
+        problem = "overlaps another integration's"
+    elif check.remaining == 0:
+        problem = "has run out"
+    elif check.remaining is None:
+        problem = "could not be checked"
+    else:
+        problem = "is running low"
+    return problem_notify(
+        integration=integration,
+        key=f"number_series:{check.numbering_id}",
+        subject=f"[Koppla] {integration}: customer number series {check.numbering_id} {problem}",
+        body=(
+            f"{check.message.rstrip('.')}.\n\nNumber series {check.numbering_id} in {check.connection}: "
+            f"{check.start_number}–{check.end_number}, last used {check.last_number or '—'}, "
+            f"{'unknown' if check.remaining is None else check.remaining} left. Extend the range or give the "
+            "integrations separate ranges in Visma.net (Number series), or change the integration's customer "
+            "number sequence under Integrations › Monitoring."
+        ),
+        url=admin_absolute_url(check),
+    )
+
+
+def flow_stale_notify(*, integration_flow, last_run_at) -> bool:
+    """An enabled flow has not started a run for three of its intervals."""
+    integration = integration_flow.integration
+    when = f"since {timezone.localtime(last_run_at):%Y-%m-%d %H:%M}" if last_run_at else ""
+    return problem_notify(
+        integration=integration,
+        key=f"flow_stale:{integration_flow.flow}",
+        subject=f"[Koppla] {integration}: {integration_flow.get_flow_display()} "
+        + (f"has not run {when}" if when else "has never run"),
+        body=(
+            f"The flow is switched on and scheduled every {integration_flow.interval_minutes} min, but "
+            + (f"no run started {when}." if when else "it has never started a run.")
+            + " Check that the q2 worker (manage.py qcluster) is running and that the flow's "
+            "schedule exists under Django Q › Scheduled tasks; switching the flow off and on again recreates it."
+        ),
+        url=admin_absolute_url(integration_flow),
+        throttle=STALE_THROTTLE,
     )

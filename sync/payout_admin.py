@@ -119,8 +119,52 @@ class PayoutAdmin(admin.ModelAdmin):
     readonly_fields = fields
     change_list_template = "admin/sync/payout/change_list.html"
 
+    actions = ["book_now"]
+
     def has_add_permission(self, request):
         return False  # payouts come from files: use "Import a payout file"
+
+    def has_run_permission(self, request):
+        return request.user.has_perm("sync.run_flow")
+
+    @admin.action(description="Book the waiting lines in the ERP now", permissions=["run"])
+    def book_now(self, request, queryset):
+        from config.errors import ApplicationError
+
+        from .models import Flow, SyncRun
+        from .services import flow_run_enqueue
+
+        queued = 0
+        for payout in queryset.select_related("integration"):
+            ids = [
+                line.source_id
+                for line in payout.lines.filter(
+                    kind__in=[PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND],
+                    status__in=[PayoutLine.Status.PENDING, PayoutLine.Status.FAILED, PayoutLine.Status.UNMATCHED],
+                )
+            ]
+            if not ids:
+                continue
+            try:
+                flow_run_enqueue(
+                    integration=payout.integration,
+                    flow=Flow.PAYOUTS,
+                    trigger=SyncRun.Trigger.MANUAL,
+                    source_ids=ids,
+                    requested_by=request.user,
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                queued += len(ids)
+        if queued:
+            self.message_user(
+                request,
+                f"Queued {queued} line(s) for booking; follow them under Sync › Sync runs (payouts).",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, "Nothing to book: every payment and refund line is booked.", messages.INFO)
 
     def has_change_permission(self, request, obj=None):
         return False

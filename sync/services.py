@@ -8,10 +8,23 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from config.errors import ApplicationError
+from integrations.http import NotFound, RemoteError
+from integrations.models import Connection
 
-from .engine import flow_execute, run_begin, run_fail
+from .engine import flow_execute, remote_error_message, run_begin, run_fail
 from .flows import runner_class
-from .models import DEFAULT_INTERVALS, Flow, Integration, IntegrationFlow, RecordLog, SyncRecord, SyncRun
+from .models import (
+    DEFAULT_INTERVALS,
+    Flow,
+    Integration,
+    IntegrationFlow,
+    NumberSeriesCheck,
+    RecordLog,
+    SyncRecord,
+    SyncRun,
+)
+from .numberseries import Segment, SeriesUse, assess
+from .selectors import flow_is_stale, integration_flows_with_state
 
 logger = logging.getLogger("koppla.sync")
 
@@ -62,6 +75,29 @@ def integration_flow_schedule_sync(*, integration_flow: IntegrationFlow) -> Sche
 def integration_schedules_sync(*, integration: Integration) -> None:
     for integration_flow in integration.flows.select_related("integration"):
         integration_flow_schedule_sync(integration_flow=integration_flow)
+    ops_schedules_ensure()
+
+
+# Checks that watch every integration: name → (task, schedule type).
+OPS_SCHEDULES = {
+    "koppla:ops:number_series_check": ("sync.tasks.number_series_check_all", Schedule.DAILY),
+    "koppla:ops:flows_stale_check": ("sync.tasks.flows_stale_check", Schedule.HOURLY),
+}
+
+
+def ops_schedules_ensure() -> list[Schedule]:
+    """Make sure the daily number-series check and the hourly stale-flow check are scheduled (idempotent)."""
+    schedules = []
+    for name, (func, schedule_type) in OPS_SCHEDULES.items():
+        schedule, created = Schedule.objects.get_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": schedule_type, "repeats": -1, "next_run": timezone.now()},
+        )
+        if not created and (schedule.func, schedule.schedule_type, schedule.repeats) != (func, schedule_type, -1):
+            schedule.func, schedule.schedule_type, schedule.repeats = func, schedule_type, -1
+            schedule.save(update_fields=["func", "schedule_type", "repeats"])
+        schedules.append(schedule)
+    return schedules
 
 
 @transaction.atomic
@@ -178,3 +214,126 @@ def run_failed_resync(*, run: SyncRun, requested_by=None) -> int:
     return records_resync(
         integration=run.integration, flow=run.flow, source_ids=list(still_failing), requested_by=requested_by
     )
+
+
+# --------------------------------------------------------------------------- operations checks
+def flows_stale_check(*, now=None) -> list[IntegrationFlow]:
+    """Tell people about every enabled flow that has not started a run for three of its intervals."""
+    from .monitoring import flow_stale_notify
+
+    now = now or timezone.now()
+    stale = []
+    rows = integration_flows_with_state().filter(enabled=True, integration__is_active=True)
+    for row in rows.order_by("integration__name", "flow"):
+        if flow_is_stale(row, row.last_run_at, now):
+            stale.append(row)
+            flow_stale_notify(integration_flow=row, last_run_at=row.last_run_at)
+    return stale
+
+
+def _erp_company(connection: Connection) -> str:
+    """Which ERP company a connection reaches: the tenant when it is known, else the connection itself."""
+    if connection.tenant_id:
+        return f"{connection.system}|{connection.base_url.rstrip('/').lower()}|{connection.tenant_id}"
+    return f"connection:{connection.pk}"
+
+
+def _segments(numbering: dict) -> tuple[Segment, ...]:
+    return tuple(
+        Segment(
+            start=str(part.get("startNbr") or ""),
+            end=str(part.get("endNbr") or ""),
+            last=str(part.get("lastNbr") or ""),
+            step=int(part.get("nbrStep") or 1),
+        )
+        for part in numbering.get("sequence") or []
+    )
+
+
+def number_series_check_run(*, integration: Integration | None = None) -> list[NumberSeriesCheck]:
+    """Read every integration's customer number sequence from its Visma.net company and store what it shows.
+
+    Capacity left (warning below the integration's threshold, error when none
+    is left) and overlap with the sequence of another integration on the same
+    ERP company (error: customer numbers would collide). With `integration`,
+    that integration and the others on its ERP company are checked. People are
+    told about every row that is not OK (throttled per problem).
+    """
+    from integrations.clients import client_for
+
+    from .monitoring import number_series_notify
+
+    candidates = list(
+        Integration.objects.filter(is_active=True, erp__system="visma_net").select_related("erp").order_by("name")
+    )
+    if integration is not None:
+        if integration.erp.system != "visma_net":
+            raise ApplicationError(
+                f"{integration.erp} is {integration.erp.get_system_display()}: only Visma.net number series are checked."
+            )
+        company = _erp_company(integration.erp)
+        candidates = [i for i in candidates if _erp_company(i.erp) == company and i.pk != integration.pk]
+        candidates.insert(0, integration)
+
+    readings: dict[tuple[int, str], dict | tuple[str, str]] = {}
+    clients = {}
+    for item in candidates:
+        key = (item.erp_id, item.customer_numbering_id)
+        if key in readings:
+            continue
+        client = clients.get(item.erp_id) or clients.setdefault(item.erp_id, client_for(item.erp))
+        try:
+            readings[key] = client.number_sequence_get(item.customer_numbering_id)
+        except NotFound:
+            readings[key] = (
+                NumberSeriesCheck.Status.ERROR,
+                f"Visma.net has no number sequence '{item.customer_numbering_id}': enter the sequence new customers "
+                "are numbered from under Integrations › Monitoring",
+            )
+        except RemoteError as exc:
+            readings[key] = (
+                NumberSeriesCheck.Status.WARNING,
+                f"Could not read number sequence '{item.customer_numbering_id}': {remote_error_message(exc)}",
+            )
+
+    uses, by_owner = [], {}
+    for item in candidates:
+        reading = readings[(item.erp_id, item.customer_numbering_id)]
+        by_owner[item.name] = item
+        if isinstance(reading, dict):
+            uses.append(
+                SeriesUse(
+                    owner=item.name,
+                    company=_erp_company(item.erp),
+                    numbering_id=item.customer_numbering_id,
+                    segments=_segments(reading),
+                )
+            )
+    assessments = {
+        a.owner: a for a in assess(uses, warn_below={i.name: i.number_series_warn_below for i in candidates})
+    }
+
+    now = timezone.now()
+    checks = []
+    for item in candidates:
+        reading = readings[(item.erp_id, item.customer_numbering_id)]
+        fields = {"connection": item.erp, "integration": item, "numbering_id": item.customer_numbering_id}
+        if isinstance(reading, dict):
+            found = assessments[item.name]
+            fields.update(
+                description=str(reading.get("description") or "")[:200],
+                start_number=found.start[:30],
+                end_number=found.end[:30],
+                last_number=found.last[:30],
+                remaining=found.remaining,
+                overlaps_with=", ".join(found.overlaps_with),
+                status=found.status,
+                message=found.message,
+            )
+        else:
+            fields.update(status=reading[0], message=reading[1])
+        checks.append(NumberSeriesCheck.objects.create(checked_at=now, **fields))
+    for check in checks:
+        if check.status != NumberSeriesCheck.Status.OK:
+            number_series_notify(check=check)
+    return checks

@@ -3,7 +3,8 @@
 from django.contrib.auth import get_user_model
 
 from .models import Integration, IntegrationFlow, SyncRun
-from .services import flow_run
+from .services import flow_run, number_series_check_run
+from .services import flows_stale_check as flows_stale_check_service
 
 
 def flow_run_task(integration_id: int, flow: str, trigger: str, source_ids=None, requested_by_id=None) -> int:
@@ -21,3 +22,16 @@ def flow_run_scheduled(integration_id: int, flow: str) -> int | None:
     if switch is None or not switch.enabled or not switch.integration.is_active:
         return None
     return flow_run(integration=switch.integration, flow=flow, trigger=SyncRun.Trigger.SCHEDULE).pk
+
+
+def number_series_check_all() -> str:
+    """Daily: read every integration's customer number sequence; warn when low or overlapping."""
+    checks = number_series_check_run()
+    problems = [c for c in checks if c.status != "ok"]
+    return f"{len(checks)} number series checked, {len(problems)} with a problem"
+
+
+def flows_stale_check() -> str:
+    """Hourly: tell people about enabled flows that have stopped running."""
+    stale = flows_stale_check_service()
+    return f"{len(stale)} stale flow(s)" + (": " + ", ".join(str(f) for f in stale) if stale else "")

@@ -408,8 +408,11 @@ class VismaNetClient:
         return self._create("/v1/customerPayment", payment.body())
 
     @operation("POST", "/v1/customerPayment/{paymentNumber}/action/release")
-    def payment_release(self, number: str) -> ActionResult:
-        return self._action(f"/v1/customerPayment/{_segment(number)}/action/release", payment_release_body())
+    def payment_release(self, number: str, *, payment_type: str = "Payment") -> ActionResult:
+        """Release a payment (or a refund: payment_type "Refund"); ValidationFailed when the action failed."""
+        return self._action(
+            f"/v1/customerPayment/{_segment(number)}/action/release", payment_release_body(payment_type)
+        )
 
     @operation("GET", "/v1/customerPayment/{paymentNumber}")
     def payment_get(self, number: str) -> dict:

@@ -46,7 +46,9 @@ the balance is 0); releasing anything but a Balanced document answers 200 with
 actionResult "Failed" and the reason in errorInfo. A credit note's
 applicationLines and a payment's paymentLines (amountPaid + balanceWriteOff
 with a write-off reason code) reduce the invoices' balances when released;
-an invoice whose balance reaches 0 is Closed.
+an invoice whose balance reaches 0 is Closed. A payment of type Refund (a
+customer refund) applies to released credit notes (documentType CreditNote)
+and reduces their balances the same way.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ CREDIT_NOTE = "credit_note"
 PAYMENT = "payment"
 INVENTORY = "inventory"
 
+# payment type → (documentType its lines apply to, kind of that document, its name in messages)
+PAYMENT_DOCUMENTS = {"Payment": ("Invoice", INVOICE, "invoice"), "Refund": ("CreditNote", CREDIT_NOTE, "credit note")}
 NUMBERINGS = {CUSTOMER: "CUSTOMER", INVOICE: "ARINVOICE", CREDIT_NOTE: "ARCREDITNO", PAYMENT: "ARPAYMENT"}
 CONDITIONS = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}
 
@@ -1033,8 +1037,9 @@ def credit_note_release_view(request, grant, number):
 def payment_create_view(request, grant):
     body = _body(request)
     payment_type = _str(body, "type") or "Payment"
-    if payment_type != "Payment":
-        raise ApiError(400, f"type '{payment_type}': the sandbox creates payments of type Payment only.")
+    if payment_type not in PAYMENT_DOCUMENTS:
+        raise ApiError(400, f"type '{payment_type}': the sandbox creates payments of type Payment or Refund only.")
+    applies_to, document_kind, document_label = PAYMENT_DOCUMENTS[payment_type]
     customer_number = _required(_str(body, "customer"), "customer")
     customer = _get(CUSTOMER, customer_number)
     if customer is None:
@@ -1053,21 +1058,28 @@ def payment_create_view(request, grant):
         where = f"paymentLines[{index}]."
         if raw.get("operation", "Insert") != "Insert":
             raise ApiError(400, f"{where}operation must be Insert when creating a payment.")
-        document_type = _str(raw, "documentType", where) or "Invoice"
-        if document_type != "Invoice":
-            raise ApiError(400, f"{where}documentType '{document_type}': the sandbox applies payments to invoices.")
+        document_type = _str(raw, "documentType", where) or applies_to
+        if document_type != applies_to:
+            raise ApiError(
+                400,
+                f"{where}documentType '{document_type}': a {payment_type} is applied to documents of type {applies_to}.",
+            )
         ref = _required(_str(raw, "refNbr", where), "refNbr", where)
-        invoice = _get(INVOICE, ref)
+        invoice = _get(document_kind, ref)
         if invoice is None:
-            raise ApiError(400, f"{where}invoice '{ref}' does not exist.")
+            raise ApiError(400, f"{where}{document_label} '{ref}' does not exist.")
         if invoice["customer"]["number"] != customer_number:
-            raise ApiError(400, f"{where}invoice '{ref}' belongs to customer {invoice['customer']['number']}.")
+            raise ApiError(400, f"{where}{document_label} '{ref}' belongs to customer {invoice['customer']['number']}.")
         if invoice["status"] != "Open":
             raise ApiError(
-                400, f"{where}invoice '{ref}' is not open (status {invoice['status']}): release it before paying it."
+                400,
+                f"{where}{document_label} '{ref}' is not open (status {invoice['status']}): "
+                "only a released document with a balance can be settled.",
             )
         if invoice.get("currencyId") != currency:
-            raise ApiError(400, f"{where}invoice '{ref}' is in {invoice.get('currencyId')}, the payment in {currency}.")
+            raise ApiError(
+                400, f"{where}{document_label} '{ref}' is in {invoice.get('currencyId')}, the payment in {currency}."
+            )
         paid = round2(_dec(raw, "amountPaid", where) or Decimal(0))
         write_off = round2(_dec(raw, "balanceWriteOff", where) or Decimal(0))
         discount = round2(_dec(raw, "cashDiscountTaken", where) or Decimal(0))
@@ -1081,10 +1093,10 @@ def payment_create_view(request, grant):
             raise ApiError(
                 400,
                 f"{where}{paid + write_off + discount} (paid {paid}, written off {write_off}) exceeds the balance "
-                f"{invoice['balance']} of invoice '{ref}'.",
+                f"{invoice['balance']} of {document_label} '{ref}'.",
             )
         line = {
-            "documentType": "Invoice",
+            "documentType": document_type,
             "refNbr": ref,
             "amountPaid": money(paid),
             "cashDiscountTaken": money(discount),
@@ -1105,7 +1117,7 @@ def payment_create_view(request, grant):
     hold = bool(_bool(body, "hold"))
     key = number_next(PAYMENT)
     dto = {
-        "type": "Payment",
+        "type": payment_type,
         "refNbr": key,
         "status": "Hold" if hold else "Balanced",
         "hold": hold,
@@ -1166,19 +1178,20 @@ def payment_release_view(request, grant, number):
     if data["status"] != "Balanced":
         return _action_failed(f"Payment {number} has already been released (status {data['status']}).")
     moment = stamp()
+    _, document_kind, document_label = PAYMENT_DOCUMENTS[data["type"]]
     invoices = {}
     for line in data["paymentLines"]:
-        invoice = invoices.get(line["refNbr"]) or _get(INVOICE, line["refNbr"])
+        invoice = invoices.get(line["refNbr"]) or _get(document_kind, line["refNbr"])
         settled = dec(line["amountPaid"]) + dec(line["balanceWriteOff"]) + dec(line["cashDiscountTaken"])
         if invoice["status"] != "Open" or settled > dec(invoice["balance"]):
             return _action_failed(
-                f"Payment {number} cannot be released: it settles {settled} of invoice {line['refNbr']}, "
+                f"Payment {number} cannot be released: it settles {settled} of {document_label} {line['refNbr']}, "
                 f"whose balance is now {invoice['balance']} (status {invoice['status']})."
             )
         _settle(invoice, settled, moment)
         invoices[line["refNbr"]] = invoice
     for ref, invoice in invoices.items():
-        _put(INVOICE, ref, invoice)
+        _put(document_kind, ref, invoice)
     data["status"] = "Closed" if dec(data["availableBalance"]) == 0 else "Open"
     data["lastModifiedDateTime"] = moment
     _put(PAYMENT, number, data)

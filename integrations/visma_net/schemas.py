@@ -377,10 +377,12 @@ class PaymentLine:
 
 @dataclass(frozen=True)
 class PaymentPayload:
-    """PaymentUpdateDto for POST /v1/customerPayment (type Payment).
+    """PaymentUpdateDto for POST /v1/customerPayment.
 
     `reference` goes to paymentRef: our reference (e.g. the PSP settlement
     line), which the client searches by before creating a payment.
+    `payment_type` "Payment" settles invoices; "Refund" (a customer refund)
+    pays out open credit notes, with lines of document_type "CreditNote".
     """
 
     customer_number: str
@@ -393,10 +395,11 @@ class PaymentPayload:
     reference: str | None = None
     text: str | None = None
     hold: bool | None = None
+    payment_type: str = "Payment"
 
     def body(self) -> dict:
         body = wrapped(
-            type="Payment",
+            type=self.payment_type,
             customer=self.customer_number,
             paymentMethod=self.payment_method,
             cashAccount=self.cash_account,

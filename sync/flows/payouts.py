@@ -1,0 +1,413 @@
+"""Payouts PSP → Visma.net: every settled order becomes a customer payment on its invoice.
+
+For each waiting payment or refund line of an imported payout:
+- bind the document: the order's invoice (ExternalRef INVOICE, written by the
+  orders flow) or, for a refund, the order's open credit note (ExternalRef
+  CREDIT_NOTE); a line without one is marked unmatched, never guessed;
+- map (pure, `payment_payload_for`): a payment of gross − fee applied to the
+  invoice with the fee written off under the integration's write-off reason
+  code, so the invoice is settled by the gross amount; a refund pays out the
+  gross amount against the credit note;
+- exactly once per line: the PAYMENT binding, else a search of the ERP by our
+  payment reference, before any create; the binding is committed right after
+  the create, then the payment is released;
+- record: the line's status, ERP payment number and a message; the payout's status.
+
+Visma.net has no endpoint that lists write-off reason codes, so the code is
+checked on first use: when the ERP refuses it, the line fails with a message
+saying where to fix it, and the rest of the run does not try it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from config.errors import ApplicationError
+from integrations.clients import client_for
+from integrations.http import NotFound, RemoteError, ValidationFailed
+from integrations.visma_net.schemas import PaymentLine as ErpPaymentLine
+from integrations.visma_net.schemas import PaymentPayload
+from sync.bindings import binding_get, binding_save
+from sync.models import ExternalRef, Flow, Integration, PayoutLine, RecordLog
+from sync.payouts import payout_line_mark, payout_status_refresh
+
+from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+
+ZERO = Decimal("0")
+REFERENCE_MAX = 40  # longest paymentRef we write (the ERP's field is short)
+
+
+class Unmatched(Exception):
+    """The line names an order that has no invoice (or credit note) in the ERP that we know of."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --------------------------------------------------------------------------- map (pure)
+@dataclass(frozen=True)
+class ErpDocument:
+    """The invoice or credit note a line settles, as read from the ERP."""
+
+    kind: str  # "Invoice" or "CreditNote"
+    number: str
+    customer_number: str
+    currency: str
+    balance: Decimal
+    status: str
+    payment_method: str = ""
+
+
+def payment_reference(line: PayoutLine) -> str:
+    """Our paymentRef for a line: the payout reference and the row number ("PO-77/12")."""
+    suffix = f"/{line.line_no}"
+    return line.payout.reference[: REFERENCE_MAX - len(suffix)] + suffix
+
+
+def payment_payload_for(
+    line: PayoutLine, document: ErpDocument, *, reason_code: str, cash_account: str = "", reference: str = ""
+) -> PaymentPayload:
+    """The ERP payment for one payout line; RecordFailed when the amounts cannot settle the document."""
+    reference = reference or payment_reference(line)
+    what = f"Order {line.order_number} (row {line.line_no} of payout {line.payout.reference})"
+    if line.currency and document.currency and line.currency != document.currency:
+        raise RecordFailed(
+            f"{what} was paid in {line.currency} but {document.kind.lower()} {document.number} is in "
+            f"{document.currency}: book it by hand in Visma.net."
+        )
+    if line.gross <= 0:
+        raise RecordFailed(f"{what} has no amount: nothing to book.")
+    if document.status != "Open" or document.balance <= 0:
+        raise RecordFailed(
+            f"{what}: {'invoice' if document.kind == 'Invoice' else 'credit note'} {document.number} is not open "
+            f"in Visma.net (status {document.status}, balance {document.balance}): "
+            + (
+                "release it first, then resync this line."
+                if document.status in ("Balanced", "Hold")
+                else "it was settled some other way; check it in Visma.net (this line will not be booked twice)."
+            )
+        )
+    if line.gross > document.balance:
+        raise RecordFailed(
+            f"{what} captured {line.gross} {line.currency} but {document.kind.lower()} {document.number} has only "
+            f"{document.balance} open: check the order and the document in Visma.net."
+        )
+    text = f"{line.payout.format.name} payout {line.payout.reference}" + (
+        f", {line.psp_reference}" if line.psp_reference else ""
+    )
+    common = {
+        "customer_number": document.customer_number,
+        "payment_method": document.payment_method or None,
+        "cash_account": cash_account or None,
+        "currency": document.currency or line.currency or None,
+        "payment_date": line.booked_on or line.payout.paid_out_on or None,
+        "reference": reference,
+        "text": text[:100],
+    }
+    if document.kind == "CreditNote":
+        return PaymentPayload(
+            amount=line.gross,
+            lines=(ErpPaymentLine(document.number, line.gross, document_type="CreditNote"),),
+            payment_type="Refund",
+            **common,
+        )
+    fee = line.fee
+    if fee < 0:
+        raise RecordFailed(
+            f"{what} has a negative fee ({fee}): a write-off cannot be negative. Book this line by hand in Visma.net."
+        )
+    if fee >= line.gross:
+        raise RecordFailed(f"{what}: the fee {fee} is not less than the captured amount {line.gross}.")
+    if fee and not reason_code:
+        raise RecordFailed(
+            f"{what} has a PSP fee of {fee} to write off, but the integration has no fee write-off reason code: "
+            "enter one (e.g. PSPFEE, as set up in Visma.net) under Integrations › Payouts, then resync."
+        )
+    paid = line.gross - fee
+    return PaymentPayload(
+        amount=paid,
+        lines=(
+            ErpPaymentLine(document.number, paid, write_off=fee or None, write_off_reason=reason_code if fee else None),
+        ),
+        **common,
+    )
+
+
+def _document(data: dict, kind: str) -> ErpDocument:
+    method = data.get("paymentMethod") or {}
+    return ErpDocument(
+        kind=kind,
+        number=str(data.get("referenceNumber") or ""),
+        customer_number=str((data.get("customer") or {}).get("number") or ""),
+        currency=str(data.get("currencyId") or ""),
+        balance=Decimal(str(data.get("balance") or 0)),
+        status=str(data.get("status") or ""),
+        payment_method=str(method.get("id") or "") if isinstance(method, dict) else "",
+    )
+
+
+# --------------------------------------------------------------------------- the flow
+class PayoutsFlow(FlowRunner):
+    flow = Flow.PAYOUTS
+
+    def __init__(self, *, integration: Integration, run, dry_run: bool, client=None):
+        super().__init__(integration=integration, run=run, dry_run=dry_run)
+        if integration.erp.system != "visma_net":
+            raise ApplicationError(
+                f"The payouts flow books payments in Visma.net; {integration.erp} is "
+                f"{integration.erp.get_system_display()}. Switch the payouts flow of {integration} off."
+            )
+        self.client = client or client_for(integration.erp)
+        self.reason_code = integration.fee_writeoff_reason_code.strip()
+        self.reason_code_refused = ""  # the ERP's answer when it refused the code in this run
+
+    # -- fetch ---------------------------------------------------------------
+    def _lines(self):
+        return PayoutLine.objects.filter(payout__integration=self.integration).select_related(
+            "payout", "payout__format"
+        )
+
+    @staticmethod
+    def _item(line: PayoutLine) -> SourceItem:
+        what = "refund" if line.kind == PayoutLine.Kind.REFUND else "order"
+        return SourceItem(
+            source_id=line.source_id,
+            label=f"payout {line.payout.reference} row {line.line_no}: {what} {line.order_number}",
+            data=line,
+        )
+
+    def changed_since(self, cursor: str) -> Plan:
+        """Every waiting payment and refund line of the integration's payouts (the cursor is not used)."""
+        lines = list(
+            self._lines()
+            .filter(kind__in=[PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND], status=PayoutLine.Status.PENDING)
+            .order_by("payout_id", "line_no")
+        )
+        return Plan(items=[self._item(line) for line in lines], total=len(lines))
+
+    def fetch(self, source_id: str) -> SourceItem:
+        payout_id, _, line_no = source_id.partition(":")
+        line = None
+        if payout_id.isdigit() and line_no.isdigit():
+            line = self._lines().filter(payout_id=int(payout_id), line_no=int(line_no)).first()
+        if line is None:
+            raise RecordFailed(f"Payout line {source_id} no longer exists (was its payout deleted?).")
+        if line.kind not in (PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND):
+            raise RecordFailed(
+                f"Row {line.line_no} of payout {line.payout.reference} is a {line.kind} line: nothing to book."
+            )
+        return self._item(line)
+
+    # -- process ---------------------------------------------------------------
+    def process(self, item: SourceItem) -> Outcome:
+        line: PayoutLine = item.data
+        try:
+            outcome = self._book(line)
+        except Unmatched as exc:
+            payout_line_mark(line=line, status=PayoutLine.Status.UNMATCHED, message=exc.message, target_id="")
+            outcome = Outcome(status=RecordLog.Status.SKIPPED, message=exc.message)
+        except RecordFailed as exc:
+            payout_line_mark(line=line, status=PayoutLine.Status.FAILED, message=exc.message)
+            raise
+        except RemoteError as exc:
+            from sync.engine import remote_error_message
+
+            payout_line_mark(line=line, status=PayoutLine.Status.FAILED, message=remote_error_message(exc))
+            raise
+        except Exception as exc:
+            payout_line_mark(
+                line=line, status=PayoutLine.Status.FAILED, message=f"Unexpected error ({type(exc).__name__}): {exc}"
+            )
+            raise
+        payout_status_refresh(payout=line.payout)
+        return outcome
+
+    def _book(self, line: PayoutLine) -> Outcome:
+        reference = payment_reference(line)
+        bound = binding_get(integration=self.integration, kind=ExternalRef.Kind.PAYMENT, source_id=line.source_id)
+        if bound is not None:
+            return self._finish(line, bound.target_id, payment_type=bound.data.get("type", "Payment"), found="binding")
+
+        refund = line.kind == PayoutLine.Kind.REFUND
+        payment_type = "Refund" if refund else "Payment"
+        if refund:
+            notes = self._credit_notes_of(line)
+            found = None
+            for customer_number in dict.fromkeys(n.customer_number for n in notes):
+                found = self.client.payment_find(reference, customer_number=customer_number)
+                if found is not None:
+                    break
+            if found is not None:
+                applied = {str(p.get("refNbr")) for p in found.get("paymentLines") or []}
+                document = next((n for n in notes if n.number in applied), notes[0])
+            else:
+                document = self._open_credit_note(line, notes)
+        else:
+            document = self._invoice_for(line)
+            found = self.client.payment_find(reference, invoice_number=document.number)
+        if found is not None:  # created earlier, binding lost: adopt it
+            number = str(found.get("refNbr"))
+            self._bind(line, number, document, payment_type)
+            return self._finish(line, number, payment_type=payment_type, found="search")
+
+        payload = payment_payload_for(
+            line,
+            document,
+            reason_code=self.reason_code,
+            cash_account=self.integration.payment_cash_account.strip(),
+            reference=reference,
+        )
+        self.payload = payload.body()
+        if self.dry_run:
+            return Outcome(
+                status=RecordLog.Status.DRY_RUN,
+                request=self.payload,
+                message=f"Would book a {payment_type.lower()} of {payload.amount} on {document.number}.",
+            )
+        if line.fee and not refund and self.reason_code_refused:
+            raise RecordFailed(self.reason_code_refused, request=self.payload)
+        try:
+            number = self.client.payment_create(payload)
+        except ValidationFailed as exc:
+            raise self._refusal(line, exc) from exc
+        self._bind(line, number, document, payment_type)
+        return self._finish(line, number, payment_type=payment_type, found="")
+
+    # -- bind ------------------------------------------------------------------
+    def _invoice_for(self, line: PayoutLine) -> ErpDocument:
+        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=line.order_number)
+        if ref is None:
+            raise Unmatched(
+                f"No invoice in Visma.net is known for order {line.order_number}: the orders flow has not exported "
+                "it (or it was invoiced outside Koppla). Export the order, then resync this line; nothing was booked."
+            )
+        try:
+            data = self.client.invoice_get(ref.target_id)
+        except NotFound:
+            raise RecordFailed(
+                f"Invoice {ref.target_id} of order {line.order_number} no longer exists in Visma.net: "
+                "check the order's external reference, then resync this line."
+            ) from None
+        return _document(data, "Invoice")
+
+    def _credit_notes_of(self, line: PayoutLine) -> list[ErpDocument]:
+        """The credit notes of the refund's order, as the ERP has them now."""
+        order = line.order_number
+        matches = Q(data__order_number=order)
+        if order.isdigit():
+            matches |= Q(data__order_number=int(order))
+        refs = list(
+            ExternalRef.objects.filter(integration=self.integration, kind=ExternalRef.Kind.CREDIT_NOTE)
+            .filter(matches)
+            .order_by("synced_at")
+        )
+        notes = []
+        for ref in refs:
+            try:
+                notes.append(_document(self.client.credit_note_get(ref.target_id), "CreditNote"))
+            except NotFound:
+                continue
+        if not notes:
+            raise Unmatched(
+                f"No credit note in Visma.net is known for a refund of order {order}: the refunds flow has not "
+                "exported the return. Export it, then resync this line; nothing was booked."
+            )
+        return notes
+
+    @staticmethod
+    def _open_credit_note(line: PayoutLine, notes: list[ErpDocument]) -> ErpDocument:
+        """The order's credit note with exactly the refunded amount still open (no guessing between amounts)."""
+        for note in notes:
+            if note.status == "Open" and note.balance == line.gross:
+                return note
+        seen = ", ".join(f"{n.number} ({n.status}, open {n.balance})" for n in notes)
+        raise Unmatched(
+            f"No credit note of order {line.order_number} has {line.gross} {line.currency} open to refund: "
+            f"found {seen}. Check the return in Visma.net, then resync this line; nothing was booked."
+        )
+
+    def _bind(self, line: PayoutLine, number: str, document: ErpDocument, payment_type: str) -> None:
+        binding_save(
+            integration=self.integration,
+            kind=ExternalRef.Kind.PAYMENT,
+            source_id=line.source_id,
+            target_id=number,
+            data={
+                "type": payment_type,
+                "document": document.number,
+                "customer_number": document.customer_number,
+                "order_number": line.order_number,
+                "gross": str(line.gross),
+                "fee": str(line.fee),
+                "payout": line.payout.reference,
+            },
+        )
+
+    # -- write -----------------------------------------------------------------
+    def _refusal(self, line: PayoutLine, exc: ValidationFailed) -> RecordFailed:
+        said = exc.message
+        lowered = said.lower()
+        code = self.reason_code
+        if (
+            line.fee
+            and code
+            and ("reason code" in lowered or "writeoffreasoncode" in lowered or code.lower() in lowered)
+        ):
+            self.reason_code_refused = (
+                f"Visma.net refused the fee write-off reason code '{code}' of {self.integration}: {said} "
+                "Create the reason code in Visma.net (usage: balance write-off) or enter an existing one under "
+                "Integrations › Payouts, then resync the failed payout lines."
+            )
+            return RecordFailed(self.reason_code_refused, request=self.payload, response=exc.body)
+        return RecordFailed(
+            f"Visma.net refused the payment for order {line.order_number}: {said}",
+            request=self.payload,
+            response=exc.body,
+        )
+
+    def _finish(self, line: PayoutLine, number: str, *, payment_type: str, found: str) -> Outcome:
+        """Release the payment unless it already is, then mark the line booked."""
+        try:
+            payment = self.client.payment_get(number)
+        except NotFound:
+            raise RecordFailed(
+                f"Payment {number}, booked earlier for this line, no longer exists in Visma.net. If it was deleted on "
+                "purpose, delete its external reference (Payment, source "
+                f"{line.source_id}) and resync the line."
+            ) from None
+        status = str(payment.get("status") or "")
+        if status == "Hold":
+            raise RecordFailed(
+                f"Payment {number} is on hold in Visma.net: take it off hold, then resync this line to release it."
+            )
+        released = ""
+        if status == "Balanced":
+            self.client.payment_release(number, payment_type=payment.get("type") or payment_type)
+            released = " and released"
+        applied = (payment.get("paymentLines") or [{}])[0]
+        document = applied.get("refNbr", "")
+        paid = Decimal(str(applied.get("amountPaid") or payment.get("paymentAmount") or 0))
+        written_off = Decimal(str(applied.get("balanceWriteOff") or 0))
+        if payment_type == "Refund":
+            message = f"Refund {number}: {paid} paid out against credit note {document}"
+            if line.fee:
+                message += f" (the provider's fee {line.fee} on this refund is not booked: book it by hand)"
+        else:
+            message = f"Payment {number}: {paid} paid on invoice {document}"
+            if written_off:
+                reason = (applied.get("writeOffReasonCode") or {}).get("id", "")
+                message += f", fee {written_off} written off ({reason})"
+        origin = {"binding": " (found through its binding)", "search": " (found in Visma.net by its reference)"}
+        message += f"{released}{origin.get(found, '')}."
+        payout_line_mark(line=line, status=PayoutLine.Status.BOOKED, message=message, target_id=number)
+        return Outcome(
+            status=RecordLog.Status.SKIPPED if found and not released else RecordLog.Status.OK,
+            target_id=number,
+            request=getattr(self, "payload", None),
+            response={"payment": number, "status": "Closed" if released else status},
+            message=message,
+        )
