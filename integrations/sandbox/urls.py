@@ -4,4 +4,5 @@ app_name = "sandbox"
 urlpatterns = [
     path("visma-connect/", include("integrations.visma_net.connect_sandbox")),
     path("visma-net/api/", include("integrations.visma_net.sandbox")),
+    path("centra/", include("integrations.centra.sandbox")),
 ]
