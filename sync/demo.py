@@ -1,26 +1,41 @@
-"""Demo data: sandbox connections, one integration and its mappings.
+"""Demo data: sandbox connections, one integration, its mappings, and the sandboxes' own data.
 
 Idempotent: running it again updates what exists and adds what is missing.
+The Visma.net connection is left unconnected unless asked: the demo's first
+step is clicking Connect and passing the sandbox's authorize page.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from config.errors import ApplicationError
 from integrations.models import Connection
 from integrations.systems import AuthType, System
 from mappings.services import import_problems, mapping_import
 
-from .models import Integration
+from .models import Integration, PayoutFormat
+from .payouts import payout_format_from_preset
 from .services import integration_flows_ensure
 
 FIXTURES = Path(__file__).resolve().parent.parent / "mappings" / "fixtures"
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "koppla-demo"
 DEMO_INTEGRATION = "Demo shop (Centra → Visma.net)"
+DEMO_VISMA_CLIENT_ID = "koppla-demo"
+DEMO_VISMA_CLIENT_SECRET = "koppla-demo-secret"
+DEMO_CENTRA_TOKEN = "centra-demo-token-7f3e21"
+DEMO_WEBHOOK_SECRET = "centra-demo-webhook-secret"
+DEMO_ORDERS = 320
+DEMO_PAYOUT_FORMATS = [
+    ("adyen", "Adyen settlement details"),
+    ("klarna", "Klarna settlement"),
+    ("stripe", "Stripe payouts"),
+]
 
 # (table, file) in dependency order: tax zones refer to customer classes.
 DEMO_MAPPING_FILES = [
@@ -51,8 +66,12 @@ def demo_connections_ensure(*, site_url: str) -> tuple[Connection, Connection]:
             "system": System.CENTRA,
             "auth_type": AuthType.API_TOKEN,
             "base_url": f"{site_url}/sandbox/centra/graphql",
+            "status": "connected",
+            "token_expires_at": timezone.now() + timedelta(days=30),
         },
     )
+    shop.secrets = {"api_token": DEMO_CENTRA_TOKEN, "webhook_secret": DEMO_WEBHOOK_SECRET}
+    shop.save()
     erp, _ = Connection.objects.update_or_create(
         name="Visma.net sandbox",
         defaults={
@@ -61,23 +80,70 @@ def demo_connections_ensure(*, site_url: str) -> tuple[Connection, Connection]:
             "base_url": f"{site_url}/sandbox/visma-net/api",
             "token_url": f"{site_url}/sandbox/visma-connect/connect/token",
             "authorize_url": f"{site_url}/sandbox/visma-connect/connect/authorize",
-            "client_id": "koppla-demo",
+            "client_id": DEMO_VISMA_CLIENT_ID,
             "scopes": "vismanet_erp_service_api:read vismanet_erp_service_api:create "
             "vismanet_erp_service_api:update offline_access",
         },
     )
+    erp.secrets = {**(erp.secrets or {}), "client_secret": DEMO_VISMA_CLIENT_SECRET}
+    erp.save()
     return shop, erp
 
 
+def demo_sandboxes_seed(*, orders: int = DEMO_ORDERS) -> dict:
+    """The remote systems' side of the demo: ERP reference data and items, shop orders, tokens."""
+    from integrations.centra import demo_data as centra_demo
+    from integrations.centra.sandbox import api_token_register
+    from integrations.visma_net import demo_data as visma_demo
+    from integrations.visma_net.connect_sandbox import client_register
+
+    client_register(DEMO_VISMA_CLIENT_ID, DEMO_VISMA_CLIENT_SECRET)
+    api_token_register(DEMO_CENTRA_TOKEN)
+    return {"visma_net": visma_demo.seed(), "centra": centra_demo.seed(orders=orders)}
+
+
+def demo_erp_connect(*, erp: Connection) -> None:
+    """Give the demo ERP connection a sandbox token without the browser consent (tests, scripted demos)."""
+    from integrations.visma_net.connect_sandbox import DEMO_TENANTS, token_issue
+
+    token = token_issue(client_id=DEMO_VISMA_CLIENT_ID, tenant_id=DEMO_TENANTS[0]["id"], scope=erp.scopes)
+    erp.access_token = token["access_token"]
+    erp.refresh_token = token["refresh_token"]
+    erp.token_expires_at = timezone.now() + timedelta(seconds=token["expires_in"])
+    erp.status = "connected"
+    erp.save()
+
+
+def demo_seed(*, site_url: str | None = None, orders: int = DEMO_ORDERS, connect: bool = False) -> Integration:
+    """Everything the demo needs; `connect` also gives the ERP connection a token (no consent page)."""
+    demo_sandboxes_seed(orders=orders)
+    integration = demo_integration_seed(site_url=site_url)
+    if connect:
+        demo_erp_connect(erp=integration.erp)
+    return integration
+
+
 @transaction.atomic
-def demo_seed(*, site_url: str | None = None) -> Integration:
+def demo_integration_seed(*, site_url: str | None = None) -> Integration:
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     demo_admin_ensure()
     shop, erp = demo_connections_ensure(site_url=site_url)
     integration, _ = Integration.objects.update_or_create(
-        name=DEMO_INTEGRATION, defaults={"shop": shop, "erp": erp, "home_country": "SE"}
+        name=DEMO_INTEGRATION,
+        defaults={
+            "shop": shop,
+            "erp": erp,
+            "home_country": "SE",
+            "allowed_order_statuses": ["CONFIRMED", "PROCESSING", "SHIPPED"],
+            "fee_writeoff_reason_code": "PSPFEE",
+            "payment_cash_account": "1580",
+            "notify_emails": "ops@example.com",
+        },
     )
     integration_flows_ensure(integration=integration)
+    for preset, name in DEMO_PAYOUT_FORMATS:
+        if not PayoutFormat.objects.filter(name=name).exists():
+            payout_format_from_preset(name=name, preset=preset)
     for table, path in DEMO_MAPPING_FILES:
         result = mapping_import(integration=integration, table=table, content=path.read_text(encoding="utf-8"))
         problems = import_problems(result)

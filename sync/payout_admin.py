@@ -3,7 +3,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -11,9 +14,11 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from config.admin_utils import AUDIT_FIELDS
+from config.errors import ApplicationError
+from integrations.http import RemoteError
 
 from .models import Integration, Payout, PayoutFormat, PayoutLine
-from .payouts import PRESETS, PayoutFileError, payout_import, payout_report
+from .payouts import PRESETS, PayoutFileError, payout_csv_demo, payout_import, payout_report
 
 COLUMN_FIELDS = [name for name in PRESETS[PayoutFormat.Preset.GENERIC]]
 
@@ -172,6 +177,7 @@ class PayoutAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="sync_payout_import"),
+            path("demo-file/", self.admin_site.admin_view(self.demo_file_view), name="sync_payout_demo_file"),
             *super().get_urls(),
         ]
 
@@ -216,8 +222,28 @@ class PayoutAdmin(admin.ModelAdmin):
             "form": form,
             "problems": problems,
             "opts": self.model._meta,
+            "demo_integrations": Integration.objects.filter(is_active=True) if settings.SANDBOX_ENABLED else [],
+            "presets": list(PRESETS),
         }
         return TemplateResponse(request, "admin/sync/payout/import.html", context)
+
+    def demo_file_view(self, request):
+        """Sandbox installs only: a settlement file built from the integration's invoices in the sandbox ERP."""
+        if not settings.SANDBOX_ENABLED or not request.user.has_perm("sync.add_payout"):
+            raise PermissionDenied
+        integration = Integration.objects.filter(pk=request.GET.get("integration") or 0).first()
+        preset = request.GET.get("preset") or "adyen"
+        if integration is None:
+            messages.error(request, "Choose an integration for the demo payout file.")
+            return redirect("admin:sync_payout_import")
+        try:
+            content = payout_csv_demo(integration=integration, format_preset=preset)
+        except (ApplicationError, RemoteError) as exc:
+            messages.error(request, f"No demo payout file: {exc}")
+            return redirect("admin:sync_payout_import")
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="demo-payout-{preset}.csv"'
+        return response
 
     @admin.display(description="Net")
     def net_display(self, obj):

@@ -34,13 +34,16 @@ def page(browser, monkeypatch):
     context.close()
 
 
+BROWSER_DEMO_ORDERS = 24
+
+
 @pytest.fixture
 def demo(live_server, settings):
-    """The demo integration, seeded against the live server's own sandboxes."""
+    """The demo integration, seeded against the live server's own sandboxes (a smaller shop than `make demo`)."""
     from sync.demo import demo_seed
 
     settings.SITE_URL = live_server.url
-    return demo_seed(site_url=live_server.url)
+    return demo_seed(site_url=live_server.url, orders=BROWSER_DEMO_ORDERS, connect=True)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_switching_a_flow_on_creates_its_schedule_and_off_removes_it(admin_clien
     schedule = Schedule.objects.get(name=f"koppla:{integration.pk}:orders")
     assert schedule.func == "sync.tasks.flow_run_scheduled" and schedule.minutes == switch.interval_minutes
     post_action(admin_client, url, "switch_off", [switch.pk])
-    assert not Schedule.objects.filter(name__startswith="koppla:").exists()
+    assert not Schedule.objects.filter(name__startswith=f"koppla:{integration.pk}:").exists()
 
 
 def test_scheduled_task_skips_switched_off_flows(integration):

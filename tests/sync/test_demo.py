@@ -5,7 +5,7 @@ from django.core.management import call_command
 from integrations.models import Connection
 from mappings.models import CustomerClass, SkuRule, TaxZoneMapping
 from sync.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
-from sync.models import Integration, IntegrationFlow
+from sync.models import Integration, IntegrationFlow, PayoutFormat
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,58 @@ def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     assert SkuRule.objects.filter(integration=integration).count() == 1
     assert IntegrationFlow.objects.filter(integration=integration).count() == 7
     assert authenticate(username=DEMO_USERNAME, password=DEMO_PASSWORD) is not None
+    assert PayoutFormat.objects.count() == 3
+    from integrations.centra import sandbox as centra
+    from sync.demo import DEMO_ORDERS
+
+    assert len(centra.orders()) == DEMO_ORDERS  # seeding twice adds nothing
+    assert integration.fee_writeoff_reason_code == "PSPFEE"
+
+
+def test_demo_sandboxes_hold_a_shop_and_an_erp_and_the_connections_work():
+    from integrations.centra import sandbox as centra
+    from integrations.services import connection_test
+    from integrations.visma_net import sandbox as visma
+
+    integration = demo_seed(site_url="http://testserver", connect=True)
+
+    orders = centra.orders()
+    assert len(orders) >= 300
+    assert len({o["shippingAddress"]["country"]["code"] for o in orders}) >= 10
+    assert len({o["grandTotal"]["currency"]["code"] for o in orders}) >= 3
+    assert any(o["billingAddress"].get("vatNumber") for o in orders)
+    assert not visma.invoices() and len(visma.customers()) == 0
+    assert connection_test(connection=integration.shop).ok
+    assert connection_test(connection=integration.erp).ok
+
+
+def test_demo_payout_file_downloads_from_the_import_page_and_books(admin_client, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from sync.payouts import payout_import
+    from sync.services import flow_run
+
+    integration = demo_seed(site_url="http://testserver", orders=30, connect=True)
+    flow_run(integration=integration, flow="orders", trigger="manual")
+    page = admin_client.get(reverse("admin:sync_payout_import")).content.decode()
+    assert "Download demo file" in page
+
+    response = admin_client.get(
+        reverse("admin:sync_payout_demo_file"), {"integration": integration.pk, "preset": "adyen"}
+    )
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    payout = payout_import(
+        integration=integration,
+        fmt=PayoutFormat.objects.get(preset="adyen"),
+        content=response.content.decode(),
+        file_name="demo.csv",
+    )
+    IntegrationFlow.objects.filter(integration=integration, flow="payouts").update(enabled=True)
+    run = flow_run(integration=integration, flow="payouts", trigger="manual")
+    assert run.ok_count >= 10
+    assert payout.lines.filter(status="booked").count() == run.ok_count
+    assert payout.lines.filter(status="unmatched").count() >= 1
 
 
 def test_import_mappings_command_reports_row_errors(tmp_path, integration):

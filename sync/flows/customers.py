@@ -1,0 +1,116 @@
+"""Customers shop → ERP: create or update the Visma.net customer of each changed shop customer.
+
+Matched by binding (the same e-mail binding the orders flow uses), then by
+e-mail in the ERP; customer class and VAT zone come from the tax-zone mapping
+of the customer's country and type (B2B with a valid EU VAT number abroad).
+An update sends only what the shop owns (name, address, contact, class, VAT
+zone, VAT number), and only when it changed since it was last sent.
+"""
+
+from __future__ import annotations
+
+from integrations.clients import client_for
+from mappings.countries import EU_MEMBER_STATES
+from mappings.models import CustomerType
+from mappings.selectors import MappingSet, mapping_set_load
+from sync.bindings import binding_get, binding_save, checksum_of
+from sync.models import ExternalRef, Flow
+from sync.shop import ShopCustomer
+from sync.vat import vat_number_normalize, vat_number_problem
+
+from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+from .centra_adapter import customer_from_centra
+from .erp_documents import ErpCustomers, customer_key, customer_payload
+from .order_mapping import CustomerDraft, tax_zone_for
+
+
+def customer_draft(customer: ShopCustomer, mappings: MappingSet) -> CustomerDraft:
+    """The ERP customer for a shop customer (pure)."""
+    address = customer.address
+    country = address.country.upper()
+    if not country:
+        raise RecordFailed(f"Customer {customer.label} has no country on the billing address; add one in the shop.")
+    vat_number = ""
+    customer_type = CustomerType.B2C
+    if address.vat_number:
+        problem = vat_number_problem(address.vat_number, country)
+        if problem:
+            raise RecordFailed(f"Customer {customer.label}: {problem}. Correct the VAT number in the shop.")
+        vat_number = vat_number_normalize(address.vat_number)
+        if country in EU_MEMBER_STATES and country != mappings.home_country:
+            customer_type = CustomerType.B2B
+    zone = tax_zone_for(mappings, country, customer_type, f"customer {customer.label}")
+    terms = mappings.payment_terms.get(customer_type, "")
+    return CustomerDraft(
+        email=customer_key(customer.email),
+        name=customer.name,
+        is_company=bool(address.company or vat_number),
+        vat_number=vat_number,
+        customer_type=customer_type,
+        customer_class=zone.customer_class,
+        vat_zone=zone.vat_zone,
+        country=country,
+        address=address,
+        currency="",
+        credit_terms=terms,
+        payment_method="",
+    )
+
+
+class CustomersFlow(FlowRunner):
+    flow = Flow.CUSTOMERS
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.shop = client_for(self.integration.shop)
+        self.erp = client_for(self.integration.erp)
+        self.mappings = mapping_set_load(integration=self.integration)
+        self.customers = ErpCustomers(integration=self.integration, erp=self.erp)
+
+    def _item(self, node: dict) -> SourceItem:
+        customer = customer_from_centra(node)
+        return SourceItem(source_id=customer.id, label=customer.label, data=customer, cursor=customer.updated_at)
+
+    def changed_since(self, cursor: str) -> Plan:
+        return Plan(items=(self._item(node) for node in self.shop.customers_changed(updated_after=cursor)))
+
+    def fetch(self, source_id: str) -> SourceItem:
+        node = self.shop.customer_get(source_id)
+        if node is None:
+            raise RecordFailed(f"Customer {source_id} no longer exists in the shop.")
+        return self._item(node)
+
+    def process(self, item: SourceItem) -> Outcome:
+        customer: ShopCustomer = item.data
+        if not customer.email:
+            return Outcome(status="skipped", message="The customer has no e-mail address to match an ERP customer by.")
+        draft = customer_draft(customer, self.mappings)
+        payload = customer_payload(draft)
+        body = payload.body()
+        self.payload = body
+        if self.dry_run:
+            return Outcome(status="dry_run", request=body)
+        checksum = checksum_of(body)
+        number = self.customers.find(draft.email)
+        if not number:
+            number = self.customers.create(draft, payload)
+            binding_save(
+                integration=self.integration,
+                kind=ExternalRef.Kind.CUSTOMER,
+                source_id=draft.email,
+                target_id=number,
+                checksum=checksum,
+            )
+            return Outcome(status="ok", target_id=number, request=body, message=f"Created customer {number}.")
+        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=draft.email)
+        if ref and ref.checksum == checksum:
+            return Outcome(status="skipped", target_id=number, message=f"Customer {number} is up to date.")
+        self.erp.customer_update(number, payload)
+        binding_save(
+            integration=self.integration,
+            kind=ExternalRef.Kind.CUSTOMER,
+            source_id=draft.email,
+            target_id=number,
+            checksum=checksum,
+        )
+        return Outcome(status="ok", target_id=number, request=body, message=f"Updated customer {number}.")

@@ -1,0 +1,178 @@
+"""Shared steps of the flows that write customers and documents to Visma.net.
+
+- `ErpCustomers.resolve`: the ERP customer of a draft (walk-in customer, binding, e-mail search, create),
+  committing the binding right after a create.
+- `vat_ids`: VAT category → the VAT id its tax detail lines are keyed by.
+- Payload builders turn the pure drafts into the client's request dataclasses.
+"""
+
+from __future__ import annotations
+
+from integrations.visma_net.schemas import (
+    Address,
+    Contact,
+    CreditNotePayload,
+    CustomerPayload,
+    DocumentLine,
+    InvoicePayload,
+    TaxDetail,
+)
+from sync.bindings import binding_get, binding_save
+from sync.models import ExternalRef, Integration
+from sync.shop import ShopAddress
+
+from .order_mapping import CustomerDraft, DraftLine, InvoiceDraft
+from .refund_mapping import CreditNoteDraft
+
+# Visma.net statuses of a document that has been released.
+RELEASED = ("Open", "Closed")
+
+
+def customer_key(email: str) -> str:
+    """Customers are bound by e-mail (lower case): the orders and customers flows share the binding."""
+    return email.strip().lower()
+
+
+def address_payload(address: ShopAddress) -> Address:
+    return Address(
+        line1=address.address1 or None,
+        line2=address.address2 or None,
+        postal_code=address.zip_code or None,
+        city=address.city or None,
+        country=address.country.upper() or None,
+    )
+
+
+def customer_payload(customer: CustomerDraft) -> CustomerPayload:
+    contact = Contact(
+        name=customer.address.person_name or customer.name,
+        email=customer.email or None,
+        phone=customer.address.phone or None,
+        attention=customer.address.person_name if customer.is_company else None,
+    )
+    return CustomerPayload(
+        name=customer.name[:60],
+        customer_class=customer.customer_class,
+        vat_zone=customer.vat_zone,
+        credit_terms=customer.credit_terms or None,
+        currency=customer.currency or None,
+        vat_registration_id=customer.vat_number or None,
+        main_address=address_payload(customer.address),
+        main_contact=contact,
+        payment_method=customer.payment_method or None,
+    )
+
+
+def document_lines(lines: tuple[DraftLine, ...]) -> tuple[DocumentLine, ...]:
+    return tuple(
+        DocumentLine(
+            description=line.description[:255],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            vat_category=line.vat_category,
+            account=line.account or None,
+            inventory_number=line.inventory_number or None,
+        )
+        for line in lines
+    )
+
+
+def invoice_payload(draft: InvoiceDraft, *, customer_number: str, vat_ids: dict[str, str]) -> InvoicePayload:
+    return InvoicePayload(
+        customer_number=customer_number,
+        lines=document_lines(draft.lines),
+        document_date=draft.document_date,
+        currency=draft.currency,
+        customer_ref_number=draft.order_number,
+        external_reference=draft.order_number,
+        text=draft.text,
+        payment_method=draft.payment_method,
+        credit_terms=draft.credit_terms,
+        vat_zone=draft.vat_zone,
+        tax_details=tuple(
+            TaxDetail(vat_id=vat_ids.get(t.vat_category, t.vat_category), vat_amount=t.vat, taxable_amount=t.taxable)
+            for t in draft.tax_details
+        ),
+    )
+
+
+def credit_note_reference(refund_id: str) -> str:
+    return f"R{refund_id}"
+
+
+def credit_note_payload(draft: CreditNoteDraft, *, vat_ids: dict[str, str]) -> CreditNotePayload:
+    return CreditNotePayload(
+        customer_number=draft.customer_number,
+        lines=document_lines(draft.lines),
+        document_date=draft.document_date,
+        currency=draft.currency,
+        customer_ref_number=credit_note_reference(draft.refund_id),
+        external_reference=draft.order_number,
+        text=draft.text,
+        vat_zone=draft.vat_zone,
+        tax_details=tuple(
+            TaxDetail(vat_id=vat_ids.get(t.vat_category, t.vat_category), vat_amount=t.vat, taxable_amount=t.taxable)
+            for t in draft.tax_details
+        ),
+    )
+
+
+def vat_ids_load(erp) -> dict[str, str]:
+    """VAT category → its VAT id, for categories that hold exactly one VAT (the usual case)."""
+    result = {}
+    for category in erp.vat_category_list():
+        lines = category.get("vatCategoryLines") or []
+        if len(lines) == 1 and lines[0].get("vatId"):
+            result[str(category.get("vatCategoryId"))] = str(lines[0]["vatId"])
+    return result
+
+
+class ErpCustomers:
+    """Finds or creates the ERP customer for a draft, exactly once per e-mail."""
+
+    def __init__(self, *, integration: Integration, erp):
+        self.integration = integration
+        self.erp = erp
+
+    def find(self, email: str) -> str:
+        key = customer_key(email)
+        if not key:
+            return ""
+        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=key)
+        if ref:
+            return ref.target_id
+        found = self.erp.customer_find_by_email(key)
+        if found:
+            number = str(sorted(found, key=lambda c: str(c.get("number")))[0]["number"])
+            binding_save(
+                integration=self.integration,
+                kind=ExternalRef.Kind.CUSTOMER,
+                source_id=key,
+                target_id=number,
+                data={"found_by": "email"},
+            )
+            return number
+        return ""
+
+    def create(self, customer: CustomerDraft, payload: CustomerPayload | None = None) -> str:
+        payload = payload or customer_payload(customer)
+        number = self.erp.customer_create(payload)
+        # Committed at once: a crash after this line must not create the customer again.
+        binding_save(
+            integration=self.integration,
+            kind=ExternalRef.Kind.CUSTOMER,
+            source_id=customer_key(customer.email) or f"company:{customer.vat_number or customer.name}",
+            target_id=number,
+            data={"created": True, "customer_class": customer.customer_class},
+        )
+        return number
+
+    def resolve(self, customer: CustomerDraft, *, default_number: str = "") -> tuple[str, str]:
+        """(customer number, how it was found: default / bound / created)."""
+        if default_number:
+            return default_number, "default"
+        number = self.find(customer.email)
+        if number:
+            return number, "existing"
+        return self.create(customer), "created"

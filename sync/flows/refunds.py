@@ -1,0 +1,169 @@
+"""Refunds shop → ERP: each refunded return becomes one released Visma.net credit note, exactly once.
+
+The credit note goes to the customer of the order's invoice, with the tax
+mapping the invoice used (`credit_note_draft`), lines and shipping as
+refunded. It is left open (not applied to the invoice) so that the payout
+flow can settle it against the PSP's refund. A refund for an order Koppla
+never invoiced fails with that message.
+"""
+
+from __future__ import annotations
+
+from integrations.clients import client_for
+from integrations.http import ValidationFailed
+from mappings.selectors import mapping_set_load
+from sync.bindings import binding_get, binding_save, bindings_map
+from sync.models import ExternalRef, Flow
+from sync.shop import ShopRefund
+
+from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+from .centra_adapter import order_from_centra, refund_from_centra
+from .erp_documents import RELEASED, credit_note_payload, credit_note_reference, vat_ids_load
+from .orders import invoice_number_of
+from .refund_mapping import CreditNoteDraft, credit_note_draft
+
+# Return states in which the money has gone back to the shopper.
+REFUNDED_STATUSES = ("COMPLETED",)
+
+
+class RefundsFlow(FlowRunner):
+    flow = Flow.REFUNDS
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.shop = client_for(self.integration.shop)
+        self.erp = client_for(self.integration.erp)
+        self.mappings = mapping_set_load(integration=self.integration)
+        self._vat_ids: dict[str, str] | None = None
+
+    def _item(self, node: dict) -> SourceItem:
+        refund = refund_from_centra(node)
+        done = bool(node.get("refunded")) or str(node.get("status") or "").upper() in REFUNDED_STATUSES
+        return SourceItem(
+            source_id=refund.id,
+            label=f"return {refund.id} of order {refund.order_number}",
+            data=(refund, done),
+            cursor=refund.updated_at,
+        )
+
+    def changed_since(self, cursor: str) -> Plan:
+        return Plan(items=(self._item(node) for node in self.shop.returns_changed(updated_after=cursor)))
+
+    def fetch(self, source_id: str) -> SourceItem:
+        node = self.shop.return_get(source_id)
+        if node is None:
+            raise RecordFailed(f"Return {source_id} no longer exists in the shop.")
+        return self._item(node)
+
+    @property
+    def vat_ids(self) -> dict[str, str]:
+        if self._vat_ids is None:
+            self._vat_ids = vat_ids_load(self.erp)
+        return self._vat_ids
+
+    def process(self, item: SourceItem) -> Outcome:
+        refund, done = item.data
+        refund: ShopRefund
+        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CREDIT_NOTE, source_id=refund.id)
+        if ref and (ref.data or {}).get("released"):
+            return Outcome(status="skipped", target_id=ref.target_id, message=f"Already credited as {ref.target_id}.")
+        if not done and not ref:
+            return Outcome(
+                status="skipped", message=f"Return {refund.id} is not refunded yet; it is credited once it is."
+            )
+        invoice = binding_get(
+            integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=refund.order_number
+        )
+        if invoice is None or not (invoice.data or {}).get("released"):
+            raise RecordFailed(
+                f"Return {refund.id} refunds order {refund.order_number}, which Koppla has not invoiced "
+                "(no released invoice is bound to it). Invoice the order first (Orders flow), or credit it by hand."
+            )
+        node = self.shop.order_get(refund.order_number)
+        if node is None:
+            raise RecordFailed(f"Order {refund.order_number} of return {refund.id} no longer exists in the shop.")
+        sizes = bindings_map(integration=self.integration, kind=ExternalRef.Kind.SIZE)
+        draft = credit_note_draft(
+            refund,
+            order_from_centra(node),
+            self.mappings,
+            invoice_number=invoice.target_id,
+            customer_number=(invoice.data or {}).get("customer_number", ""),
+            item_numbers={size_id: item for item, size_id in sizes.items()},
+        )
+        if not draft.customer_number:
+            raise RecordFailed(
+                f"The invoice binding of order {refund.order_number} has no customer number; resync the order."
+            )
+        if self.dry_run:
+            payload = credit_note_payload(draft, vat_ids={})
+            return Outcome(status="dry_run", request=payload.body())
+
+        number, created = self._credit_note_ensure(draft, ref)
+        self._release(draft, number, check_status=not created)
+        bound = binding_get(integration=self.integration, kind=ExternalRef.Kind.CREDIT_NOTE, source_id=refund.id)
+        binding_save(
+            integration=self.integration,
+            kind=ExternalRef.Kind.CREDIT_NOTE,
+            source_id=refund.id,
+            target_id=number,
+            data={**(bound.data if bound else {}), **self._binding_data(draft), "released": True},
+        )
+        return Outcome(
+            status="ok",
+            target_id=number,
+            request=self.payload,
+            response={"credit_note": number, "invoice": draft.invoice_number, "customer": draft.customer_number},
+            message=(
+                f"Credit note {number} for return {refund.id} of order {refund.order_number}: net {draft.net_total} "
+                f"+ VAT {draft.vat_total} = {draft.gross_total} {draft.currency}."
+            ),
+        )
+
+    @staticmethod
+    def _binding_data(draft: CreditNoteDraft) -> dict:
+        return {
+            "order_number": draft.order_number,
+            "invoice_number": draft.invoice_number,
+            "customer_number": draft.customer_number,
+            "currency": draft.currency,
+            "total": str(draft.gross_total),
+        }
+
+    def _credit_note_ensure(self, draft: CreditNoteDraft, ref: ExternalRef | None) -> tuple[str, bool]:
+        if ref:
+            return ref.target_id, False
+        found = self.erp.credit_note_find(credit_note_reference(draft.refund_id))
+        if found:
+            number = invoice_number_of(found)
+            binding_save(
+                integration=self.integration,
+                kind=ExternalRef.Kind.CREDIT_NOTE,
+                source_id=draft.refund_id,
+                target_id=number,
+                data={**self._binding_data(draft), "found_by": "search"},
+            )
+            return number, False
+        payload = credit_note_payload(draft, vat_ids=self.vat_ids)
+        self.payload = payload.body()
+        number = self.erp.credit_note_create(payload)
+        binding_save(
+            integration=self.integration,
+            kind=ExternalRef.Kind.CREDIT_NOTE,
+            source_id=draft.refund_id,
+            target_id=number,
+            data=self._binding_data(draft),
+        )
+        return number, True
+
+    def _release(self, draft: CreditNoteDraft, number: str, *, check_status: bool) -> None:
+        if check_status and self.erp.credit_note_get(number).get("status") in RELEASED:
+            return
+        try:
+            self.erp.credit_note_release(number)
+        except ValidationFailed as exc:
+            raise RecordFailed(
+                f"Credit note {number} for return {draft.refund_id} was created, but Visma.net refused to release "
+                f"it: {exc.message}. Fix it in Visma.net and resync: the resync releases this same credit note.",
+                response=exc.body,
+            ) from exc
