@@ -5,6 +5,8 @@ write concurrently, which SQLite's shared in-memory test database does not take)
 every module here sets `pytestmark = [pytest.mark.browser, pytest.mark.postgres, ...]`.
 """
 
+import os
+
 import pytest
 
 from tests.conftest import CHROMIUM
@@ -16,17 +18,25 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu
 def browser():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
+    # Playwright's sync API keeps an event loop in the test thread for the whole
+    # session; the ORM calls of the tests and their fixtures are still
+    # synchronous and safe, so Django's async guard is lifted while it runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
-def page(browser, monkeypatch):
-    # Playwright's sync API runs an event loop in the test thread; the ORM calls
-    # made by the test itself are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(30_000)
     tab = context.new_page()
