@@ -47,9 +47,12 @@ def test_demo_sandboxes_hold_a_shop_and_an_erp_and_the_connections_work():
     assert connection_test(connection=integration.erp).ok
 
 
-def test_demo_payout_file_downloads_from_the_import_page_and_books(admin_client, django_capture_on_commit_callbacks):
+def test_demo_payout_file_downloads_from_the_import_page_and_books(admin_client, monkeypatch):
     from django.urls import reverse
 
+    from tests.fakes import FakeClock
+
+    monkeypatch.setattr("integrations.clients.DEFAULT_CLOCK", FakeClock())  # rate-limit spacing without sleeping
     from sync.payouts import payout_import
     from sync.services import flow_run
 
