@@ -81,6 +81,7 @@ def demo_connections_ensure(*, site_url: str) -> tuple[Connection, Connection]:
             "token_url": f"{site_url}/sandbox/visma-connect/connect/token",
             "authorize_url": f"{site_url}/sandbox/visma-connect/connect/authorize",
             "client_id": DEMO_VISMA_CLIENT_ID,
+            "rate_limit": "100/10s",  # the Visma.net sandbox's own quota in the demo settings
             "scopes": "vismanet_erp_service_api:read vismanet_erp_service_api:create "
             "vismanet_erp_service_api:update offline_access",
         },

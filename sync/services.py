@@ -264,7 +264,11 @@ def number_series_check_run(*, integration: Integration | None = None) -> list[N
     from .monitoring import number_series_notify
 
     candidates = list(
-        Integration.objects.filter(is_active=True, erp__system="visma_net").select_related("erp").order_by("name")
+        Integration.objects.filter(is_active=True, erp__system="visma_net")
+        # A connection nobody has connected yet says so itself; the daily check starts once it is connected.
+        .exclude(erp__status=Connection.Status.NEW)
+        .select_related("erp")
+        .order_by("name")
     )
     if integration is not None:
         if integration.erp.system != "visma_net":

@@ -166,3 +166,15 @@ def test_check_action_rechecks_the_selected_rows(admin_client, erp):
 
 def test_check_now_needs_a_post(admin_client, erp):
     assert admin_client.get(reverse("admin:sync_numberseriescheck_check")).status_code == 403
+
+
+def test_the_daily_check_waits_until_the_erp_is_connected_but_check_now_reports_it(erp):
+    shop = shop_on(erp, "Shop SE")
+    Connection.objects.filter(pk=erp.pk).update(status=Connection.Status.NEW, access_token="")
+
+    assert number_series_check_run() == []
+    assert mail.outbox == []
+
+    (check,) = number_series_check_run(integration=shop)
+    assert check.status != NumberSeriesCheck.Status.OK
+    assert "Could not read number sequence 'CUSTOMER'" in check.message
