@@ -345,8 +345,8 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.display(description="Progress")
     def progress(self, obj):
-        if obj.status == SyncRun.Status.RUNNING and not obj.total:
-            return f"{obj.done} / ?"
+        if obj.status == SyncRun.Status.RUNNING and obj.total <= obj.done:
+            return f"{obj.done} / ?"  # records still being read page by page: the total is not known yet
         return f"{obj.done} / {obj.total}" if obj.total else "—"
 
     @admin.action(description="Retry all failed records of the selected runs", permissions=["resync"])

@@ -153,3 +153,13 @@ def test_connection_list_warns_about_expiring_credentials(admin_client):
     )
     html = admin_client.get(reverse("admin:integrations_connection_changelist")).content.decode()
     assert "expires in 3 day(s)" in html
+
+
+def test_run_progress_says_when_the_total_is_not_known_yet():
+    from sync.admin import SyncRunAdmin
+    from sync.models import SyncRun
+
+    progress = SyncRunAdmin(SyncRun, admin.site).progress
+    assert progress(SyncRun(status="running", done=57, total=57)) == "57 / ?"
+    assert progress(SyncRun(status="running", done=57, total=320)) == "57 / 320"
+    assert progress(SyncRun(status="succeeded", done=320, total=320)) == "320 / 320"
