@@ -9,18 +9,17 @@ zone, VAT number), and only when it changed since it was last sent.
 
 from __future__ import annotations
 
-from integrations.clients import client_for
 from mappings.countries import EU_MEMBER_STATES
 from mappings.models import CustomerType
-from mappings.selectors import MappingSet, mapping_set_load
+from mappings.selectors import MappingSet
 from sync.bindings import binding_get, binding_save, checksum_of
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopCustomer
 from sync.vat import vat_number_normalize, vat_number_problem
 
-from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+from .base import Outcome, Plan, RecordFailed, SourceItem
 from .centra_adapter import customer_from_centra
-from .erp_documents import ErpCustomers, customer_key, customer_payload
+from .erp_documents import ShopToErpFlow, customer_key, customer_payload
 from .order_mapping import CustomerDraft, tax_zone_for
 
 
@@ -57,15 +56,8 @@ def customer_draft(customer: ShopCustomer, mappings: MappingSet) -> CustomerDraf
     )
 
 
-class CustomersFlow(FlowRunner):
+class CustomersFlow(ShopToErpFlow):
     flow = Flow.CUSTOMERS
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.shop = client_for(self.integration.shop)
-        self.erp = client_for(self.integration.erp)
-        self.mappings = mapping_set_load(integration=self.integration)
-        self.customers = ErpCustomers(integration=self.integration, erp=self.erp)
 
     def _item(self, node: dict) -> SourceItem:
         customer = customer_from_centra(node)
@@ -75,10 +67,7 @@ class CustomersFlow(FlowRunner):
         return Plan(items=(self._item(node) for node in self.shop.customers_changed(updated_after=cursor)))
 
     def fetch(self, source_id: str) -> SourceItem:
-        node = self.shop.customer_get(source_id)
-        if node is None:
-            raise RecordFailed(f"Customer {source_id} no longer exists in the shop.")
-        return self._item(node)
+        return self._item(self.shop_record(self.shop.customer_get(source_id), f"Customer {source_id}"))
 
     def process(self, item: SourceItem) -> Outcome:
         customer: ShopCustomer = item.data
@@ -92,20 +81,16 @@ class CustomersFlow(FlowRunner):
             return Outcome(status="dry_run", request=body)
         checksum = checksum_of(body)
         number = self.customers.find(draft.email)
-        if not number:
+        if number:
+            ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=draft.email)
+            if ref and ref.checksum == checksum:
+                return Outcome(status="skipped", target_id=number, message=f"Customer {number} is up to date.")
+            self.erp.customer_update(number, payload)
+            message = f"Updated customer {number}."
+        else:
             number = self.customers.create(draft, payload)
-            binding_save(
-                integration=self.integration,
-                kind=ExternalRef.Kind.CUSTOMER,
-                source_id=draft.email,
-                target_id=number,
-                checksum=checksum,
-            )
-            return Outcome(status="ok", target_id=number, request=body, message=f"Created customer {number}.")
-        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=draft.email)
-        if ref and ref.checksum == checksum:
-            return Outcome(status="skipped", target_id=number, message=f"Customer {number} is up to date.")
-        self.erp.customer_update(number, payload)
+            message = f"Created customer {number}."
+        # Remember what was sent, so an unchanged customer is not sent again.
         binding_save(
             integration=self.integration,
             kind=ExternalRef.Kind.CUSTOMER,
@@ -113,4 +98,4 @@ class CustomersFlow(FlowRunner):
             target_id=number,
             checksum=checksum,
         )
-        return Outcome(status="ok", target_id=number, request=body, message=f"Updated customer {number}.")
+        return Outcome(status="ok", target_id=number, request=body, message=message)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from integrations.clients import client_for
 from integrations.visma_net.schemas import (
     Address,
     Contact,
@@ -17,10 +18,12 @@ from integrations.visma_net.schemas import (
     InvoicePayload,
     TaxDetail,
 )
+from mappings.selectors import mapping_set_load
 from sync.bindings import binding_get, binding_save
 from sync.models import ExternalRef, Integration
 from sync.shop import ShopAddress
 
+from .base import FlowRunner, RecordFailed
 from .order_mapping import CustomerDraft, DraftLine, InvoiceDraft
 from .refund_mapping import CreditNoteDraft
 
@@ -78,6 +81,14 @@ def document_lines(lines: tuple[DraftLine, ...]) -> tuple[DocumentLine, ...]:
     )
 
 
+def tax_details(draft: InvoiceDraft | CreditNoteDraft, vat_ids: dict[str, str]) -> tuple[TaxDetail, ...]:
+    """The draft's VAT per category, keyed by the VAT id the ERP expects."""
+    return tuple(
+        TaxDetail(vat_id=vat_ids.get(t.vat_category, t.vat_category), vat_amount=t.vat, taxable_amount=t.taxable)
+        for t in draft.tax_details
+    )
+
+
 def invoice_payload(draft: InvoiceDraft, *, customer_number: str, vat_ids: dict[str, str]) -> InvoicePayload:
     return InvoicePayload(
         customer_number=customer_number,
@@ -90,10 +101,7 @@ def invoice_payload(draft: InvoiceDraft, *, customer_number: str, vat_ids: dict[
         payment_method=draft.payment_method,
         credit_terms=draft.credit_terms,
         vat_zone=draft.vat_zone,
-        tax_details=tuple(
-            TaxDetail(vat_id=vat_ids.get(t.vat_category, t.vat_category), vat_amount=t.vat, taxable_amount=t.taxable)
-            for t in draft.tax_details
-        ),
+        tax_details=tax_details(draft, vat_ids),
     )
 
 
@@ -111,10 +119,7 @@ def credit_note_payload(draft: CreditNoteDraft, *, vat_ids: dict[str, str]) -> C
         external_reference=draft.order_number,
         text=draft.text,
         vat_zone=draft.vat_zone,
-        tax_details=tuple(
-            TaxDetail(vat_id=vat_ids.get(t.vat_category, t.vat_category), vat_amount=t.vat, taxable_amount=t.taxable)
-            for t in draft.tax_details
-        ),
+        tax_details=tax_details(draft, vat_ids),
     )
 
 
@@ -126,6 +131,31 @@ def vat_ids_load(erp) -> dict[str, str]:
         if len(lines) == 1 and lines[0].get("vatId"):
             result[str(category.get("vatCategoryId"))] = str(lines[0]["vatId"])
     return result
+
+
+class ShopToErpFlow(FlowRunner):
+    """Base of the flows that read the shop and write customers and documents to the ERP."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.shop = client_for(self.integration.shop)
+        self.erp = client_for(self.integration.erp)
+        self.mappings = mapping_set_load(integration=self.integration)
+        self.customers = ErpCustomers(integration=self.integration, erp=self.erp)
+        self._vat_ids: dict[str, str] | None = None
+
+    @property
+    def vat_ids(self) -> dict[str, str]:
+        """VAT category → VAT id, read from the ERP once per run when the first document needs it."""
+        if self._vat_ids is None:
+            self._vat_ids = vat_ids_load(self.erp)
+        return self._vat_ids
+
+    def shop_record(self, node: dict | None, what: str) -> dict:
+        """A record the shop returned by id, or RecordFailed saying it is gone."""
+        if node is None:
+            raise RecordFailed(f"{what} no longer exists in the shop.")
+        return node
 
 
 class ErpCustomers:

@@ -12,16 +12,14 @@ write: create the customer if needed, create the invoice, commit the binding
 
 from __future__ import annotations
 
-from integrations.clients import client_for
 from integrations.http import ValidationFailed
-from mappings.selectors import mapping_set_load
 from sync.bindings import binding_get, binding_save, bindings_map
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder
 
-from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+from .base import Outcome, Plan, RecordFailed, SourceItem
 from .centra_adapter import order_from_centra
-from .erp_documents import RELEASED, ErpCustomers, invoice_payload, vat_ids_load
+from .erp_documents import RELEASED, ShopToErpFlow, invoice_payload
 from .order_mapping import InvoiceDraft, invoice_draft
 
 
@@ -29,16 +27,11 @@ def invoice_number_of(document: dict) -> str:
     return str(document.get("referenceNumber") or document.get("number") or "")
 
 
-class OrdersFlow(FlowRunner):
+class OrdersFlow(ShopToErpFlow):
     flow = Flow.ORDERS
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.shop = client_for(self.integration.shop)
-        self.erp = client_for(self.integration.erp)
-        self.mappings = mapping_set_load(integration=self.integration)
-        self.customers = ErpCustomers(integration=self.integration, erp=self.erp)
-        self._vat_ids: dict[str, str] | None = None
         self._item_numbers: dict[str, str] | None = None
 
     # -- reading ------------------------------------------------------------------
@@ -69,18 +62,9 @@ class OrdersFlow(FlowRunner):
         return Plan(items=items())
 
     def fetch(self, source_id: str) -> SourceItem:
-        node = self.shop.order_get(source_id)
-        if node is None:
-            raise RecordFailed(f"Order {source_id} no longer exists in the shop.")
-        return self._item(node)
+        return self._item(self.shop_record(self.shop.order_get(source_id), f"Order {source_id}"))
 
     # -- lookups, once per run -----------------------------------------------------
-    @property
-    def vat_ids(self) -> dict[str, str]:
-        if self._vat_ids is None:
-            self._vat_ids = vat_ids_load(self.erp)
-        return self._vat_ids
-
     @property
     def item_numbers(self) -> dict[str, str]:
         """Shop size id → ERP item number, from the products flow's bindings (ERP item → shop size)."""

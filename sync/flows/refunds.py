@@ -9,16 +9,14 @@ never invoiced fails with that message.
 
 from __future__ import annotations
 
-from integrations.clients import client_for
 from integrations.http import ValidationFailed
-from mappings.selectors import mapping_set_load
 from sync.bindings import binding_get, binding_save, bindings_map
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopRefund
 
-from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+from .base import Outcome, Plan, RecordFailed, SourceItem
 from .centra_adapter import order_from_centra, refund_from_centra
-from .erp_documents import RELEASED, credit_note_payload, credit_note_reference, vat_ids_load
+from .erp_documents import RELEASED, ShopToErpFlow, credit_note_payload, credit_note_reference
 from .orders import invoice_number_of
 from .refund_mapping import CreditNoteDraft, credit_note_draft
 
@@ -26,15 +24,8 @@ from .refund_mapping import CreditNoteDraft, credit_note_draft
 REFUNDED_STATUSES = ("COMPLETED",)
 
 
-class RefundsFlow(FlowRunner):
+class RefundsFlow(ShopToErpFlow):
     flow = Flow.REFUNDS
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.shop = client_for(self.integration.shop)
-        self.erp = client_for(self.integration.erp)
-        self.mappings = mapping_set_load(integration=self.integration)
-        self._vat_ids: dict[str, str] | None = None
 
     def _item(self, node: dict) -> SourceItem:
         refund = refund_from_centra(node)
@@ -50,16 +41,7 @@ class RefundsFlow(FlowRunner):
         return Plan(items=(self._item(node) for node in self.shop.returns_changed(updated_after=cursor)))
 
     def fetch(self, source_id: str) -> SourceItem:
-        node = self.shop.return_get(source_id)
-        if node is None:
-            raise RecordFailed(f"Return {source_id} no longer exists in the shop.")
-        return self._item(node)
-
-    @property
-    def vat_ids(self) -> dict[str, str]:
-        if self._vat_ids is None:
-            self._vat_ids = vat_ids_load(self.erp)
-        return self._vat_ids
+        return self._item(self.shop_record(self.shop.return_get(source_id), f"Return {source_id}"))
 
     def process(self, item: SourceItem) -> Outcome:
         refund, done = item.data
@@ -79,9 +61,9 @@ class RefundsFlow(FlowRunner):
                 f"Return {refund.id} refunds order {refund.order_number}, which Koppla has not invoiced "
                 "(no released invoice is bound to it). Invoice the order first (Orders flow), or credit it by hand."
             )
-        node = self.shop.order_get(refund.order_number)
-        if node is None:
-            raise RecordFailed(f"Order {refund.order_number} of return {refund.id} no longer exists in the shop.")
+        node = self.shop_record(
+            self.shop.order_get(refund.order_number), f"Order {refund.order_number} of return {refund.id}"
+        )
         sizes = bindings_map(integration=self.integration, kind=ExternalRef.Kind.SIZE)
         draft = credit_note_draft(
             refund,
