@@ -200,3 +200,10 @@ class SkuRuleAdmin(MappingAdmin):
     list_display = ["integration", "product_source", "variant_source", "size_source", "separator", "updated_at"]
     search_fields = ["integration__name", "product_source", "variant_source", "size_source"]
     ordering = ["integration__name"]
+    actions = ["rebind"]
+
+    @admin.action(description="Change the rule and re-bind shop products", permissions=["change"])
+    def rebind(self, request, queryset):
+        from .rebind_admin import rebind_page
+
+        return rebind_page(self, request, queryset)

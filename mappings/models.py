@@ -266,3 +266,23 @@ class SkuRule(Mapping):
         seen = [s for s in self.sources]
         if len(set(seen)) != len(seen):
             raise ValidationError("Product, variant and size must come from different fields.")
+        self._refuse_change_of_bound_rule()
+
+    def _refuse_change_of_bound_rule(self):
+        """A rule whose products are in the shop changes only through the re-binding action."""
+        if getattr(self, "rebind_confirmed", False) or not self.pk:
+            return
+        previous = SkuRule.objects.filter(pk=self.pk).first()
+        fields = ("product_source", "variant_source", "size_source", "separator")
+        if previous is None or all(getattr(previous, f) == getattr(self, f) for f in fields):
+            return
+        from sync.models import ExternalRef
+
+        bound = ExternalRef.objects.filter(integration_id=previous.integration_id, kind=ExternalRef.Kind.SIZE).count()
+        if bound:
+            raise ValidationError(
+                f"{bound} ERP items are already bound to shop sizes under the current rule ({previous}). Changing "
+                "the rule here would make the products flow create them again under new numbers. Use the action "
+                "'Change the rule and re-bind shop products' on the SKU rules list instead: it matches the existing "
+                "shop sizes by the new SKU and reports what it could not match before anything is changed."
+            )

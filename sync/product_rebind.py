@@ -1,0 +1,197 @@
+"""Changing the SKU rule of an integration whose products are already in the shop.
+
+Bindings (PRODUCT, VARIANT, SIZE) were made under the old rule; with a new rule
+the products flow would see new product numbers and create the whole catalogue
+again. `sku_rule_rebind` instead reads the shop's sizes and the ERP's items,
+matches each item to the shop size with the SKU the *new* rule gives it, and
+(when applied) replaces the bindings and the rule in one transaction. What it
+could not match is reported: ERP items without a shop size (the next products
+run creates them) and shop sizes no item maps to (left alone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.clients import client_for
+from mappings.models import SkuRule
+from sync.models import ExternalRef
+
+from .flows.base import RecordFailed
+from .flows.product_mapping import SkuParts, SkuRuleSpec, sku_parts
+from .flows.products import ONE_SIZE, erp_item_from_visma, is_stock_item, item_checksum, shop_size_name, variant_key
+
+CATALOGUE_KINDS = (ExternalRef.Kind.PRODUCT, ExternalRef.Kind.VARIANT, ExternalRef.Kind.SIZE)
+SAMPLE = 50  # unmatched entries listed in the report
+
+
+@dataclass
+class Match:
+    item_number: str
+    parts: SkuParts
+    checksum: str
+    product_id: str
+    variant_id: str
+    size: dict
+
+
+@dataclass
+class RebindReport:
+    rule: str
+    items: int = 0
+    matches: list[Match] = field(default_factory=list)
+    unmatched_items: list[tuple[str, str]] = field(default_factory=list)  # (item number, why)
+    unmatched_sizes: list[str] = field(default_factory=list)  # shop SKUs no item maps to
+    applied: bool = False
+
+    @property
+    def matched(self) -> int:
+        return len(self.matches)
+
+    def summary(self) -> str:
+        verb = "Re-bound" if self.applied else "Would re-bind"
+        text = (
+            f"{verb} {self.matched} of {self.items} ERP stock items to existing shop sizes under the rule {self.rule}."
+        )
+        if self.unmatched_items:
+            shown = "; ".join(f"{number}: {why}" for number, why in self.unmatched_items[:SAMPLE])
+            more = f" (and {len(self.unmatched_items) - SAMPLE} more)" if len(self.unmatched_items) > SAMPLE else ""
+            text += (
+                f" {len(self.unmatched_items)} items could not be matched — the next products run creates them "
+                f"in the shop unless you fix them first: {shown}{more}."
+            )
+        if self.unmatched_sizes:
+            shown = ", ".join(self.unmatched_sizes[:SAMPLE])
+            more = f" (and {len(self.unmatched_sizes) - SAMPLE} more)" if len(self.unmatched_sizes) > SAMPLE else ""
+            text += (
+                f" {len(self.unmatched_sizes)} shop sizes match no ERP item and are left as they are: {shown}{more}."
+            )
+        return text
+
+
+def rule_text(spec: SkuRuleSpec) -> str:
+    parts = " + ".join(p for p in (spec.product, spec.variant, spec.size) if p)
+    return f"{parts} (separator '{spec.separator}')" if spec.separator else parts
+
+
+def _shop_index(shop) -> tuple[dict, dict, dict]:
+    """Shop sizes by (product number, variant number, size number) and by size name, and every SKU."""
+    by_number: dict[tuple[str, str, str], tuple[dict, dict, dict]] = {}
+    by_name: dict[tuple[str, str, str], tuple[dict, dict, dict]] = {}
+    skus: dict[str, str] = {}  # size id → SKU
+    for product in shop.products_list():
+        for variant in product.get("variants") or []:
+            for size in variant.get("productSizes") or []:
+                key = (str(product.get("productNumber") or ""), str(variant.get("variantNumber") or ""))
+                entry = (product, variant, size)
+                if size.get("sizeNumber"):
+                    by_number[(*key, str(size["sizeNumber"]))] = entry
+                by_name[(*key, str((size.get("size") or {}).get("name") or ""))] = entry
+                skus[str(size["id"])] = str(size.get("SKU") or "")
+    return by_number, by_name, skus
+
+
+def _lookup(parts: SkuParts, by_number: dict, by_name: dict) -> tuple[dict, dict, dict] | None:
+    key = (parts.product, parts.variant)
+    if parts.size:
+        return by_number.get((*key, parts.size)) or by_name.get((*key, parts.size))
+    found = by_name.get((*key, ONE_SIZE)) or by_number.get((*key, ""))
+    if found:
+        return found
+    only = [entry for (p, v, _), entry in by_name.items() if (p, v) == key]
+    return only[0] if len(only) == 1 else None
+
+
+def sku_rule_rebind(*, rule: SkuRule, spec: SkuRuleSpec, apply: bool = False) -> RebindReport:
+    """Match ERP items to shop sizes under `spec`; with apply=True, replace the bindings and the rule."""
+    integration = rule.integration
+    shop = client_for(integration.shop)
+    erp = client_for(integration.erp)
+    report = RebindReport(rule=rule_text(spec))
+    by_number, by_name, skus = _shop_index(shop)
+    taken: dict[str, str] = {}  # size id → item number
+    for node in erp.inventory_list(expand_warehouse_detail=False, expand_attribute=True):
+        if not is_stock_item(node):
+            continue
+        item = erp_item_from_visma(node)
+        report.items += 1
+        try:
+            parts = sku_parts(item, spec)
+        except RecordFailed as exc:
+            report.unmatched_items.append((item.number, exc.message))
+            continue
+        found = _lookup(parts, by_number, by_name)
+        if found is None:
+            sku = parts.product + parts.variant + parts.size
+            report.unmatched_items.append((item.number, f"no shop size with SKU {sku}"))
+            continue
+        product, variant, size = found
+        if str(size["id"]) in taken:
+            report.unmatched_items.append(
+                (item.number, f"gives the same shop size ({size.get('SKU')}) as item {taken[str(size['id'])]}")
+            )
+            continue
+        taken[str(size["id"])] = item.number
+        report.matches.append(
+            Match(item.number, parts, item_checksum(item, parts), str(product["id"]), str(variant["id"]), size)
+        )
+    report.unmatched_sizes = sorted(sku for size_id, sku in skus.items() if size_id not in taken)
+    if apply:
+        _apply(rule=rule, spec=spec, report=report)
+    return report
+
+
+@transaction.atomic
+def _apply(*, rule: SkuRule, spec: SkuRuleSpec, report: RebindReport) -> None:
+    integration = rule.integration
+    now = timezone.now()
+    ExternalRef.objects.filter(integration=integration, kind__in=CATALOGUE_KINDS).delete()
+    products: dict[str, str] = {}
+    variants: dict[str, str] = {}
+    rows = []
+    for match in report.matches:
+        products[match.parts.product] = match.product_id
+        variants[variant_key(match.parts)] = match.variant_id
+        rows.append(
+            ExternalRef(
+                integration=integration,
+                kind=ExternalRef.Kind.SIZE,
+                source_id=match.item_number,
+                target_id=str(match.size["id"]),
+                checksum=match.checksum,
+                data={
+                    "product": match.parts.product,
+                    "variant": match.parts.variant,
+                    "size": match.parts.size,
+                    "key": match.parts.key,
+                    "sku": str(match.size.get("SKU") or ""),
+                    "product_id": match.product_id,
+                    "variant_id": match.variant_id,
+                    "size_name": shop_size_name(match.size, match.parts),
+                    "rebound_at": now.isoformat(timespec="seconds"),
+                },
+                synced_at=now,
+            )
+        )
+    rows += [
+        ExternalRef(integration=integration, kind=ExternalRef.Kind.PRODUCT, source_id=k, target_id=v, synced_at=now)
+        for k, v in products.items()
+    ]
+    rows += [
+        ExternalRef(integration=integration, kind=ExternalRef.Kind.VARIANT, source_id=k, target_id=v, synced_at=now)
+        for k, v in variants.items()
+    ]
+    ExternalRef.objects.bulk_create(rows, batch_size=500)
+    rule.product_source, rule.variant_source, rule.size_source, rule.separator = (
+        spec.product,
+        spec.variant,
+        spec.size,
+        spec.separator,
+    )
+    rule.rebind_confirmed = True
+    rule.full_clean()
+    rule.save()
+    report.applied = True
