@@ -139,7 +139,7 @@ class PayoutAdmin(admin.ModelAdmin):
         from .models import Flow, SyncRun
         from .services import flow_run_enqueue
 
-        queued = 0
+        queued = refused = 0
         for payout in queryset.select_related("integration"):
             ids = [
                 line.source_id
@@ -159,6 +159,7 @@ class PayoutAdmin(admin.ModelAdmin):
                     requested_by=request.user,
                 )
             except ApplicationError as exc:
+                refused += 1
                 self.message_user(request, exc.message, messages.ERROR)
             else:
                 queued += len(ids)
@@ -168,7 +169,7 @@ class PayoutAdmin(admin.ModelAdmin):
                 f"Queued {queued} line(s) for booking; follow them under Sync › Sync runs (payouts).",
                 messages.SUCCESS,
             )
-        else:
+        elif not refused:
             self.message_user(request, "Nothing to book: every payment and refund line is booked.", messages.INFO)
 
     def has_change_permission(self, request, obj=None):

@@ -455,8 +455,8 @@ class CentraClient:
         if not chosen:
             have = ", ".join(sorted({(p.get("currency") or {}).get("code", "?") for p in self.pricelists()})) or "none"
             raise ValidationFailed(
-                f"Centra has no pricelist in {currency} (pricelists exist in: {have}): add one in Centra or "
-                "change the price currency in the integration's product settings.",
+                f"Centra has no pricelist in {currency} (pricelists exist in: {have}): add one in Centra, "
+                "or untick 'update product price' on the integration to stop sending prices.",
                 system=SYSTEM,
             )
         return chosen[0]
