@@ -67,18 +67,19 @@ def _system_label(code: str) -> str:
 def remote_error_message(exc: RemoteError) -> str:
     """A remote failure in words an operations person can act on."""
     who = _system_label(exc.system)
+    message = exc.message.rstrip(". ")  # it is followed by sentences of our own
     if isinstance(exc, AuthError):
-        return f"{who} refused our credentials: {exc.message}. Reconnect or fix the connection in Connections."
+        return f"{who} refused our credentials: {message}. Reconnect or fix the connection in Connections."
     if isinstance(exc, RateLimited):
         wait = f" for {exc.retry_after:.0f} s" if exc.retry_after else ""
-        return f"{who} asked us to slow down{wait}: {exc.message}. The record will be retried."
+        return f"{who} asked us to slow down{wait}: {message}. The record will be retried."
     if isinstance(exc, RemoteDown):
         maybe = (
             " The request may have arrived; the retry looks it up before creating anything." if exc.maybe_sent else ""
         )
-        return f"{who} did not answer properly: {exc.message}.{maybe} The record will be retried."
+        return f"{who} did not answer properly: {message}.{maybe} The record will be retried."
     if isinstance(exc, NotFound):
-        return f"{who} does not know it: {exc.message}."
+        return f"{who} does not know it: {message}."
     if isinstance(exc, ConfigurationError):
         return exc.message
     return f"{who} refused it: {exc.message}"

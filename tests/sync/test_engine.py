@@ -225,3 +225,11 @@ def test_flow_execute_never_leaves_a_run_running(integration, monkeypatch):
     started = run_begin(integration=integration, flow="orders", trigger="manual")
     result = flow_execute(runner=FakeFlow(integration=integration, run=started, dry_run=False), run=started)
     assert result.status == "failed" and "boom" in result.message
+
+
+def test_remote_error_messages_do_not_double_their_full_stops():
+    from integrations.http import AuthError
+    from sync.engine import remote_error_message
+
+    text = remote_error_message(AuthError("Visma.net sandbox is not connected yet: click Connect.", system="visma_net"))
+    assert ".." not in text and "click Connect. Reconnect" in text
