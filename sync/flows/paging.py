@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import islice
 
@@ -48,3 +49,30 @@ def refs_by_target(*, integration: Integration, kind: str, target_ids: Iterable[
         return {}
     refs = ExternalRef.objects.filter(integration=integration, kind=kind, target_id__in=ids)
     return {ref.target_id: ref for ref in refs}
+
+
+class ProductLookup:
+    """Shop products by product number, read once per run and kept for the most recent `size` numbers.
+
+    Items arrive grouped by product, so a small least-recently-used window
+    saves almost every repeated read without holding the whole catalogue.
+    `remember` keeps a node the flow itself just created or changed.
+    """
+
+    def __init__(self, find: Callable[[str], dict | None], *, size: int = 500):
+        self.find = find
+        self.size = size
+        self.nodes: OrderedDict[str, dict | None] = OrderedDict()
+
+    def get(self, product_number: str) -> dict | None:
+        if product_number in self.nodes:
+            self.nodes.move_to_end(product_number)
+            return self.nodes[product_number]
+        return self.remember(product_number, self.find(product_number))
+
+    def remember(self, product_number: str, node: dict | None) -> dict | None:
+        self.nodes[product_number] = node
+        self.nodes.move_to_end(product_number)
+        while len(self.nodes) > self.size:
+            self.nodes.popitem(last=False)
+        return node

@@ -19,7 +19,6 @@ write: create what is missing, committing each binding right after its
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -32,7 +31,7 @@ from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .paging import chunks, cursor_moment, refs_for
+from .paging import ProductLookup, chunks, cursor_moment, refs_for
 from .product_mapping import (
     ProductSpec,
     SkuParts,
@@ -44,8 +43,6 @@ from .product_mapping import (
 )
 
 PAGE_SIZE = 500
-# Product nodes kept per run (each holds its variants and sizes); items come grouped by product.
-PRODUCT_CACHE_SIZE = 500
 # What a size without a size source is called in the shop (Centra sizes always have a name).
 ONE_SIZE = "One size"
 
@@ -259,7 +256,7 @@ class ProductsFlow(FlowRunner):
         self.ticked = ticked_fields(self.integration)
         self.erp = client_for(self.integration.erp)
         self.shop = client_for(self.integration.shop)
-        self._products: OrderedDict[str, dict | None] = OrderedDict()
+        self._products = ProductLookup(self.shop.product_find)
         self._sent: list[dict] = []
 
     # -- reading --------------------------------------------------------------------
@@ -371,14 +368,7 @@ class ProductsFlow(FlowRunner):
     # -- lookups ----------------------------------------------------------------------
     def _product(self, product_number: str) -> dict | None:
         """The shop's product with this number (read once per run, kept up to date by our writes)."""
-        if product_number in self._products:
-            self._products.move_to_end(product_number)
-            return self._products[product_number]
-        node = self.shop.product_find(product_number)
-        self._products[product_number] = node
-        while len(self._products) > PRODUCT_CACHE_SIZE:
-            self._products.popitem(last=False)
-        return node
+        return self._products.get(product_number)
 
     def _gone(self, what: str, ref: ExternalRef, hint: str) -> RecordFailed:
         return RecordFailed(
@@ -411,7 +401,7 @@ class ProductsFlow(FlowRunner):
                 integration=self.integration, kind=ExternalRef.Kind.PRODUCT, source_id=number, target_id=node["id"]
             )
             node.setdefault("variants", [])
-            self._products[number] = node
+            self._products.remember(number, node)
             return node
         if ref is None:
             binding_save(

@@ -18,7 +18,6 @@ write: one setStock per batch of up to 100 variants (absolute levels, safe to
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -34,7 +33,7 @@ from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .paging import chunks, cursor_moment, refs_for
+from .paging import ProductLookup, chunks, cursor_moment, refs_for
 from .product_mapping import SkuRuleSpec, sku_parts
 from .products import (
     erp_item_from_visma,
@@ -47,7 +46,6 @@ from .products import (
 
 PAGE_SIZE = 500
 BATCH_VARIANTS = 100  # variants per setStock call
-PRODUCT_CACHE_SIZE = 500
 
 
 # --------------------------------------------------------------------------- mapping (pure)
@@ -160,7 +158,7 @@ class StockFlow(FlowRunner):
         self.rule: SkuRuleSpec = sku_rule_spec(integration)
         self.erp = client_for(integration.erp)
         self.shop = client_for(integration.shop)
-        self._products: OrderedDict[str, dict | None] = OrderedDict()
+        self._products = ProductLookup(self.shop.product_find)
 
     def _needs_attributes(self) -> bool:
         return any(s.startswith("attribute:") for s in (self.rule.product, self.rule.variant, self.rule.size))
@@ -390,14 +388,8 @@ class StockFlow(FlowRunner):
 
     # -- placing an item the products flow has not bound --------------------------------
     def _product(self, product_number: str) -> dict | None:
-        if product_number in self._products:
-            self._products.move_to_end(product_number)
-            return self._products[product_number]
-        node = self.shop.product_find(product_number)
-        self._products[product_number] = node
-        while len(self._products) > PRODUCT_CACHE_SIZE:
-            self._products.popitem(last=False)
-        return node
+        """The shop's product with this number (read once per run, kept up to date by our writes)."""
+        return self._products.get(product_number)
 
     def _target_by_sku(self, item: ErpItem) -> Target:
         parts = sku_parts(item, self.rule)
