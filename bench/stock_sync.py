@@ -4,6 +4,7 @@ Run by hand from the repository root:
 
     .venv/bin/python bench/stock_sync.py                 # 10 000 and 100 000 items
     .venv/bin/python bench/stock_sync.py --sizes 10000   # one size only
+    .venv/bin/python bench/stock_sync.py --sizes 50000 --merge   # add a size to the results
 
 Each catalogue size runs in its own process with a throwaway SQLite database
 (config.settings.test with DATABASE_URL pointing at a temporary file). Both
@@ -15,8 +16,8 @@ bulk-created in the Centra sandbox with the SIZE bindings the products flow
 would have made, so the benchmark measures the stock flow alone.
 
 For each size, in order:
-  1. initial   — the first run: every level is sent (or, with --seed-sent,
-                 the state after it is written directly: large sizes only).
+  1. initial   — the first run: every level is sent (from --seed-sent-from
+                 items on, the state after it is written directly instead).
   2. second    — 1 % of the items change quantity: an incremental run
                  (availability cursor + last-sent comparison). Remote calls,
                  levels sent and wall time are recorded.
@@ -482,7 +483,7 @@ def main() -> None:
     parser.add_argument(
         "--seed-sent-from",
         type=int,
-        default=50_000,
+        default=200_000,
         help="from this size on, write the state after the first run directly instead of running it",
     )
     parser.add_argument("--note", action="append", default=[], help="a note for the results file")
