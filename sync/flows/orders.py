@@ -21,6 +21,10 @@ from .base import Outcome, Plan, RecordFailed, SourceItem
 from .centra_adapter import order_from_centra
 from .erp_documents import RELEASED, ShopToErpFlow, invoice_payload
 from .order_mapping import InvoiceDraft, invoice_draft
+from .paging import chunks, refs_for
+
+# Orders whose bindings are looked up together (one query per page of the shop's listing).
+PAGE_SIZE = 100
 
 
 def invoice_number_of(document: dict) -> str:
@@ -40,13 +44,6 @@ class OrdersFlow(ShopToErpFlow):
         return SourceItem(source_id=order.number, label=order.label, data=order, cursor=order.updated_at)
 
     def changed_since(self, cursor: str) -> Plan:
-        invoiced = {
-            ref.source_id
-            for ref in ExternalRef.objects.filter(integration=self.integration, kind=ExternalRef.Kind.INVOICE).only(
-                "source_id", "data"
-            )
-            if (ref.data or {}).get("released")
-        }
         nodes = self.shop.orders_changed(
             statuses=list(self.integration.allowed_order_statuses),
             created_from=self.integration.order_cutoff_date,
@@ -54,10 +51,17 @@ class OrdersFlow(ShopToErpFlow):
         )
 
         def items():
-            for node in nodes:
-                if str(node.get("number")) in invoiced:
-                    continue  # already invoiced and released: nothing to do, nothing to log
-                yield self._item(node)
+            for page in chunks(nodes, PAGE_SIZE):
+                refs = refs_for(
+                    integration=self.integration,
+                    kind=ExternalRef.Kind.INVOICE,
+                    source_ids=[str(node.get("number")) for node in page],
+                )
+                for node in page:
+                    ref = refs.get(str(node.get("number")))
+                    if ref and (ref.data or {}).get("released"):
+                        continue  # already invoiced and released: nothing to do, nothing to log
+                    yield self._item(node)
 
         return Plan(items=items())
 

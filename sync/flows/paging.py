@@ -1,4 +1,4 @@
-"""Small helpers the ERP → shop flows share: cursors, pages and bindings looked up a page at a time."""
+"""Small helpers the flows share: cursors, pages and bindings looked up a page at a time."""
 
 from __future__ import annotations
 
