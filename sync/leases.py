@@ -71,7 +71,7 @@ class LeaseBusy(LeaseError):
     def __init__(self, *, key: str, holder: str, expires_at: datetime | None, waited: float):
         self.key, self.holder, self.expires_at, self.waited = key, holder, expires_at, waited
         until = f" until {timezone.localtime(expires_at):%H:%M:%S}" if expires_at else ""
-        super().__init__(f"{key} is held by {holder or 'another worker'}{until}; waited {waited:.0f} s.")
+        super().__init__(f"{key} is held by {holder or 'another worker'}{until}; waited {waited:.0f} s")
 
 
 class LeaseLost(LeaseError):
