@@ -214,9 +214,10 @@ class ErpCustomers:
     def ensure(self, customer: CustomerDraft, payload: CustomerPayload | None = None) -> tuple[str, str]:
         """(customer number, how: bound / existing / created) for the draft's e-mail.
 
-        Raises RecordFailed (retryable) when another worker holds the e-mail's
-        lease for longer than `DEFAULT_WAIT`, or lost it mid-way; nothing was
-        created then. A draft without an e-mail has nothing to match by: a
+        Raises RecordFailed (retryable; nothing created) when another worker
+        holds the e-mail's lease for longer than sync.leases.DEFAULT_WAIT (15 s),
+        or when this one's lease expired (DEFAULT_TTL, 5 min) and was taken over
+        before the create. A draft without an e-mail has nothing to match by: a
         customer is created for it.
         """
         key = customer_key(customer.email)
@@ -235,10 +236,15 @@ class ErpCustomers:
                     return number, "existing"
                 lease.renew()  # still ours right before the write (LeaseLost otherwise)
                 return self.create(customer, payload), "created"
-        except (LeaseBusy, LeaseLost) as exc:
+        except LeaseBusy as exc:
             raise RecordFailed(
                 f"Another worker is finding or creating the ERP customer for {key} at this moment ({exc}). "
                 "Nothing was created for this record; it is retried automatically and will use that customer."
+            ) from exc
+        except LeaseLost as exc:
+            raise RecordFailed(
+                f"Looking for the ERP customer for {key} took so long that another worker took over ({exc}). "
+                "Nothing was created for this record; it is retried automatically."
             ) from exc
 
     def resolve(self, customer: CustomerDraft, *, default_number: str = "") -> tuple[str, str]:

@@ -102,6 +102,41 @@ def test_a_bound_customer_is_used_without_taking_the_lease(flow_integration, sam
     assert len(erp_customers_with(EMAIL)) == 1
 
 
+def test_a_worker_whose_lease_was_taken_over_while_it_searched_creates_nothing(flow_integration, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.clients import client_for
+    from mappings.selectors import mapping_set_load
+    from sync.flows.base import RecordFailed
+    from sync.flows.centra_adapter import customer_from_centra
+    from sync.flows.customers import customer_draft
+    from sync.flows.erp_documents import ErpCustomers
+    from sync.leases import lease_acquire
+
+    email = "slow.search@example.com"
+    draft = customer_draft(customer_from_centra(shop_customer(email, 1)), mapping_set_load(integration=flow_integration))
+    real_search = VismaNetClient.customer_find_by_email
+
+    def slow_search(client, wanted):
+        found = real_search(client, wanted)
+        # The search outlived the lease's TTL and another worker took the expired lease over.
+        Lease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+        assert lease_acquire(key=f"customer:{flow_integration.pk}:{email}", holder="other-worker")
+        return found
+
+    monkeypatch.setattr(VismaNetClient, "customer_find_by_email", slow_search)
+    customers = ErpCustomers(integration=flow_integration, erp=client_for(flow_integration.erp))
+
+    with pytest.raises(RecordFailed, match="took so long that another worker took over") as exc:
+        customers.resolve(draft)
+
+    assert "Nothing was created for this record" in exc.value.message
+    assert not erp_customers_with(email)
+    assert Lease.objects.get().holder == "other-worker"  # its lease was left alone
+
+
 def shop_customer(email: str, index: int) -> dict:
     """A Centra customer node (what the customers flow reads) for a new e-mail."""
     return {
