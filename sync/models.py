@@ -393,6 +393,26 @@ class ExternalRef(TimeStampedModel):
         return f"{self.get_kind_display()} {self.source_id} → {self.target_id}"
 
 
+class Lease(models.Model):
+    """A named lock held across remote calls, without a transaction (see sync/leases.py).
+
+    One row per key while it is held; the holder deletes it when done. A row
+    whose `expires_at` has passed belongs to a holder that died and may be
+    taken over.
+    """
+
+    key = models.CharField(max_length=255, unique=True, help_text="What is locked, e.g. customer:3:anna@example.com.")
+    holder = models.CharField(max_length=100, help_text="Which worker holds it: host, process id, random part.")
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="After this moment another worker may take it over.")
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} (held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S})"
+
+
 class NumberSeriesCheck(TimeStampedModel):
     """A reading of an ERP number sequence: capacity left and overlap with other integrations."""
 

@@ -4,9 +4,10 @@ Bindings (PRODUCT, VARIANT, SIZE) were made under the old rule; with a new rule
 the products flow would see new product numbers and create the whole catalogue
 again. `sku_rule_rebind` instead reads the shop's sizes and the ERP's items,
 matches each item to the shop size with the SKU the *new* rule gives it, and
-(when applied) replaces the bindings and the rule in one transaction. What it
-could not match is reported: ERP items without a shop size (the next products
-run creates them) and shop sizes no item maps to (left alone).
+(when applied) replaces the bindings and the rule in one transaction, holding
+the catalogue lease the products flow takes too. What it could not match is
+reported: ERP items without a shop size (the next products run creates them)
+and shop sizes no item maps to (left alone).
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from django.utils import timezone
 
 from integrations.clients import client_for
 from mappings.models import SkuRule
+from sync.leases import LeaseHandle
 from sync.models import ExternalRef
 
 from .flows.base import RecordFailed
+from .flows.catalogue import catalogue_hold_for_rebind
 from .flows.product_mapping import SkuParts, SkuRuleSpec, sku_parts
 from .flows.products import ONE_SIZE, erp_item_from_visma, is_stock_item, item_checksum, shop_size_name, variant_key
 
 CATALOGUE_KINDS = (ExternalRef.Kind.PRODUCT, ExternalRef.Kind.VARIANT, ExternalRef.Kind.SIZE)
 SAMPLE = 50  # unmatched entries listed in the report
+RENEW_EVERY = 500  # ERP items read between renewals of the catalogue lease
 
 
 @dataclass
@@ -106,18 +110,37 @@ def _lookup(parts: SkuParts, by_number: dict, by_name: dict) -> tuple[dict, dict
 
 
 def sku_rule_rebind(*, rule: SkuRule, spec: SkuRuleSpec, apply: bool = False) -> RebindReport:
-    """Match ERP items to shop sizes under `spec`; with apply=True, replace the bindings and the rule."""
+    """Match ERP items to shop sizes under `spec`; with apply=True, replace the bindings and the rule.
+
+    Applying holds the integration's catalogue lease from the first read to the
+    last write, so no products record writes the shop in between (ApplicationError
+    when a products run keeps it; see flows/catalogue.py).
+    """
+    if not apply:
+        return _match(rule=rule, spec=spec)
+    with catalogue_hold_for_rebind(rule.integration) as lease:
+        report = _match(rule=rule, spec=spec, lease=lease)
+        lease.renew()  # still ours right before the bindings are replaced (else nothing is applied)
+        _apply(rule=rule, spec=spec, report=report)
+    return report
+
+
+def _match(*, rule: SkuRule, spec: SkuRuleSpec, lease: LeaseHandle | None = None) -> RebindReport:
     integration = rule.integration
     shop = client_for(integration.shop)
     erp = client_for(integration.erp)
     report = RebindReport(rule=rule_text(spec))
     by_number, by_name, skus = _shop_index(shop)
+    if lease:
+        lease.renew()
     taken: dict[str, str] = {}  # size id → item number
     for node in erp.inventory_list(expand_warehouse_detail=False, expand_attribute=True):
         if not is_stock_item(node):
             continue
         item = erp_item_from_visma(node)
         report.items += 1
+        if lease and report.items % RENEW_EVERY == 0:
+            lease.renew()
         try:
             parts = sku_parts(item, spec)
         except RecordFailed as exc:
@@ -139,8 +162,6 @@ def sku_rule_rebind(*, rule: SkuRule, spec: SkuRuleSpec, apply: bool = False) ->
             Match(item.number, parts, item_checksum(item, parts), str(product["id"]), str(variant["id"]), size)
         )
     report.unmatched_sizes = sorted(sku for size_id, sku in skus.items() if size_id not in taken)
-    if apply:
-        _apply(rule=rule, spec=spec, report=report)
     return report
 
 

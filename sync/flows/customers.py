@@ -1,8 +1,10 @@
 """Customers shop → ERP: create or update the Visma.net customer of each changed shop customer.
 
 Matched by binding (the same e-mail binding the orders flow uses), then by
-e-mail in the ERP; customer class and VAT zone come from the tax-zone mapping
-of the customer's country and type (B2B with a valid EU VAT number abroad).
+e-mail in the ERP; the search and the create run under the e-mail's lease,
+shared with the orders flow, so the two never both create one customer.
+Customer class and VAT zone come from the tax-zone mapping of the customer's
+country and type (B2B with a valid EU VAT number abroad).
 An update sends only what the shop owns (name, address, contact, class, VAT
 zone, VAT number), and only when it changed since it was last sent.
 """
@@ -80,16 +82,16 @@ class CustomersFlow(ShopToErpFlow):
         if self.dry_run:
             return Outcome(status="dry_run", request=body)
         checksum = checksum_of(body)
-        number = self.customers.find(draft.email)
-        if number:
+        # Binding, else (under the e-mail's lease shared with the orders flow) search, else create.
+        number, how = self.customers.ensure(draft, payload)
+        if how == "created":
+            message = f"Created customer {number}."
+        else:
             ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=draft.email)
             if ref and ref.checksum == checksum:
                 return Outcome(status="skipped", target_id=number, message=f"Customer {number} is up to date.")
             self.erp.customer_update(number, payload)
             message = f"Updated customer {number}."
-        else:
-            number = self.customers.create(draft, payload)
-            message = f"Created customer {number}."
         # Remember what was sent, so an unchanged customer is not sent again.
         binding_save(
             integration=self.integration,

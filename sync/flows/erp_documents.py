@@ -1,7 +1,7 @@
 """Shared steps of the flows that write customers and documents to Visma.net.
 
 - `ErpCustomers.resolve`: the ERP customer of a draft (walk-in customer, binding, e-mail search, create),
-  committing the binding right after a create.
+  under one lease per (integration, e-mail key), committing the binding right after a create.
 - `vat_ids`: VAT category → the VAT id its tax detail lines are keyed by.
 - Payload builders turn the pure drafts into the client's request dataclasses.
 """
@@ -20,6 +20,7 @@ from integrations.visma_net.schemas import (
 )
 from mappings.selectors import mapping_set_load
 from sync.bindings import binding_get, binding_save
+from sync.leases import LeaseBusy, LeaseLost, lease_hold
 from sync.models import ExternalRef, Integration
 from sync.shop import ShopAddress
 
@@ -34,6 +35,11 @@ RELEASED = ("Open", "Closed")
 def customer_key(email: str) -> str:
     """Customers are bound by e-mail (lower case): the orders and customers flows share the binding."""
     return email.strip().lower()
+
+
+def customer_lease_key(integration: Integration, key: str) -> str:
+    """The lease both flows take to find or create the ERP customer of an e-mail key."""
+    return f"customer:{integration.pk}:{key}"
 
 
 def address_payload(address: ShopAddress) -> Address:
@@ -159,33 +165,40 @@ class ShopToErpFlow(FlowRunner):
 
 
 class ErpCustomers:
-    """Finds or creates the ERP customer for a draft, exactly once per e-mail."""
+    """Finds or creates the ERP customer for a draft: one per e-mail key and integration, whichever flow asks.
+
+    The orders and customers flows (in any worker) resolve a customer under one
+    lease per (integration, e-mail key): binding, remote search, create and bind
+    happen inside it, so two processes never both create. A bound customer is
+    returned without taking the lease. Source of the rule: issue 11, point 4.
+    """
 
     def __init__(self, *, integration: Integration, erp):
         self.integration = integration
         self.erp = erp
 
-    def find(self, email: str) -> str:
-        key = customer_key(email)
-        if not key:
-            return ""
-        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=key)
-        if ref:
-            return ref.target_id
+    def bound(self, key: str) -> str:
+        """The customer number bound to an e-mail key, or ''."""
+        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=key) if key else None
+        return ref.target_id if ref else ""
+
+    def search(self, key: str) -> str:
+        """The ERP customer with this e-mail (the lowest number if several), bound at once; '' if none."""
         found = self.erp.customer_find_by_email(key)
-        if found:
-            number = str(sorted(found, key=lambda c: str(c.get("number")))[0]["number"])
-            binding_save(
-                integration=self.integration,
-                kind=ExternalRef.Kind.CUSTOMER,
-                source_id=key,
-                target_id=number,
-                data={"found_by": "email"},
-            )
-            return number
-        return ""
+        if not found:
+            return ""
+        number = str(sorted(found, key=lambda c: str(c.get("number")))[0]["number"])
+        binding_save(
+            integration=self.integration,
+            kind=ExternalRef.Kind.CUSTOMER,
+            source_id=key,
+            target_id=number,
+            data={"found_by": "email"},
+        )
+        return number
 
     def create(self, customer: CustomerDraft, payload: CustomerPayload | None = None) -> str:
+        """Create the customer and commit its binding at once. Callers with an e-mail hold its lease (`ensure`)."""
         payload = payload or customer_payload(customer)
         number = self.erp.customer_create(payload)
         # Committed at once: a crash after this line must not create the customer again.
@@ -198,11 +211,44 @@ class ErpCustomers:
         )
         return number
 
+    def ensure(self, customer: CustomerDraft, payload: CustomerPayload | None = None) -> tuple[str, str]:
+        """(customer number, how: bound / existing / created) for the draft's e-mail.
+
+        Raises RecordFailed (retryable; nothing created) when another worker
+        holds the e-mail's lease for longer than sync.leases.DEFAULT_WAIT (15 s),
+        or when this one's lease expired (DEFAULT_TTL, 5 min) and was taken over
+        before the create. A draft without an e-mail has nothing to match by: a
+        customer is created for it.
+        """
+        key = customer_key(customer.email)
+        if not key:
+            return self.create(customer, payload), "created"
+        number = self.bound(key)
+        if number:
+            return number, "bound"
+        try:
+            with lease_hold(key=customer_lease_key(self.integration, key)) as lease:
+                number = self.bound(key)  # another worker may have just created and bound it
+                if number:
+                    return number, "bound"
+                number = self.search(key)
+                if number:
+                    return number, "existing"
+                lease.renew()  # still ours right before the write (LeaseLost otherwise)
+                return self.create(customer, payload), "created"
+        except LeaseBusy as exc:
+            raise RecordFailed(
+                f"Another worker is finding or creating the ERP customer for {key} at this moment ({exc}). "
+                "Nothing was created for this record; it is retried automatically and will use that customer."
+            ) from exc
+        except LeaseLost as exc:
+            raise RecordFailed(
+                f"Looking for the ERP customer for {key} took so long that another worker took over ({exc}). "
+                "Nothing was created for this record; it is retried automatically."
+            ) from exc
+
     def resolve(self, customer: CustomerDraft, *, default_number: str = "") -> tuple[str, str]:
-        """(customer number, how it was found: default / bound / created)."""
+        """(customer number, how it was found: default / bound / existing / created)."""
         if default_number:
             return default_number, "default"
-        number = self.find(customer.email)
-        if number:
-            return number, "existing"
-        return self.create(customer), "created"
+        return self.ensure(customer)

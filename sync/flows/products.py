@@ -10,8 +10,9 @@ map:   the integration's SKU rule gives each item its product, variant and size
        the SKU of another item, fails alone with a message naming both.
 bind:  ExternalRef first (PRODUCT by product number, VARIANT by product and
        variant number, SIZE by item number), then Centra (`product_find`).
-write: create what is missing, committing each binding right after its
-       create; a new variant is created with the sizes of its sibling items
+write: under the integration's catalogue lease (shared with the SKU
+       re-binding, flows/catalogue.py), create what is missing, committing
+       each binding right after its create; a new variant is created with the sizes of its sibling items
        of the same page in one call. For objects that exist, only the fields
        ticked on the integration are sent, and only when they differ, so
        what the shop enriched stays.
@@ -31,6 +32,7 @@ from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+from .catalogue import CatalogueGuard
 from .paging import ProductLookup, chunks, cursor_moment, refs_for
 from .product_mapping import (
     ProductSpec,
@@ -253,6 +255,7 @@ class ProductsFlow(FlowRunner):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.rule = sku_rule_spec(self.integration)
+        self.catalogue = CatalogueGuard(integration=self.integration, rule=self.rule)
         self.ticked = ticked_fields(self.integration)
         self.erp = client_for(self.integration.erp)
         self.shop = client_for(self.integration.shop)
@@ -318,6 +321,10 @@ class ProductsFlow(FlowRunner):
             return Outcome(status="dry_run", request=request)
         self._sent = []
         self.payload = {"mapped": request, "sent": self._sent}
+        with self.catalogue.hold():  # not while the SKU re-binding rewrites the catalogue (flows/catalogue.py)
+            return self._write(context, request)
+
+    def _write(self, context: ItemContext, request: dict) -> Outcome:
         ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.SIZE, source_id=context.item.number)
         if ref is None and context.item.status != "Active":
             return Outcome(

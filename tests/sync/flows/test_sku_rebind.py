@@ -126,3 +126,78 @@ def test_rebind_reports_shop_sizes_no_item_maps_to(bound):
     assert report.matched == 2 and not report.applied
     assert report.unmatched_items == [("1002-NVY-L", "no shop size with SKU 1002GRNL")]
     assert report.unmatched_sizes == ["1002NVYL"]
+
+
+# --------------------------------------------------------------------------- products run and re-binding at once
+def new_rule_spec():
+    from sync.flows.product_mapping import SkuRuleSpec
+
+    return SkuRuleSpec(
+        NEW_RULE["product_source"], NEW_RULE["variant_source"], NEW_RULE["size_source"], NEW_RULE["separator"]
+    )
+
+
+def test_a_rebind_while_a_products_record_writes_the_shop_is_refused_and_changes_nothing(bound, monkeypatch):
+    from config.errors import ApplicationError
+    from integrations.centra.client import CentraClient
+    from sync.product_rebind import sku_rule_rebind
+
+    visma.inventory_item_put(
+        "1003-RED-S", "Tee 1003", price=299, attributes={"INFORMATION5": "1003", "INFORMATION4": "RED", "SIZE": "S"}
+    )
+    old = set(ExternalRef.objects.filter(integration=bound.integration).values_list("kind", "source_id", "target_id"))
+    real_create = CentraClient.product_create
+    refusals = []
+
+    def rebind_in_the_middle(client, **kwargs):
+        try:
+            sku_rule_rebind(rule=SkuRule.objects.get(pk=bound.pk), spec=new_rule_spec(), apply=True)
+        except ApplicationError as exc:
+            refusals.append(exc.message)
+        return real_create(client, **kwargs)
+
+    monkeypatch.setattr(CentraClient, "product_create", rebind_in_the_middle)
+
+    run = flow_run(integration=bound.integration, flow=Flow.PRODUCTS, trigger="manual")
+
+    assert run.ok_count == 1
+    [refusal] = refusals
+    assert "is writing its shop products right now" in refusal and "Nothing was changed" in refusal
+    bound.refresh_from_db()
+    assert (bound.product_source, bound.separator) == ("segment:1", "-")
+    now = set(ExternalRef.objects.filter(integration=bound.integration).values_list("kind", "source_id", "target_id"))
+    assert old < now  # the run's new bindings were added; none of the old ones was replaced
+
+
+def test_a_products_run_going_while_the_rule_is_rebound_writes_nothing_under_the_old_rule(bound, monkeypatch):
+    """A new item whose product number differs under the two rules: only the new rule's product is created."""
+    from integrations.visma_net.client import VismaNetClient
+    from sync.product_rebind import sku_rule_rebind
+
+    visma.inventory_item_put(
+        "1003-RED-S", "Tee 1003", price=299, attributes={"INFORMATION5": "1003X", "INFORMATION4": "RED", "SIZE": "S"}
+    )
+    real_list = VismaNetClient.inventory_list
+    rebound = []
+
+    def rebind_once_the_run_has_read_its_items(client, **kwargs):
+        yield from real_list(client, **kwargs)
+        if not rebound:
+            rebound.append("started")  # the re-binding's own read passes straight through
+            rebound[0] = sku_rule_rebind(rule=SkuRule.objects.get(pk=bound.pk), spec=new_rule_spec(), apply=True)
+
+    monkeypatch.setattr(VismaNetClient, "inventory_list", rebind_once_the_run_has_read_its_items)
+
+    run = flow_run(integration=bound.integration, flow=Flow.PRODUCTS, trigger="manual")
+
+    assert rebound[0].applied and rebound[0].matched == 3
+    assert centra.product_get_by_number("1003") is None  # nothing created under the old rule
+    log = RecordLog.objects.get(run=run, source_id="1003-RED-S")
+    assert log.status == "failed" and "was changed while this products run was going" in log.error
+
+    monkeypatch.setattr(VismaNetClient, "inventory_list", real_list)
+    again = flow_run(integration=bound.integration, flow=Flow.PRODUCTS, trigger="manual")
+
+    assert again.failed_count == 0 and again.ok_count == 1
+    assert centra.product_get_by_number("1003") is None
+    assert centra.product_get_by_number("1003X") is not None
