@@ -77,6 +77,7 @@ class _Delivery:
     signature: str = ""
     signed_at: datetime | None = None
     events: list = field(default_factory=list)
+    skipped: int = 0
     event: WebhookEvent | None = None
 
     @property
@@ -185,7 +186,7 @@ def _receive(delivery: _Delivery) -> JsonResponse:
     if length > limit:  # refused before reading a byte of it
         return _reject(delivery, f"body of {length} bytes is over the limit of {limit} bytes", 413)
     if length == 0:
-        return _reject(delivery, "empty body (no Content-Length): Centra sends payload=<json>", 400)
+        return _reject(delivery, "empty body (Content-Length 0 or missing): Centra sends payload=<json>", 400)
     if request.content_type != FORM_CONTENT_TYPE:
         kind = request.content_type or "missing"
         return _reject(delivery, f"content type {kind} is not {FORM_CONTENT_TYPE}, which Centra sends", 415)
@@ -193,12 +194,12 @@ def _receive(delivery: _Delivery) -> JsonResponse:
         body = request.body
     except RequestDataTooBig:
         return _reject(
-            delivery, f"body is over DATA_UPLOAD_MAX_MEMORY_SIZE ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE})", 413
+            delivery, f"body is over DATA_UPLOAD_MAX_MEMORY_SIZE ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)", 413
         )
     if len(body) > limit:
         return _reject(delivery, f"body of {len(body)} bytes is over the limit of {limit} bytes", 413)
     if not body:
-        return _reject(delivery, "empty body (no Content-Length): Centra sends payload=<json>", 400)
+        return _reject(delivery, "empty body (Content-Length 0 or missing): Centra sends payload=<json>", 400)
 
     delivery.step = "checking the signature"
     header = request.META.get("HTTP_X_CENTRA_SIGNATURE", "")
@@ -245,7 +246,7 @@ def _receive(delivery: _Delivery) -> JsonResponse:
         {
             "accepted": len(delivery.events),
             "queued": delivery.event.enqueued,
-            "skipped": len(notes),
+            "skipped": delivery.skipped,
             "event": delivery.event.pk,
         },
         status=202,
@@ -256,6 +257,7 @@ def _plan(delivery: _Delivery) -> tuple[dict[str, list[str]], list[str], list[st
     """(ids to queue per flow, reason parts, notes lines) for a verified delivery."""
     integration = delivery.integration
     wanted, skipped = events_ids(delivery.events)
+    delivery.skipped = len(skipped)
     reason: list[str] = []
     if skipped:
         more = " (all in notes)" if len(skipped) > 1 else ""
