@@ -3,7 +3,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from config.admin_utils import AUDIT_FIELDS
@@ -15,6 +17,8 @@ from .services import connection_secrets_update, connection_test
 from .systems import AuthType
 
 WARN_DAYS = 7
+# Error reports (e-mails to ADMINS) star these POST values and every local variable below the view.
+SECRET_POST_PARAMETERS = tuple(SECRET_KEYS)
 
 
 @admin.register(Connection)
@@ -63,6 +67,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         verdict = "works" if result.ok else "failed"
         self.message_user(request, f"{connection.name} {verdict}: {result.message}", level)
 
+    @method_decorator(sensitive_variables())
     def test_view(self, request, pk: int):
         if not self.has_test_permission(request):
             raise PermissionDenied
@@ -71,9 +76,16 @@ class ConnectionAdmin(admin.ModelAdmin):
         return redirect("admin:integrations_connection_change", pk)
 
     @admin.action(description="Test selected connections", permissions=["test"])
+    @method_decorator(sensitive_variables())
     def test_selected(self, request, queryset):
         for connection in queryset:
             self._report(request, connection, connection_test(connection=connection))
+
+    @method_decorator(sensitive_post_parameters(*SECRET_POST_PARAMETERS))
+    @method_decorator(sensitive_variables())
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Add and change pages: the secrets typed in never reach an error report."""
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         connection = self.get_object(request, object_id)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import BackendApplicationClient, OAuth2Error
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
@@ -102,6 +103,7 @@ def authorization_start(*, connection: Connection, redirect_uri: str) -> tuple[s
     return oauth.authorization_url(connection.authorize_url)
 
 
+@sensitive_variables()  # code, tokens and client secret live in this call's frames
 def authorization_finish(
     *, connection: Connection, redirect_uri: str, callback_url: str, expected_state: str | None, state: str | None
 ) -> Connection:
@@ -160,6 +162,7 @@ def _fresh(connection: Connection) -> bool:
     )
 
 
+@sensitive_variables()
 def token_refresh(*, connection: Connection, force: bool = False) -> Connection:
     """Get a new access token unless another worker just did; updates `connection` in place.
 
@@ -196,6 +199,7 @@ def token_refresh(*, connection: Connection, force: bool = False) -> Connection:
     return connection
 
 
+@sensitive_variables()
 def access_token_get(*, connection: Connection) -> str:
     """A valid access token, refreshed first when missing or about to expire."""
     if not _fresh(connection):

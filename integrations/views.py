@@ -8,7 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
+
+from config.error_reports import sensitive_get_parameters
 
 from .http import RemoteError
 from .models import Connection
@@ -24,6 +27,7 @@ def _change_url(connection: Connection) -> str:
 
 @staff_member_required
 @require_POST
+@sensitive_variables()
 def oauth_connect(request, pk: int):
     connection = get_object_or_404(Connection, pk=pk)
     if not request.user.has_perm("integrations.change_connection"):
@@ -45,7 +49,10 @@ def oauth_connect(request, pk: int):
 
 @staff_member_required
 @require_GET
+@sensitive_get_parameters("code", "state")
+@sensitive_variables()
 def oauth_callback(request):
+    """The consent page's redirect: `code` is exchanged for tokens; neither reaches an error report."""
     pending = request.session.pop(SESSION_KEY, None)
     if not pending:
         messages.error(

@@ -47,6 +47,7 @@ STATUS_COLOURS = {
     "dead": "#c62828",
     "rejected": "#c62828",
     "accepted": "#2e7d32",
+    "duplicate": "#777",
 }
 
 
@@ -563,6 +564,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "integration",
         "status",
         "reason",
+        "notes",
         "signed_at",
         "remote_addr",
         "events_display",

@@ -324,15 +324,21 @@ class SyncRecord(TimeStampedModel):
 
 
 class WebhookEvent(TimeStampedModel):
-    """One webhook delivery: verified (accepted) or not (rejected, with the reason)."""
+    """One webhook delivery: verified (accepted), a repeat of an accepted one (duplicate), or not (rejected).
+
+    `reason` says in one line why a delivery was rejected, or what was skipped in an accepted one;
+    `notes` lists every skipped event (bad id, not an object) of an accepted delivery.
+    """
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
+        DUPLICATE = "duplicate", "Duplicate (already accepted)"
         REJECTED = "rejected", "Rejected"
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_events")
     status = models.CharField(max_length=10, choices=Status.choices)
     reason = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True, help_text="Events skipped in this delivery, one per line.")
     signature = models.CharField(max_length=128, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     events = models.JSONField(default=list, blank=True)

@@ -5,9 +5,11 @@ Required variables (no default): SECRET_KEY, FIELD_ENCRYPTION_KEYS.
 `config.settings.demo` and `config.settings.test` set developer defaults and import this.
 """
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -120,7 +122,39 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="koppla@localhost")
+
+
+def addresses_parse(value: str, *, variable: str = "ADMINS") -> list[tuple[str, str]]:
+    """`"Ops <ops@example.com>, dev@example.com"` → [("Ops", "ops@example.com"), ("dev", "dev@example.com")].
+
+    Comma-separated e-mail addresses, each plain or as `Name <address>` (RFC 5322, as in an
+    e-mail To: header; quote a name that holds a comma); a plain address is named by its local
+    part. Raises ImproperlyConfigured naming the entry that is not an address.
+    """
+    value = ",".join(part for part in value.split(",") if part.strip())  # "a@b.se," is fine
+    if not value:
+        return []
+    parsed = []
+    for name, address in getaddresses([value]):
+        local, _, domain = address.partition("@")
+        # `address in value`: the parser joins "a@b c" into "a@bc"; an address must be written as is.
+        if not (local and domain) or " " in address or address not in value or "@" in name:
+            raise ImproperlyConfigured(
+                f"{variable}={value!r}: {address or name or 'an entry'!r} is not an e-mail address "
+                "(comma-separated, each a@b.example or 'Name <a@b.example>')"
+            )
+        parsed.append((name or local, address))
+    return parsed
+
+
+# Who gets the error e-mails of server errors (Django's AdminEmailHandler, DEBUG off), and
+# from which address. Request data marked sensitive is replaced by stars in those e-mails.
+ADMINS = addresses_parse(env("ADMINS", default=""))
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", default="[Koppla] ")
+# Error reports also star GET parameters, secret-looking names and the query in URLs.
+DEFAULT_EXCEPTION_REPORTER = "config.error_reports.KopplaExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.KopplaExceptionReporterFilter"
 # Public base URL used in links inside notifications (e.g. https://koppla.example.com).
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
@@ -145,6 +179,9 @@ Q_CLUSTER = {
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# --- webhooks: a larger body is refused (413) before it is read; Centra sends ids only.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1_048_576)
 
 # --- remote calls
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)

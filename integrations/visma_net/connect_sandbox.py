@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from integrations.sandbox import store
 from integrations.sandbox.faults import sandbox_endpoint
@@ -98,6 +99,8 @@ def _client_credentials(request) -> tuple[str, str]:
 
 
 @sandbox_endpoint(SYSTEM, _error_body)
+@sensitive_post_parameters("client_secret", "code", "refresh_token")
+@sensitive_variables()
 def token(request):
     if request.method != "POST":
         return _oauth_error("invalid_request", "Use POST.", 405)
@@ -183,7 +186,7 @@ def authorize(request):
     )
 
 
-authorize = sandbox_endpoint(SYSTEM, _error_body)(authorize)
+authorize = sandbox_endpoint(SYSTEM, _error_body)(sensitive_variables()(authorize))
 
 app_name = "visma_connect"
 urlpatterns = [

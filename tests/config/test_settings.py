@@ -33,6 +33,9 @@ def run_python(code: str, env: dict, settings: str = "config.settings.base") -> 
             "CSRF_COOKIE_SECURE",
             "SECURE_HSTS_SECONDS",
             "SITE_URL",
+            "ADMINS",
+            "SERVER_EMAIL",
+            "DEFAULT_FROM_EMAIL",
         }
     }
     clean.update(env, DJANGO_SETTINGS_MODULE=settings, PYTHONPATH=str(ROOT))
@@ -132,3 +135,39 @@ def test_sandbox_is_never_mounted_in_production():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ABSENT"
+
+
+def test_admins_and_server_email_come_from_the_environment():
+    default = settings_of(PROD_ENV, "ADMINS", "SERVER_EMAIL", "DEFAULT_EXCEPTION_REPORTER_FILTER")
+    assert default["ADMINS"] == "[]" and default["SERVER_EMAIL"] == "'koppla@localhost'"
+    assert "KopplaExceptionReporterFilter" in default["DEFAULT_EXCEPTION_REPORTER_FILTER"]
+    values = settings_of(
+        {
+            **PROD_ENV,
+            "ADMINS": '"Ops, Stockholm" <ops@example.com>, Eva Ek <eva@example.com>, dev@example.com,',
+            "SERVER_EMAIL": "errors@koppla.example.com",
+        },
+        "ADMINS",
+        "SERVER_EMAIL",
+    )
+    assert values == {
+        "ADMINS": "[('Ops, Stockholm', 'ops@example.com'), ('Eva Ek', 'eva@example.com'), ('dev', 'dev@example.com')]",
+        "SERVER_EMAIL": "'errors@koppla.example.com'",
+    }
+
+
+def test_an_admins_entry_that_is_not_an_address_refuses_to_start():
+    result = run_python("import django; django.setup()", {**PROD_ENV, "ADMINS": "ops@example.com; dev@example.com"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: ADMINS=" in result.stderr and "is not an e-mail address" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["ops", "Ops ops@example.com", "a@b c", "<>", "ops@example.com>"])
+def test_addresses_parse_names_the_entry_that_is_not_an_address(value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings.base import addresses_parse
+
+    with pytest.raises(ImproperlyConfigured, match="is not an e-mail address"):
+        addresses_parse(value)
+    assert addresses_parse("root@localhost, ") == [("root", "root@localhost")]
