@@ -6,6 +6,9 @@
   connection errors, honouring `Retry-After` (seconds, HTTP date or a unix
   timestamp); a request that may have reached the server (read timeout, 502,
   504) is retried only when it is idempotent or the caller says it is safe;
+- the connection's pause (see pauses.py): the wait a 429/503 asks for is
+  stored for the whole connection and checked before every request, so no
+  worker sends anything before it ends;
 - the shared rate limiter (see ratelimit.py), so workers slow down before the
   remote answers 429;
 - one token refresh and retry on 401 when the auth can refresh;
@@ -86,6 +89,22 @@ class RateLimited(RemoteError):
     kind = "rate_limited"
 
 
+class ConnectionPaused(RateLimited):
+    """The remote asked us to wait longer than a worker waits: nothing more is sent to it before `until`.
+
+    Raised before sending while the connection is paused, or on the answer that
+    asked for the wait (429/503 with Retry-After or a rate-limit reset header).
+    `until` is an aware UTC datetime; `retry_after` the seconds left then.
+    """
+
+    kind = "paused"
+
+    def __init__(self, message: str, *, until: datetime, reason: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.until = until
+        self.reason = reason
+
+
 class ValidationFailed(RemoteError):
     """The remote refused the data (400/409/422 or GraphQL userErrors)."""
 
@@ -145,6 +164,29 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if number > 1_000_000_000:  # an absolute unix timestamp (Centra describes it so)
         return max(0.0, number - now)
     return max(0.0, number)
+
+
+# Headers that say when a rate-limit window resets (Visma.net: seconds until the reset).
+RESET_HEADERS = ("X-RateLimit-Reset", "RateLimit-Reset")
+# Answers whose Retry-After means "nothing was done, come back then": they pause the connection.
+PAUSE_STATUSES = frozenset({429, 503})
+
+
+def asked_wait(response: requests.Response, *, now: float) -> tuple[float, str] | None:
+    """(seconds, header) a 429/503 answer asks us to wait, or None.
+
+    Retry-After first (seconds, HTTP date or unix timestamp, RFC 9110 §10.2.3);
+    a 429 without it falls back to a rate-limit reset header (seconds or a unix
+    timestamp; Visma.net documents X-RateLimit-Reset as seconds).
+    """
+    if response.status_code not in PAUSE_STATUSES:
+        return None
+    names = ("Retry-After", *RESET_HEADERS) if response.status_code == 429 else ("Retry-After",)
+    for name in names:
+        seconds = parse_retry_after(response.headers.get(name), now=now)
+        if seconds is not None:
+            return seconds, f"{name}: {response.headers[name]}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -348,6 +390,7 @@ class HttpClient:
     session_key: str
     auth: Auth | None = None
     limiter: Any = None  # integrations.ratelimit.RateLimiter
+    pause: Any = None  # integrations.pauses.ConnectionPause: the connection's shared "wait"
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Clock = SYSTEM_CLOCK
     rng: random.Random = field(default_factory=random.Random)
@@ -396,6 +439,8 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
+            if self.pause is not None:
+                self.pause.wait(max_wait=self.policy.max_retry_after)  # ConnectionPaused for a long one
             if self.limiter is not None:
                 self.limiter.acquire()
             request_headers = {**(self.auth.headers() if self.auth else {}), **(headers or {})}
@@ -423,7 +468,14 @@ class HttpClient:
             status = response.status_code
 
             if status in self.policy.retry_statuses:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
+                asked = asked_wait(response, now=self.clock.time())
+                if asked is None:
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
+                else:
+                    retry_after, header = asked
+                    paused = self._pause(response, method, url, retry_after, header)
+                    if paused is not None:
+                        raise paused
                 not_processed = status in (429, 503)
                 if retry_after is not None and retry_after > self.policy.max_retry_after:
                     raise self._error(response, method, url, retry_after=retry_after)
@@ -443,6 +495,28 @@ class HttpClient:
             return response
 
     # -- helpers ------------------------------------------------------------
+    def _pause(self, response, method, url, seconds: float, header: str) -> ConnectionPaused | None:
+        """Share the wait the remote asked for; the error to raise when it is too long to wait out here."""
+        path = urlsplit(self.redactor.url(url)).path
+        reason = f"HTTP {response.status_code} to {method} {path} with {header}"[:300]
+        until = datetime.fromtimestamp(self.clock.time() + seconds, UTC)
+        if self.pause is not None:
+            until = self.pause.start(until=until, reason=reason)
+        if seconds <= self.policy.max_retry_after:
+            return None
+        error = self._error(response, method, url, retry_after=seconds)
+        return ConnectionPaused(
+            error.message,
+            until=until,
+            reason=reason,
+            system=self.system,
+            status=error.status,
+            method=method,
+            url=error.url,
+            body=error.body,
+            retry_after=seconds,
+        )
+
     def _error(self, response, method, url, *, retry_after=None, maybe_sent=False) -> RemoteError:
         status = response.status_code
         message = self.error_parser(response) or response.reason or f"HTTP {status}"
