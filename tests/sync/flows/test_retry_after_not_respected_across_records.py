@@ -113,3 +113,13 @@ def test_the_pause_shows_on_the_connection_and_the_dashboard(flow_integration, a
     assert f"Connection {erp.name}: Visma.net ERP asked us to wait until 09:00" in dashboard
     assert "1 record waits for it" in dashboard
     assert "paused until 09:00" in dashboard
+
+
+def test_resyncing_a_waiting_record_during_the_pause_says_it_waits(flow_integration, admin_client):
+    _paused_run(flow_integration)
+    record = SyncRecord.objects.get(integration=flow_integration, source_id="7000")
+    with record_calls() as calls:
+        response = admin_client.post(reverse("admin:sync_syncrecord_resync", args=[record.pk]), follow=True)
+    assert calls == []
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("Queued order 7000: Visma.net ERP asked us to wait until 09:00") for m in shown), shown
