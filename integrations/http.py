@@ -166,29 +166,6 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     return max(0.0, number)
 
 
-# Headers that say when a rate-limit window resets (Visma.net: seconds until the reset).
-RESET_HEADERS = ("X-RateLimit-Reset", "RateLimit-Reset")
-# Answers whose Retry-After means "nothing was done, come back then": they pause the connection.
-PAUSE_STATUSES = frozenset({429, 503})
-
-
-def asked_wait(response: requests.Response, *, now: float) -> tuple[float, str] | None:
-    """(seconds, header) a 429/503 answer asks us to wait, or None.
-
-    Retry-After first (seconds, HTTP date or unix timestamp, RFC 9110 §10.2.3);
-    a 429 without it falls back to a rate-limit reset header (seconds or a unix
-    timestamp; Visma.net documents X-RateLimit-Reset as seconds).
-    """
-    if response.status_code not in PAUSE_STATUSES:
-        return None
-    names = ("Retry-After", *RESET_HEADERS) if response.status_code == 429 else ("Retry-After",)
-    for name in names:
-        seconds = parse_retry_after(response.headers.get(name), now=now)
-        if seconds is not None:
-            return seconds, f"{name}: {response.headers[name]}"
-    return None
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
@@ -468,14 +445,9 @@ class HttpClient:
             status = response.status_code
 
             if status in self.policy.retry_statuses:
-                asked = asked_wait(response, now=self.clock.time())
-                if asked is None:
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
-                else:
-                    retry_after, header = asked
-                    paused = self._pause(response, method, url, retry_after, header)
-                    if paused is not None:
-                        raise paused
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
+                if self.pause is not None:  # share the wait; ConnectionPaused when it is long
+                    retry_after = self.pause.answered(response, method, url, client=self, retry_after=retry_after)
                 not_processed = status in (429, 503)
                 if retry_after is not None and retry_after > self.policy.max_retry_after:
                     raise self._error(response, method, url, retry_after=retry_after)
@@ -495,28 +467,6 @@ class HttpClient:
             return response
 
     # -- helpers ------------------------------------------------------------
-    def _pause(self, response, method, url, seconds: float, header: str) -> ConnectionPaused | None:
-        """Share the wait the remote asked for; the error to raise when it is too long to wait out here."""
-        path = urlsplit(self.redactor.url(url)).path
-        reason = f"HTTP {response.status_code} to {method} {path} with {header}"[:300]
-        until = datetime.fromtimestamp(self.clock.time() + seconds, UTC)
-        if self.pause is not None:
-            until = self.pause.start(until=until, reason=reason)
-        if seconds <= self.policy.max_retry_after:
-            return None
-        error = self._error(response, method, url, retry_after=seconds)
-        return ConnectionPaused(
-            error.message,
-            until=until,
-            reason=reason,
-            system=self.system,
-            status=error.status,
-            method=method,
-            url=error.url,
-            body=error.body,
-            retry_after=seconds,
-        )
-
     def _error(self, response, method, url, *, retry_after=None, maybe_sent=False) -> RemoteError:
         status = response.status_code
         message = self.error_parser(response) or response.reason or f"HTTP {status}"

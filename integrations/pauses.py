@@ -19,15 +19,38 @@ ratelimit.py). The check is one primary-key read per request.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+import requests
 from django.db.models import Q
 
-from .http import SYSTEM_CLOCK, Clock, ConnectionPaused
+from .http import SYSTEM_CLOCK, Clock, ConnectionPaused, parse_retry_after
 from .models import Connection
 from .systems import System
 
 # A pause that ends within this many seconds counts as over (clock and rounding noise).
 EPSILON = 0.001
+# Headers that say when a rate-limit window resets (Visma.net: seconds until the reset).
+RESET_HEADERS = ("X-RateLimit-Reset", "RateLimit-Reset")
+# Answers whose wait means "nothing was done, come back then": they pause the connection.
+PAUSE_STATUSES = frozenset({429, 503})
+
+
+def asked_wait(response: requests.Response, *, now: float) -> tuple[float, str] | None:
+    """(seconds, header) a 429/503 answer asks us to wait, or None.
+
+    Retry-After first (seconds, HTTP date or unix timestamp, RFC 9110 §10.2.3);
+    a 429 without it falls back to a rate-limit reset header (seconds or a unix
+    timestamp; Visma.net documents X-RateLimit-Reset as seconds).
+    """
+    if response.status_code not in PAUSE_STATUSES:
+        return None
+    names = ("Retry-After", *RESET_HEADERS) if response.status_code == 429 else ("Retry-After",)
+    for name in names:
+        seconds = parse_retry_after(response.headers.get(name), now=now)
+        if seconds is not None:
+            return seconds, f"{name}: {response.headers[name]}"
+    return None
 
 
 def clock_now() -> datetime:
@@ -102,6 +125,34 @@ class ConnectionPause:
     def start(self, *, until: datetime, reason: str) -> datetime:
         """Store the wait the remote asked for; returns when the connection's pause ends."""
         return connection_pause_start(connection_id=self.connection_id, until=until, reason=reason)
+
+    def answered(self, response: requests.Response, method: str, url: str, *, client, retry_after: float | None):
+        """Pause the connection for the wait an answer asks for; returns the seconds to wait before a retry.
+
+        Raises ConnectionPaused (the answer's message and body) when the wait is
+        longer than the client's policy lets a worker wait.
+        """
+        asked = asked_wait(response, now=self.clock.time())
+        if asked is None:
+            return retry_after
+        seconds, header = asked
+        path = urlsplit(client.redactor.url(url)).path
+        reason = f"HTTP {response.status_code} to {method} {path} with {header}"
+        until = self.start(until=datetime.fromtimestamp(self.clock.time() + seconds, UTC), reason=reason)
+        if seconds <= client.policy.max_retry_after:
+            return seconds
+        error = client._error(response, method, url, retry_after=seconds)
+        raise ConnectionPaused(
+            error.message,
+            until=until,
+            reason=reason[:300],
+            system=error.system,
+            status=error.status,
+            method=method,
+            url=error.url,
+            body=error.body,
+            retry_after=seconds,
+        )
 
     def wait(self, *, max_wait: float) -> float:
         """Block while the connection is paused for at most `max_wait` s; returns the seconds waited.
