@@ -13,6 +13,7 @@ from config.forms import HTTPS_URL_OVERRIDES
 
 from .forms import SECRET_FORM_FIELDS, ConnectionForm
 from .models import SECRET_KEYS, Connection
+from .pauses import clock_now, pause_message, until_text
 from .services import connection_secrets_update, connection_test
 from .systems import AuthType
 
@@ -25,7 +26,15 @@ SECRET_POST_PARAMETERS = tuple(SECRET_KEYS)
 class ConnectionAdmin(admin.ModelAdmin):
     form = ConnectionForm
     formfield_overrides = HTTPS_URL_OVERRIDES
-    list_display = ["name", "system", "auth_type", "status_badge", "credentials_state", "last_checked_at"]
+    list_display = [
+        "name",
+        "system",
+        "auth_type",
+        "status_badge",
+        "pause_state",
+        "credentials_state",
+        "last_checked_at",
+    ]
     list_filter = ["system", "auth_type", "status"]
     actions = ["test_selected"]
     search_fields = ["name", "base_url", "client_id", "tenant_id"]
@@ -37,13 +46,26 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_checked_at",
         "token_expires_at",
         "stored_secrets",
+        "pause_detail",
         *AUDIT_FIELDS,
     ]
     base_fieldsets = [
         (None, {"fields": ["name", "system", "auth_type", "base_url"]}),
         ("OAuth2", {"fields": ["token_url", "authorize_url", "client_id", "tenant_id", "scopes"]}),
         ("Limits and expiry", {"fields": ["rate_limit", "credentials_expire_on"]}),
-        ("State", {"fields": ["status", "last_error", "last_checked_at", "token_expires_at", "stored_secrets"]}),
+        (
+            "State",
+            {
+                "fields": [
+                    "status",
+                    "last_error",
+                    "last_checked_at",
+                    "token_expires_at",
+                    "stored_secrets",
+                    "pause_detail",
+                ]
+            },
+        ),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]
 
@@ -99,9 +121,9 @@ class ConnectionAdmin(admin.ModelAdmin):
             "can_test": self.has_test_permission(request),
         }
         if connection and request.method == "GET":
-            warning = self.expiry_warning(connection)
-            if warning:
-                self.message_user(request, warning, messages.WARNING)
+            for warning in (self.expiry_warning(connection), self.pause_warning(connection)):
+                if warning:
+                    self.message_user(request, warning, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @staticmethod
@@ -117,6 +139,13 @@ class ConnectionAdmin(admin.ModelAdmin):
                 f"{connection.credentials_expire_on}: create a new token and enter it here."
             )
         return ""
+
+    @staticmethod
+    def pause_warning(connection) -> str:
+        now = clock_now()
+        if not connection.paused_until or connection.paused_until <= now:
+            return ""
+        return f"{pause_message(system=connection.system, until=connection.paused_until, now=now)} ({connection.pause_reason})"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(title, dict(options)) for title, options in self.base_fieldsets]
@@ -134,7 +163,11 @@ class ConnectionAdmin(admin.ModelAdmin):
         return fieldsets
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        if change:  # the pause is the remote's to set: a form saved meanwhile must not lift it
+            keep = {"id", "paused_until", "pause_reason"}
+            obj.save(update_fields=[f.name for f in obj._meta.concrete_fields if f.name not in keep])
+        else:
+            obj.save()
         changes = form.secret_changes()
         if changes:
             connection_secrets_update(connection=obj, changes=changes)
@@ -148,6 +181,30 @@ class ConnectionAdmin(admin.ModelAdmin):
             '<span style="color:{}; font-weight:bold">{}</span>',
             colours.get(obj.status, "#333"),
             obj.get_status_display(),
+        )
+
+    @admin.display(description="Paused", ordering="paused_until")
+    def pause_state(self, obj):
+        now = clock_now()
+        if not obj.paused_until or obj.paused_until <= now:
+            return "—"
+        return format_html(
+            '<span style="color:#b26a00; font-weight:bold" title="{}">paused until {}</span>',
+            obj.pause_reason,
+            until_text(obj.paused_until, now=now),
+        )
+
+    @admin.display(description="Pause")
+    def pause_detail(self, obj):
+        now = clock_now()
+        if not obj.paused_until:
+            return "Never paused."
+        if obj.paused_until <= now:
+            return f"Not paused. The last pause ended at {until_text(obj.paused_until, now=now)} ({obj.pause_reason})."
+        return format_html(
+            '<strong style="color:#b26a00">{}</strong><br>{}. Records that need it wait and are picked up after that.',
+            pause_message(system=obj.system, until=obj.paused_until, now=now),
+            obj.pause_reason,
         )
 
     @admin.display(description="Credentials")

@@ -12,6 +12,7 @@ from .http import (
     default_error_parser,
 )
 from .models import Connection
+from .pauses import ConnectionPause
 from .ratelimit import RateLimiter
 
 
@@ -23,13 +24,14 @@ def http_client_for(
     policy: RetryPolicy | None = None,
     base_url: str | None = None,
 ) -> HttpClient:
-    """The resilient HTTP client of a connection: auth, shared rate limit, redaction."""
+    """The resilient HTTP client of a connection: auth, shared rate limit and pause, redaction."""
     return HttpClient(
         system=connection.system,
         base_url=base_url or connection.base_url,
         session_key=f"connection:{connection.pk}",
         auth=auth_for(connection),
         limiter=RateLimiter(f"connection:{connection.pk}", connection.rate_limits, clock=clock),
+        pause=ConnectionPause(connection, clock=clock),
         policy=policy or RetryPolicy(),
         clock=clock,
         error_parser=error_parser,

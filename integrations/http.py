@@ -6,6 +6,9 @@
   connection errors, honouring `Retry-After` (seconds, HTTP date or a unix
   timestamp); a request that may have reached the server (read timeout, 502,
   504) is retried only when it is idempotent or the caller says it is safe;
+- the connection's pause (see pauses.py): the wait a 429/503 asks for is
+  stored for the whole connection and checked before every request, so no
+  worker sends anything before it ends;
 - the shared rate limiter (see ratelimit.py), so workers slow down before the
   remote answers 429;
 - one token refresh and retry on 401 when the auth can refresh;
@@ -84,6 +87,22 @@ class RateLimited(RemoteError):
     """The remote asked us to slow down longer than we are willing to wait in a worker."""
 
     kind = "rate_limited"
+
+
+class ConnectionPaused(RateLimited):
+    """The remote asked us to wait longer than a worker waits: nothing more is sent to it before `until`.
+
+    Raised before sending while the connection is paused, or on the answer that
+    asked for the wait (429/503 with Retry-After or a rate-limit reset header).
+    `until` is an aware UTC datetime; `retry_after` the seconds left then.
+    """
+
+    kind = "paused"
+
+    def __init__(self, message: str, *, until: datetime, reason: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.until = until
+        self.reason = reason
 
 
 class ValidationFailed(RemoteError):
@@ -348,6 +367,7 @@ class HttpClient:
     session_key: str
     auth: Auth | None = None
     limiter: Any = None  # integrations.ratelimit.RateLimiter
+    pause: Any = None  # integrations.pauses.ConnectionPause: the connection's shared "wait"
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     clock: Clock = SYSTEM_CLOCK
     rng: random.Random = field(default_factory=random.Random)
@@ -396,6 +416,8 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
+            if self.pause is not None:
+                self.pause.wait(max_wait=self.policy.max_retry_after)  # ConnectionPaused for a long one
             if self.limiter is not None:
                 self.limiter.acquire()
             request_headers = {**(self.auth.headers() if self.auth else {}), **(headers or {})}
@@ -424,6 +446,8 @@ class HttpClient:
 
             if status in self.policy.retry_statuses:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
+                if self.pause is not None:  # share the wait; ConnectionPaused when it is long
+                    retry_after = self.pause.answered(response, method, url, client=self, retry_after=retry_after)
                 not_processed = status in (429, 503)
                 if retry_after is not None and retry_after > self.policy.max_retry_after:
                     raise self._error(response, method, url, retry_after=retry_after)

@@ -19,6 +19,7 @@ class Connection(TimeStampedModel):
 
     Secrets and tokens are encrypted at rest, never rendered by the admin and
     masked in repr(). Token refresh happens under a row lock (see services).
+    `paused_until` is the remote's "wait", obeyed by every process (pauses.py).
     """
 
     class Status(models.TextChoices):
@@ -55,6 +56,12 @@ class Connection(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
     last_error = models.TextField(blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The remote asked us to wait (429 Retry-After or a rate-limit reset): nothing is sent before this.",
+    )
+    pause_reason = models.CharField(max_length=300, blank=True, help_text="The answer that asked for the pause.")
 
     class Meta:
         ordering = ["name"]

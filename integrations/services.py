@@ -3,8 +3,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .http import AuthError, ConfigurationError, RemoteError
+from .http import AuthError, ConfigurationError, ConnectionPaused, RemoteError
 from .models import Connection
+from .pauses import pause_message
 
 
 @transaction.atomic
@@ -34,6 +35,10 @@ def connection_test(*, connection: Connection) -> ConnectionTestResult:
 
     try:
         summary = client_for(connection).ping()
+    except ConnectionPaused as exc:  # the remote asked us to wait: say so, the connection itself is fine
+        return ConnectionTestResult(
+            False, f"{pause_message(system=exc.system, until=exc.until)} ({exc.reason or exc.message})"
+        )
     except RemoteError as exc:
         status = Connection.Status.EXPIRED if isinstance(exc, AuthError) else Connection.Status.ERROR
         message = exc.message if isinstance(exc, AuthError | ConfigurationError) else str(exc)

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_url, changelist_link, pretty_json
 from config.errors import ApplicationError
 from config.forms import HTTPS_URL_OVERRIDES
+from integrations.pauses import connections_paused
 
 from .forms import IntegrationForm
 from .models import (
@@ -42,6 +43,8 @@ STATUS_COLOURS = {
     "dry_run": "#6a1b9a",
     "skipped": "#777",
     "partial": "#b26a00",
+    "paused": "#b26a00",
+    "waiting": "#b26a00",
     "retrying": "#b26a00",
     "failed": "#c62828",
     "dead": "#c62828",
@@ -111,6 +114,10 @@ class ResyncButtonMixin:
             self.message_user(request, f"Resynced {label}: it succeeded.", messages.SUCCESS)
         elif state and state.status in (SyncRecord.Status.RETRYING, SyncRecord.Status.DEAD):
             self.message_user(request, f"Resynced {label}: it failed again: {state.last_error}", messages.ERROR)
+        elif pause := connections_paused(connections=[obj.integration.shop, obj.integration.erp]):
+            self.message_user(
+                request, f"Queued {label}: {pause.message} It is synced by the first run after that.", messages.WARNING
+            )
         else:
             self.message_user(request, f"Queued {label} for resync; the result appears here shortly.", messages.INFO)
         return redirect(admin_url(state or obj))

@@ -28,6 +28,7 @@ from django.utils import timezone
 from integrations.http import (
     AuthError,
     ConfigurationError,
+    ConnectionPaused,
     NotFound,
     RateLimited,
     RemoteDown,
@@ -38,6 +39,7 @@ from integrations.systems import System
 
 from .flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .models import Integration, RecordLog, SyncRecord, SyncRun
+from .pauses import cursor_before, flow_pause, records_wait, run_pause_stop
 
 logger = logging.getLogger("koppla.sync")
 
@@ -89,7 +91,9 @@ def remote_error_message(exc: RemoteError) -> str:
 def _latest_cursor(integration: Integration, flow: str) -> str:
     run = (
         SyncRun.objects.filter(
-            integration=integration, flow=flow, status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL]
+            integration=integration,
+            flow=flow,
+            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL, SyncRun.Status.PAUSED],
         )
         .exclude(cursor_to="")
         .order_by("-created_at")
@@ -195,6 +199,8 @@ def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> Rec
             if item.error is not None:
                 raise item.error
             outcome = runner.process(item)
+        except ConnectionPaused:
+            raise  # the remote asked us to wait: the run stops here (flow_execute), the record waits
         except RecordFailed as exc:
             error, request, response = exc.message, exc.request, exc.response
         except RemoteError as exc:
@@ -304,16 +310,28 @@ def _fetch_each(runner: FlowRunner, run: SyncRun, source_ids: list[str]) -> Iter
 
 
 def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | None = None) -> SyncRun:
-    """Go through the run's records; always leaves the run finished or failed."""
+    """Go through the run's records; always leaves the run finished, failed or paused."""
     cursor = run.cursor_from
+    notes: list[str] = []
+    done: set[str] = set()
+    cursors: set[str] = set()
+    item = calls = None
     try:
+        paused = flow_pause(runner)
+        if paused is not None:
+            raise paused  # a connection it needs is paused: call nothing
         items, total, notes = _plan_items(runner, run=run, source_ids=source_ids)
         if total is not None:
             SyncRun.objects.filter(pk=run.pk).update(total=total)
         for item in items:
-            record_process(runner=runner, run=run, item=item)
+            with record_calls() as calls:
+                record_process(runner=runner, run=run, item=item)
+            done.add(item.source_id)
+            cursors.add(item.cursor)
             if item.cursor and item.cursor > cursor:
                 cursor = item.cursor
+    except ConnectionPaused as exc:
+        return _stop_for_pause(run, exc, source_ids, done, cursors, item, calls, notes)
     except RemoteError as exc:
         return run_fail(run=run, message=remote_error_message(exc))
     except RecordFailed as exc:
@@ -322,3 +340,15 @@ def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | No
         logger.exception("Run %s of %s failed", run.pk, run.flow)
         return run_fail(run=run, message=f"Unexpected error ({type(exc).__name__}): {exc}")
     return run_finish(run=run, cursor_to=cursor, notes=notes)
+
+
+def _stop_for_pause(run, pause, source_ids, done, cursors, item, calls, notes) -> SyncRun:
+    """The record in flight and the given ids not reached wait for the pause; the cursor stays below them."""
+    in_flight = item if item is not None and item.source_id not in done else None
+    waiting = [sid for sid in OrderedDict.fromkeys(source_ids or []) if sid not in done]
+    records_wait(run=run, pause=pause, source_ids=waiting, in_flight=in_flight, calls=calls)
+    cursor_to = run.cursor_from
+    if source_ids is None:  # a run given ids never moves the cursor
+        boundary = in_flight.cursor if in_flight is not None and in_flight.cursor else max(cursors, default="")
+        cursor_to = cursor_before(cursors, boundary, run.cursor_from)
+    return run_pause_stop(run=run, pause=pause, cursor_to=cursor_to, notes=notes)

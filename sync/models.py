@@ -202,6 +202,7 @@ class SyncRun(TimeStampedModel):
         PARTIAL = "partial", "Finished with failed records"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
+        PAUSED = "paused", "Stopped: the remote asked us to wait"
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="runs")
     flow = models.CharField(max_length=20, choices=Flow.choices)
@@ -256,6 +257,7 @@ class RecordLog(TimeStampedModel):
         SKIPPED = "skipped", "Skipped"
         FAILED = "failed", "Failed"
         DRY_RUN = "dry_run", "Dry run (not sent)"
+        WAITING = "waiting", "Waiting: the remote asked us to wait"
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="records")
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="record_logs")

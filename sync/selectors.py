@@ -6,6 +6,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from integrations.models import Connection
+from integrations.pauses import clock_now, pause_message, until_text
 
 from .models import Integration, IntegrationFlow, NumberSeriesCheck, RecordLog, SyncRecord, SyncRun
 
@@ -67,10 +68,15 @@ class FlowHealth:
     failed_7d: int = 0
     waiting: int = 0
     stale: bool = False
+    paused_until: datetime | None = None  # a connection the flow calls asked us to wait until then
 
     @staticmethod
     def _rate(ok: int, failed: int) -> float | None:
         return None if ok + failed == 0 else 100.0 * ok / (ok + failed)
+
+    @property
+    def paused_text(self) -> str:
+        return until_text(self.paused_until) if self.paused_until else ""
 
     @property
     def rate_24h(self) -> float | None:
@@ -106,8 +112,22 @@ def flow_is_stale(integration_flow: IntegrationFlow, last_run_at: datetime | Non
     return now - reference > limit
 
 
+def connections_paused_now(*, now: datetime | None = None) -> list[tuple[Connection, int]]:
+    """Connections the remote asked us to wait for, with the records waiting in their integrations' flows."""
+    now = now or clock_now()
+    result = []
+    for connection in Connection.objects.filter(paused_until__gt=now).order_by("paused_until"):
+        waiting = SyncRecord.objects.filter(
+            Q(integration__shop=connection) | Q(integration__erp=connection), status=SyncRecord.Status.QUEUED
+        ).count()
+        result.append((connection, waiting))
+    return result
+
+
 def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard:
+    pause_now = now or clock_now()
     now = now or timezone.now()
+    paused = connections_paused_now(now=pause_now)
     counts_24h = _record_counts(now - timedelta(hours=24))
     counts_7d = _record_counts(now - timedelta(days=7))
     runs = {
@@ -126,6 +146,10 @@ def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard
             failed_7d=counts_7d.get((*key, "failed"), 0),
             waiting=row.failing_records or 0,
             stale=flow_is_stale(row, row.last_run_at, now),
+            paused_until=max(
+                (c.paused_until for c, _ in paused if c.pk in (row.integration.shop_id, row.integration.erp_id)),
+                default=None,
+            ),
         )
         if health.stale:
             when = f"since {timezone.localtime(row.last_run_at):%Y-%m-%d %H:%M}" if row.last_run_at else "ever"
@@ -135,6 +159,13 @@ def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard
         if row.enabled or health.last_run or health.waiting:
             flows.append(health)
 
+    for connection, waiting in paused:
+        records = f" {waiting} record{'s wait' if waiting != 1 else ' waits'} for it." if waiting else ""
+        warnings.append(
+            f"Connection {connection.name}: "
+            f"{pause_message(system=connection.system, until=connection.paused_until, now=pause_now)}"
+            f" ({connection.pause_reason}).{records}"
+        )
     for connection in Connection.objects.all():
         if connection.status in (Connection.Status.EXPIRED, Connection.Status.ERROR):
             warnings.append(

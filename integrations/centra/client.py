@@ -11,12 +11,17 @@ Facts of the API this client relies on (api-notes.md):
   extensions.category "authorization"/"authentication" → AuthError, other
   top-level errors → ValidationFailed; a mutation's non-empty `userErrors` →
   ValidationFailed ("path: message; …"). userWarnings are logged.
-- Rate limits answer 429 with Retry-After; the HTTP layer waits and retries.
+- Rate limits answer 429 with Retry-After: the whole connection pauses until
+  then, whichever bucket ran out (integrations/pauses.py); short waits are
+  waited out, long ones stop the run.
 - Queries are reads sent as POST: they are retried after a 5xx or timeout.
   Mutations are retried after they may have reached Centra only when
   repeating them is harmless (absolute sets and updates); creates are not.
 - Lists page with `limit` + `page` (1-based); a page shorter than the limit is
-  the last one (Centra gives no other end-of-list signal).
+  the last one (Centra gives no other end-of-list signal: its offset lists
+  state no total; `counters` count with other filters than ours). The limit
+  (100) is within Centra's suggested 20–100 per page, where no quiet cut is
+  expected. Ids go in GraphQL variables, never in a path: no key escaping.
 - There is no updatedAt filter in Centra's documentation; `updatedAt {from}`
   is sent (the sandbox honours it) and the result is filtered here again to
   `updatedAt > updated_after`, so a Centra that ignored it costs only time.

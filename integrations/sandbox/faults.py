@@ -85,7 +85,26 @@ class _Window:
             return None
 
 
+    def state(self, key: str, count: int, period: float) -> tuple[int, float]:
+        """(calls left, seconds until the oldest call leaves the window) without recording a hit."""
+        now = time.monotonic()
+        with self.lock:
+            hits = [t for t in self.hits.get(key, []) if now - t < period]
+        reset = period - (now - hits[0]) if hits else period
+        return max(0, count - len(hits)), reset
+
+
 _windows = _Window()
+
+
+def rate_limit_state(system: str, key: str) -> tuple[int, int, float] | None:
+    """(limit, calls left, seconds to reset) of SANDBOX_RATE_LIMITS[system] for `key`, or None when unlimited."""
+    limits = getattr(settings, "SANDBOX_RATE_LIMITS", {}).get(system)
+    if not limits:
+        return None
+    count, period = limits
+    remaining, reset = _windows.state(f"{system}:{key}", count, period)
+    return count, remaining, reset
 
 
 def rate_limit_check(system: str, key: str) -> float | None:

@@ -12,7 +12,10 @@ Facts of the API this client relies on (spec: visma-net-erp-v1, OpenAPI 3.0.4):
   `ValidationFailed`, never returned as success.
 - Lists are JSON arrays; paging is `pageNumber`/`pageSize` and each record
   carries `metadata: {totalCount, maxPageSize}`. `pages()` reads page after
-  page until the total is reached or a page comes back short.
+  page until the stated total is reached (paging.py); only a list without a
+  total ends on a short page.
+- Keys go into paths as they are when plain, else in the ERP's base64url
+  form `b64(...)` (keys.py): an item number such as TEE/BLK/M is readable.
 - There is no idempotency key: search by our reference before creating.
   Invoices and credit notes have `customerRefNumber`/`externalReference`
   filters; payments have none for `paymentRef`, so `payment_find` narrows by
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -45,6 +48,8 @@ from integrations.http import (
 )
 from integrations.models import Connection
 
+from .keys import key_decode, key_segment
+from .paging import read_pages
 from .schemas import CreditNotePayload, CustomerPayload, InvoicePayload, PaymentPayload, payment_release_body
 
 DEFAULT_PAGE_SIZE = 500
@@ -115,9 +120,13 @@ def filter_time(moment: datetime | date) -> str:
 
 
 def number_from_location(response: requests.Response) -> str:
-    """The new record's number: the last segment of the Location header."""
+    """The new record's number: the last segment of the Location header (a `b64(...)` key decoded)."""
     location = response.headers.get("Location", "")
     number = unquote(urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]) if location else ""
+    try:
+        number = key_decode(number)
+    except ValueError:
+        pass  # not ours to judge: keep what the ERP wrote
     if not number:
         raise RemoteError(
             f"Visma.net answered {response.status_code} to a create without a Location header: "
@@ -145,8 +154,7 @@ def vat_category_rate(category: dict, *, on: date | None = None) -> Decimal:
     return total
 
 
-def _segment(value: str) -> str:
-    return quote(str(value), safe="")
+_segment = key_segment  # every key that goes into a path
 
 
 @dataclass(frozen=True)
@@ -209,40 +217,12 @@ class VismaNetClient:
     def pages(self, path: str, params: dict | None = None, *, page_size: int | None = None) -> Iterator[dict]:
         """Every record of a list endpoint, page by page (only one page is held in memory).
 
-        Stops when the records read reach metadata.totalCount, when a page is
-        shorter than the page size in force (ours, or the ERP's maxPageSize if
-        smaller), or on an empty page. Understands both list shapes of the API:
-        a JSON array with per-record metadata, and {"records", "totalCount"}.
+        Reads until the ERP's stated total is reached; without a total, until a
+        short or empty page (rules and errors: paging.read_pages).
         """
-        size = page_size or self.page_size
-        number, seen, previous_first = 1, 0, None
-        while True:
-            data = self._get(path, {**(params or {}), "pageNumber": number, "pageSize": size})
-            if isinstance(data, dict) and "records" in data:
-                records, total, max_size = data.get("records") or [], data.get("totalCount"), None
-            elif isinstance(data, list):
-                meta = (data[0].get("metadata") if data and isinstance(data[0], dict) else None) or {}
-                records, total, max_size = data, meta.get("totalCount"), meta.get("maxPageSize")
-            elif data is None:
-                return
-            else:
-                raise RemoteError(f"Visma.net answered {path} with an unexpected shape.", system="visma_net")
-            if not records:
-                return
-            if previous_first is not None and records[0] == previous_first:
-                raise RemoteError(
-                    f"Visma.net returned page {number} of {path} twice: it does not page this request.",
-                    system="visma_net",
-                )
-            previous_first = records[0]
-            yield from records
-            seen += len(records)
-            if total is not None and seen >= int(total):
-                return
-            in_force = min(size, int(max_size)) if max_size else size
-            if len(records) < in_force:
-                return
-            number += 1
+        return read_pages(
+            lambda paging: self._get(path, {**(params or {}), **paging}), path, size=page_size or self.page_size
+        )
 
     @staticmethod
     def _changed(modified_since: datetime | date | None, condition: str) -> dict:

@@ -9,10 +9,19 @@ Behaviour, as the real API (see integrations/visma_net/client.py):
   `{"message": ...}` when missing, unknown or expired; 403 when the token's
   scope lacks vismanet_erp_service_api:read (GET), :create (POST create) or
   :update (PUT and actions). Rate limit per tenant (settings.SANDBOX_RATE_LIMITS)
-  → 429 with Retry-After. Admin-configured SandboxFault rows apply per endpoint.
+  → 429 with Retry-After; while a limit is set every answer carries the
+  documented X-RateLimit-Limit / -Remaining / -Reset (seconds) / -Policy
+  headers. Admin-configured SandboxFault rows apply per endpoint (their 429s
+  carry X-RateLimit-Remaining 0 and -Reset too).
+- Keys in paths are read as they are or in the base64url form `b64(...)`
+  (keys.py), as the real API does; an escaped slash (`TEE%2FBLK%2FM`) matches
+  no resource and answers 404, as there.
 - Lists are JSON arrays, paged by pageNumber/pageSize (at most MAX_PAGE_SIZE;
   a bigger pageSize is cut down), every record carrying
-  `metadata: {totalCount, maxPageSize}`; /v1/creditTerm answers the spec's
+  `metadata: {totalCount, maxPageSize}`. settings.SANDBOX_PAGE_CAPS["visma_net"]
+  cuts pages further without saying so (maxPageSize still MAX_PAGE_SIZE), as a
+  server shedding load may: clients must page by totalCount, not by page
+  length. /v1/creditTerm answers the spec's
   `{pageNumber, pageSize, totalCount, records}`. lastModifiedDateTime (and
   availabilityLastModifiedDateTime for items) filter with the condition
   >, <, >=, <=; both parameters must come together.
@@ -53,6 +62,7 @@ and reduces their balances the same way.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import uuid
@@ -60,16 +70,19 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import router, transaction
 from django.http import HttpResponse, JsonResponse
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from integrations.sandbox import store
-from integrations.sandbox.faults import rate_limit_check, sandbox_endpoint
+from integrations.sandbox.faults import rate_limit_check, rate_limit_state, sandbox_endpoint
 from integrations.sandbox.models import SandboxObject
 from mappings.countries import COUNTRIES, CURRENCIES
 
 from .connect_sandbox import DEMO_TENANTS, token_validate
+from .keys import key_decode, key_segment
 from .schemas import json_number
 
 SYSTEM = "visma_net"
@@ -344,7 +357,8 @@ def _page_args(request) -> tuple[int, int]:
         raise ApiError(400, "pageNumber and pageSize must be whole numbers.") from None
     if page < 1 or size < 1:
         raise ApiError(400, "pageNumber and pageSize must be 1 or more.")
-    return page, min(size, MAX_PAGE_SIZE)
+    quiet_cap = int(getattr(settings, "SANDBOX_PAGE_CAPS", {}).get(SYSTEM, MAX_PAGE_SIZE))
+    return page, min(size, MAX_PAGE_SIZE, quiet_cap)
 
 
 def _paged(request, rows, shape: Callable[[dict], dict] = public) -> JsonResponse:
@@ -363,7 +377,7 @@ def _all(kind: str, shape: Callable[[dict], dict] = public) -> JsonResponse:
 
 def _location(request, name: str, key: str) -> HttpResponse:
     response = HttpResponse(status=201)
-    response["Location"] = request.build_absolute_uri(reverse(f"sandbox:visma_net:{name}", args=[key]))
+    response["Location"] = request.build_absolute_uri(reverse(f"sandbox:visma_net:{name}", args=[key_segment(key)]))
     return response
 
 
@@ -380,23 +394,69 @@ def endpoint(*, get=None, post=None, put=None, post_scope: str = "create"):
                 raise ApiError(405, f"The requested resource does not support http method '{request.method}'.")
             if SCOPE_PREFIX + scope not in str(grant.get("scope", "")).split():
                 raise ApiError(403, f"The access token lacks the scope {SCOPE_PREFIX}{scope}.")
-            wait = rate_limit_check(SYSTEM, grant.get("tenant_id", ""))
+            tenant = grant.get("tenant_id", "")
+            wait = rate_limit_check(SYSTEM, tenant)
             if wait is not None:
                 seconds = max(1, math.ceil(wait))
                 response = JsonResponse(
                     {"message": f"Rate limit is exceeded. Try again in {seconds} seconds."}, status=429
                 )
                 response["Retry-After"] = str(seconds)
-                return response
+                return _rate_headers(response, tenant)
+            kwargs = _keys(kwargs)
             if request.method == "GET":
-                return handler(request, grant, **kwargs)
+                return _rate_headers(handler(request, grant, **kwargs), tenant)
             with _atomic():
-                return handler(request, grant, **kwargs)
+                response = handler(request, grant, **kwargs)
+            return _rate_headers(response, tenant)
         except ApiError as exc:
             return exc.response()
 
     view.__name__ = f"visma_net_{(get or post or put).__name__}"
-    return sandbox_endpoint(SYSTEM, _fault_body)(view)
+    return _fault_rate_headers(sandbox_endpoint(SYSTEM, _fault_body)(view))
+
+
+def _keys(kwargs: dict) -> dict:
+    """Path keys as the ERP reads them: `b64(...)` decoded, others as they are."""
+    try:
+        return {name: key_decode(value) for name, value in kwargs.items()}
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+def _rate_headers(response: HttpResponse, tenant: str) -> HttpResponse:
+    """The informational X-RateLimit-* headers Visma.net puts on every answer (while a limit is set)."""
+    state = rate_limit_state(SYSTEM, tenant)
+    if state is not None:
+        limit, remaining, reset = state
+        response["X-RateLimit-Limit"] = str(limit)
+        response["X-RateLimit-Remaining"] = str(0 if response.status_code == 429 else remaining)
+        response["X-RateLimit-Reset"] = str(max(1, math.ceil(reset)))
+        response["X-RateLimit-Policy"] = "sandbox-sliding-window"
+    return response
+
+
+def _fault_rate_headers(view):
+    """An injected 429 says when the window resets, as the real one does."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 429 and "X-RateLimit-Reset" not in response:
+            response["X-RateLimit-Remaining"] = "0"
+            response["X-RateLimit-Reset"] = response.get("Retry-After", "1")
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+def unknown_resource_view(request, rest: str = ""):
+    """What the API's gateway answers to a path that matches no resource (e.g. an escaped slash in a key)."""
+    return JsonResponse(
+        {"message": f"No HTTP resource was found that matches the request URI '{request.build_absolute_uri()}'."},
+        status=404,
+    )
 
 
 def _authenticate(request) -> dict:
@@ -1283,6 +1343,7 @@ urlpatterns = [
     path("v1/inventory/<str:number>", endpoint(get=inventory_view), name="inventory"),
     path("v1/numberSequence", endpoint(get=numberings_view), name="numberings"),
     path("v1/numberSequence/<str:numbering_id>", endpoint(get=numbering_view), name="numbering"),
+    re_path(r"^(?P<rest>v[12]/.*)$", unknown_resource_view, name="unknown"),
 ]
 
 

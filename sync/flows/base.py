@@ -78,6 +78,10 @@ class FlowRunner:
         """Map, bind and write one record. Raise RecordFailed (or a RemoteError) on failure."""
         raise NotImplementedError
 
+    def connections(self) -> list:
+        """The remote accounts the flow calls: while one of them is paused, its runs call nothing."""
+        return [self.integration.shop, self.integration.erp]
+
     def start_cursor(self, previous: str) -> str:
         """Where a run without a previous cursor starts (e.g. the integration's cut-off date)."""
         return previous

@@ -27,7 +27,7 @@ from django.db.models import Q
 
 from config.errors import ApplicationError
 from integrations.clients import client_for
-from integrations.http import NotFound, RemoteError, ValidationFailed
+from integrations.http import ConnectionPaused, NotFound, RemoteError, ValidationFailed
 from integrations.visma_net.schemas import PaymentLine as ErpPaymentLine
 from integrations.visma_net.schemas import PaymentPayload
 from sync.bindings import binding_get, binding_save
@@ -165,6 +165,9 @@ class PayoutsFlow(FlowRunner):
         self.reason_code = integration.fee_writeoff_reason_code.strip()
         self.reason_code_refused = ""  # the ERP's answer when it refused the code in this run
 
+    def connections(self) -> list:
+        return [self.integration.erp]  # payout files are imported: only the ERP is called
+
     # -- fetch ---------------------------------------------------------------
     def _lines(self):
         return PayoutLine.objects.filter(payout__integration=self.integration).select_related(
@@ -213,6 +216,8 @@ class PayoutsFlow(FlowRunner):
         except RecordFailed as exc:
             payout_line_mark(line=line, status=PayoutLine.Status.FAILED, message=exc.message)
             raise
+        except ConnectionPaused:
+            raise  # a wait, not a failure: the line stays as it is and is booked after the pause
         except RemoteError as exc:
             from sync.engine import remote_error_message
 
