@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0007_integration_flow_settings'),
+        ('sync', '0009_webhook_duplicates_notes'),
     ]
 
     operations = [
