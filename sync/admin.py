@@ -334,6 +334,7 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         "started_at",
         "finished_at",
         "heartbeat_at",
+        "current_source_id",
         "duration_display",
         "cursor_from",
         "cursor_to",

@@ -2,8 +2,11 @@
 
 - One active run per (integration, flow): a partial unique index on SyncRun
   (status = running) is the lock; a run that cannot take it is recorded as
-  skipped. A run whose heartbeat stopped (its worker died) is closed as failed
-  before a new run starts.
+  skipped. The lock lives by a heartbeat (heartbeat.py): a run whose worker
+  died is taken over within minutes and its in-flight record gets a log.
+- Only full runs (reading the flow's listing) move the cursor the next full run
+  reads from; runs of given ids (webhook, resync, follow-up) never do. The
+  cursor moves past what was processed, never past a record not reached.
 - Every record gets a RecordLog per attempt (payload, redacted remote calls,
   result, a readable error) and a SyncRecord with its current state.
 - A failed record is retried by later runs with growing delays, then left as a
@@ -38,6 +41,7 @@ from integrations.http import (
 from integrations.systems import System
 
 from .flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
+from .heartbeat import RunHeartbeat, run_record_begin, runs_take_over
 from .models import Integration, RecordLog, SyncRecord, SyncRun
 from .pauses import cursor_before, flow_pause, records_wait, run_pause_stop
 
@@ -52,10 +56,6 @@ def retry_delay(attempt: int) -> timedelta:
     """Delay before the next automatic attempt after `attempt` failed ones."""
     minutes = getattr(settings, "SYNC_RETRY_MINUTES", (2, 10, 30, 120))
     return timedelta(minutes=minutes[min(attempt, len(minutes)) - 1])
-
-
-def stale_after() -> timedelta:
-    return timedelta(seconds=settings.Q_CLUSTER["timeout"] + 300)
 
 
 # --------------------------------------------------------------------------- messages
@@ -88,37 +88,39 @@ def remote_error_message(exc: RemoteError) -> str:
 
 
 # --------------------------------------------------------------------------- runs
+# Runs of given ids: they never read the listing, so they never give the next run a cursor.
+ID_TRIGGERS = (SyncRun.Trigger.WEBHOOK, SyncRun.Trigger.RESYNC, SyncRun.Trigger.FOLLOW_UP)
+
+
 def _latest_cursor(integration: Integration, flow: str) -> str:
+    """Where the next full run reads from: the cursor the last full run reached (also one that stopped early)."""
     run = (
         SyncRun.objects.filter(
             integration=integration,
             flow=flow,
-            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL, SyncRun.Status.PAUSED],
+            status__in=[
+                SyncRun.Status.SUCCEEDED,
+                SyncRun.Status.PARTIAL,
+                SyncRun.Status.FAILED,
+                SyncRun.Status.PAUSED,
+            ],
         )
+        .exclude(trigger__in=ID_TRIGGERS)
         .exclude(cursor_to="")
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
         .first()
     )
     return run.cursor_to if run else ""
 
 
-def runs_expire_stale(*, integration: Integration, flow: str) -> int:
-    """Close runs whose worker stopped sending heartbeats (so the lock is free again)."""
-    limit = timezone.now() - stale_after()
-    return SyncRun.objects.filter(
-        integration=integration, flow=flow, status=SyncRun.Status.RUNNING, heartbeat_at__lt=limit
-    ).update(
-        status=SyncRun.Status.FAILED,
-        finished_at=timezone.now(),
-        message="No heartbeat for too long: the worker running it stopped. Its records are retried by the next run.",
-    )
-
-
 def run_begin(
     *, integration: Integration, flow: str, trigger: str, requested_by=None, dry_run: bool | None = None
 ) -> SyncRun:
-    """Start a run holding the flow's lock, or record a skipped run when another one is active."""
-    runs_expire_stale(integration=integration, flow=flow)
+    """Start a run holding the flow's lock, or record a skipped run when another one is active.
+
+    A running run without a heartbeat for `heartbeat.stale_after()` is taken over first.
+    """
+    runs_take_over(integration=integration, flow=flow)
     now = timezone.now()
     dry = integration.mode == Integration.Mode.DRY_RUN if dry_run is None else dry_run
     fields = {
@@ -146,25 +148,37 @@ def run_begin(
 
 def run_finish(*, run: SyncRun, cursor_to: str, notes: Iterable[str] = ()) -> SyncRun:
     run.refresh_from_db()
+    if run.status != SyncRun.Status.RUNNING:
+        return run  # taken over meanwhile: its state is the takeover's
+    run.current_source_id = ""
     run.status = SyncRun.Status.PARTIAL if run.failed_count else SyncRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.cursor_to = cursor_to
     run.total = max(run.total, run.done)
     run.message = "\n".join(notes)
-    run.save(update_fields=["status", "finished_at", "cursor_to", "total", "message", "updated_at"])
+    run.save(
+        update_fields=["status", "finished_at", "cursor_to", "total", "message", "current_source_id", "updated_at"]
+    )
     return run
 
 
-def run_fail(*, run: SyncRun, message: str) -> SyncRun:
+def run_fail(*, run: SyncRun, message: str, cursor_to: str = "") -> SyncRun:
+    """Close the run as failed; `cursor_to` is how far a full run got (the next full run reads on from there)."""
     from .monitoring import run_failed_notify
 
     run.refresh_from_db()
+    if run.status != SyncRun.Status.RUNNING:
+        return run  # taken over meanwhile: its state is the takeover's
     run.status = SyncRun.Status.FAILED
     run.finished_at = timezone.now()
     run.total = max(run.total, run.done)
     run.message = message
+    run.cursor_to = cursor_to
+    run.current_source_id = ""
     with transaction.atomic():
-        run.save(update_fields=["status", "finished_at", "total", "message", "updated_at"])
+        run.save(
+            update_fields=["status", "finished_at", "total", "message", "cursor_to", "current_source_id", "updated_at"]
+        )
         run_failed_notify(run=run)
     return run
 
@@ -276,12 +290,12 @@ def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> Rec
 
 def _plan_items(
     runner: FlowRunner, *, run: SyncRun, source_ids: list[str] | None
-) -> tuple[Iterator[SourceItem], int | None, list[str]]:
+) -> tuple[Iterator[SourceItem], int | None, list[str], Plan | None]:
     """Resync: exactly the given records. Otherwise: due retries first, then what changed."""
     notes: list[str] = []
     if source_ids is not None:
         ids = list(OrderedDict.fromkeys(source_ids))
-        return _fetch_each(runner, run, ids), len(ids), notes
+        return _fetch_each(runner, run, ids), len(ids), notes, None
     due = records_due(integration=run.integration, flow=run.flow)
     plan: Plan = runner.changed_since(runner.start_cursor(run.cursor_from))
     notes.extend(plan.notes)
@@ -289,7 +303,7 @@ def _plan_items(
         changed = list(plan.items)
         changed_ids = {item.source_id for item in changed}
         retries = [sid for sid in due if sid not in changed_ids]
-        return iter([*_fetch_each(runner, run, retries), *changed]), len(retries) + len(changed), notes
+        return iter([*_fetch_each(runner, run, retries), *changed]), len(retries) + len(changed), notes, plan
 
     def stream():
         seen = set()
@@ -298,47 +312,73 @@ def _plan_items(
             yield item
         yield from _fetch_each(runner, run, [sid for sid in due if sid not in seen])
 
-    return stream(), None, notes
+    return stream(), None, notes, plan
 
 
 def _fetch_each(runner: FlowRunner, run: SyncRun, source_ids: list[str]) -> Iterator[SourceItem]:
+    """Records by id. They carry no cursor: fetched now, they say nothing about what the listing holds."""
     for source_id in source_ids:
         try:
-            yield runner.fetch(source_id)
+            item = runner.fetch(source_id)
         except (RecordFailed, RemoteError) as exc:
             yield SourceItem(source_id=source_id, label=source_id, data=None, error=exc)
+        else:
+            item.cursor = ""
+            yield item
+
+
+class RunTakenOver(Exception):
+    """The run's heartbeat found it closed by another run (it was silent too long): stop at once."""
 
 
 def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | None = None) -> SyncRun:
-    """Go through the run's records; always leaves the run finished, failed or paused."""
-    cursor = run.cursor_from
+    """Go through the run's records; always leaves the run finished, failed or paused.
+
+    A full run (no `source_ids`) ends with the cursor of the last listed record it processed, or
+    the plan's `read_to` when it went through the whole listing; a run that fails keeps the cursor
+    it reached; a run stopped by a connection's pause hands over below the first record it did not
+    finish. A run of given ids leaves `cursor_to` empty: it read no listing.
+    """
+    full = source_ids is None
+    cursor = run.cursor_from if full else ""
     notes: list[str] = []
     done: set[str] = set()
     cursors: set[str] = set()
     item = calls = None
+    heartbeat = RunHeartbeat(run.pk).start()
     try:
         paused = flow_pause(runner)
         if paused is not None:
             raise paused  # a connection it needs is paused: call nothing
-        items, total, notes = _plan_items(runner, run=run, source_ids=source_ids)
+        items, total, notes, plan = _plan_items(runner, run=run, source_ids=source_ids)
         if total is not None:
             SyncRun.objects.filter(pk=run.pk).update(total=total)
         for item in items:
+            if heartbeat.lost.is_set():
+                raise RunTakenOver(f"Run #{run.pk} was taken over by another run; it stopped before {item.source_id}.")
+            run_record_begin(run=run, source_id=item.source_id)
             with record_calls() as calls:
                 record_process(runner=runner, run=run, item=item)
             done.add(item.source_id)
             cursors.add(item.cursor)
-            if item.cursor and item.cursor > cursor:
+            if full and item.cursor:
                 cursor = item.cursor
+        if full and plan is not None and plan.read_to:
+            cursor = plan.read_to
     except ConnectionPaused as exc:
         return _stop_for_pause(run, exc, source_ids, done, cursors, item, calls, notes)
     except RemoteError as exc:
-        return run_fail(run=run, message=remote_error_message(exc))
+        return run_fail(run=run, message=remote_error_message(exc), cursor_to=cursor)
     except RecordFailed as exc:
-        return run_fail(run=run, message=exc.message)
+        return run_fail(run=run, message=exc.message, cursor_to=cursor)
+    except RunTakenOver as exc:
+        logger.warning("%s", exc)
+        return run_fail(run=run, message=str(exc), cursor_to=cursor)
     except Exception as exc:
         logger.exception("Run %s of %s failed", run.pk, run.flow)
-        return run_fail(run=run, message=f"Unexpected error ({type(exc).__name__}): {exc}")
+        return run_fail(run=run, message=f"Unexpected error ({type(exc).__name__}): {exc}", cursor_to=cursor)
+    finally:
+        heartbeat.stop()
     return run_finish(run=run, cursor_to=cursor, notes=notes)
 
 
@@ -347,8 +387,8 @@ def _stop_for_pause(run, pause, source_ids, done, cursors, item, calls, notes) -
     in_flight = item if item is not None and item.source_id not in done else None
     waiting = [sid for sid in OrderedDict.fromkeys(source_ids or []) if sid not in done]
     records_wait(run=run, pause=pause, source_ids=waiting, in_flight=in_flight, calls=calls)
-    cursor_to = run.cursor_from
-    if source_ids is None:  # a run given ids never moves the cursor
+    cursor_to = ""  # a run given ids never moves the cursor
+    if source_ids is None:
         boundary = in_flight.cursor if in_flight is not None and in_flight.cursor else max(cursors, default="")
         cursor_to = cursor_before(cursors, boundary, run.cursor_from)
     return run_pause_stop(run=run, pause=pause, cursor_to=cursor_to, notes=notes)

@@ -194,6 +194,7 @@ class SyncRun(TimeStampedModel):
         WEBHOOK = "webhook", "Webhook"
         MANUAL = "manual", "Run now"
         RESYNC = "resync", "Resync"
+        FOLLOW_UP = "follow_up", "Follow-up (records queued during another run)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -214,7 +215,14 @@ class SyncRun(TimeStampedModel):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life of the worker running it; a run silent too long is taken over.",
+    )
+    current_source_id = models.CharField(
+        max_length=100, blank=True, help_text="The record being processed right now (empty between records)."
+    )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     ok_count = models.PositiveIntegerField(default=0)
@@ -300,7 +308,7 @@ class SyncRecord(TimeStampedModel):
         SKIPPED = "skipped", "Skipped"
         RETRYING = "retrying", "Failed, will retry"
         DEAD = "dead", "Failed, gave up (needs action)"
-        QUEUED = "queued", "Queued for resync"
+        QUEUED = "queued", "Queued for the next run"
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="sync_records")
     flow = models.CharField(max_length=20, choices=Flow.choices)

@@ -13,6 +13,7 @@ from integrations.models import Connection
 
 from .engine import flow_execute, remote_error_message, run_begin, run_fail
 from .flows import runner_class
+from .followups import followup_enqueue, run_skipped_queue
 from .models import (
     DEFAULT_INTERVALS,
     Flow,
@@ -121,9 +122,15 @@ def flow_run(
     requested_by=None,
     dry_run: bool | None = None,
 ) -> SyncRun:
-    """Run a flow now, in this process (tasks call this). Never leaves a run open."""
+    """Run a flow now, in this process (tasks call this). Never leaves a run open.
+
+    Ids given while another run holds the lock are queued, not dropped; a run that finishes
+    starts a follow-up run for what was queued meanwhile (followups.py).
+    """
     run = run_begin(integration=integration, flow=flow, trigger=trigger, requested_by=requested_by, dry_run=dry_run)
     if run.status == SyncRun.Status.SKIPPED:
+        if source_ids and trigger != SyncRun.Trigger.FOLLOW_UP:
+            run_skipped_queue(run=run, source_ids=source_ids)
         logger.info("Skipped %s for %s: %s", flow, integration, run.message)
         return run
     try:
@@ -133,7 +140,9 @@ def flow_run(
     except Exception as exc:  # the run must not stay "running"
         logger.exception("Could not start %s for %s", flow, integration)
         return run_fail(run=run, message=f"Could not start: {type(exc).__name__}: {exc}")
-    return flow_execute(runner=runner, run=run, source_ids=source_ids)
+    run = flow_execute(runner=runner, run=run, source_ids=source_ids)
+    followup_enqueue(run=run, handled=source_ids)
+    return run
 
 
 def flow_run_enqueue(

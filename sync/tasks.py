@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 
+from .followups import flow_followup_run
 from .models import Integration, IntegrationFlow, SyncRun
 from .services import flow_run, number_series_check_run
 from .services import flows_stale_check as flows_stale_check_service
@@ -12,6 +13,13 @@ def flow_run_task(integration_id: int, flow: str, trigger: str, source_ids=None,
     user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
     run = flow_run(integration=integration, flow=flow, trigger=trigger, source_ids=source_ids, requested_by=user)
     return run.pk
+
+
+def flow_followup_task(integration_id: int, flow: str) -> int | None:
+    """A follow-up run for the records queued while another run held the flow's lock."""
+    integration = Integration.objects.get(pk=integration_id)
+    run = flow_followup_run(integration=integration, flow=flow)
+    return run.pk if run else None
 
 
 def flow_run_scheduled(integration_id: int, flow: str) -> int | None:

@@ -158,6 +158,14 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.KopplaExceptionReporte
 # Public base URL used in links inside notifications (e.g. https://koppla.example.com).
 SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
+# --- sync runs (sync/heartbeat.py, sync/flows/paging.py): a running run beats every
+# SYNC_HEARTBEAT_SECONDS; one silent for SYNC_RUN_STALE_SECONDS (its worker died) is taken
+# over by the next run. Full runs re-read SYNC_CURSOR_OVERLAP_SECONDS before their cursor
+# (late commits, records stamped in the cursor's second, remote clocks that drift).
+SYNC_RUN_STALE_SECONDS = env.int("SYNC_RUN_STALE_SECONDS", default=180)
+SYNC_HEARTBEAT_SECONDS = env.int("SYNC_HEARTBEAT_SECONDS", default=30)
+SYNC_CURSOR_OVERLAP_SECONDS = env.int("SYNC_CURSOR_OVERLAP_SECONDS", default=120)
+
 # --- task queue: django-q2 with the ORM broker. It redelivers a task whose worker
 # died (Redis would lose it). retry > timeout so a slow task is not run twice;
 # failures are acknowledged because per-record retries are ours (RecordLog), not the queue's.

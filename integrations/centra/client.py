@@ -23,8 +23,10 @@ Facts of the API this client relies on (api-notes.md):
   (100) is within Centra's suggested 20–100 per page, where no quiet cut is
   expected. Ids go in GraphQL variables, never in a path: no key escaping.
 - There is no updatedAt filter in Centra's documentation; `updatedAt {from}`
-  is sent (the sandbox honours it) and the result is filtered here again to
-  `updatedAt > updated_after`, so a Centra that ignored it costs only time.
+  (inclusive) is sent (the sandbox honours it) and the result is filtered here
+  again (`updatedAt >= updated_from`, or `> updated_after`), so a Centra that
+  ignored it costs only time. Flows read from their cursor minus an overlap
+  (`updated_from`), so a record stamped in the cursor's second is read again.
 """
 
 from __future__ import annotations
@@ -228,13 +230,28 @@ class CentraClient:
             page += 1
 
     @staticmethod
-    def _after(nodes: Iterable[dict], updated_after: str) -> Iterator[dict]:
-        if not updated_after:
+    def _changed_where(updated_after: str, updated_from: date | datetime | str | None) -> dict:
+        """The updatedAt filter: from the later of the two bounds (Centra's `from` is inclusive)."""
+        bounds = [time_filter(b) for b in (updated_after, updated_from) if b]
+        if not bounds:
+            return {}
+        return {"updatedAt": {"from": max(bounds, key=_moment)}}
+
+    @staticmethod
+    def _after(
+        nodes: Iterable[dict], updated_after: str, updated_from: date | datetime | str | None = None
+    ) -> Iterator[dict]:
+        """Nodes stamped strictly after `updated_after` and at or after `updated_from` (either may be empty)."""
+        if not updated_after and not updated_from:
             yield from nodes
             return
-        cursor = _moment(updated_after)
+        after = _moment(updated_after) if updated_after else None
+        start = _moment(time_filter(updated_from)) if updated_from else None
         for node in nodes:
-            if node.get("updatedAt") and _moment(node["updatedAt"]) > cursor:
+            if not node.get("updatedAt"):
+                continue
+            moment = _moment(node["updatedAt"])
+            if (after is None or moment > after) and (start is None or moment >= start):
                 yield node
 
     # -- connection ---------------------------------------------------------
@@ -265,17 +282,17 @@ class CentraClient:
         statuses: list[str],
         created_from: date | datetime | None = None,
         updated_after: str = "",
+        updated_from: date | datetime | str | None = None,
     ) -> Iterator[dict]:
-        """Orders in these statuses, created on/after `created_from`, changed after `updated_after`,
-        oldest change first (updatedAt, then number)."""
+        """Orders in these statuses, created on/after `created_from`, changed after `updated_after`
+        (exclusive) and on/after `updated_from` (inclusive), oldest change first (updatedAt, then number)."""
         where: dict[str, Any] = {}
         if statuses:
             where["status"] = list(statuses)
         if created_from:
             where["createdAt"] = {"from": time_filter(created_from)}
-        if updated_after:
-            where["updatedAt"] = {"from": time_filter(updated_after)}
-        return self._after(self.pages(q.ORDERS_CHANGED, "orders", {"where": where}), updated_after)
+        where.update(self._changed_where(updated_after, updated_from))
+        return self._after(self.pages(q.ORDERS_CHANGED, "orders", {"where": where}), updated_after, updated_from)
 
     def order_get(self, number: str | int) -> dict | None:
         nodes = self.execute(q.ORDER_GET, {"number": int(number)}).get("orders") or []
@@ -318,17 +335,25 @@ class CentraClient:
         return result
 
     # -- customers and returns -------------------------------------------------
-    def customers_changed(self, *, updated_after: str = "") -> Iterator[dict]:
-        where = {"updatedAt": {"from": time_filter(updated_after)}} if updated_after else {}
-        return self._after(self.pages(q.CUSTOMERS_CHANGED, "customers", {"where": where}), updated_after)
+    def customers_changed(
+        self, *, updated_after: str = "", updated_from: date | datetime | str | None = None
+    ) -> Iterator[dict]:
+        """Customers changed after `updated_after` / on or after `updated_from`, oldest change first."""
+        where = self._changed_where(updated_after, updated_from)
+        nodes = self.pages(q.CUSTOMERS_CHANGED, "customers", {"where": where})
+        return self._after(nodes, updated_after, updated_from)
 
     def customer_get(self, customer_id: str) -> dict | None:
         nodes = self.execute(q.CUSTOMER_GET, {"id": str(customer_id)}).get("customers") or []
         return next((n for n in nodes if str(n.get("id")) == str(customer_id)), None)
 
-    def returns_changed(self, *, updated_after: str = "") -> Iterator[dict]:
-        where = {"updatedAt": {"from": time_filter(updated_after)}} if updated_after else {}
-        return self._after(self.pages(q.RETURNS_CHANGED, "returns", {"where": where}), updated_after)
+    def returns_changed(
+        self, *, updated_after: str = "", updated_from: date | datetime | str | None = None
+    ) -> Iterator[dict]:
+        """Returns changed after `updated_after` / on or after `updated_from`, oldest change first."""
+        where = self._changed_where(updated_after, updated_from)
+        nodes = self.pages(q.RETURNS_CHANGED, "returns", {"where": where})
+        return self._after(nodes, updated_after, updated_from)
 
     def return_get(self, return_id: str) -> dict | None:
         nodes = self.execute(q.RETURN_GET, {"id": str(return_id)}).get("returns") or []

@@ -32,7 +32,10 @@ class SourceItem:
     source_id: str
     label: str
     data: Any
-    cursor: str = ""  # the record's change marker (e.g. updatedAt), for the run's cursor
+    # Where the next full run may start reading once this record is processed: every record of
+    # the listing stamped at or before it was processed or proven done (paging.ListingCursor).
+    # "" moves nothing (listings not in stamp order, records fetched by id).
+    cursor: str = ""
     error: Exception | None = None  # set when the record could not even be read
 
 
@@ -49,11 +52,17 @@ class Outcome:
 
 @dataclass
 class Plan:
-    """The records a run will go through; `total` is None while it is not known."""
+    """The records a run will go through; `total` is None while it is not known.
+
+    `read_to` is set by the flow once its listing was read to the end: the cursor of the run
+    when every item was processed (it may differ from the last item's cursor, e.g. when the
+    last records were proven done and left out).
+    """
 
     items: Iterable[SourceItem]
     total: int | None = None
     notes: list[str] = field(default_factory=list)
+    read_to: str = ""
 
 
 class FlowRunner:
@@ -67,7 +76,7 @@ class FlowRunner:
         self.dry_run = dry_run
 
     def changed_since(self, cursor: str) -> Plan:
-        """Records changed after `cursor` (scheduled, manual and webhook-less runs)."""
+        """Records changed since `cursor`, read with an overlap (scheduled and manual runs)."""
         raise NotImplementedError
 
     def fetch(self, source_id: str) -> SourceItem:

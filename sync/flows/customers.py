@@ -23,6 +23,7 @@ from .base import Outcome, Plan, RecordFailed, SourceItem
 from .centra_adapter import customer_from_centra
 from .erp_documents import ShopToErpFlow, customer_key, customer_payload
 from .order_mapping import CustomerDraft, tax_zone_for
+from .paging import cursor_moment, listing_plan, refs_for
 
 
 def customer_draft(customer: ShopCustomer, mappings: MappingSet) -> CustomerDraft:
@@ -66,7 +67,33 @@ class CustomersFlow(ShopToErpFlow):
         return SourceItem(source_id=customer.id, label=customer.label, data=customer, cursor=customer.updated_at)
 
     def changed_since(self, cursor: str) -> Plan:
-        return Plan(items=(self._item(node) for node in self.shop.customers_changed(updated_after=cursor)))
+        """Customers stamped from the cursor minus the overlap on, in updatedAt order (unchanged ones are
+        skipped by the checksum on their binding when processed)."""
+        nodes = self.shop.customers_changed(updated_from=cursor_moment(cursor))
+        return listing_plan(nodes, cursor, self._item, done=self._up_to_date)
+
+    def _up_to_date(self, items: list[SourceItem]) -> set[str]:
+        """Customers of the page whose ERP customer already has exactly what they would send (checksum)."""
+        checksums: dict[str, tuple[str, str]] = {}
+        for item in items:
+            customer: ShopCustomer = item.data
+            if not customer.email:
+                continue
+            try:
+                body = customer_payload(customer_draft(customer, self.mappings)).body()
+            except RecordFailed:
+                continue  # processing says what is wrong
+            checksums[item.source_id] = (customer_key(customer.email), checksum_of(body))
+        refs = refs_for(
+            integration=self.integration,
+            kind=ExternalRef.Kind.CUSTOMER,
+            source_ids=[email for email, _ in checksums.values()],
+        )
+        return {
+            source_id
+            for source_id, (email, checksum) in checksums.items()
+            if email in refs and refs[email].checksum == checksum
+        }
 
     def fetch(self, source_id: str) -> SourceItem:
         return self._item(self.shop_record(self.shop.customer_get(source_id), f"Customer {source_id}"))

@@ -26,7 +26,7 @@ from sync.bindings import binding_get, binding_save, checksum_of
 from sync.models import ExternalRef, Flow
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .paging import chunks, cursor_moment, refs_by_target, refs_for
+from .paging import ListingCursor, chunks, cursor_moment, refs_by_target, refs_for
 
 PAGE_SIZE = 500
 INVOICE = "invoice"
@@ -153,11 +153,15 @@ class DocumentsFlow(FlowRunner):
     def changed_since(self, cursor: str) -> Plan:
         since = cursor_moment(cursor)
 
+        # Visma.net lists documents by number, not by change: the cursor moves once both lists are read.
+        listing = ListingCursor(cursor, in_stamp_order=False)
+        plan = Plan(items=())
+
         def items():
-            latest = cursor
             for kind in (INVOICE, CREDIT_NOTE):
                 for page in chunks(self._list(kind, since), PAGE_SIZE):
-                    latest = max([latest, *(str(n.get("lastModifiedDateTime") or "") for n in page)])
+                    for node in page:
+                        listing.seen(f"{kind}:{document_number(node)}", str(node.get("lastModifiedDateTime") or ""))
                     ours = refs_by_target(
                         integration=self.integration,
                         kind=BINDING_KINDS[kind],
@@ -172,7 +176,7 @@ class DocumentsFlow(FlowRunner):
                         ref = ours.get(document_number(node))
                         if ref is None or str(node.get("status") or "") not in SHOWN_STATUSES:
                             continue  # not a document of a shop order, or not released
-                        item = self._item(kind, node, ref, cursor=latest)
+                        item = self._item(kind, node, ref)
                         done = attached.get(item.source_id)
                         if (
                             done is not None
@@ -181,20 +185,20 @@ class DocumentsFlow(FlowRunner):
                         ):
                             continue  # this version is on the order already
                         yield item
+            plan.read_to = listing.read_to()
 
-        return Plan(items=items())
+        plan.items = items()
+        return plan
 
-    def _item(self, kind: str, node: dict, ref: ExternalRef, *, cursor: str = "") -> SourceItem:
+    def _item(self, kind: str, node: dict, ref: ExternalRef) -> SourceItem:
         number = document_number(node)
         source_id = f"{kind}:{number}"
         try:
             order_number = self._order_number(kind, ref)
         except RecordFailed as exc:
-            return SourceItem(
-                source_id=source_id, label=f"{LABELS[kind]} {number}", data=None, error=exc, cursor=cursor
-            )
+            return SourceItem(source_id=source_id, label=f"{LABELS[kind]} {number}", data=None, error=exc)
         document = document_from_visma(kind, node, order_number=order_number, erp_base_url=self.erp_base_url)
-        return SourceItem(source_id=source_id, label=document.label, data=document, cursor=cursor or "")
+        return SourceItem(source_id=source_id, label=document.label, data=document)
 
     def fetch(self, source_id: str) -> SourceItem:
         kind, _, number = source_id.partition(":")

@@ -1,7 +1,8 @@
 """Orders shop → ERP: each order becomes one released Visma.net customer invoice, exactly once.
 
 fetch: orders in the integration's allowed statuses, created on/after the
-cut-off date, changed since the cursor, not yet invoiced.
+cut-off date, changed since the cursor (re-read with an overlap), not yet
+invoiced (released ones are left out by their binding, without a log).
 map:   `invoice_draft` (pure; tax zone, VAT, accounts, shipping, payment).
 bind:  ExternalRef(invoice, order number), else an invoice search by the order
        number in customerRefNumber; the customer by binding, else by e-mail.
@@ -21,10 +22,7 @@ from .base import Outcome, Plan, RecordFailed, SourceItem
 from .centra_adapter import order_from_centra
 from .erp_documents import RELEASED, ShopToErpFlow, invoice_payload
 from .order_mapping import InvoiceDraft, invoice_draft
-from .paging import chunks, refs_for
-
-# Orders whose bindings are looked up together (one query per page of the shop's listing).
-PAGE_SIZE = 100
+from .paging import cursor_moment, listing_plan, refs_for
 
 
 def invoice_number_of(document: dict) -> str:
@@ -44,26 +42,20 @@ class OrdersFlow(ShopToErpFlow):
         return SourceItem(source_id=order.number, label=order.label, data=order, cursor=order.updated_at)
 
     def changed_since(self, cursor: str) -> Plan:
+        """Orders stamped from the cursor minus the overlap on, in updatedAt order; released ones are left out."""
         nodes = self.shop.orders_changed(
             statuses=list(self.integration.allowed_order_statuses),
             created_from=self.integration.order_cutoff_date,
-            updated_after=cursor,
+            updated_from=cursor_moment(cursor),
         )
+        return listing_plan(nodes, cursor, self._item, done=self._released)
 
-        def items():
-            for page in chunks(nodes, PAGE_SIZE):
-                refs = refs_for(
-                    integration=self.integration,
-                    kind=ExternalRef.Kind.INVOICE,
-                    source_ids=[str(node.get("number")) for node in page],
-                )
-                for node in page:
-                    ref = refs.get(str(node.get("number")))
-                    if ref and (ref.data or {}).get("released"):
-                        continue  # already invoiced and released: nothing to do, nothing to log
-                    yield self._item(node)
-
-        return Plan(items=items())
+    def _released(self, items: list[SourceItem]) -> set[str]:
+        """Orders of the page already invoiced and released: nothing to do, nothing to log."""
+        refs = refs_for(
+            integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_ids=[i.source_id for i in items]
+        )
+        return {number for number, ref in refs.items() if (ref.data or {}).get("released")}
 
     def fetch(self, source_id: str) -> SourceItem:
         return self._item(self.shop_record(self.shop.order_get(source_id), f"Order {source_id}"))

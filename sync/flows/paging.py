@@ -2,28 +2,166 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import islice
 
+from django.conf import settings
+
 from sync.models import ExternalRef, Integration
 
-# Records changed this long before the cursor are read again: the ERP stamps a change when it
-# starts saving it, so a change committed late could otherwise fall behind the cursor. Records
-# read again that did not change are left out by the flows' checksums (no call, no log).
+from .base import Plan, SourceItem
+
+# Records looked up together (one binding query per page of a listing).
+PAGE_SIZE = 100
+
+# Records changed this long before the cursor are read again (setting SYNC_CURSOR_OVERLAP_SECONDS):
+# a remote stamps a change when it starts saving it, so a change committed late, or one stamped in
+# the same second as the cursor, could otherwise fall behind the cursor. Records read again that
+# are done are left out by the flows' bindings and checksums (no call, no log).
 CURSOR_OVERLAP = timedelta(minutes=2)
 
 
-def cursor_moment(cursor: str, *, overlap: timedelta = CURSOR_OVERLAP) -> datetime | None:
-    """The moment to read changes from: the cursor minus the overlap (None: read everything)."""
-    if not cursor:
+def cursor_overlap() -> timedelta:
+    seconds = getattr(settings, "SYNC_CURSOR_OVERLAP_SECONDS", None)
+    return CURSOR_OVERLAP if seconds is None else timedelta(seconds=float(seconds))
+
+
+def stamp_parse(stamp: str) -> datetime | None:
+    """A remote change stamp ("2026-03-02T10:00:00+00:00", "…Z", Visma.net's "2026-03-02T10:00:00.123") or None."""
+    if not stamp:
         return None
     try:
-        moment = datetime.fromisoformat(cursor.replace("Z", "+00:00"))
+        return datetime.fromisoformat(str(stamp).strip().replace(" ", "T", 1).replace("Z", "+00:00"))
     except ValueError:
-        return None  # a cursor of another format: read everything once, checksums keep it cheap
-    return moment - overlap
+        return None
+
+
+def cursor_moment(cursor: str, *, overlap: timedelta | None = None) -> datetime | None:
+    """The moment to read changes from: the cursor minus the overlap (None: read everything).
+
+    Naive stamps (Visma.net writes the company's local time without an offset) stay naive, so
+    the filter is sent back in the remote's own terms.
+    """
+    moment = stamp_parse(cursor)
+    if moment is None:
+        return None  # no cursor, or one of another format: read everything once, bindings keep it cheap
+    return moment - (cursor_overlap() if overlap is None else overlap)
+
+
+def _stamp_format(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        return moment.isoformat()
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def reading_clock() -> float:
+    """Seconds on a monotonic clock: how long reading a listing took (only differences are used)."""
+    return time.monotonic()
+
+
+class ListingCursor:
+    """Where the next run may start reading, kept while a flow goes through one listing of changes.
+
+    A record's `cursor` promises the engine: once this record is processed, every record of the
+    listing stamped at or before it was processed or proven done (bindings, checksums). So a run
+    that stops early never moves the cursor past a record it did not reach.
+
+    - `in_stamp_order=True` (Centra lists by updatedAt ascending): each record carries the newest
+      stamp seen so far. A record listed twice changed while the run was paging; the pages then
+      shifted and a record may have slid onto a page already read, so the cursor holds at the
+      stamp the record had when first listed.
+    - `in_stamp_order=False` (Visma.net lists by number): records carry no cursor; `read_to()`
+      after the whole listing is the newest stamp read minus the time the reading took (a record
+      changed during the reading may have joined a page already read), never before `start`.
+
+    Stamps are the remote's own, so our clock never enters the cursor; the overlap at the next read
+    covers records committed after their stamp.
+    """
+
+    def __init__(self, start: str, *, in_stamp_order: bool, clock: Callable[[], float] | None = None):
+        self.start = start
+        self.in_stamp_order = in_stamp_order
+        self.clock = clock or reading_clock
+        self.began = self.clock()
+        self.newest: datetime | None = None
+        self.newest_text = ""
+        self.held: datetime | None = None
+        self.first_stamps: dict[str, datetime | None] = {}
+
+    def seen(self, source_id: str, stamp: str) -> str:
+        """Note one listed record (also one skipped as done); the cursor the record carries."""
+        moment = stamp_parse(stamp)
+        if moment is not None and self.newest is not None and (moment.tzinfo is None) != (self.newest.tzinfo is None):
+            moment = None  # a stamp of another kind than the listing's others: it cannot be ordered
+        if moment is not None and (self.newest is None or moment > self.newest):
+            self.newest, self.newest_text = moment, str(stamp)
+        if not self.in_stamp_order:
+            return ""
+        if source_id in self.first_stamps:
+            first = self.first_stamps[source_id]
+            if first is not None and (self.held is None or first < self.held):
+                self.held = first
+        else:
+            self.first_stamps[source_id] = moment
+        return self._sorted_cursor()
+
+    def _sorted_cursor(self) -> str:
+        if self.newest is None:
+            return self.start
+        moment, text = self.newest, self.newest_text
+        if self.held is not None and self.held < moment:
+            moment, text = self.held, _stamp_format(self.held)
+        return self._not_before_start(moment, text)
+
+    def _not_before_start(self, moment: datetime, text: str) -> str:
+        """Records in the overlap never take the cursor back before where this run started."""
+        start = stamp_parse(self.start)
+        if start is not None and (start.tzinfo is None) == (moment.tzinfo is None) and start >= moment:
+            return self.start
+        return text
+
+    def read_to(self) -> str:
+        """The cursor once the whole listing was read and every record it gave was processed."""
+        if self.in_stamp_order:
+            return self._sorted_cursor()
+        if self.newest is None:
+            return self.start
+        moment = self.newest - timedelta(seconds=max(0.0, self.clock() - self.began))
+        return self._not_before_start(moment, _stamp_format(moment))
+
+
+def listing_plan(
+    nodes: Iterable[dict],
+    cursor: str,
+    make_item: Callable[[dict], SourceItem],
+    *,
+    done: Callable[[list[SourceItem]], set[str]] | None = None,
+) -> Plan:
+    """A plan over a listing in updatedAt order (the shop's), read from the cursor minus the overlap.
+
+    `make_item` gives each node's SourceItem with its own stamp as `cursor`; that becomes the
+    ListingCursor's (see there). `done(page)` names the items of a page that bindings or checksums
+    prove done: they are left out (no call, no log) but still move the cursor. `read_to` is set
+    once the listing was read to its end.
+    """
+    listing = ListingCursor(cursor, in_stamp_order=True)
+    plan = Plan(items=())
+
+    def items() -> Iterator[SourceItem]:
+        for page in chunks(nodes, PAGE_SIZE):
+            page_items = [make_item(node) for node in page]
+            finished = done(page_items) if done and page_items else set()
+            for item in page_items:
+                item.cursor = listing.seen(item.source_id, item.cursor)
+                if item.source_id not in finished:
+                    yield item
+        plan.read_to = listing.read_to()
+
+    plan.items = items()
+    return plan
 
 
 def chunks(iterable: Iterable, size: int) -> Iterator[list]:

@@ -33,7 +33,7 @@ from sync.models import ExternalRef, Flow, Integration
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .catalogue import CatalogueGuard
-from .paging import ProductLookup, chunks, cursor_moment, refs_for
+from .paging import ListingCursor, ProductLookup, chunks, cursor_moment, refs_for
 from .product_mapping import (
     ProductSpec,
     SkuParts,
@@ -263,25 +263,25 @@ class ProductsFlow(FlowRunner):
         self._sent: list[dict] = []
 
     # -- reading --------------------------------------------------------------------
-    def _source_item(self, context: ItemContext, cursor: str = "") -> SourceItem:
+    def _source_item(self, context: ItemContext) -> SourceItem:
         label = context.item.number
         if context.parts is not None and context.parts.key != context.item.number:
             label = f"{context.item.number} (SKU {context.parts.key})"
-        return SourceItem(
-            source_id=context.item.number, label=label, data=context, cursor=cursor or context.item.updated_at
-        )
+        return SourceItem(source_id=context.item.number, label=label, data=context)
 
     def changed_since(self, cursor: str) -> Plan:
         nodes = self.erp.inventory_list(
             modified_since=cursor_moment(cursor), expand_warehouse_detail=False, expand_attribute=True
         )
 
+        # Visma.net lists by item number, not by change: the cursor moves once the listing is read.
+        listing = ListingCursor(cursor, in_stamp_order=False)
+        plan = Plan(items=())
+
         def items():
-            latest = cursor
             for page in chunks(nodes, PAGE_SIZE):
                 for node in page:
-                    stamp = str(node.get("lastModifiedDateTime") or "")
-                    latest = max(latest, stamp)
+                    listing.seen(str(node.get("inventoryNumber") or ""), str(node.get("lastModifiedDateTime") or ""))
                 erp_items = [erp_item_from_visma(node) for node in page if is_stock_item(node)]
                 contexts = page_contexts(erp_items, self.rule)
                 synced = dict(
@@ -294,10 +294,11 @@ class ProductsFlow(FlowRunner):
                 for context in contexts:
                     if context.checksum and synced.get(context.item.number) == context.checksum:
                         continue  # nothing of this item changed since it was synced
-                    # The cursor moves to the newest change read so far: the run reads every page.
-                    yield self._source_item(context, cursor=latest)
+                    yield self._source_item(context)
+            plan.read_to = listing.read_to()
 
-        return Plan(items=items())
+        plan.items = items()
+        return plan
 
     def fetch(self, source_id: str) -> SourceItem:
         try:

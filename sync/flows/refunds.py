@@ -18,6 +18,7 @@ from .base import Outcome, Plan, RecordFailed, SourceItem
 from .centra_adapter import order_from_centra, refund_from_centra
 from .erp_documents import RELEASED, ShopToErpFlow, credit_note_payload, credit_note_reference
 from .orders import invoice_number_of
+from .paging import cursor_moment, listing_plan, refs_for
 from .refund_mapping import CreditNoteDraft, credit_note_draft
 
 # Return states in which the money has gone back to the shopper.
@@ -38,7 +39,17 @@ class RefundsFlow(ShopToErpFlow):
         )
 
     def changed_since(self, cursor: str) -> Plan:
-        return Plan(items=(self._item(node) for node in self.shop.returns_changed(updated_after=cursor)))
+        """Returns stamped from the cursor minus the overlap on, in updatedAt order (credited ones are
+        skipped by their credit-note binding when processed)."""
+        nodes = self.shop.returns_changed(updated_from=cursor_moment(cursor))
+        return listing_plan(nodes, cursor, self._item, done=self._credited)
+
+    def _credited(self, items: list[SourceItem]) -> set[str]:
+        """Returns of the page already credited with a released credit note: nothing to do, nothing to log."""
+        refs = refs_for(
+            integration=self.integration, kind=ExternalRef.Kind.CREDIT_NOTE, source_ids=[i.source_id for i in items]
+        )
+        return {return_id for return_id, ref in refs.items() if (ref.data or {}).get("released")}
 
     def fetch(self, source_id: str) -> SourceItem:
         return self._item(self.shop_record(self.shop.return_get(source_id), f"Return {source_id}"))

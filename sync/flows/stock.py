@@ -33,7 +33,7 @@ from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .paging import ProductLookup, chunks, cursor_moment, refs_for
+from .paging import ListingCursor, ProductLookup, chunks, cursor_moment, refs_for
 from .product_mapping import SkuRuleSpec, sku_parts
 from .products import (
     erp_item_from_visma,
@@ -170,13 +170,15 @@ class StockFlow(FlowRunner):
             expand_warehouse_detail=True,
             expand_attribute=self._needs_attributes(),
         )
-        progress = {"latest": cursor}
+        # Visma.net lists by item number, not by change: the cursor moves once the listing is read.
+        listing = ListingCursor(cursor, in_stamp_order=False)
+        plan = Plan(items=())
 
         def unsent_lines() -> Iterator[StockLine]:
             for page in chunks(nodes, PAGE_SIZE):
                 lines = []
                 for node in page:
-                    progress["latest"] = max(progress["latest"], availability_stamp(node))
+                    listing.seen(str(node.get("inventoryNumber") or ""), availability_stamp(node))
                     if is_stock_item(node):
                         lines.append(self._line(erp_item_from_visma(node)))
                 yield from self._unsent(lines)
@@ -184,12 +186,11 @@ class StockFlow(FlowRunner):
         def items() -> Iterator[SourceItem]:
             for batch in batched(unsent_lines()):
                 for line in batch.lines:
-                    # The cursor moves to the newest change read so far: the run reads every page.
-                    yield SourceItem(
-                        source_id=line.item.number, label=line.item.number, data=line, cursor=progress["latest"]
-                    )
+                    yield SourceItem(source_id=line.item.number, label=line.item.number, data=line)
+            plan.read_to = listing.read_to()
 
-        return Plan(items=items())
+        plan.items = items()
+        return plan
 
     def _line(self, item: ErpItem) -> StockLine:
         return StockLine(item=item, quantity=stock_quantity(item, warehouses=self.warehouses, mode=self.mode))

@@ -1,0 +1,172 @@
+"""A run's lock lives by its heartbeat.
+
+The lock of a flow is its one running SyncRun (engine.run_begin). While the worker running
+it is alive, a small daemon thread bumps `heartbeat_at` every SYNC_HEARTBEAT_SECONDS (30 s),
+also while one slow record is being processed, with its own database connection. A run
+silent for SYNC_RUN_STALE_SECONDS (180 s) is taken over by the next `run_begin`: closed as
+failed, and the record it had in flight (`current_source_id`) gets a failed log and a
+retrying state, so it is retried, and looked up before anything is created.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from .models import RecordLog, SyncRecord, SyncRun
+
+logger = logging.getLogger("koppla.sync")
+
+IN_FLIGHT_ERROR = (
+    "The worker processing this record stopped (run #{run} sent no heartbeat for {seconds} s) before it recorded "
+    "what happened. It is retried; the retry looks up what may have been created before creating anything."
+)
+
+
+def stale_after() -> timedelta:
+    """How long a running run may stay silent before the next run takes its lock over."""
+    return timedelta(seconds=float(getattr(settings, "SYNC_RUN_STALE_SECONDS", 180)))
+
+
+def heartbeat_every() -> float:
+    """Seconds between heartbeats: the setting, but at most a third of the stale limit; 0 = no thread."""
+    every = float(getattr(settings, "SYNC_HEARTBEAT_SECONDS", 30))
+    if every <= 0:
+        return 0.0
+    return min(every, stale_after().total_seconds() / 3)
+
+
+class RunHeartbeat:
+    """Beats for one run from a daemon thread until `stop()`; `lost` is set when the run was taken over."""
+
+    def __init__(self, run_id: int, *, every: float | None = None):
+        self.run_id = run_id
+        self.every = heartbeat_every() if every is None else every
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> RunHeartbeat:
+        if self.every > 0:
+            self._thread = threading.Thread(target=self._loop, name=f"koppla-run-{self.run_id}-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                if not self.beat():
+                    self.lost.set()
+                    return
+        finally:
+            connections.close_all()  # this thread's own connections only
+
+    def beat(self) -> bool:
+        """One heartbeat now. False when the run is no longer running (taken over or closed)."""
+        try:
+            if SyncRun.objects.filter(pk=self.run_id, status=SyncRun.Status.RUNNING).update(
+                heartbeat_at=timezone.now()
+            ):
+                return True
+            # Not updated: closed by someone else, or not visible yet (started inside an open transaction).
+            return not SyncRun.objects.filter(pk=self.run_id).exclude(status=SyncRun.Status.RUNNING).exists()
+        except DatabaseError as exc:
+            logger.warning("Heartbeat of run %s failed (retried at the next beat): %s", self.run_id, exc)
+            connections.close_all()
+            return True
+
+
+def run_record_begin(*, run: SyncRun, source_id: str) -> None:
+    """Note the record about to be processed, so a takeover knows which one was in flight."""
+    SyncRun.objects.filter(pk=run.pk).update(current_source_id=source_id[:100], heartbeat_at=timezone.now())
+
+
+def runs_take_over(*, integration, flow: str) -> list[SyncRun]:
+    """Close the flow's running runs that sent no heartbeat for `stale_after()`; log their in-flight record.
+
+    Each stale run is claimed with one conditional update (still running, heartbeat unchanged), so of
+    two runs starting at once only one takes it over, and a run that beat meanwhile is left alone.
+    """
+    now = timezone.now()
+    limit = now - stale_after()
+    stale = SyncRun.objects.filter(integration=integration, flow=flow, status=SyncRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
+    )
+    taken = []
+    for run in stale:
+        seconds = int((now - (run.heartbeat_at or run.started_at)).total_seconds())
+        in_flight = run.current_source_id
+        message = (
+            f"No heartbeat for {seconds} s (limit {int(stale_after().total_seconds())} s): the worker running it "
+            "stopped. Taken over by the next run; its records are retried."
+        )
+        if in_flight:
+            message += f" Record {in_flight} was being processed: it got a failed log and is retried."
+        with transaction.atomic():
+            claimed = SyncRun.objects.filter(
+                pk=run.pk, status=SyncRun.Status.RUNNING, heartbeat_at=run.heartbeat_at
+            ).update(status=SyncRun.Status.FAILED, finished_at=now, message=message, current_source_id="")
+            if not claimed:
+                continue
+            if in_flight and not RecordLog.objects.filter(run=run, source_id=in_flight).exists():
+                _in_flight_record_fail(run=run, source_id=in_flight, seconds=seconds)
+        logger.warning("Took over %s of %s: %s", run, integration, message)
+        taken.append(run)
+    return taken
+
+
+def _in_flight_record_fail(*, run: SyncRun, source_id: str, seconds: int) -> RecordLog:
+    from .engine import _failure_state
+    from .monitoring import dead_letter_notify
+
+    previous = (
+        SyncRecord.objects.select_for_update()
+        .filter(integration=run.integration_id, flow=run.flow, source_id=source_id)
+        .first()
+    )
+    attempt = (previous.attempts if previous else 0) + 1
+    status, next_at = _failure_state(attempt)
+    error = IN_FLIGHT_ERROR.format(run=run.pk, seconds=seconds)
+    label = previous.source_label if previous and previous.source_label else source_id
+    log = RecordLog.objects.create(
+        run=run,
+        integration_id=run.integration_id,
+        flow=run.flow,
+        source_id=source_id,
+        source_label=label[:200],
+        status=RecordLog.Status.FAILED,
+        attempt=attempt,
+        error=error,
+        next_attempt_at=next_at,
+    )
+    state, _ = SyncRecord.objects.update_or_create(
+        integration_id=run.integration_id,
+        flow=run.flow,
+        source_id=source_id,
+        defaults={
+            "source_label": label[:200],
+            "status": status,
+            "attempts": attempt,
+            "next_attempt_at": next_at,
+            "last_error": error,
+            "last_log": log,
+        },
+    )
+    SyncRun.objects.filter(pk=run.pk).update(
+        done=F("done") + 1, total=Greatest(F("total"), F("done") + 1), failed_count=F("failed_count") + 1
+    )
+    if status == SyncRecord.Status.DEAD:
+        dead_letter_notify(record=state)
+    return log
