@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from config.storable import storable_text
+
 from .http import AuthError, ConfigurationError, RemoteError
 from .models import Connection
 
@@ -36,7 +38,7 @@ def connection_test(*, connection: Connection) -> ConnectionTestResult:
         summary = client_for(connection).ping()
     except RemoteError as exc:
         status = Connection.Status.EXPIRED if isinstance(exc, AuthError) else Connection.Status.ERROR
-        message = exc.message if isinstance(exc, AuthError | ConfigurationError) else str(exc)
+        message = storable_text(exc.message if isinstance(exc, AuthError | ConfigurationError) else str(exc))
         Connection.objects.filter(pk=connection.pk).update(
             status=status, last_error=message, last_checked_at=timezone.now(), updated_at=timezone.now()
         )

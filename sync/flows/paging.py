@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import islice
 
+from sync.bindings import binding_key
 from sync.models import ExternalRef, Integration
 
 # Records changed this long before the cursor are read again: the ERP stamps a change when it
@@ -35,7 +36,7 @@ def chunks(iterable: Iterable, size: int) -> Iterator[list]:
 
 def refs_for(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> dict[str, ExternalRef]:
     """Bindings of one kind for the given source ids (one query per page, not one per record)."""
-    ids = list(dict.fromkeys(str(s) for s in source_ids))
+    ids = list(dict.fromkeys(binding_key(s) for s in source_ids))
     if not ids:
         return {}
     refs = ExternalRef.objects.filter(integration=integration, kind=kind, source_id__in=ids)
@@ -44,7 +45,7 @@ def refs_for(*, integration: Integration, kind: str, source_ids: Iterable[str]) 
 
 def refs_by_target(*, integration: Integration, kind: str, target_ids: Iterable[str]) -> dict[str, ExternalRef]:
     """Bindings of one kind whose target is one of `target_ids` (target id → binding)."""
-    ids = list(dict.fromkeys(str(t) for t in target_ids))
+    ids = list(dict.fromkeys(binding_key(t) for t in target_ids))
     if not ids:
         return {}
     refs = ExternalRef.objects.filter(integration=integration, kind=kind, target_id__in=ids)
