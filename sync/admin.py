@@ -152,6 +152,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                     "default_customer_number",
                     "home_country",
                     "tax_country_source",
+                    "allow_negative_quantities",
                 ]
             },
         ),
