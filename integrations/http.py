@@ -36,6 +36,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 from django.conf import settings
 
+from .error_text import error_text, looks_like_html, page_text
+
 logger = logging.getLogger("koppla.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -253,6 +255,8 @@ class Redactor:
                 k: (REDACTED if k in SECRET_FORM_KEYS or SECRET_KEY_RE.search(k) else self.text(v)) for k, v in pairs
             }
         text = self.text(text)
+        if looks_like_html(text, content_type):
+            return page_text(text)  # an error page of a gateway: its words, not its markup
         return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + f"… [{len(text)} chars]"
 
 
@@ -348,11 +352,21 @@ class Auth(Protocol):
 ErrorParser = Callable[[requests.Response], str]
 
 
+def response_error_text(response: requests.Response) -> str:
+    """A non-JSON error answer (plain text, or a gateway's HTML page) as one readable sentence."""
+    return error_text(
+        response.text or "",
+        status=response.status_code,
+        reason=response.reason or "",
+        content_type=response.headers.get("Content-Type", ""),
+    )
+
+
 def default_error_parser(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return (response.text or response.reason or "").strip()[:500]
+        return response_error_text(response)
     if isinstance(body, dict):
         for key in ("message", "Message", "error_description", "error", "ExceptionMessage"):
             if isinstance(body.get(key), str) and body[key]:

@@ -21,6 +21,8 @@ from oauthlib.oauth2 import BackendApplicationClient, OAuth2Error
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
+from config.storable import storable_text
+
 from .auth import connection_secret_values
 from .http import AuthError, ConfigurationError, Redactor, RemoteDown, record_response_hook, session_for
 from .models import Connection
@@ -86,7 +88,7 @@ def _fail(connection: Connection, exc: Exception, *, expired: bool) -> AuthError
     message = getattr(exc, "description", None) or str(exc) or type(exc).__name__
     message = Redactor(lambda: connection_secret_values(connection)).text(message)
     status = Connection.Status.EXPIRED if expired else Connection.Status.ERROR
-    text = f"Token request failed: {message}" + (" Click Connect to authorise again." if expired else "")
+    text = storable_text(f"Token request failed: {message}" + (" Click Connect to authorise again." if expired else ""))
     Connection.objects.filter(pk=connection.pk).update(status=status, last_error=text, updated_at=timezone.now())
     connection.status, connection.last_error = status, text
     return AuthError(text, system=connection.system)

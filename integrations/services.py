@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from config.storable import storable_text
+
 from .http import AuthError, ConfigurationError, ConnectionPaused, RemoteError
 from .models import Connection
 from .pauses import pause_message
@@ -41,7 +43,7 @@ def connection_test(*, connection: Connection) -> ConnectionTestResult:
         )
     except RemoteError as exc:
         status = Connection.Status.EXPIRED if isinstance(exc, AuthError) else Connection.Status.ERROR
-        message = exc.message if isinstance(exc, AuthError | ConfigurationError) else str(exc)
+        message = storable_text(exc.message if isinstance(exc, AuthError | ConfigurationError) else str(exc))
         Connection.objects.filter(pk=connection.pk).update(
             status=status, last_error=message, last_checked_at=timezone.now(), updated_at=timezone.now()
         )

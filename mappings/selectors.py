@@ -40,6 +40,7 @@ class MappingSet:
     shipping: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # shop → (item, description, account)
     currencies: dict[str, tuple[str, int]] = field(default_factory=dict)  # shop → (erp currency, decimals)
     sku_rule: tuple[str, str, str, str] | None = None  # (product, variant, size, separator)
+    allow_negative_quantities: bool = False  # the integration's switch; off: such lines fail the record
 
 
 def mapping_set_load(*, integration: Integration) -> MappingSet:
@@ -69,6 +70,7 @@ def mapping_set_load(*, integration: Integration) -> MappingSet:
             for m in CurrencyMapping.objects.filter(integration=integration)
         },
         sku_rule=(rule.product_source, rule.variant_source, rule.size_source, rule.separator) if rule else None,
+        allow_negative_quantities=integration.allow_negative_quantities,
     )
 
 

@@ -160,6 +160,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                     "default_customer_number",
                     "home_country",
                     "tax_country_source",
+                    "allow_negative_quantities",
                 ]
             },
         ),

@@ -3,25 +3,41 @@
 `binding_save` commits on its own, right after the remote create that it
 records, so a crash later in the same record still leaves the binding behind;
 the next attempt finds it and does not create the object a second time.
+
+Keys and data are stored through config.storable (no NUL characters, lone
+surrogates, Decimal or dates can make the write fail), and lookups clean the
+key the same way, so a key is found as it was stored. Should the data still
+not store, the binding is saved without it: the target id is what prevents a
+second create, and it is never lost.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from django.db import transaction
 from django.utils import timezone
 
+from config.storable import storable_json, storable_text
+
 from .models import ExternalRef, Integration
+
+logger = logging.getLogger("koppla.sync")
+
+
+def binding_key(value) -> str:
+    """A source or target id as bindings store and look it up (cleaned, at most 100 characters)."""
+    return storable_text(str(value))[:100]
 
 
 def binding_get(*, integration: Integration, kind: str, source_id: str) -> ExternalRef | None:
-    return ExternalRef.objects.filter(integration=integration, kind=kind, source_id=str(source_id)).first()
+    return ExternalRef.objects.filter(integration=integration, kind=kind, source_id=binding_key(source_id)).first()
 
 
 def binding_by_target(*, integration: Integration, kind: str, target_id: str) -> ExternalRef | None:
-    return ExternalRef.objects.filter(integration=integration, kind=kind, target_id=str(target_id)).first()
+    return ExternalRef.objects.filter(integration=integration, kind=kind, target_id=binding_key(target_id)).first()
 
 
 def bindings_map(*, integration: Integration, kind: str) -> dict[str, str]:
@@ -32,7 +48,7 @@ def bindings_map(*, integration: Integration, kind: str) -> dict[str, str]:
 def checksum_of(value) -> str:
     """A stable hash of what was sent, to tell whether it changed since."""
     text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def binding_save(
@@ -44,14 +60,30 @@ def binding_save(
     data: dict | None = None,
     checksum: str = "",
 ) -> ExternalRef:
-    """Record (or update) a binding and commit it at once."""
-    defaults = {"target_id": str(target_id), "synced_at": timezone.now()}
+    """Record (or update) a binding and commit it at once.
+
+    `data` is stored cleaned (config.storable). If the row cannot be written
+    with it, it is written without it (data {"not_stored": why}), so the
+    binding of something just created remotely is never lost.
+    """
+    defaults = {"target_id": binding_key(target_id), "synced_at": timezone.now()}
     if data is not None:
-        defaults["data"] = data
+        defaults["data"] = storable_json(data)
     if checksum:
-        defaults["checksum"] = checksum
+        defaults["checksum"] = storable_text(checksum)[:64]
+    try:
+        return _binding_write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
+    except Exception as exc:  # noqa: BLE001 - keep the binding itself whatever its details did
+        if data is None:
+            raise
+        logger.exception("Binding %s %s stored without its data", kind, source_id)
+        defaults["data"] = {"not_stored": storable_text(f"{type(exc).__name__}: {exc}", 500)}
+        return _binding_write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
+
+
+def _binding_write(*, integration: Integration, kind: str, source_id: str, defaults: dict) -> ExternalRef:
     with transaction.atomic():
         ref, _ = ExternalRef.objects.update_or_create(
-            integration=integration, kind=kind, source_id=str(source_id), defaults=defaults
+            integration=integration, kind=kind, source_id=binding_key(source_id), defaults=defaults
         )
     return ref

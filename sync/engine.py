@@ -8,7 +8,10 @@
   reads from; runs of given ids (webhook, resync, follow-up) never do. The
   cursor moves past what was processed, never past a record not reached.
 - Every record gets a RecordLog per attempt (payload, redacted remote calls,
-  result, a readable error) and a SyncRecord with its current state.
+  result, a readable error) and a SyncRecord with its current state, written
+  by sync/recording.py: cleaned of what a database cannot store, and replaced
+  by a minimal failed log if the details still cannot be written. Whatever
+  happens to one record (reading, processing, storing) fails that record only.
 - A failed record is retried by later runs with growing delays, then left as a
   dead letter until someone resyncs it.
 - Remote calls are never made inside a database transaction; flows commit
@@ -24,10 +27,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Greatest
+from django.db.models import Q
 from django.utils import timezone
 
+from config.storable import storable_text
 from integrations.http import (
     AuthError,
     ConfigurationError,
@@ -44,6 +47,7 @@ from .flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .heartbeat import RunHeartbeat, run_record_begin, runs_take_over
 from .models import Integration, RecordLog, SyncRecord, SyncRun
 from .pauses import cursor_before, flow_pause, records_wait, run_pause_stop
+from .recording import RecordAttempt, record_store
 
 logger = logging.getLogger("koppla.sync")
 
@@ -155,7 +159,7 @@ def run_finish(*, run: SyncRun, cursor_to: str, notes: Iterable[str] = ()) -> Sy
     run.finished_at = timezone.now()
     run.cursor_to = cursor_to
     run.total = max(run.total, run.done)
-    run.message = "\n".join(notes)
+    run.message = storable_text("\n".join(notes))
     run.save(
         update_fields=["status", "finished_at", "cursor_to", "total", "message", "current_source_id", "updated_at"]
     )
@@ -172,7 +176,7 @@ def run_fail(*, run: SyncRun, message: str, cursor_to: str = "") -> SyncRun:
     run.status = SyncRun.Status.FAILED
     run.finished_at = timezone.now()
     run.total = max(run.total, run.done)
-    run.message = message
+    run.message = storable_text(message)
     run.cursor_to = cursor_to
     run.current_source_id = ""
     with transaction.atomic():
@@ -203,7 +207,12 @@ def _failure_state(attempt: int) -> tuple[str, object]:
 
 
 def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> RecordLog:
-    """Process one record and write what happened (log, state, run counters) in one transaction."""
+    """Process one record, then write what happened (log, state, run counters).
+
+    Whatever goes wrong with this one record stays with it: an exception while
+    processing becomes its failed log, and a log that cannot be stored as it is
+    (see `record_store`) is replaced by a minimal failed one. The run goes on.
+    """
     runner.payload = None
     outcome: Outcome | None = None
     error = ""
@@ -222,70 +231,20 @@ def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> Rec
         except Exception as exc:  # a bug must fail the record, not the run
             logger.exception("Unexpected error in %s record %s", runner.flow, item.source_id)
             error = f"Unexpected error ({type(exc).__name__}): {exc}. This is a Koppla bug; the record will be retried."
-    failed = outcome is None
     if outcome is not None:
         request, response = outcome.request, outcome.response
     elif request is None:
         request = getattr(runner, "payload", None)
-
-    with transaction.atomic():
-        previous = (
-            SyncRecord.objects.select_for_update()
-            .filter(integration=run.integration, flow=run.flow, source_id=item.source_id)
-            .first()
+    attempt = RecordAttempt(
+        label=item.label, outcome=outcome, error=error, request=request, response=response, calls=calls
+    )
+    try:
+        return record_store(run=run, source_id=item.source_id, attempt=attempt, failure_state=_failure_state)
+    except Exception as exc:  # noqa: BLE001 - the details could not be stored: store a minimal failed log instead
+        logger.exception("Could not store the log of %s record %s", runner.flow, item.source_id)
+        return record_store(
+            run=run, source_id=item.source_id, attempt=attempt.minimal(exc), failure_state=_failure_state
         )
-        attempt = (previous.attempts if previous else 0) + 1  # `attempts` counts failures in a row
-        if failed:
-            state_status, next_at = _failure_state(attempt)
-        else:
-            state_status = (
-                SyncRecord.Status.SKIPPED if outcome.status == RecordLog.Status.SKIPPED else SyncRecord.Status.OK
-            )
-            next_at = None
-        log = RecordLog.objects.create(
-            run=run,
-            integration=run.integration,
-            flow=run.flow,
-            source_id=item.source_id,
-            source_label=item.label[:200],
-            target_id=(outcome.target_id if outcome else "")[:100],
-            status=RecordLog.Status.FAILED if failed else outcome.status,
-            attempt=attempt,
-            request=request,
-            response=response,
-            calls=calls,
-            error=error or (outcome.message if outcome else ""),
-            next_attempt_at=next_at,
-        )
-        state_fields = {
-            "source_label": item.label[:200],
-            "status": state_status,
-            "attempts": attempt if failed else 0,
-            "next_attempt_at": next_at,
-            "last_error": error,
-            "last_log": log,
-        }
-        if outcome is not None and outcome.target_id:
-            state_fields["target_id"] = outcome.target_id[:100]
-        state, _ = SyncRecord.objects.update_or_create(
-            integration=run.integration, flow=run.flow, source_id=item.source_id, defaults=state_fields
-        )
-        if state_status == SyncRecord.Status.DEAD:
-            from .monitoring import dead_letter_notify
-
-            dead_letter_notify(record=state)
-        counter = {
-            RecordLog.Status.FAILED: "failed_count",
-            RecordLog.Status.SKIPPED: "skipped_count",
-        }.get(log.status, "ok_count")
-        SyncRun.objects.filter(pk=run.pk).update(
-            done=F("done") + 1,
-            # While the total is not known yet (streamed records) it grows with what was done.
-            total=Greatest(F("total"), F("done") + 1),
-            heartbeat_at=timezone.now(),
-            **{counter: F(counter) + 1},
-        )
-    return log
 
 
 def _plan_items(
@@ -321,10 +280,13 @@ def _fetch_each(runner: FlowRunner, run: SyncRun, source_ids: list[str]) -> Iter
         try:
             item = runner.fetch(source_id)
         except (RecordFailed, RemoteError) as exc:
-            yield SourceItem(source_id=source_id, label=source_id, data=None, error=exc)
+            item = SourceItem(source_id=source_id, label=source_id, data=None, error=exc)
+        except Exception as exc:  # noqa: BLE001 - a record that cannot even be read fails alone
+            logger.exception("Could not read %s record %s", runner.flow, source_id)
+            item = SourceItem(source_id=source_id, label=source_id, data=None, error=exc)
         else:
             item.cursor = ""
-            yield item
+        yield item
 
 
 class RunTakenOver(Exception):

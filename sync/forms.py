@@ -26,6 +26,7 @@ class IntegrationForm(forms.ModelForm):
             "default_customer_number",
             "home_country",
             "tax_country_source",
+            "allow_negative_quantities",
             "notify_emails",
             "notify_webhook_url",
             "number_series_warn_below",

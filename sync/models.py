@@ -85,6 +85,11 @@ class Integration(TimeStampedModel):
         blank=True,
         help_text="ERP customer used for every private-person order (walk-in customer). Blank: one ERP customer per shopper.",
     )
+    allow_negative_quantities = models.BooleanField(
+        default=False,
+        help_text="Send order and return lines with a negative quantity to the ERP as they are. Off: such an "
+        "order or return fails with the line named, before anything is written to the ERP.",
+    )
     notify_emails = models.TextField(
         blank=True, help_text="Who is told when a flow breaks: e-mail addresses, one per line or comma-separated."
     )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from config.storable import storable_text
 from integrations.http import HttpClient, RemoteError, RetryPolicy
 
 from .models import Integration, Notification
@@ -56,11 +57,18 @@ def problem_notify(
     Returns True when a message goes out (after the surrounding transaction commits).
     """
     now = timezone.now()
+    # Problems quote remote and shop text: store it cleaned (config.storable), as every log is.
+    key, subject, body, url = (
+        storable_text(key)[:200],
+        storable_text(subject, 300),
+        storable_text(body),
+        storable_text(url),
+    )
     with transaction.atomic():
         row, _ = Notification.objects.select_for_update().get_or_create(
-            integration=integration, key=key[:200], defaults={"subject": subject[:300]}
+            integration=integration, key=key, defaults={"subject": subject}
         )
-        row.subject, row.body, row.url = subject[:300], body, url[:500]
+        row.subject, row.body, row.url = subject, body, url[:500]
         if row.last_sent_at and now - row.last_sent_at < throttle:
             row.suppressed += 1
             row.save(update_fields=["subject", "body", "url", "suppressed", "updated_at"])

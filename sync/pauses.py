@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from config.storable import storable_json, storable_text
 from integrations.http import ConnectionPaused
 from integrations.pauses import clock_now, connections_paused, system_label, until_text
 
@@ -89,9 +90,9 @@ def records_wait(
                 source_label=in_flight.label[:200],
                 status=RecordLog.Status.WAITING,
                 attempt=(previous.attempts if previous else 0) + 1,
-                calls=calls or [],
-                response=pause.body,
-                error=f"{message} ({pause.reason or pause.message})",
+                calls=storable_json(calls or []),
+                response=storable_json(pause.body),
+                error=storable_text(f"{message} ({pause.reason or pause.message})"),
                 next_attempt_at=pause.until,
             )
             _state_wait(

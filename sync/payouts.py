@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from config.storable import storable_text
 
 from .models import ExternalRef, Integration, Payout, PayoutFormat, PayoutLine
 
@@ -138,7 +139,8 @@ def _amount(fmt: PayoutFormat, text: str) -> Decimal:
 def payout_file_parse(*, fmt: PayoutFormat, content: str) -> list[ParsedLine]:
     """Read a settlement CSV with the format's columns; raise PayoutFileError listing every bad row."""
     delimiter = "\t" if fmt.delimiter in ("\\t", "tab") else fmt.delimiter
-    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")), delimiter=delimiter)
+    # A NUL or a lone surrogate in an uploaded file could not be stored: drop them before reading.
+    reader = csv.DictReader(io.StringIO(storable_text(content).lstrip("\ufeff")), delimiter=delimiter)
     headers = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = headers
     fee_columns = [c.strip() for c in fmt.col_fee.split(",") if c.strip()]
@@ -346,7 +348,7 @@ def payout_report(*, payout: Payout) -> PayoutReport:
 def payout_line_mark(*, line: PayoutLine, status: str, message: str, target_id: str | None = None) -> PayoutLine:
     """Record what booking a line did (status, ERP payment number, a message for the operator)."""
     line.status = status
-    line.message = message
+    line.message = storable_text(message)
     fields = ["status", "message", "updated_at"]
     if target_id is not None:
         line.target_id = target_id[:100]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from config.storable import storable_json
 from integrations.clients import client_for
 from mappings.models import SkuRule
 from sync.leases import LeaseHandle
@@ -183,17 +184,19 @@ def _apply(*, rule: SkuRule, spec: SkuRuleSpec, report: RebindReport) -> None:
                 source_id=match.item_number,
                 target_id=str(match.size["id"]),
                 checksum=match.checksum,
-                data={
-                    "product": match.parts.product,
-                    "variant": match.parts.variant,
-                    "size": match.parts.size,
-                    "key": match.parts.key,
-                    "sku": str(match.size.get("SKU") or ""),
-                    "product_id": match.product_id,
-                    "variant_id": match.variant_id,
-                    "size_name": shop_size_name(match.size, match.parts),
-                    "rebound_at": now.isoformat(timespec="seconds"),
-                },
+                data=storable_json(
+                    {
+                        "product": match.parts.product,
+                        "variant": match.parts.variant,
+                        "size": match.parts.size,
+                        "key": match.parts.key,
+                        "sku": str(match.size.get("SKU") or ""),
+                        "product_id": match.product_id,
+                        "variant_id": match.variant_id,
+                        "size_name": shop_size_name(match.size, match.parts),
+                        "rebound_at": now.isoformat(timespec="seconds"),
+                    }
+                ),
                 synced_at=now,
             )
         )

@@ -8,6 +8,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from config.errors import ApplicationError
+from config.storable import storable_text
 from integrations.http import NotFound, RemoteError
 from integrations.models import Connection
 
@@ -334,17 +335,17 @@ def number_series_check_run(*, integration: Integration | None = None) -> list[N
         if isinstance(reading, dict):
             found = assessments[item.name]
             fields.update(
-                description=str(reading.get("description") or "")[:200],
-                start_number=found.start[:30],
-                end_number=found.end[:30],
-                last_number=found.last[:30],
+                description=storable_text(reading.get("description"), 200),
+                start_number=storable_text(found.start)[:30],
+                end_number=storable_text(found.end)[:30],
+                last_number=storable_text(found.last)[:30],
                 remaining=found.remaining,
-                overlaps_with=", ".join(found.overlaps_with),
+                overlaps_with=storable_text(", ".join(found.overlaps_with)),
                 status=found.status,
-                message=found.message,
+                message=storable_text(found.message),
             )
         else:
-            fields.update(status=reading[0], message=reading[1])
+            fields.update(status=reading[0], message=storable_text(reading[1]))
         checks.append(NumberSeriesCheck.objects.create(checked_at=now, **fields))
     for check in checks:
         if check.status != NumberSeriesCheck.Status.OK:

@@ -194,6 +194,13 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1_048_576)
 # --- remote calls
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
+# What Koppla sends to Visma.net in one write, checked before a record's first write. Koppla's
+# conservative defaults, not documented API limits: integrations/visma_net/limits.py says where
+# each number comes from and lists the field lengths that can be set here too.
+VISMA_NET_LIMITS = {
+    "document_lines": env.int("VISMA_NET_MAX_DOCUMENT_LINES", default=1000),
+    "request_bytes": env.int("VISMA_NET_MAX_REQUEST_BYTES", default=1_000_000),
+}
 
 # The built-in sandbox emulators are mounted only where a settings module turns
 # them on (demo, test); never in production.

@@ -48,6 +48,7 @@ from integrations.http import (
     RemoteError,
     RetryPolicy,
     ValidationFailed,
+    response_error_text,
 )
 from integrations.models import Connection
 
@@ -94,7 +95,7 @@ def centra_error_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return (response.text or "").strip()[:500] or response.reason or ""
+        return response_error_text(response)  # e.g. a gateway's HTML page: its title, not its markup
     if isinstance(body, dict):
         message = errors_message(body.get("errors")) or str(body.get("message") or "")
         if message:
@@ -159,7 +160,8 @@ class CentraClient:
             payload = response.json(parse_float=Decimal)
         except ValueError:
             raise RemoteError(
-                f"Centra answered {operation or 'a request'} with something that is not JSON.",
+                f"Centra answered {operation or 'a request'} with something that is not JSON: "
+                f"{response_error_text(response)}",
                 system=SYSTEM,
                 status=response.status_code,
                 method="POST",

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.conf import settings
 from django.db.models import F
@@ -49,8 +50,23 @@ def timeout_response(request) -> HttpResponse:
     return HttpResponse("gateway timeout", status=504)
 
 
+def gateway_page(status: int) -> HttpResponse:
+    """The HTML error page a front proxy (nginx here) answers with instead of the API's JSON."""
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Error"
+    html = (
+        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
+    return HttpResponse(html, status=status, content_type="text/html")
+
+
 def fault_before(fault: SandboxFault, request, error_body: Callable[[int, str], dict]) -> HttpResponse | None:
     """The response of a fault that strikes before the request is handled (None: carry on)."""
+    if fault.kind == SandboxFault.Kind.GATEWAY_PAGE:
+        return gateway_page(fault.status_code)
     if fault.kind == SandboxFault.Kind.SERVER_ERROR:
         return JsonResponse(
             error_body(fault.status_code, "Sandbox fault: service unavailable"), status=fault.status_code

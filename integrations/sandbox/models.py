@@ -1,4 +1,29 @@
+import json
+import re
+
 from django.db import models
+
+# PostgreSQL's jsonb cannot hold U+0000, which real shops and ERPs store and send back. The
+# emulators must too, so a NUL is stored as the noncharacter U+FDD0 and turned back on reading.
+_ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+_ESCAPED_STAND_IN = re.compile(r"(?<!\\)((?:\\\\)*)\\ufdd0", re.IGNORECASE)
+NUL_STAND_IN = "\ufdd0"
+
+
+class NulKeepingEncoder(json.JSONEncoder):
+    """JSON for a jsonb column: every NUL character becomes U+FDD0 (see NulKeepingDecoder)."""
+
+    def encode(self, o):
+        return _ESCAPED_NUL.sub(r"\1\\ufdd0", super().encode(o))
+
+
+class NulKeepingDecoder(json.JSONDecoder):
+    """Reads what NulKeepingEncoder wrote: U+FDD0 (raw, as PostgreSQL returns it, or escaped) is NUL again."""
+
+    def decode(self, s, *args, **kwargs):
+        if isinstance(s, str):
+            s = _ESCAPED_STAND_IN.sub(r"\1\\u0000", s.replace(NUL_STAND_IN, "\\u0000"))
+        return super().decode(s, *args, **kwargs)
 
 
 class SandboxObject(models.Model):
@@ -7,7 +32,7 @@ class SandboxObject(models.Model):
     system = models.CharField(max_length=20)
     kind = models.CharField(max_length=40)
     key = models.CharField(max_length=120)
-    data = models.JSONField(default=dict)
+    data = models.JSONField(default=dict, encoder=NulKeepingEncoder, decoder=NulKeepingDecoder)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -43,6 +68,7 @@ class SandboxFault(models.Model):
         TIMEOUT = "timeout", "Timeout before doing anything"
         TIMEOUT_AFTER_WRITE = "timeout_after_write", "Timeout after the write happened"
         SLOW = "slow", "Slow response"
+        GATEWAY_PAGE = "gateway_page", "HTML error page of a gateway (status code), before doing anything"
 
     system = models.CharField(max_length=20, help_text="visma_net, centra or visma_connect.")
     endpoint = models.CharField(

@@ -45,6 +45,7 @@ from integrations.http import (
     RemoteError,
     RetryPolicy,
     ValidationFailed,
+    response_error_text,
 )
 from integrations.models import Connection
 
@@ -95,7 +96,7 @@ def visma_error_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return (response.text or "").strip()[:500] or response.reason or ""
+        return response_error_text(response)  # e.g. a gateway's HTML page: its title, not its markup
     return error_message_from(body) or json.dumps(body)[:500]
 
 

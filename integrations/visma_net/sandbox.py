@@ -27,6 +27,11 @@ Behaviour, as the real API (see integrations/visma_net/client.py):
   >, <, >=, <=; both parameters must come together.
 - Creates answer 201 with an empty body and the new number only in the
   Location header (absolute URL of the record's GET); updates answer 204.
+- Size limits (integrations/visma_net/limits.py, Koppla's assumptions, the
+  same numbers the flows check before writing): a write body larger than
+  request_bytes gets the front proxy's 413 HTML page (not JSON); a document
+  with more than document_lines lines, or a line description, customer name
+  or customer address/contact field longer than its limit, is refused 400.
 - Errors: 400/404/500 as the ERP's exception object (ExceptionType,
   ExceptionMessage, ExceptionFaultCode, ExceptionMessageID, ExceptionDetails)
   with a precise message; 401/403/405/429 as `{"message": ...}`.
@@ -77,12 +82,13 @@ from django.urls import path, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations.sandbox import store
-from integrations.sandbox.faults import rate_limit_check, rate_limit_state, sandbox_endpoint
+from integrations.sandbox.faults import gateway_page, rate_limit_check, rate_limit_state, sandbox_endpoint
 from integrations.sandbox.models import SandboxObject
 from mappings.countries import COUNTRIES, CURRENCIES
 
 from .connect_sandbox import DEMO_TENANTS, token_validate
 from .keys import key_decode, key_segment
+from .limits import CUSTOMER_FIELDS, limit
 from .schemas import json_number
 
 SYSTEM = "visma_net"
@@ -278,6 +284,14 @@ def _object(body: dict, key: str, where: str = "") -> dict | None:
     return value
 
 
+def _longest(value: str | None, limit_name: str, name: str) -> str | None:
+    """The value, or 400 when it is longer than the field takes (limits.py)."""
+    most = limit(limit_name)
+    if value is not None and len(value) > most:
+        raise ApiError(400, f"{name} is {len(value)} characters long; the field takes at most {most}.")
+    return value
+
+
 def _required(value, key: str, where: str = ""):
     if value in (None, ""):
         raise ApiError(400, f"{where}{key} is required.")
@@ -388,6 +402,8 @@ def endpoint(*, get=None, post=None, put=None, post_scope: str = "create"):
 
     def view(request, **kwargs):
         handler, scope = handlers.get(request.method, (None, ""))
+        if request.method in ("POST", "PUT") and len(request.body or b"") > limit("request_bytes"):
+            return gateway_page(413)  # the proxy in front of the API refuses it; the API never sees it
         try:
             grant = _authenticate(request)
             if handler is None:
@@ -598,8 +614,20 @@ def _contact_in(body: dict, key: str, current: dict | None) -> dict | None:
     return merged
 
 
+def _customer_lengths(body: dict) -> None:
+    """400 for a customer field longer than the ERP takes (limits.py)."""
+    _longest(_str(body, "name"), "customer_name", "name")
+    for fields, limit_name in CUSTOMER_FIELDS.items():
+        node = body
+        for key in fields[:-1]:
+            node = _object(node, key) or {}
+        where = "".join(f"{key}." for key in fields[:-1])
+        _longest(_str(node, fields[-1], where), limit_name, ".".join(fields))
+
+
 def _customer_apply(body: dict, customer: dict) -> dict:
     """Apply a CustomerUpdateDto to the stored fields (PUT is partial: absent fields stay)."""
+    _customer_lengths(body)
     plain = customer.get("_fields", {})
     for field in ("name", "status", "currencyId", "vatRegistrationId", "corporateId", "note"):
         given = _str(body, field)
@@ -754,6 +782,10 @@ def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict |
     """Validate and compute the lines; returns (line DTOs, {vat id: tax detail})."""
     if not isinstance(raw_lines, list) or not raw_lines:
         raise ApiError(400, f"{lines_key}: a document needs at least one line.")
+    if len(raw_lines) > limit("document_lines"):
+        raise ApiError(
+            400, f"{lines_key}: a document can have at most {limit('document_lines')} lines, not {len(raw_lines)}."
+        )
     lines, details = [], {}
     for index, raw in enumerate(raw_lines, start=1):
         where = f"{lines_key}[{index}]."
@@ -798,7 +830,8 @@ def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict |
             detail["vat"] += round2(amount * rate / 100)
         line = {
             "lineNumber": index,
-            "description": _str(raw, "description", where) or (item or {}).get("description", ""),
+            "description": _longest(_str(raw, "description", where), "line_description", f"{where}description")
+            or (item or {}).get("description", ""),
             "quantity": num(quantity),
             "unitPrice": num(price),
             "unitPriceInCurrency": num(price),

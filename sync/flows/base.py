@@ -39,6 +39,26 @@ class SourceItem:
     error: Exception | None = None  # set when the record could not even be read
 
 
+def unreadable_item(
+    node: Any, error: RecordFailed, *, what: str, id_key: str = "id", cursor_key: str = "updatedAt"
+) -> SourceItem:
+    """The item of a record (`node`, as the source sent it) whose data cannot be read.
+
+    It fails alone with `error` and the run goes on; its change marker (`node[cursor_key]`)
+    still counts for the run's cursor, since the record is retried as a failed one.
+    """
+    node = node if isinstance(node, dict) else {}
+    source_id = str(node.get(id_key) or "")[:100] or "(unknown)"
+    cursor = node.get(cursor_key)
+    return SourceItem(
+        source_id=source_id,
+        label=f"{what} {source_id}",
+        data=None,
+        cursor=cursor if isinstance(cursor, str) else "",
+        error=error,
+    )
+
+
 @dataclass
 class Outcome:
     """What processing one record did."""

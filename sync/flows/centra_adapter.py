@@ -5,32 +5,80 @@ Direct-to-consumer orders show prices including VAT (totals.taxIncluded);
 wholesale orders show them excluding VAT (totals.taxAdded). Order lines carry
 the per-unit price after discount (unitPrice), before it (unitOriginalPrice)
 and the line as charged (lineValue = unitPrice × quantity).
+
+Text is taken through config.storable (a NUL character or a lone surrogate
+in an address line is dropped: it is never meant, and no ERP or database
+should get it). A value of the wrong type (a quantity "abc", a line without
+its price) raises RecordFailed naming the record, the field and the value,
+so that record fails alone with a message the operator can act on.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from config.storable import storable_text
 from sync.shop import ShopAddress, ShopCustomer, ShopLine, ShopOrder, ShopRefund
 from sync.vat import money
+
+from .base import RecordFailed
 
 WHOLESALE = "WHOLESALE"
 DIRECT_TO_CONSUMER = "DIRECT_TO_CONSUMER"
 ZERO = Decimal("0")
 
 
+class UnreadableValue(ValueError):
+    """A shop value Koppla cannot use; the message names the field and the value."""
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Turn any failure to read a shop record into RecordFailed("<what> cannot be read: …")."""
+    try:
+        yield
+    except RecordFailed:
+        raise
+    except UnreadableValue as exc:
+        raise RecordFailed(f"{what} cannot be read: {exc}. Correct it in the shop, then resync.") from exc
+    except (ArithmeticError, AttributeError, KeyError, LookupError, TypeError, ValueError) as exc:
+        raise RecordFailed(
+            f"{what} cannot be read: the shop sent data of an unexpected shape ({type(exc).__name__}: "
+            f"{storable_text(exc, 300)}). Check it in the shop, then resync."
+        ) from exc
+
+
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    return "" if value is None else storable_text(value).strip()
 
 
-def _amount(node: Any) -> Decimal:
+def _shown(value: Any) -> str:
+    return storable_text(repr(value), 60)
+
+
+def _number(value: Any, what: str) -> Decimal:
+    """A Decimal from a JSON number or numeric text; UnreadableValue for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise UnreadableValue(f"{what} is {_shown(value)}, not a number")
+    try:
+        number = money(value)
+    except (InvalidOperation, ValueError):
+        raise UnreadableValue(f"{what} is {_shown(value)}, not a number") from None
+    if not number.is_finite():
+        raise UnreadableValue(f"{what} is {_shown(value)}, not a number")
+    return number
+
+
+def _amount(node: Any, what: str = "an amount") -> Decimal:
     """The value of a MonetaryValue ({value: …}) or a bare number; 0 when absent."""
     if isinstance(node, dict):
         node = node.get("value")
     if node is None or node == "":
         return ZERO
-    return money(node)
+    return _number(node, what)
 
 
 def _dig(node: Any, *keys: str) -> Any:
@@ -58,22 +106,39 @@ def address_from_centra(node: dict | None) -> ShopAddress:
     )
 
 
-def line_from_centra(node: dict) -> ShopLine:
+def _line_what(node: dict, index: int) -> str:
+    sku = _text(_dig(node, "productSize", "SKU"))
+    return f"line {index}" + (f" ({sku})" if sku else "")
+
+
+def _charged(node: dict, quantity: Decimal, what: str) -> Decimal:
+    """The line as charged (lineValue); a line with a quantity must carry it."""
+    value = node.get("lineValue")
+    if isinstance(value, dict):
+        value = value.get("value")
+    if value is None and quantity:
+        raise UnreadableValue(f"{what} has no price: lineValue is {_shown(node.get('lineValue'))}")
+    return _amount(value, f"{what} lineValue")
+
+
+def line_from_centra(node: dict, index: int = 1) -> ShopLine:
+    what = _line_what(node, index)
     name = _text(node.get("productName"))
     variant_name = _text(node.get("productVariantName"))
     if variant_name and variant_name not in name:
         name = f"{name}, {variant_name}" if name else variant_name
     size = node.get("productSize") or {}
+    quantity = _number(node.get("quantity") or 0, f"{what} quantity")
     return ShopLine(
         line_id=_text(node.get("id")),
         sku=_text(size.get("SKU")),
         name=name or _text(size.get("description")) or _text(size.get("SKU")),
-        quantity=Decimal(str(node.get("quantity") or 0)),
-        unit_price=_amount(node.get("unitPrice")),
-        unit_original_price=_amount(node.get("unitOriginalPrice") or node.get("unitPrice")),
-        line_total=_amount(node.get("lineValue")),
-        tax_percent=_amount(node.get("taxPercent")),
-        discount_percent=_amount(node.get("discountPercent")),
+        quantity=quantity,
+        unit_price=_amount(node.get("unitPrice"), f"{what} unitPrice"),
+        unit_original_price=_amount(node.get("unitOriginalPrice") or node.get("unitPrice"), f"{what} unit price"),
+        line_total=_charged(node, quantity, what),
+        tax_percent=_amount(node.get("taxPercent"), f"{what} taxPercent"),
+        discount_percent=_amount(node.get("discountPercent"), f"{what} discountPercent"),
         product_number=_text(_dig(node, "product", "productNumber")),
         variant_number=_text(_dig(node, "productVariant", "variantNumber")),
         size_number=_text(size.get("sizeNumber")),
@@ -88,7 +153,17 @@ def _person(node: dict | None) -> tuple[str, str]:
     return _text(node.get("email")), name
 
 
+def _id_of(node: Any, key: str) -> str:
+    return _text(node.get(key)) if isinstance(node, dict) else ""
+
+
 def order_from_centra(node: dict) -> ShopOrder:
+    """The order of an Order node; RecordFailed naming the field when a value cannot be read."""
+    with reading(f"Order {_id_of(node, 'number') or '(no number)'}"):
+        return _order(node)
+
+
+def _order(node: dict) -> ShopOrder:
     store_type = _text(_dig(node, "store", "type")) or DIRECT_TO_CONSUMER
     wholesale = store_type == WHOLESALE
     totals = node.get("totals") or {}
@@ -96,12 +171,12 @@ def order_from_centra(node: dict) -> ShopOrder:
     shipping = address_from_centra(node.get("shippingAddress") or node.get("billingAddress"))
     email, person = _person(node.get("buyer") if wholesale else node.get("customer"))
     account_name = _text(_dig(node, "account", "name"))
-    grand_total = _amount(node.get("grandTotal")) or _amount(totals.get("grandTotal"))
+    grand_total = _amount(node.get("grandTotal"), "grandTotal") or _amount(totals.get("grandTotal"), "grandTotal")
     discounts = [
         {
             "name": _text(_dig(d, "discount", "name")),
             "code": _text(_dig(d, "discount", "code")),
-            "amount": str(_amount(d.get("value"))),
+            "amount": str(_amount(d.get("value"), "a discount's value")),
         }
         for d in node.get("discountsApplied") or []
     ]
@@ -124,14 +199,14 @@ def order_from_centra(node: dict) -> ShopOrder:
         customer_email=email or billing.email or shipping.email,
         billing=billing,
         shipping=shipping,
-        lines=tuple(line_from_centra(line) for line in node.get("lines") or []),
-        shipping_amount=_amount(totals.get("shipping")),
+        lines=tuple(line_from_centra(line, i) for i, line in enumerate(node.get("lines") or [], start=1)),
+        shipping_amount=_amount(totals.get("shipping"), "the shipping total"),
         shipping_tax_percent=None,
         shipping_option=_text(_dig(node, "shippingPriceGroup", "shippingOption", "uri")),
         payment_method=_text(_dig(node, "paymentMethod", "uri")),
         payment_terms="",
         grand_total=grand_total,
-        tax_total=_amount(totals.get("taxIncluded")) + _amount(totals.get("taxAdded")),
+        tax_total=_amount(totals.get("taxIncluded"), "taxIncluded") + _amount(totals.get("taxAdded"), "taxAdded"),
         is_wholesale=wholesale,
         customer_name=account_name if wholesale and account_name else person or billing.company or billing.person_name,
         extra=extra,
@@ -139,28 +214,37 @@ def order_from_centra(node: dict) -> ShopOrder:
 
 
 def refund_from_centra(node: dict) -> ShopRefund:
-    """A return: its lines and shipping as amounts to credit (prices as on the order: incl. VAT for DTC)."""
+    """A return: its lines and shipping as amounts to credit (prices as on the order: incl. VAT for DTC).
+
+    RecordFailed naming the field when a value cannot be read."""
+    with reading(f"Return {_id_of(node, 'id') or '(no id)'}"):
+        return _refund(node)
+
+
+def _refund(node: dict) -> ShopRefund:
     store_type = _text(_dig(node, "order", "store", "type"))
     if not store_type:
         store_type = WHOLESALE if node.get("__typename") == "WholesaleReturn" else DIRECT_TO_CONSUMER
     lines = []
-    for line in node.get("lines") or []:
+    for index, line in enumerate(node.get("lines") or [], start=1):
         order_line = line.get("orderLine") or {}
         sku = _text(_dig(line, "productSize", "SKU"))
+        what = _line_what(line, index)
+        quantity = _number(line.get("quantity") or 0, f"{what} quantity")
         lines.append(
             ShopLine(
                 line_id=_text(order_line.get("id")) or _text(line.get("id")),
                 sku=sku,
                 name=_text(order_line.get("productName")) or sku,
-                quantity=Decimal(str(line.get("quantity") or 0)),
-                unit_price=_amount(line.get("unitPrice")),
-                unit_original_price=_amount(line.get("unitPrice")),
-                line_total=_amount(line.get("lineValue")),
-                tax_percent=_amount(line.get("taxPercent")),
+                quantity=quantity,
+                unit_price=_amount(line.get("unitPrice"), f"{what} unitPrice"),
+                unit_original_price=_amount(line.get("unitPrice"), f"{what} unitPrice"),
+                line_total=_charged(line, quantity, what),
+                tax_percent=_amount(line.get("taxPercent"), f"{what} taxPercent"),
             )
         )
-    shipping = _amount(node.get("shippingCost"))
-    total = _amount(node.get("grandTotal"))
+    shipping = _amount(node.get("shippingCost"), "shippingCost")
+    total = _amount(node.get("grandTotal"), "grandTotal")
     if not node.get("grandTotal"):
         total = sum((line.line_total for line in lines), ZERO) + shipping
     return ShopRefund(
@@ -178,6 +262,12 @@ def refund_from_centra(node: dict) -> ShopRefund:
 
 
 def customer_from_centra(node: dict) -> ShopCustomer:
+    """RecordFailed naming the field when a value cannot be read."""
+    with reading(f"Customer {_id_of(node, 'id') or '(no id)'}"):
+        return _customer(node)
+
+
+def _customer(node: dict) -> ShopCustomer:
     address = address_from_centra(node.get("billingAddress"))
     email = _text(node.get("email")) or address.email
     return ShopCustomer(

@@ -19,9 +19,9 @@ from sync.models import ExternalRef, Flow
 from sync.shop import ShopCustomer
 from sync.vat import vat_number_normalize, vat_number_problem
 
-from .base import Outcome, Plan, RecordFailed, SourceItem
+from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import customer_from_centra
-from .erp_documents import ShopToErpFlow, customer_key, customer_payload
+from .erp_documents import ShopToErpFlow, customer_key, customer_payload, customer_precheck
 from .order_mapping import CustomerDraft, tax_zone_for
 from .paging import cursor_moment, listing_plan, refs_for
 
@@ -63,7 +63,10 @@ class CustomersFlow(ShopToErpFlow):
     flow = Flow.CUSTOMERS
 
     def _item(self, node: dict) -> SourceItem:
-        customer = customer_from_centra(node)
+        try:
+            customer = customer_from_centra(node)
+        except RecordFailed as exc:
+            return unreadable_item(node, exc, what="customer")
         return SourceItem(source_id=customer.id, label=customer.label, data=customer, cursor=customer.updated_at)
 
     def changed_since(self, cursor: str) -> Plan:
@@ -106,6 +109,7 @@ class CustomersFlow(ShopToErpFlow):
         payload = customer_payload(draft)
         body = payload.body()
         self.payload = body
+        customer_precheck(draft, payload)  # before the create or update
         if self.dry_run:
             return Outcome(status="dry_run", request=body)
         checksum = checksum_of(body)

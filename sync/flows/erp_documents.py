@@ -4,11 +4,16 @@
   under one lease per (integration, e-mail key), committing the binding right after a create.
 - `vat_ids`: VAT category → the VAT id its tax detail lines are keyed by.
 - Payload builders turn the pure drafts into the client's request dataclasses.
+- Prechecks (`invoice_precheck`, `credit_note_precheck`, `customer_precheck`):
+  what Visma.net would refuse (too many lines, too long a field, too large a
+  request; integrations/visma_net/limits.py) fails the record before its first
+  remote write, so no customer is created for an invoice that is then refused.
 """
 
 from __future__ import annotations
 
 from integrations.clients import client_for
+from integrations.visma_net.limits import customer_problems, document_problems, limit
 from integrations.visma_net.schemas import (
     Address,
     Contact,
@@ -54,13 +59,13 @@ def address_payload(address: ShopAddress) -> Address:
 
 def customer_payload(customer: CustomerDraft) -> CustomerPayload:
     contact = Contact(
-        name=customer.address.person_name or customer.name,
+        name=(customer.address.person_name or customer.name)[: limit("contact_name")],
         email=customer.email or None,
         phone=customer.address.phone or None,
         attention=customer.address.person_name if customer.is_company else None,
     )
     return CustomerPayload(
-        name=customer.name[:60],
+        name=customer.name[: limit("customer_name")],
         customer_class=customer.customer_class,
         vat_zone=customer.vat_zone,
         credit_terms=customer.credit_terms or None,
@@ -73,9 +78,10 @@ def customer_payload(customer: CustomerDraft) -> CustomerPayload:
 
 
 def document_lines(lines: tuple[DraftLine, ...]) -> tuple[DocumentLine, ...]:
+    longest = limit("line_description")
     return tuple(
         DocumentLine(
-            description=line.description[:255],
+            description=line.description[:longest],
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=line.amount,
@@ -127,6 +133,41 @@ def credit_note_payload(draft: CreditNoteDraft, *, vat_ids: dict[str, str]) -> C
         vat_zone=draft.vat_zone,
         tax_details=tax_details(draft, vat_ids),
     )
+
+
+NOTHING_WRITTEN = "Nothing was written to Visma.net"
+
+
+def invoice_precheck(draft: InvoiceDraft) -> None:
+    """RecordFailed when Visma.net would refuse the invoice of `draft` (before any customer is created)."""
+    payload = invoice_payload(draft, customer_number=draft.default_customer_number or "0", vat_ids={})
+    problems = document_problems(payload.body(), lines_key="invoiceLines", what="invoice")
+    if problems:
+        raise RecordFailed(
+            f"Order {draft.order_number} cannot be invoiced as it is: {'; '.join(problems)}. {NOTHING_WRITTEN} "
+            "(no customer, no invoice). Split or correct the order in the shop (or change the setting), then resync."
+        )
+
+
+def credit_note_precheck(draft: CreditNoteDraft) -> None:
+    """RecordFailed when Visma.net would refuse the credit note of `draft`."""
+    problems = document_problems(credit_note_payload(draft, vat_ids={}).body(), lines_key="lines", what="credit note")
+    if problems:
+        raise RecordFailed(
+            f"Return {draft.refund_id} of order {draft.order_number} cannot be credited as it is: "
+            f"{'; '.join(problems)}. {NOTHING_WRITTEN}. Credit it by hand or correct it, then resync."
+        )
+
+
+def customer_precheck(customer: CustomerDraft, payload: CustomerPayload) -> None:
+    """RecordFailed when Visma.net would refuse the customer (checked before a create or an update)."""
+    problems = customer_problems(payload.body())
+    if problems:
+        who = customer.email or customer.name
+        raise RecordFailed(
+            f"Customer {who} cannot be sent to Visma.net as it is: {'; '.join(problems)}. {NOTHING_WRITTEN}. "
+            "Correct the customer's details in the shop, then resync."
+        )
 
 
 def vat_ids_load(erp) -> dict[str, str]:
@@ -200,6 +241,7 @@ class ErpCustomers:
     def create(self, customer: CustomerDraft, payload: CustomerPayload | None = None) -> str:
         """Create the customer and commit its binding at once. Callers with an e-mail hold its lease (`ensure`)."""
         payload = payload or customer_payload(customer)
+        customer_precheck(customer, payload)
         number = self.erp.customer_create(payload)
         # Committed at once: a crash after this line must not create the customer again.
         binding_save(

@@ -9,6 +9,9 @@ Money rules:
   larger gap means the order's lines do not add up and the record fails.
 - An order-level discount (voucher) that the lines do not show becomes its
   own negative line, so nothing is lost between lines and total.
+- A line with a negative quantity (a shop's way of netting a return into an
+  order, or a data error) fails the record unless the integration allows
+  negative quantities: otherwise −2 × 255.36 would be invoiced without a word.
 """
 
 from __future__ import annotations
@@ -162,6 +165,20 @@ def item_number_for(line: ShopLine, mappings: MappingSet, item_numbers: dict[str
     return ""
 
 
+def negative_quantity_check(lines, mappings: MappingSet, *, what: str, currency: str) -> None:
+    """RecordFailed naming the first line with a negative quantity, unless the integration allows them."""
+    if mappings.allow_negative_quantities:
+        return
+    for index, line in enumerate(lines, start=1):
+        if line.quantity < 0:
+            name = f"{line.name} ({line.sku})" if line.sku and line.sku not in line.name else line.name
+            raise RecordFailed(
+                f"{what}, line {index} '{name}': quantity {line.quantity} × {line.unit_price} {currency} is negative. "
+                "Negative quantities are refused unless the integration allows them (Sync › Integrations › "
+                "Allow negative quantities). Correct it in the shop, or allow them, then resync."
+            )
+
+
 def _net(amount: Decimal, rate: Decimal, prices_include_vat: bool, places: int) -> Decimal:
     return net_from_gross(amount, rate, places) if prices_include_vat else round_money(amount, places)
 
@@ -199,6 +216,7 @@ def invoice_draft(
         )
     rate = order_rate(order, regime, zone)
     incl = order.prices_include_vat
+    negative_quantity_check(order.lines, mappings, what=f"Order {order.number}", currency=order.currency)
 
     lines: list[DraftLine] = []
     charged = ZERO  # what the lines and shipping charge, in the order's own terms (gross or net)

@@ -18,9 +18,9 @@ from sync.bindings import binding_get, binding_save, bindings_map
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder
 
-from .base import Outcome, Plan, RecordFailed, SourceItem
+from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import order_from_centra
-from .erp_documents import RELEASED, ShopToErpFlow, invoice_payload
+from .erp_documents import RELEASED, ShopToErpFlow, invoice_payload, invoice_precheck
 from .order_mapping import InvoiceDraft, invoice_draft
 from .paging import cursor_moment, listing_plan, refs_for
 
@@ -38,7 +38,10 @@ class OrdersFlow(ShopToErpFlow):
 
     # -- reading ------------------------------------------------------------------
     def _item(self, node: dict) -> SourceItem:
-        order = order_from_centra(node)
+        try:
+            order = order_from_centra(node)
+        except RecordFailed as exc:
+            return unreadable_item(node, exc, what="order", id_key="number")
         return SourceItem(source_id=order.number, label=order.label, data=order, cursor=order.updated_at)
 
     def changed_since(self, cursor: str) -> Plan:
@@ -89,6 +92,8 @@ class OrdersFlow(ShopToErpFlow):
             return Outcome(status="skipped", message=reason)
 
         draft = invoice_draft(order, self.mappings, item_numbers=self.item_numbers)
+        if not ref:
+            invoice_precheck(draft)  # before the customer is resolved: nothing is created for a refused invoice
         if self.dry_run:
             payload = invoice_payload(draft, customer_number=draft.default_customer_number or "(new)", vat_ids={})
             return Outcome(status="dry_run", request=payload.body(), message=self._summary(draft))

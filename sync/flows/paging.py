@@ -10,6 +10,7 @@ from itertools import islice
 
 from django.conf import settings
 
+from sync.bindings import binding_key
 from sync.models import ExternalRef, Integration
 
 from .base import Plan, SourceItem
@@ -173,7 +174,7 @@ def chunks(iterable: Iterable, size: int) -> Iterator[list]:
 
 def refs_for(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> dict[str, ExternalRef]:
     """Bindings of one kind for the given source ids (one query per page, not one per record)."""
-    ids = list(dict.fromkeys(str(s) for s in source_ids))
+    ids = list(dict.fromkeys(binding_key(s) for s in source_ids))
     if not ids:
         return {}
     refs = ExternalRef.objects.filter(integration=integration, kind=kind, source_id__in=ids)
@@ -182,7 +183,7 @@ def refs_for(*, integration: Integration, kind: str, source_ids: Iterable[str]) 
 
 def refs_by_target(*, integration: Integration, kind: str, target_ids: Iterable[str]) -> dict[str, ExternalRef]:
     """Bindings of one kind whose target is one of `target_ids` (target id → binding)."""
-    ids = list(dict.fromkeys(str(t) for t in target_ids))
+    ids = list(dict.fromkeys(binding_key(t) for t in target_ids))
     if not ids:
         return {}
     refs = ExternalRef.objects.filter(integration=integration, kind=kind, target_id__in=ids)

@@ -4,6 +4,12 @@ The credit note goes to the customer the invoice went to, with the VAT zone,
 VAT category and sales account the invoice used (derived again from the
 original order by the very same functions), the refunded lines and shipping
 as refunded, and its total equal to the refund total to the cent.
+
+Quantities: a return line's quantity is what came back, positive, and the
+credit note credits it as a positive quantity with a positive amount (the
+document type makes it a credit). A negative quantity on a return would turn
+its line into a charge, so it fails the record like a negative order line,
+unless the integration allows negative quantities.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from .order_mapping import (
     TaxDetail,
     customer_type_for,
     item_number_for,
+    negative_quantity_check,
     order_rate,
     tax_country,
     tax_zone_for,
@@ -71,6 +78,9 @@ def credit_note_draft(
         )
     currency, places = mappings.currencies[order.currency]
     incl = order.prices_include_vat
+    negative_quantity_check(
+        refund.lines, mappings, what=f"Return {refund.id} of order {order.number}", currency=order.currency
+    )
 
     def net(amount: Decimal) -> Decimal:
         return net_from_gross(amount, rate, places) if incl else round_money(amount, places)

@@ -14,9 +14,15 @@ from sync.bindings import binding_get, binding_save, bindings_map
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopRefund
 
-from .base import Outcome, Plan, RecordFailed, SourceItem
+from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import order_from_centra, refund_from_centra
-from .erp_documents import RELEASED, ShopToErpFlow, credit_note_payload, credit_note_reference
+from .erp_documents import (
+    RELEASED,
+    ShopToErpFlow,
+    credit_note_payload,
+    credit_note_precheck,
+    credit_note_reference,
+)
 from .orders import invoice_number_of
 from .paging import cursor_moment, listing_plan, refs_for
 from .refund_mapping import CreditNoteDraft, credit_note_draft
@@ -29,7 +35,10 @@ class RefundsFlow(ShopToErpFlow):
     flow = Flow.REFUNDS
 
     def _item(self, node: dict) -> SourceItem:
-        refund = refund_from_centra(node)
+        try:
+            refund = refund_from_centra(node)
+        except RecordFailed as exc:
+            return unreadable_item(node, exc, what="return")
         done = bool(node.get("refunded")) or str(node.get("status") or "").upper() in REFUNDED_STATUSES
         return SourceItem(
             source_id=refund.id,
@@ -88,6 +97,8 @@ class RefundsFlow(ShopToErpFlow):
             raise RecordFailed(
                 f"The invoice binding of order {refund.order_number} has no customer number; resync the order."
             )
+        if not ref:
+            credit_note_precheck(draft)
         if self.dry_run:
             payload = credit_note_payload(draft, vat_ids={})
             return Outcome(status="dry_run", request=payload.body())

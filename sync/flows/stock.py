@@ -26,9 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from config.storable import storable_json
 from integrations.clients import client_for
 from integrations.http import RemoteError
-from sync.bindings import binding_get, binding_save, checksum_of
+from sync.bindings import binding_get, binding_key, binding_save, checksum_of
 from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
 
@@ -347,14 +348,16 @@ class StockFlow(FlowRunner):
             new, changed = [], []
             for line in lines:
                 values = {
-                    "target_id": line.target.size_id,
+                    "target_id": binding_key(line.target.size_id),
                     "checksum": self._checksum(line),
-                    "data": {
-                        "quantity": line.quantity,
-                        "warehouse": self.shop_warehouse,
-                        "variant_id": line.target.variant_id,
-                        "size_name": line.target.size_name,
-                    },
+                    "data": storable_json(
+                        {
+                            "quantity": line.quantity,
+                            "warehouse": self.shop_warehouse,
+                            "variant_id": line.target.variant_id,
+                            "size_name": line.target.size_name,
+                        }
+                    ),
                     "synced_at": now,
                 }
                 ref = existing.get(line.item.number)

@@ -204,3 +204,24 @@ def test_invoice_total_always_equals_the_order_total(line_specs, shipping, rate,
     assert draft.net_total + draft.vat_total == draft.gross_total == total
     assert sum(ln.amount for ln in draft.lines) == draft.net_total
     assert all(ln.amount == ln.amount.quantize(D("0.01")) for ln in draft.lines)
+
+
+def test_a_negative_quantity_is_refused_naming_the_line_and_the_value():
+    """Chaos case 8: −2 × 255.36 was invoiced without a word."""
+    o = order("SE", [line("499.00", 25, qty=2), line("-510.72", 25, qty=-2, name="Merino T-shirt")])
+
+    with pytest.raises(RecordFailed) as refused:
+        invoice_draft(o, MAPPINGS)
+
+    message = refused.value.message
+    assert "Order 1234, line 2 'Merino T-shirt (1001BLKM)': quantity -2 × 255.36 SEK is negative" in message
+    assert "Allow negative quantities" in message
+
+
+def test_a_negative_quantity_is_invoiced_as_it_is_when_the_integration_allows_it():
+    o = order("SE", [line("499.00", 25, qty=2), line("-510.72", 25, qty=-2)])
+
+    draft = invoice_draft(o, replace(MAPPINGS, allow_negative_quantities=True))
+
+    assert [(ln.quantity, ln.amount) for ln in draft.lines] == [(D("2"), D("399.20")), (D("-2"), D("-408.58"))]
+    assert draft.gross_total == D("-11.72")

@@ -71,3 +71,19 @@ def test_refund_total_below_the_lines_gets_an_adjustment_and_still_adds_up():
     )
     assert note.gross_total == D("450.00") and note.lines[-1].description == "Refund adjustment"
     assert note.net_total + note.vat_total == D("450.00")
+
+
+def test_credit_note_quantities_are_positive_and_a_negative_returned_quantity_is_refused():
+    """A return line's quantity is what came back: the credit note credits it positive; negative would charge."""
+    o = order("SE", [line("499.00", 25, qty=2)])
+    note = credit_note_draft(refund([line("249.50", 25)]), o, MAPPINGS, invoice_number="1", customer_number="2")
+    assert [ln.quantity for ln in note.lines] == [D("1")] and note.lines[0].amount > 0
+
+    with pytest.raises(RecordFailed) as refused:
+        credit_note_draft(
+            refund([line("-249.50", 25, qty=-1)], total="249.50"), o, MAPPINGS, invoice_number="1", customer_number="2"
+        )
+
+    assert "Return R-7 of order 1234, line 1 'Shirt (1001BLKM)': quantity -1 × 249.50 SEK is negative" in (
+        refused.value.message
+    )
