@@ -55,9 +55,13 @@ def storable_text(value: Any, max_length: int | None = None) -> str:
     return text
 
 
-def storable_json(value: Any) -> Any:
-    """A copy of `value` that a JSONField stores on PostgreSQL and SQLite alike (see the module docstring)."""
-    return _json(value, 0)
+def storable_json(value: Any, *, max_depth: int = MAX_DEPTH, max_text: int | None = None) -> Any:
+    """A copy of `value` that a JSONField stores on PostgreSQL and SQLite alike (see the module docstring).
+
+    `max_depth` bounds the nesting kept; `max_text` (characters) cuts every string and key, for
+    callers that store what a stranger sent (webhook deliveries) and want it small.
+    """
+    return _json(value, 0, max_depth, max_text)
 
 
 def _text_of(value: Any) -> str:
@@ -77,11 +81,11 @@ def _number(value: float) -> float | str:
     return value
 
 
-def _json(value: Any, depth: int) -> Any:
+def _json(value: Any, depth: int, max_depth: int = MAX_DEPTH, max_text: int | None = None) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return storable_text(value)
+        return storable_text(value, max_text)
     if isinstance(value, int):
         return int(value)  # an IntEnum or int subclass becomes a plain int
     if isinstance(value, float):
@@ -95,27 +99,27 @@ def _json(value: Any, depth: int) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview, uuid.UUID)):
         return storable_text(value)
     if isinstance(value, enum.Enum):
-        return _json(value.value, depth)
-    if depth >= MAX_DEPTH:
-        return f"(nested deeper than {MAX_DEPTH} levels: not stored)"
+        return _json(value.value, depth, max_depth, max_text)
+    if depth >= max_depth:
+        return f"(nested deeper than {max_depth} levels: not stored)"
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key, item in value.items():
-            name = _key(key)
+            name = _key(key) if max_text is None else storable_text(_key(key), max_text)
             if name in result:
                 suffix = 2
                 while f"{name} ({suffix})" in result:
                     suffix += 1
                 name = f"{name} ({suffix})"
-            result[name] = _json(item, depth + 1)
+            result[name] = _json(item, depth + 1, max_depth, max_text)
         return result
     if isinstance(value, (list, tuple)):
-        return [_json(item, depth + 1) for item in value]
+        return [_json(item, depth + 1, max_depth, max_text) for item in value]
     if isinstance(value, (set, frozenset)):
-        items = [_json(item, depth + 1) for item in value]
+        items = [_json(item, depth + 1, max_depth, max_text) for item in value]
         return sorted(items, key=repr)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _json({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, depth)
+        return _json({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, depth, max_depth, max_text)
     return storable_text(value)
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
-import re
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
+
+from config.storable import storable_json
+from config.storable import storable_text as cleaned_text
 
 TOLERANCE_SECONDS = 300
 # Largest plausible signature time in Unix seconds (year 2286): larger is milliseconds or garbage.
@@ -28,10 +29,6 @@ MAX_FORM_FIELDS = 20  # Centra sends one: payload
 # What is stored of a delivery (WebhookEvent.events): texts cut, nesting bounded.
 STORED_TEXT_LENGTH = 1000
 STORED_DEPTH = 8
-# PostgreSQL refuses NUL in text and jsonb; lone UTF-16 surrogates (valid in JSON "\ud800",
-# not in UTF-8) cannot be encoded for any database. Both become U+FFFD.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-REPLACEMENT = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -48,32 +45,14 @@ class PayloadError(ValueError):
 
 # --------------------------------------------------------------------------- storing
 def storable_text(text: str, limit: int = STORED_TEXT_LENGTH) -> str:
-    """`text` that any database stores: NUL and lone surrogates → U+FFFD, at most `limit` characters (cut with …)."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return _UNSTORABLE.sub(REPLACEMENT, text)
+    """`text` as any database stores it (config.storable), at most `limit` characters (cut with …)."""
+    return cleaned_text(text, limit)
 
 
-def storable(value, *, depth: int = 0):
-    """A JSON value that PostgreSQL jsonb and SQLite both store, close to `value`.
-
-    Strings and keys through `storable_text`; NaN/Infinity (json.loads accepts them, jsonb does
-    not) as text; containers nested deeper than STORED_DEPTH replaced by a note; anything not
-    JSON by its repr. Never raises, whatever `value` is.
-    """
-    if isinstance(value, str):
-        return storable_text(value)
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict | list | tuple) and depth >= STORED_DEPTH:
-        return f"(nested deeper than {STORED_DEPTH} levels: not stored)"
-    if isinstance(value, dict):
-        return {storable_text(str(key), 200): storable(item, depth=depth + 1) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [storable(item, depth=depth + 1) for item in value]
-    return storable_text(repr(value))
+def storable(value):
+    """A JSON value that PostgreSQL jsonb and SQLite both store, close to `value` (config.storable):
+    strings and keys at most STORED_TEXT_LENGTH characters, nesting at most STORED_DEPTH levels."""
+    return storable_json(value, max_depth=STORED_DEPTH, max_text=STORED_TEXT_LENGTH)
 
 
 def shown(value, limit: int = 40) -> str:
