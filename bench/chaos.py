@@ -26,8 +26,10 @@ Then, at the same time, each in its own process (this script with --role):
     and customers, replays, bad signatures and malformed bodies. Tasks run inline
     (the test settings' Q_CLUSTER sync), so this process also stands in for the
     q2 worker that runs webhook-triggered runs;
-  - the orders worker is killed with SIGKILL once its run has processed
-    --kill-after records; a new worker starts in its place at once.
+  - the orders worker is killed with SIGKILL in the middle of a record, once its
+    run has processed --kill-after records; a new worker starts in its place at
+    once. The dead run holds the flow's lock until the engine expires it (today:
+    Q_TIMEOUT + 300 s, 35 min by default; Q_TIMEOUT in the environment changes it).
 The bench keeps going until every exportable order and every shop customer is
 synced (and the flood is over), or --drain-minutes pass. Then it counts, from the
 sandboxes themselves: invoices per order, ERP customers per e-mail, records not
@@ -40,6 +42,9 @@ Honest notes: the real clock is used (rate limiter, backoff and Retry-After
 really wait); the connections keep their real paces (Centra 20 requests/10 s,
 the demo's Visma.net 100/10 s) unless --rate-scale says otherwise. In-process
 sandboxes answer a timeout at once (no 30 s wait), so timeouts cost no wall time.
+Every 429 in this bench is an injected one; the sandboxes' own quotas
+(SANDBOX_RATE_LIMITS) are off because they count per process. On 2 cores, 1,000
+orders take about 20 minutes to drain once nothing blocks the flow.
 """
 
 from __future__ import annotations
@@ -71,17 +76,23 @@ DONE = ("ok", "skipped")
 
 
 # =========================================================================== set-up (main process)
+class SetupError(Exception):
+    """The bench cannot run as asked (exit status 2)."""
+
+
 def database_prepare(url: str) -> None:
     """Drop and create the bench's own PostgreSQL database; refuse SQLite and names without 'bench'."""
     parts = urlsplit(url)
     if not parts.scheme.startswith("postgres"):
-        sys.exit(
+        raise SetupError(
             f"bench/chaos.py needs PostgreSQL (got {parts.scheme or url!r}): it runs several worker processes "
             "at once, which SQLite cannot measure. Pass --database-url postgres://…/koppla_chaos_bench."
         )
     name = parts.path.lstrip("/")
     if "bench" not in name:
-        sys.exit(f"Refusing to drop and recreate database {name!r}: the bench only resets a database named *bench*.")
+        raise SetupError(
+            f"Refusing to drop and recreate database {name!r}: the bench only resets a database named *bench*."
+        )
     import psycopg
 
     admin = parts._replace(path="/postgres").geturl()
@@ -1015,7 +1026,7 @@ def kill_rows(kill: dict, *, elapsed: float) -> list[str]:
         else "an unknown record (no status hook"
     )
     doing += (
-        f"; last remote call {call['call']} → {call['status']}, {call['seconds_before_kill']} s before)"
+        f"; last remote call {call['call']} → {call['status'] or 'no answer (timeout)'}, {call['seconds_before_kill']} s before)"
         if call
         else ")"
     )
@@ -1098,7 +1109,11 @@ def main() -> int:
     args.kill_after = max(5, args.orders // 10) if args.kill_after is None else args.kill_after
     args.deliveries = max(200, args.orders // 2) if args.deliveries is None else args.deliveries
     args.label = args.label or default_label()
-    database_prepare(args.database_url)
+    try:
+        database_prepare(args.database_url)
+    except SetupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     django_setup(args.database_url)
     run_dir = ROOT / "var" / f"bench-chaos-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     run_dir.mkdir(parents=True)

@@ -70,12 +70,12 @@ def result(**changes) -> dict:
 
 
 def test_refuses_sqlite_with_a_reason(chaos):
-    with pytest.raises(SystemExit, match="needs PostgreSQL"):
+    with pytest.raises(chaos.SetupError, match="needs PostgreSQL"):
         chaos.database_prepare("sqlite:///var/bench.sqlite3")
 
 
 def test_never_drops_a_database_whose_name_does_not_say_bench(chaos):
-    with pytest.raises(SystemExit, match="Refusing to drop"):
+    with pytest.raises(chaos.SetupError, match="Refusing to drop"):
         chaos.database_prepare("postgres://postgres@127.0.0.1:5432/koppla")
 
 
