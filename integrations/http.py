@@ -146,8 +146,17 @@ class SystemClock:
 SYSTEM_CLOCK = SystemClock()
 
 
+# The longest wait a remote's answer can impose (seconds). A larger value (years, an overflowing
+# timestamp, "inf") is read as this: the connection stays paused a day, visibly, and the remote
+# says again if it still wants us to wait.
+MAX_ASKED_WAIT = 24 * 3600.0
+
+
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds, an HTTP date, or a unix timestamp."""
+    """Seconds to wait from a Retry-After header: delta-seconds, an HTTP date, or a unix timestamp.
+
+    None when the header is missing or unreadable (including NaN); otherwise 0 ≤ result ≤ MAX_ASKED_WAIT.
+    """
     if not value:
         return None
     value = value.strip()
@@ -156,14 +165,16 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     except ValueError:
         try:
             moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return max(0.0, moment.timestamp() - now)
+        return min(MAX_ASKED_WAIT, max(0.0, moment.timestamp() - now))
+    if number != number:  # NaN
+        return None
     if number > 1_000_000_000:  # an absolute unix timestamp (Centra describes it so)
-        return max(0.0, number - now)
-    return max(0.0, number)
+        number -= now
+    return min(MAX_ASKED_WAIT, max(0.0, number))
 
 
 @dataclass(frozen=True)

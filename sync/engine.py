@@ -110,6 +110,7 @@ def _latest_cursor(integration: Integration, flow: str) -> str:
             ],
         )
         .exclude(trigger__in=ID_TRIGGERS)
+        .exclude(dry_run=True)  # a dry run wrote nothing: live runs must still read what it read
         .exclude(cursor_to="")
         .order_by("-created_at", "-pk")
         .first()

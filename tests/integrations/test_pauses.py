@@ -167,3 +167,22 @@ def test_a_pause_taken_by_one_worker_holds_workers_in_other_database_sessions():
     second.join()
     assert outcome == {"first": at(3600), "second": at(3600)}
     assert len(responses.calls) == 1, "the second worker sent a request to a paused connection"
+
+
+@responses.activate
+@pytest.mark.parametrize("asked", ["1e300", "inf", "31536000000", "99999999999999999999"])
+def test_an_absurdly_long_wait_pauses_the_connection_for_a_day_and_sends_nothing_more(conn, asked):
+    responses.get(URL, status=429, headers={"Retry-After": asked}, json={"message": "Too many requests"})
+    with pytest.raises(ConnectionPaused) as caught:
+        worker(conn).request("GET", URL)
+    assert caught.value.until == at(24 * 3600)
+    with pytest.raises(ConnectionPaused):
+        worker(conn, FakeClock(START + 60)).request("GET", URL)
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize("asked", ["NaN", "-inf", "soon", ""])
+def test_an_unreadable_wait_is_no_wait_at_all(asked):
+    from integrations.http import parse_retry_after
+
+    assert parse_retry_after(asked, now=START) in (None, 0.0)

@@ -274,3 +274,19 @@ def test_documents_released_in_the_cursors_second_or_before_it_are_shown(shop_er
     assert not RecordLog.objects.filter(
         run=second, source_id__endswith=":" + ExternalRef.objects.get(source_id="8001").target_id
     ).exists()
+
+
+def test_a_dry_run_does_not_move_the_cursor_live_runs_read_from(flow_integration):
+    for number in (8101, 8102, 8103):
+        put_order(number, f"2026-03-02T{number - 8100:02d}:00:00+00:00")
+    Integration.objects.filter(pk=flow_integration.pk).update(mode=Integration.Mode.DRY_RUN)
+    flow_integration.refresh_from_db()
+    dry = flow_run(integration=flow_integration, flow=Flow.ORDERS, trigger=SyncRun.Trigger.SCHEDULE)
+    assert dry.dry_run and dry.cursor_to  # it read the listing, and wrote nothing
+    Integration.objects.filter(pk=flow_integration.pk).update(mode=Integration.Mode.LIVE)
+    flow_integration.refresh_from_db()
+
+    live = flow_run(integration=flow_integration, flow=Flow.ORDERS, trigger=SyncRun.Trigger.SCHEDULE)
+
+    assert live.cursor_from != dry.cursor_to
+    assert invoiced_orders() == ["8101", "8102", "8103"]
