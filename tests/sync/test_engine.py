@@ -13,7 +13,7 @@ from sync.flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from sync.models import RecordLog, SyncRecord, SyncRun
 from tests.fakes import FakeClock
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_flow")]
 
 
 class FakeFlow(FlowRunner):
@@ -44,14 +44,6 @@ class FakeFlow(FlowRunner):
         if self.dry_run:
             return Outcome("dry_run", request=self.payload)
         return Outcome("ok", target_id=f"INV-{item.source_id}", request=self.payload, response={"number": 1})
-
-
-@pytest.fixture(autouse=True)
-def fake_flow(monkeypatch):
-    FakeFlow.failures = {}
-    FakeFlow.processed = []
-    monkeypatch.setattr(services, "runner_class", lambda flow: FakeFlow)
-    return FakeFlow
 
 
 def run(integration, trigger="manual", **kwargs):

@@ -13,17 +13,9 @@ from sync.models import RecordLog, SyncRecord, SyncRun
 from sync.pauses import cursor_before
 from tests.sync.test_engine import FakeFlow
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_flow")]
 
 REASON = "HTTP 429 to GET /v1/customer with Retry-After: 3600"
-
-
-@pytest.fixture(autouse=True)
-def fake_flow(monkeypatch):
-    FakeFlow.failures = {}
-    FakeFlow.processed = []
-    monkeypatch.setattr(services, "runner_class", lambda flow: FakeFlow)
-    return FakeFlow
 
 
 @pytest.fixture

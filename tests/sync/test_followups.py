@@ -8,15 +8,7 @@ from sync.engine import run_begin
 from sync.models import SyncRecord, SyncRun
 from tests.sync.test_engine import FakeFlow
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fake_flow(monkeypatch):
-    FakeFlow.failures = {}
-    FakeFlow.processed = []
-    monkeypatch.setattr(services, "runner_class", lambda flow: FakeFlow)
-    return FakeFlow
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_flow")]
 
 
 def run(integration, trigger="schedule", **kwargs):

@@ -12,15 +12,7 @@ from sync.heartbeat import RunHeartbeat
 from sync.models import RecordLog, SyncRecord, SyncRun
 from tests.sync.test_engine import FakeFlow
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fake_flow(monkeypatch):
-    FakeFlow.failures = {}
-    FakeFlow.processed = []
-    monkeypatch.setattr(services, "runner_class", lambda flow: FakeFlow)
-    return FakeFlow
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_flow")]
 
 
 def silent_run(integration, *, seconds: int, in_flight: str = "") -> SyncRun:
