@@ -40,32 +40,14 @@ class ConnectionAdmin(admin.ModelAdmin):
     search_fields = ["name", "base_url", "client_id", "tenant_id"]
     search_help_text = "Name, API URL, client id or tenant id."
     ordering = ["name"]
-    readonly_fields = [
-        "status",
-        "last_error",
-        "last_checked_at",
-        "token_expires_at",
-        "stored_secrets",
-        "pause_detail",
-        *AUDIT_FIELDS,
-    ]
+    # What Koppla keeps about the connection's state: shown, never edited.
+    state_fields = ["status", "last_error", "last_checked_at", "token_expires_at", "stored_secrets", "pause_detail"]
+    readonly_fields = [*state_fields, *AUDIT_FIELDS]
     base_fieldsets = [
         (None, {"fields": ["name", "system", "auth_type", "base_url"]}),
         ("OAuth2", {"fields": ["token_url", "authorize_url", "client_id", "tenant_id", "scopes"]}),
         ("Limits and expiry", {"fields": ["rate_limit", "credentials_expire_on"]}),
-        (
-            "State",
-            {
-                "fields": [
-                    "status",
-                    "last_error",
-                    "last_checked_at",
-                    "token_expires_at",
-                    "stored_secrets",
-                    "pause_detail",
-                ]
-            },
-        ),
+        ("State", {"fields": state_fields}),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]
 
