@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sync.models import Integration
 
@@ -28,6 +29,14 @@ class TaxZone:
 
 
 @dataclass(frozen=True)
+class Territory:
+    country: str
+    postcode_prefix: str
+    treat_as: str
+    name: str
+
+
+@dataclass(frozen=True)
 class MappingSet:
     """Everything the pure mapping functions need; loaded once per run (no I/O afterwards)."""
 
@@ -41,6 +50,11 @@ class MappingSet:
     currencies: dict[str, tuple[str, int]] = field(default_factory=dict)  # shop → (erp currency, decimals)
     sku_rule: tuple[str, str, str, str] | None = None  # (product, variant, size, separator)
     allow_negative_quantities: bool = False  # the integration's switch; off: such lines fail the record
+    vat_rates: dict[tuple[str, Decimal], tuple[str, str]] = field(default_factory=dict)
+    territories: tuple[Territory, ...] = ()
+    vat_rate_check: str = "refuse"
+    rounding_account: str = "3740"
+    category_rates: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
 
 def mapping_set_load(*, integration: Integration) -> MappingSet:

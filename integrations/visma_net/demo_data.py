@@ -76,6 +76,7 @@ ACCOUNTS = [
     ("3105", "Sales of goods, export outside the EU", "Income", False),
     ("3106", "Sales of goods, EU distance sales (OSS)", "Income", False),
     ("3108", "Sales of goods to other EU countries (reverse charge)", "Income", False),
+    ("3740", "Rounding differences", "Income", False),
     ("6064", "Payment provider fees", "Expense", False),
 ]
 CASH_ACCOUNTS = [

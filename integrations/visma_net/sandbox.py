@@ -1708,6 +1708,11 @@ def credit_notes() -> list[dict]:
     return _objects(CREDIT_NOTE)
 
 
+def vat_categories() -> list[dict]:
+    """The VAT categories as GET /v1/vatCategory returns them."""
+    return _objects(VAT_CATEGORY)
+
+
 def payment_count() -> int:
     return store.obj_count(SYSTEM, PAYMENT)
 

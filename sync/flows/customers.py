@@ -11,37 +11,26 @@ zone, VAT number), and only when it changed since it was last sent.
 
 from __future__ import annotations
 
-from mappings.countries import EU_MEMBER_STATES
-from mappings.models import CustomerType
 from mappings.selectors import MappingSet
 from sync.bindings import binding_get, binding_save, checksum_of
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopCustomer
-from sync.vat import vat_number_normalize, vat_number_problem
 
 from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import customer_from_centra
 from .erp_documents import ShopToErpFlow, customer_key, customer_payload, customer_precheck
-from .order_mapping import CustomerDraft, tax_zone_for
+from .order_mapping import CustomerDraft
 from .paging import cursor_moment, listing_plan, refs_for
+from .vat_rules import sale_of
 
 
 def customer_draft(customer: ShopCustomer, mappings: MappingSet) -> CustomerDraft:
     """The ERP customer for a shop customer (pure)."""
     address = customer.address
-    country = address.country.upper()
-    if not country:
+    if not address.country:
         raise RecordFailed(f"Customer {customer.label} has no country on the billing address; add one in the shop.")
-    vat_number = ""
-    customer_type = CustomerType.B2C
-    if address.vat_number:
-        problem = vat_number_problem(address.vat_number, country)
-        if problem:
-            raise RecordFailed(f"Customer {customer.label}: {problem}. Correct the VAT number in the shop.")
-        vat_number = vat_number_normalize(address.vat_number)
-        if country in EU_MEMBER_STATES and country != mappings.home_country:
-            customer_type = CustomerType.B2B
-    zone = tax_zone_for(mappings, country, customer_type, f"customer {customer.label}")
+    sale = sale_of(address, address, mappings, what=f"Customer {customer.label}")
+    vat_number, customer_type, zone, country = sale.vat_number, sale.customer_type, sale.zone, sale.country
     terms = mappings.payment_terms.get(customer_type, "")
     return CustomerDraft(
         email=customer_key(customer.email),

@@ -2,7 +2,8 @@
 
 - `ErpCustomers.resolve`: the ERP customer of a draft (walk-in customer, binding, e-mail search, create),
   under one lease per (integration, e-mail key), committing the binding right after a create.
-- `vat_ids`: VAT category → the VAT id its tax detail lines are keyed by.
+- `vat_ids` and `mappings.category_rates`: VAT category → the VAT id its tax detail lines are keyed by,
+  and its rates by date, from one read of the ERP's VAT categories per run.
 - Payload builders turn the pure drafts into the client's request dataclasses.
 - Prechecks (`invoice_precheck`, `credit_note_precheck`, `customer_precheck`):
   what Visma.net would refuse (too many lines, too long a field, too large a
@@ -12,7 +13,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
 from integrations.clients import client_for
+from integrations.visma_net.client import vat_category_rate
 from integrations.visma_net.limits import customer_problems, document_problems, limit
 from integrations.visma_net.schemas import (
     Address,
@@ -23,7 +29,7 @@ from integrations.visma_net.schemas import (
     InvoicePayload,
     TaxDetail,
 )
-from mappings.selectors import mapping_set_load
+from mappings.selectors import MappingSet, mapping_set_load
 from sync.bindings import binding_get, binding_save
 from sync.leases import LeaseBusy, LeaseLost, lease_hold
 from sync.models import ExternalRef, Integration
@@ -170,14 +176,23 @@ def customer_precheck(customer: CustomerDraft, payload: CustomerPayload) -> None
         )
 
 
-def vat_ids_load(erp) -> dict[str, str]:
-    """VAT category → its VAT id, for categories that hold exactly one VAT (the usual case)."""
-    result = {}
+def vat_categories_load(erp) -> tuple[dict[str, str], dict[str, tuple[tuple[str, Decimal], ...]]]:
+    """From one read of the ERP's VAT categories: (category → its VAT id, for categories that hold exactly
+    one VAT; category → its rate history ((start date 'YYYY-MM-DD', rate percent), ...), ascending)."""
+    ids: dict[str, str] = {}
+    rates: dict[str, tuple[tuple[str, Decimal], ...]] = {}
     for category in erp.vat_category_list():
+        category_id = str(category.get("vatCategoryId"))
         lines = category.get("vatCategoryLines") or []
         if len(lines) == 1 and lines[0].get("vatId"):
-            result[str(category.get("vatCategoryId"))] = str(lines[0]["vatId"])
-    return result
+            ids[category_id] = str(lines[0]["vatId"])
+        starts = sorted(
+            {str(r.get("startDate") or "")[:10] for line in lines for r in line.get("vatRates") or []} - {""}
+        )
+        rates[category_id] = tuple(
+            (start, vat_category_rate(category, on=date.fromisoformat(start))) for start in starts
+        )
+    return ids, rates
 
 
 class ShopToErpFlow(FlowRunner):
@@ -187,15 +202,26 @@ class ShopToErpFlow(FlowRunner):
         super().__init__(**kwargs)
         self.shop = client_for(self.integration.shop)
         self.erp = client_for(self.integration.erp)
-        self.mappings = mapping_set_load(integration=self.integration)
+        self._mappings = mapping_set_load(integration=self.integration)
         self.customers = ErpCustomers(integration=self.integration, erp=self.erp)
         self._vat_ids: dict[str, str] | None = None
 
+    def _vat_categories(self) -> None:
+        """Read the ERP's VAT categories once per run, when the first record needs them."""
+        if self._vat_ids is None:
+            self._vat_ids, rates = vat_categories_load(self.erp)
+            self._mappings = replace(self._mappings, category_rates=rates)
+
+    @property
+    def mappings(self) -> MappingSet:
+        """The integration's mappings, with the ERP's VAT category rates (for the rate check)."""
+        self._vat_categories()
+        return self._mappings
+
     @property
     def vat_ids(self) -> dict[str, str]:
-        """VAT category → VAT id, read from the ERP once per run when the first document needs it."""
-        if self._vat_ids is None:
-            self._vat_ids = vat_ids_load(self.erp)
+        """VAT category → VAT id."""
+        self._vat_categories()
         return self._vat_ids
 
     def shop_record(self, node: dict | None, what: str) -> dict:

@@ -21,6 +21,7 @@ from sync.shop import ShopOrder
 from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import order_from_centra
 from .erp_documents import RELEASED, ShopToErpFlow, invoice_payload, invoice_precheck
+from .figures import figures_data
 from .order_mapping import InvoiceDraft, invoice_draft
 from .paging import cursor_moment, listing_plan, refs_for
 
@@ -119,10 +120,16 @@ class OrdersFlow(ShopToErpFlow):
 
     @staticmethod
     def _summary(draft: InvoiceDraft) -> str:
-        return (
+        vat = "; ".join(f"{t.vat_category} {t.taxable} + {t.vat}" for t in draft.tax_details)
+        text = (
             f"{draft.regime}, {draft.country}, {len(draft.lines)} lines, net {draft.net_total} + VAT "
-            f"{draft.vat_total} = {draft.gross_total} {draft.currency}."
+            f"{draft.vat_total} = {draft.gross_total} {draft.currency} (VAT per category: {vat})."
         )
+        if draft.note:
+            text += f" Taxed so because {draft.note}."
+        if draft.warnings:
+            text += " Warning: " + " ".join(draft.warnings)
+        return text
 
     @staticmethod
     def _binding_data(draft: InvoiceDraft, customer_number: str) -> dict:
@@ -131,6 +138,8 @@ class OrdersFlow(ShopToErpFlow):
             "currency": draft.currency,
             "total": str(draft.gross_total),
             "regime": draft.regime,
+            "vat_zone": draft.vat_zone,
+            "figures": figures_data(draft.lines, draft.tax_details, draft.gross_total),
         }
 
     def _invoice_ensure(self, order: ShopOrder, draft: InvoiceDraft, ref: ExternalRef | None) -> tuple[str, str, bool]:

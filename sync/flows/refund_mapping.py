@@ -1,40 +1,35 @@
-"""Refund → ERP credit note draft: pure, with the same tax mapping as the order's invoice.
+"""Refund → ERP credit note draft: pure, reversing what the order's invoice booked.
 
-The credit note goes to the customer the invoice went to, with the VAT zone,
-VAT category and sales account the invoice used (derived again from the
-original order by the very same functions), the refunded lines and shipping
-as refunded, and its total equal to the refund total to the cent.
-
-Quantities: a return line's quantity is what came back, positive, and the
-credit note credits it as a positive quantity with a positive amount (the
-document type makes it a credit). A negative quantity on a return would turn
-its line into a charge, so it fails the record like a negative order line,
-unless the integration allows negative quantities.
+The credit note goes to the customer the invoice went to and reverses the invoice's own figures
+(figures.py: what the invoice's binding stored, less what earlier credit notes reversed):
+- The refund that takes back all that is left of the order (its total is what is left) reverses
+  every remaining line, and the VAT of every category, exactly: invoice and credit notes then net
+  to zero on every account and every VAT category, rounding lines and discounts included.
+- A partial refund reverses the refunded lines' own figures: each refunded line's share of the
+  invoiced line's net (by the amount refunded), with the rest of what was refunded for it as VAT;
+  refunded shipping likewise from the invoiced shipping. What the refund's total holds beyond its
+  lines becomes a "Refund adjustment" per VAT category, in proportion to what is credited.
+Amounts on the credit note are positive (the document type makes it a credit), in the currency's
+decimals. Quantities: a return line's quantity is what came back, positive; a negative one fails
+the record like a negative order line, unless the integration allows negative quantities.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from mappings.models import REST_OF_WORLD, regime_for
 from mappings.selectors import MappingSet
-from sync.shop import ShopOrder, ShopRefund
-from sync.vat import net_from_gross, round_money
+from sync.shop import ShopLine, ShopOrder, ShopRefund
+from sync.vat import rate_text, round_money, split_by_weight
 
 from .base import RecordFailed
-from .order_mapping import (
-    DraftLine,
-    TaxDetail,
-    customer_type_for,
-    item_number_for,
-    negative_quantity_check,
-    order_rate,
-    tax_country,
-    tax_zone_for,
-)
+from .document_vat import DraftLine, TaxDetail
+from .figures import Figures, figures_left
+from .order_mapping import currency_places, exact_in, line_name, negative_quantity_check
 
 ZERO = Decimal("0")
+HUNDRED = Decimal("100")
 
 
 @dataclass(frozen=True)
@@ -52,6 +47,7 @@ class CreditNoteDraft:
     vat_total: Decimal
     gross_total: Decimal
     text: str
+    full: bool = False  # reverses all that was left of the invoice
 
 
 def credit_note_draft(
@@ -59,91 +55,37 @@ def credit_note_draft(
     order: ShopOrder,
     mappings: MappingSet,
     *,
+    invoiced: Figures,
+    credited: list[Figures],
     invoice_number: str,
     customer_number: str,
-    item_numbers: dict[str, str] | None = None,
+    vat_zone: str,
 ) -> CreditNoteDraft:
+    """The credit note of `refund`, reversing `invoiced` less `credited` (figures of earlier credit notes).
+
+    RecordFailed when the refund is in another currency, refunds nothing, or credits more of a line
+    than is left on the invoice."""
+    what = f"Return {refund.id} of order {order.number}"
     if refund.currency and refund.currency != order.currency:
-        raise RecordFailed(
-            f"Refund {refund.id} is in {refund.currency} but order {order.number} was in {order.currency}."
-        )
-    country = tax_country(order, mappings)
-    ctype, _ = customer_type_for(order, mappings, country)
-    zone = tax_zone_for(mappings, country, ctype, order.number)
-    regime = regime_for(country=country, customer_type=ctype, home_country=mappings.home_country)
-    rate = order_rate(order, regime, zone)
-    if order.currency not in mappings.currencies:
-        raise RecordFailed(
-            f"Refund {refund.id}: currency {order.currency} is not mapped: add it in Mappings › Currencies."
-        )
-    currency, places = mappings.currencies[order.currency]
-    incl = order.prices_include_vat
-    negative_quantity_check(
-        refund.lines, mappings, what=f"Return {refund.id} of order {order.number}", currency=order.currency
-    )
-
-    def net(amount: Decimal) -> Decimal:
-        return net_from_gross(amount, rate, places) if incl else round_money(amount, places)
-
-    lines: list[DraftLine] = []
-    charged = ZERO
-    for line in refund.lines:
-        if not line.line_total:
-            continue
-        amount = net(line.line_total)
-        charged += line.line_total
-        quantity = line.quantity or Decimal("1")
-        lines.append(
-            DraftLine(
-                description=f"Return: {line.name} ({line.sku})" if line.sku else f"Return: {line.name}",
-                quantity=quantity,
-                unit_price=round_money(amount / quantity, places + 2),
-                amount=amount,
-                vat_category=zone.vat_category,
-                account=zone.sales_account,
-                inventory_number=item_number_for(line, mappings, item_numbers or {}),
-            )
-        )
-    if refund.shipping_amount:
-        shipping = mappings.shipping.get(order.shipping_option) or mappings.shipping.get(REST_OF_WORLD)
-        item, description, account = shipping or ("", "Shipping", "")
-        amount = net(refund.shipping_amount)
-        charged += refund.shipping_amount
-        lines.append(
-            DraftLine(
-                description=f"Refunded {(description or 'shipping').lower()}",
-                quantity=Decimal("1"),
-                unit_price=amount,
-                amount=amount,
-                vat_category=zone.vat_category,
-                account=account or zone.sales_account,
-                inventory_number=item,
-            )
-        )
-    total = round_money(refund.total, places)
-    if not lines or total <= 0:
-        raise RecordFailed(f"Refund {refund.id} of order {order.number} refunds nothing.")
-    gross_charged = charged if incl else charged + round_money(charged * rate / 100, places)
-    difference = round_money(gross_charged - total, places)
-    if difference:
-        amount = net(difference) if incl else round_money(difference * 100 / (100 + rate), places)
-        lines.append(
-            DraftLine(
-                description="Refund adjustment",
-                quantity=Decimal("1"),
-                unit_price=-amount,
-                amount=-amount,
-                vat_category=zone.vat_category,
-                account=zone.sales_account,
-            )
-        )
+        raise RecordFailed(f"{what} is in {refund.currency} but the order was in {order.currency}.")
+    currency, places = currency_places(mappings, order.currency, what=what)
+    negative_quantity_check(refund.lines, mappings, what=what, currency=order.currency)
+    total = exact_in(refund.total, order.currency, places, what=f"{what}: the refund total")
+    if total <= 0:
+        raise RecordFailed(f"{what} refunds nothing.")
+    left = figures_left(invoiced, credited)
+    full = all(note.known for note in credited) and invoiced.known and total == left.gross
+    if full:
+        lines = tuple(line for line in left.lines if line.amount or line.gross or line.quantity)
+        tax = tuple(t for t in left.tax if t.taxable or t.vat)
+    else:
+        lines, tax = _partial(refund, order, left, total, places=places, what=what, full_left=left.gross)
     net_total = sum((line.amount for line in lines), ZERO)
-    vat_total = total - net_total
-    expected = round_money(net_total * rate / 100, places)
-    if abs(vat_total - expected) > Decimal("0.01") * len(lines):
+    vat_total = sum((t.vat for t in tax), ZERO)
+    if net_total + vat_total != total:
         raise RecordFailed(
-            f"Refund {refund.id} does not add up: total {total}, lines net {net_total}, VAT {vat_total} where "
-            f"{rate} % gives {expected}."
+            f"{what}: the credit note would total {net_total + vat_total} {currency}, not the refund's {total}; "
+            "a Koppla bug."
         )
     return CreditNoteDraft(
         refund_id=refund.id,
@@ -152,11 +94,128 @@ def credit_note_draft(
         customer_number=customer_number,
         document_date=refund.created_at[:10],
         currency=currency,
-        vat_zone=zone.vat_zone,
-        lines=tuple(lines),
-        tax_details=(TaxDetail(zone.vat_category, net_total, vat_total),),
+        vat_zone=vat_zone,
+        lines=lines,
+        tax_details=tax,
         net_total=net_total,
         vat_total=vat_total,
         gross_total=total,
         text=f"Refund {refund.id} of order {order.number} (invoice {invoice_number})",
+        full=full,
     )
+
+
+def _match(line: ShopLine, left: dict[str, DraftLine], used: set[str]) -> DraftLine | None:
+    """The invoiced line a refunded line takes back: by the shop's order line id, else by SKU."""
+    found = left.get(f"line:{line.line_id}") if line.line_id else None
+    if found is None and line.sku:
+        found = next(
+            (v for k, v in left.items() if k.startswith("line:") and k not in used and v.description.endswith(f"({line.sku})")),
+            None,
+        )
+    return found
+
+
+def _share(invoiced: DraftLine, amount: Decimal, incl: bool, places: int) -> tuple[Decimal, Decimal]:
+    """(net, VAT) of refunding `amount` of an invoiced line, from the line's own figures."""
+    if incl:
+        net = round_money(invoiced.amount * amount / invoiced.gross, places) if invoiced.gross else ZERO
+        return net, amount - net
+    net = round_money(amount, places)
+    vat = round_money((invoiced.gross - invoiced.amount) * net / invoiced.amount, places) if invoiced.amount else ZERO
+    return net, vat
+
+
+def _partial(
+    refund: ShopRefund, order: ShopOrder, left: Figures, total: Decimal, *, places: int, what: str, full_left: Decimal
+) -> tuple[tuple[DraftLine, ...], tuple[TaxDetail, ...]]:
+    incl = order.prices_include_vat
+    remaining = {line.key: line for line in left.lines}
+    credited: list[tuple[DraftLine, Decimal]] = []  # (line, its VAT)
+    used: set[str] = set()
+    for index, line in enumerate(refund.lines, start=1):
+        if not line.line_total:
+            continue
+        invoiced = _match(line, remaining, used)
+        if invoiced is None:
+            raise RecordFailed(
+                f"{what}, line {index} '{line_name(line)}' is not on the invoice (or all of it is credited already). "
+                "Credit it by hand, then mark the record done."
+            )
+        if line.quantity > invoiced.quantity or abs(line.line_total) > abs(invoiced.gross if incl else invoiced.amount):
+            raise RecordFailed(
+                f"{what}, line {index} '{line_name(line)}' refunds {line.quantity} for {line.line_total}, but only "
+                f"{invoiced.quantity} for {invoiced.gross if incl else invoiced.amount} of it is left uncredited "
+                "on the invoice. Check the return in the shop."
+            )
+        used.add(invoiced.key)
+        net, vat = _share(invoiced, round_money(line.line_total, places), incl, places)
+        credited.append((_credit_line(invoiced, f"Return: {line_name(line)}", line.quantity or Decimal(1), net, vat, places), vat))
+        remaining[invoiced.key] = replace(
+            invoiced, quantity=invoiced.quantity - line.quantity, amount=invoiced.amount - net, gross=invoiced.gross - net - vat
+        )
+    if refund.shipping_amount:
+        shipping = [v for k, v in remaining.items() if k.startswith("shipping") and (v.gross or v.amount)]
+        if not shipping:
+            raise RecordFailed(f"{what} refunds shipping {refund.shipping_amount}, but no shipping is left on the invoice.")
+        weights = [s.gross if incl else s.amount for s in shipping]
+        refunded = round_money(refund.shipping_amount, places)
+        for invoiced, amount in zip(shipping, split_by_weight(refunded, weights, places), strict=True):
+            net, vat = _share(invoiced, amount, incl, places)
+            credited.append((_credit_line(invoiced, f"Refunded {invoiced.description.lower()}", Decimal(1), net, vat, places), vat))
+    if not credited and total != full_left:
+        raise RecordFailed(f"{what} names no line or shipping that was invoiced; credit it by hand.")
+    gross = sum((line.amount + vat for line, vat in credited), ZERO)
+    difference = total - gross
+    if difference:
+        credited.extend(_adjustments(difference, credited or [(line, ZERO) for line in left.lines], places))
+    tax: dict[str, TaxDetail] = {}
+    for line, vat in credited:
+        t = tax.get(line.vat_category, TaxDetail(line.vat_category, ZERO, ZERO))
+        tax[line.vat_category] = TaxDetail(line.vat_category, t.taxable + line.amount, t.vat + vat)
+    return tuple(line for line, _ in credited), tuple(tax.values())
+
+
+def _credit_line(invoiced: DraftLine, description: str, quantity: Decimal, net: Decimal, vat: Decimal, places: int) -> DraftLine:
+    return DraftLine(
+        description=description,
+        quantity=quantity,
+        unit_price=round_money(net / quantity, places + 2) if quantity else net,
+        amount=net,
+        vat_category=invoiced.vat_category,
+        account=invoiced.account,
+        inventory_number=invoiced.inventory_number,
+        key=invoiced.key,
+        gross=net + vat,
+        rate=invoiced.rate,
+    )
+
+
+def _adjustments(difference: Decimal, basis: list[tuple[DraftLine, Decimal]], places: int) -> list[tuple[DraftLine, Decimal]]:
+    """`difference` (gross) as one "Refund adjustment" per VAT category, in proportion to what is credited."""
+    categories: dict[str, DraftLine] = {}
+    weights: dict[str, Decimal] = {}
+    for line, vat in basis:
+        categories.setdefault(line.vat_category, line)
+        weights[line.vat_category] = weights.get(line.vat_category, ZERO) + line.amount + vat
+    keys = list(categories)
+    result = []
+    for category, share in zip(keys, split_by_weight(difference, [weights[k] for k in keys], places), strict=True):
+        if not share:
+            continue
+        model = categories[category]
+        net = round_money(share * HUNDRED / (HUNDRED + model.rate), places)
+        description = f"Refund adjustment ({rate_text(model.rate)})" if len(keys) > 1 else "Refund adjustment"
+        line = DraftLine(
+            description=description,
+            quantity=Decimal(1),
+            unit_price=net,
+            amount=net,
+            vat_category=category,
+            account=model.account,
+            key=f"adjustment:{category}",
+            gross=share,
+            rate=model.rate,
+        )
+        result.append((line, share - net))
+    return result

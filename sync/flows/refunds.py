@@ -10,9 +10,9 @@ never invoiced fails with that message.
 from __future__ import annotations
 
 from integrations.http import ValidationFailed
-from sync.bindings import binding_get, binding_save, bindings_map
+from sync.bindings import binding_get, binding_save, bindings_map, credit_note_figures
 from sync.models import ExternalRef, Flow
-from sync.shop import ShopRefund
+from sync.shop import ShopOrder, ShopRefund
 
 from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import order_from_centra, refund_from_centra
@@ -23,6 +23,8 @@ from .erp_documents import (
     credit_note_precheck,
     credit_note_reference,
 )
+from .figures import Figures, figures_data, figures_from
+from .order_mapping import invoice_draft
 from .orders import invoice_number_of
 from .paging import cursor_moment, listing_plan, refs_for
 from .refund_mapping import CreditNoteDraft, credit_note_draft
@@ -84,14 +86,17 @@ class RefundsFlow(ShopToErpFlow):
         node = self.shop_record(
             self.shop.order_get(refund.order_number), f"Order {refund.order_number} of return {refund.id}"
         )
-        sizes = bindings_map(integration=self.integration, kind=ExternalRef.Kind.SIZE)
+        order = order_from_centra(node)
+        invoiced, vat_zone = self._invoiced(order, invoice)
         draft = credit_note_draft(
             refund,
-            order_from_centra(node),
+            order,
             self.mappings,
+            invoiced=invoiced,
+            credited=credit_note_figures(integration=self.integration, order_number=order.number, exclude=refund.id),
             invoice_number=invoice.target_id,
             customer_number=(invoice.data or {}).get("customer_number", ""),
-            item_numbers={size_id: item for item, size_id in sizes.items()},
+            vat_zone=vat_zone,
         )
         if not draft.customer_number:
             raise RecordFailed(
@@ -124,6 +129,17 @@ class RefundsFlow(ShopToErpFlow):
             ),
         )
 
+    def _invoiced(self, order: ShopOrder, invoice: ExternalRef) -> tuple[Figures, str]:
+        """What the order's invoice booked (its binding's figures) and its VAT zone. An invoice bound before
+        figures were stored is read as the mapping gives it today."""
+        figures = figures_from(invoice.data)
+        zone = (invoice.data or {}).get("vat_zone", "")
+        if figures is not None and figures.known and zone:
+            return figures, zone
+        sizes = bindings_map(integration=self.integration, kind=ExternalRef.Kind.SIZE)
+        draft = invoice_draft(order, self.mappings, item_numbers={size_id: item for item, size_id in sizes.items()})
+        return Figures(draft.lines, draft.tax_details, draft.gross_total), draft.vat_zone
+
     @staticmethod
     def _binding_data(draft: CreditNoteDraft) -> dict:
         return {
@@ -132,6 +148,7 @@ class RefundsFlow(ShopToErpFlow):
             "customer_number": draft.customer_number,
             "currency": draft.currency,
             "total": str(draft.gross_total),
+            "figures": figures_data(draft.lines, draft.tax_details, draft.gross_total),
         }
 
     def _credit_note_ensure(self, draft: CreditNoteDraft, ref: ExternalRef | None) -> tuple[str, bool]:

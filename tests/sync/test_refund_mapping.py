@@ -4,11 +4,27 @@ import pytest
 
 from sync.flows.base import RecordFailed
 from sync.flows.order_mapping import invoice_draft
-from sync.flows.refund_mapping import credit_note_draft
+from sync.flows.figures import Figures
+from sync.flows.refund_mapping import credit_note_draft as draft_of
 from sync.shop import ShopRefund
 from tests.sync.test_order_mapping import MAPPINGS, line, order
 
 D = Decimal
+
+
+def credit_note_draft(refund, order, mappings, *, invoice_number, customer_number):
+    """The credit note of `refund` against the invoice the mapping gives for `order`, nothing credited before."""
+    invoice = invoice_draft(order, mappings)
+    return draft_of(
+        refund,
+        order,
+        mappings,
+        invoiced=Figures(invoice.lines, invoice.tax_details, invoice.gross_total),
+        credited=[],
+        invoice_number=invoice_number,
+        customer_number=customer_number,
+        vat_zone=invoice.vat_zone,
+    )
 
 
 def refund(lines, shipping="0", total=None, currency="SEK"):

@@ -24,6 +24,22 @@ TODAY = date(2026, 5, 1)
 FIXTURES = Path(__file__).resolve().parents[3] / "mappings" / "fixtures"
 
 
+def erp_rates(mappings):
+    """The mappings with the demo ERP's VAT category rates, as the flows read them from Visma.net."""
+    from dataclasses import replace
+
+    from integrations.visma_net import demo_data as visma_demo
+    from integrations.visma_net import sandbox as visma
+    from sync.flows.erp_documents import vat_categories_load
+
+    visma_demo.seed()
+
+    class Erp:
+        vat_category_list = staticmethod(visma.vat_categories)
+
+    return replace(mappings, category_rates=vat_categories_load(Erp())[1])
+
+
 def fixture_column(name: str, column: str) -> set[str]:
     with (FIXTURES / name).open(encoding="utf-8") as handle:
         return {row[column] for row in csv.DictReader(handle)}
@@ -185,7 +201,7 @@ def test_customers_for_every_shopper_some_with_several_orders(orders):
 def test_every_demo_order_maps_to_an_invoice_with_the_demo_mappings_except_swish(seeded, centra_connection):
     """End to end through the client and adapter: no VAT mismatch, no voucher line, items from the SKU rule."""
     integration = demo_seed(site_url="http://testserver")
-    mappings = mapping_set_load(integration=integration)
+    mappings = erp_rates(mapping_set_load(integration=integration))
     nodes = list(CentraClient(centra_connection).orders_changed(statuses=["SHIPPED", "CONFIRMED", "PROCESSING"]))
     assert len(nodes) == seeded["orders"]
     failures = {}

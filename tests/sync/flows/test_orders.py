@@ -155,7 +155,7 @@ def test_unmapped_country_invalid_vat_number_and_remote_400_fail_with_specific_m
 
     errors = dict(RecordLog.objects.filter(run=run, status="failed").values_list("source_id", "error"))
     for node in german:
-        assert "no tax-zone mapping for country DE (Germany) / B2C" in errors[str(node["number"])]
+        assert "no tax-zone mapping for country Germany (DE) / B2C" in errors[str(node["number"])]
     assert "VAT number" in errors[str(bad_vat["number"])]
     remote = [e for e in errors.values() if "refused it" in e]
     assert len(remote) == 1
