@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 
 from sync.flows.base import RecordFailed
-from sync.flows.order_mapping import invoice_draft
 from sync.flows.figures import Figures
+from sync.flows.order_mapping import invoice_draft
 from sync.flows.refund_mapping import credit_note_draft as draft_of
 from sync.shop import ShopRefund
 from tests.sync.test_order_mapping import MAPPINGS, line, order
