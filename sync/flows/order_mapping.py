@@ -114,7 +114,6 @@ def negative_quantity_check(lines, mappings: MappingSet, *, what: str, currency:
             )
 
 
-
 # --------------------------------------------------------------------------- the mapping
 @dataclass
 class _Parts:
@@ -180,8 +179,14 @@ def order_parts(
             rate = Decimal(order.shipping_tax_percent or 0)
             tax = parts.checked(sale, mappings, rate, on=on, what=f"{what}, shipping")
             basis = [Part("shipping", description, Decimal("1"), shipping_amount, rate, tax.vat_category, "")]
-        for part in spread(shipping_amount, basis, places, key="shipping", description=description,
-                           account=account or sale.zone.sales_account):
+        for part in spread(
+            shipping_amount,
+            basis,
+            places,
+            key="shipping",
+            description=description,
+            account=account or sale.zone.sales_account,
+        ):
             parts.items.append(_with_item(part, item))
     charged = sum((p.amount for p in parts.items), ZERO)
     total = round_money(order.grand_total, places)
@@ -197,7 +202,9 @@ def order_parts(
 
 
 def _with_item(part: Part, item: str) -> Part:
-    return Part(part.key, part.description, part.quantity, part.amount, part.rate, part.vat_category, part.account, item)
+    return Part(
+        part.key, part.description, part.quantity, part.amount, part.rate, part.vat_category, part.account, item
+    )
 
 
 def invoice_draft(
@@ -276,5 +283,3 @@ def invoice_draft(
         warnings=tuple(parts.warnings),
         note=sale.note,
     )
-
-

@@ -110,7 +110,11 @@ def _match(line: ShopLine, left: dict[str, DraftLine], used: set[str]) -> DraftL
     found = left.get(f"line:{line.line_id}") if line.line_id else None
     if found is None and line.sku:
         found = next(
-            (v for k, v in left.items() if k.startswith("line:") and k not in used and v.description.endswith(f"({line.sku})")),
+            (
+                v
+                for k, v in left.items()
+                if k.startswith("line:") and k not in used and v.description.endswith(f"({line.sku})")
+            ),
             None,
         )
     return found
@@ -150,19 +154,28 @@ def _partial(
             )
         used.add(invoiced.key)
         net, vat = _share(invoiced, round_money(line.line_total, places), incl, places)
-        credited.append((_credit_line(invoiced, f"Return: {line_name(line)}", line.quantity or Decimal(1), net, vat, places), vat))
+        credited.append(
+            (_credit_line(invoiced, f"Return: {line_name(line)}", line.quantity or Decimal(1), net, vat, places), vat)
+        )
         remaining[invoiced.key] = replace(
-            invoiced, quantity=invoiced.quantity - line.quantity, amount=invoiced.amount - net, gross=invoiced.gross - net - vat
+            invoiced,
+            quantity=invoiced.quantity - line.quantity,
+            amount=invoiced.amount - net,
+            gross=invoiced.gross - net - vat,
         )
     if refund.shipping_amount:
         shipping = [v for k, v in remaining.items() if k.startswith("shipping") and (v.gross or v.amount)]
         if not shipping:
-            raise RecordFailed(f"{what} refunds shipping {refund.shipping_amount}, but no shipping is left on the invoice.")
+            raise RecordFailed(
+                f"{what} refunds shipping {refund.shipping_amount}, but no shipping is left on the invoice."
+            )
         weights = [s.gross if incl else s.amount for s in shipping]
         refunded = round_money(refund.shipping_amount, places)
         for invoiced, amount in zip(shipping, split_by_weight(refunded, weights, places), strict=True):
             net, vat = _share(invoiced, amount, incl, places)
-            credited.append((_credit_line(invoiced, f"Refunded {invoiced.description.lower()}", Decimal(1), net, vat, places), vat))
+            credited.append(
+                (_credit_line(invoiced, f"Refunded {invoiced.description.lower()}", Decimal(1), net, vat, places), vat)
+            )
     if not credited and total != full_left:
         raise RecordFailed(f"{what} names no line or shipping that was invoiced; credit it by hand.")
     gross = sum((line.amount + vat for line, vat in credited), ZERO)
@@ -176,7 +189,9 @@ def _partial(
     return tuple(line for line, _ in credited), tuple(tax.values())
 
 
-def _credit_line(invoiced: DraftLine, description: str, quantity: Decimal, net: Decimal, vat: Decimal, places: int) -> DraftLine:
+def _credit_line(
+    invoiced: DraftLine, description: str, quantity: Decimal, net: Decimal, vat: Decimal, places: int
+) -> DraftLine:
     return DraftLine(
         description=description,
         quantity=quantity,
@@ -191,7 +206,9 @@ def _credit_line(invoiced: DraftLine, description: str, quantity: Decimal, net: 
     )
 
 
-def _adjustments(difference: Decimal, basis: list[tuple[DraftLine, Decimal]], places: int) -> list[tuple[DraftLine, Decimal]]:
+def _adjustments(
+    difference: Decimal, basis: list[tuple[DraftLine, Decimal]], places: int
+) -> list[tuple[DraftLine, Decimal]]:
     """`difference` (gross) as one "Refund adjustment" per VAT category, in proportion to what is credited."""
     categories: dict[str, DraftLine] = {}
     weights: dict[str, Decimal] = {}

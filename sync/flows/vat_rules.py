@@ -208,15 +208,17 @@ def line_tax(sale: Sale, mappings: MappingSet, rate: Decimal, *, on: str, what: 
             f"(VAT category {zone.vat_category}). Check the customer's VAT number and address in the shop, or "
             "Mappings › Tax zones",
         )
-    expected = _checked_rate(mappings, zone.vat_category, on, what=f"{what} (Mappings › Tax zones {zone.country}/"
-                             f"{zone.customer_type})")
+    expected = _checked_rate(
+        mappings, zone.vat_category, on, what=f"{what} (Mappings › Tax zones {zone.country}/{zone.customer_type})"
+    )
     if expected == rate:
         return LineTax(zone.vat_category, zone.sales_account)
     row = mappings.vat_rates.get((sale.country, rate.normalize()))
     if row:
         category, account = row
-        mapped = _checked_rate(mappings, category, on, what=f"{what} (Mappings › VAT rates {sale.country} "
-                               f"{rate_text(rate)})")
+        mapped = _checked_rate(
+            mappings, category, on, what=f"{what} (Mappings › VAT rates {sale.country} {rate_text(rate)})"
+        )
         result = LineTax(category, account or zone.sales_account)
         if mapped == rate:
             return result

@@ -11,9 +11,33 @@ D = Decimal
 EU = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 # Standard rates on 2026-01-01, with the 2024-2025 changes (EE, FI, SK, RO) as rate histories.
 STANDARD = {
-    "AT": "20", "BE": "21", "BG": "20", "CY": "19", "CZ": "21", "DE": "19", "DK": "25", "EE": "24", "ES": "21",
-    "FI": "25.5", "FR": "20", "GR": "24", "HR": "25", "HU": "27", "IE": "23", "IT": "22", "LT": "21", "LU": "17",
-    "LV": "21", "MT": "18", "NL": "21", "PL": "23", "PT": "23", "RO": "21", "SE": "25", "SI": "22", "SK": "23",
+    "AT": "20",
+    "BE": "21",
+    "BG": "20",
+    "CY": "19",
+    "CZ": "21",
+    "DE": "19",
+    "DK": "25",
+    "EE": "24",
+    "ES": "21",
+    "FI": "25.5",
+    "FR": "20",
+    "GR": "24",
+    "HR": "25",
+    "HU": "27",
+    "IE": "23",
+    "IT": "22",
+    "LT": "21",
+    "LU": "17",
+    "LV": "21",
+    "MT": "18",
+    "NL": "21",
+    "PL": "23",
+    "PT": "23",
+    "RO": "21",
+    "SE": "25",
+    "SI": "22",
+    "SK": "23",
     "XI": "20",
 }
 HISTORY = {
@@ -23,8 +47,15 @@ HISTORY = {
     "RO": (("2020-01-01", "19"), ("2025-08-01", "21")),
 }
 # Reduced rates of a few countries: (country, rate) → category.
-REDUCED = {("SE", "12"): "SE12", ("SE", "6"): "SE6", ("DE", "7"): "OSS-DE7", ("FR", "5.5"): "OSS-FR5.5",
-           ("IE", "0"): "OSS-IE0", ("AT", "10"): "OSS-AT10", ("FI", "14"): "OSS-FI14"}
+REDUCED = {
+    ("SE", "12"): "SE12",
+    ("SE", "6"): "SE6",
+    ("DE", "7"): "OSS-DE7",
+    ("FR", "5.5"): "OSS-FR5.5",
+    ("IE", "0"): "OSS-IE0",
+    ("AT", "10"): "OSS-AT10",
+    ("FI", "14"): "OSS-FI14",
+}
 HOME = "SE"
 
 
@@ -123,10 +154,24 @@ def shop_order(
     created="2026-11-20T10:00:00+01:00",
     number="1001",
 ) -> ShopOrder:
-    ship_to = ShopAddress(first_name="Ada", last_name="Lind", company=company, country=country, zip_code=zip_code,
-                          email="ada@example.com", vat_number=vat_number)
-    bill_to = ShopAddress(first_name="Ada", last_name="Lind", company=company, country=billing_country or country,
-                          zip_code=zip_code, email="ada@example.com", vat_number=vat_number)
+    ship_to = ShopAddress(
+        first_name="Ada",
+        last_name="Lind",
+        company=company,
+        country=country,
+        zip_code=zip_code,
+        email="ada@example.com",
+        vat_number=vat_number,
+    )
+    bill_to = ShopAddress(
+        first_name="Ada",
+        last_name="Lind",
+        company=company,
+        country=billing_country or country,
+        zip_code=zip_code,
+        email="ada@example.com",
+        vat_number=vat_number,
+    )
     return ShopOrder(
         id=f"o{number}",
         number=number,

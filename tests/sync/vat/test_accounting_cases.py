@@ -38,8 +38,15 @@ def credit(refund, order, mappings, invoice, credited=()):
 
 def test_case_1_invoice_vat_is_the_orders_vat_not_the_sum_of_rounded_line_nets():
     """AT consumer, 99.99 incl. 20 % + shipping 4.95: total 104.94 and VAT 17.49, as the shop charged."""
-    order = shop_order([shop_line("99.99", 20)], shipping="4.95", total="104.94", vat="17.49", country="AT",
-                       zip_code="1010", currency="EUR")
+    order = shop_order(
+        [shop_line("99.99", 20)],
+        shipping="4.95",
+        total="104.94",
+        vat="17.49",
+        country="AT",
+        zip_code="1010",
+        currency="EUR",
+    )
     draft = invoice_draft(order, mapping_set())
     assert draft.gross_total == D("104.94")
     assert vat_by_category(draft) == {"OSS-AT": D("17.49")}
@@ -60,8 +67,15 @@ def test_case_1_many_lines_never_drift():
 
 def test_case_2_full_refund_credit_note_mirrors_the_invoice():
     """SE wholesale, 7 × 19.99 at 25 % with a 10 % order discount 13.99: credit note = invoice, per account and VAT."""
-    order = shop_order([shop_line("139.93", 25, qty=7)], total="157.43", vat="31.49", country="SE",
-                       vat_number="SE556677889901", company="Skärgårdens Kläder AB", incl=False)
+    order = shop_order(
+        [shop_line("139.93", 25, qty=7)],
+        total="157.43",
+        vat="31.49",
+        country="SE",
+        vat_number="SE556677889901",
+        company="Skärgårdens Kläder AB",
+        incl=False,
+    )
     mappings = mapping_set()
     invoice = invoice_draft(order, mappings)
     assert (invoice.net_total, invoice.vat_total, invoice.gross_total) == (D("125.94"), D("31.49"), D("157.43"))
@@ -73,28 +87,58 @@ def test_case_2_full_refund_credit_note_mirrors_the_invoice():
 
 def test_case_2_partial_refunds_reverse_their_lines_and_the_last_one_the_rest():
     order = shop_order(
-        [shop_line("99.99", 20, line_id="1"), shop_line("49.99", 20, line_id="2", sku="2002-RED-S", name="Cap"),
-         shop_line("19.99", 20, line_id="3", qty=2, sku="3003-WHT-L", name="Socks")],
-        shipping="4.95", total="174.92", vat="29.15", country="AT", currency="EUR",
+        [
+            shop_line("99.99", 20, line_id="1"),
+            shop_line("49.99", 20, line_id="2", sku="2002-RED-S", name="Cap"),
+            shop_line("19.99", 20, line_id="3", qty=2, sku="3003-WHT-L", name="Socks"),
+        ],
+        shipping="4.95",
+        total="174.92",
+        vat="29.15",
+        country="AT",
+        currency="EUR",
     )
     mappings = mapping_set()
     invoice = invoice_draft(order, mappings)
-    first = credit(shop_refund(order, [shop_line("49.99", 20, line_id="2", sku="2002-RED-S")], total="49.99"),
-                   order, mappings, invoice)
+    first = credit(
+        shop_refund(order, [shop_line("49.99", 20, line_id="2", sku="2002-RED-S")], total="49.99"),
+        order,
+        mappings,
+        invoice,
+    )
     cap = next(line for line in invoice.lines if line.key == "line:2")
     assert first.net_total == cap.amount and first.vat_total == D("49.99") - cap.amount
-    second = credit(shop_refund(order, [shop_line("9.995", 20, line_id="3", qty=1, sku="3003-WHT-L")],
-                                total="10.00", refund_id="R2"), order, mappings, invoice, [first])
+    second = credit(
+        shop_refund(
+            order, [shop_line("9.995", 20, line_id="3", qty=1, sku="3003-WHT-L")], total="10.00", refund_id="R2"
+        ),
+        order,
+        mappings,
+        invoice,
+        [first],
+    )
     assert second.gross_total == D("10.00")
-    last = credit(shop_refund(order, [shop_line("99.99", 20, line_id="1")], total=D("174.92") - D("49.99") - D("10.00"),
-                              shipping="4.95", refund_id="R3"), order, mappings, invoice, [first, second])
+    last = credit(
+        shop_refund(
+            order,
+            [shop_line("99.99", 20, line_id="1")],
+            total=D("174.92") - D("49.99") - D("10.00"),
+            shipping="4.95",
+            refund_id="R3",
+        ),
+        order,
+        mappings,
+        invoice,
+        [first, second],
+    )
     assert last.full
     assert set(per_account(invoice, first, second, last, signs=(1, -1, -1, -1)).values()) == {D(0)}
 
 
 def test_case_3_a_rate_the_destination_does_not_charge_is_refused_naming_country_expected_and_charged():
-    order = shop_order([shop_line("99.99", 25)], shipping="4.95", total="104.94", vat="20.99", country="DE",
-                       currency="EUR")
+    order = shop_order(
+        [shop_line("99.99", 25)], shipping="4.95", total="104.94", vat="20.99", country="DE", currency="EUR"
+    )
     with pytest.raises(RecordFailed) as failed:
         invoice_draft(order, mapping_set())
     message = str(failed.value)
@@ -103,8 +147,9 @@ def test_case_3_a_rate_the_destination_does_not_charge_is_refused_naming_country
 
 
 def test_case_3_warn_only_books_the_shops_vat_and_says_so():
-    order = shop_order([shop_line("99.99", 25)], shipping="4.95", total="104.94", vat="20.99", country="DE",
-                       currency="EUR")
+    order = shop_order(
+        [shop_line("99.99", 25)], shipping="4.95", total="104.94", vat="20.99", country="DE", currency="EUR"
+    )
     draft = invoice_draft(order, mapping_set(vat_rate_check="warn"))
     assert vat_by_category(draft) == {"OSS-DE": D("20.99")} and draft.gross_total == D("104.94")
     assert draft.warnings and "charged 25 %" in draft.warnings[0] and "19 %" in draft.warnings[0]
@@ -112,8 +157,12 @@ def test_case_3_warn_only_books_the_shops_vat_and_says_so():
 
 @pytest.mark.parametrize(
     "created, rate, ok",
-    [("2024-08-31T12:00:00+03:00", 24, True), ("2024-09-01T12:00:00+03:00", "25.5", True),
-     ("2024-08-31T12:00:00+03:00", "25.5", False), ("2024-09-02T12:00:00+03:00", 24, False)],
+    [
+        ("2024-08-31T12:00:00+03:00", 24, True),
+        ("2024-09-01T12:00:00+03:00", "25.5", True),
+        ("2024-08-31T12:00:00+03:00", "25.5", False),
+        ("2024-09-02T12:00:00+03:00", 24, False),
+    ],
 )
 def test_case_3_the_rate_is_the_one_in_force_on_the_document_date(created, rate, ok):
     gross = D("125.50")
@@ -127,8 +176,16 @@ def test_case_3_the_rate_is_the_one_in_force_on_the_document_date(created, rate,
 
 
 def test_case_4_a_vat_number_of_the_sellers_own_country_is_domestic_vat_not_reverse_charge():
-    wrong = shop_order([shop_line("100", 0)], total="100", vat="0", country="DE", billing_country="SE",
-                       vat_number="SE556677889901", company="Skärgårdens Kläder AB", incl=False)
+    wrong = shop_order(
+        [shop_line("100", 0)],
+        total="100",
+        vat="0",
+        country="DE",
+        billing_country="SE",
+        vat_number="SE556677889901",
+        company="Skärgårdens Kläder AB",
+        incl=False,
+    )
     with pytest.raises(RecordFailed) as failed:
         invoice_draft(wrong, mapping_set())
     assert "Sweden (SE)" in str(failed.value) and "25 %" in str(failed.value) and "charged 0 %" in str(failed.value)
@@ -139,8 +196,15 @@ def test_case_4_a_vat_number_of_the_sellers_own_country_is_domestic_vat_not_reve
 
 
 def test_case_4_a_vat_number_of_another_member_state_is_reverse_charge():
-    order = shop_order([shop_line("100", 0)], total="100", vat="0", country="DE", vat_number="DE811907980",
-                       company="Nordlicht Mode GmbH", incl=False)
+    order = shop_order(
+        [shop_line("100", 0)],
+        total="100",
+        vat="0",
+        country="DE",
+        vat_number="DE811907980",
+        company="Nordlicht Mode GmbH",
+        incl=False,
+    )
     draft = invoice_draft(order, mapping_set())
     assert draft.regime == "eu_b2b" and vat_by_category(draft) == {"RC0": D("0")}
 
@@ -153,22 +217,40 @@ def test_case_5_monaco_is_taxed_as_france():
 
 
 def test_case_5_northern_ireland_goods_follow_eu_rules():
-    b2b = shop_order([shop_line("100", 0)], total="100", vat="0", country="GB", zip_code="BT1 1AA",
-                     currency="GBP", vat_number="XI123456789", company="Belfast Linen Ltd", incl=False)
+    b2b = shop_order(
+        [shop_line("100", 0)],
+        total="100",
+        vat="0",
+        country="GB",
+        zip_code="BT1 1AA",
+        currency="GBP",
+        vat_number="XI123456789",
+        company="Belfast Linen Ltd",
+        incl=False,
+    )
     draft = invoice_draft(b2b, mapping_set())
     assert (draft.regime, draft.country, vat_by_category(draft)) == ("eu_b2b", "XI", {"RC0": D("0")})
     b2c = shop_order([shop_line("60", 20)], total="60", vat="10", country="GB", zip_code="BT1 1AA", currency="GBP")
     draft = invoice_draft(b2c, mapping_set())
     assert (draft.regime, draft.country, vat_by_category(draft)) == ("eu_b2c", "XI", {"OSS-XI": D("10")})
-    london = replace(b2c, shipping=replace(b2c.shipping, zip_code="SW1A 1AA"), tax_total=D("0"),
-                     lines=(shop_line("60", 0),))
+    london = replace(
+        b2c, shipping=replace(b2c.shipping, zip_code="SW1A 1AA"), tax_total=D("0"), lines=(shop_line("60", 0),)
+    )
     assert invoice_draft(london, mapping_set()).regime == "export"
 
 
 @pytest.mark.parametrize(
     "country, zip_code, name",
-    [("ES", "35001", "Canary"), ("ES", "38001", "Canary"), ("ES", "51001", "Ceuta"), ("FI", "22100", "Åland"),
-     ("GR", "630 86", "Athos"), ("DE", "78266", "Büsingen"), ("IT", "23041", "Livigno"), ("FR", "97400", "Réunion")],
+    [
+        ("ES", "35001", "Canary"),
+        ("ES", "38001", "Canary"),
+        ("ES", "51001", "Ceuta"),
+        ("FI", "22100", "Åland"),
+        ("GR", "630 86", "Athos"),
+        ("DE", "78266", "Büsingen"),
+        ("IT", "23041", "Livigno"),
+        ("FR", "97400", "Réunion"),
+    ],
 )
 def test_case_5_territories_outside_the_vat_area_are_exports(country, zip_code, name):
     order = shop_order([shop_line("80", 0)], total="80", vat="0", country=country, zip_code=zip_code, currency="EUR")
@@ -201,7 +283,9 @@ def test_case_6_an_amount_finer_than_the_currency_is_refused():
 def test_case_7_mixed_rates_each_line_under_its_own_vat_category():
     order = shop_order(
         [shop_line("199", 6, line_id="1", name="Book", sku="BOOK-1"), shop_line("299", 25, line_id="2")],
-        shipping="59", total="557", vat=D("11.26") + D("59.80") + D("1.34") + D("7.08"),
+        shipping="59",
+        total="557",
+        vat=D("11.26") + D("59.80") + D("1.34") + D("7.08"),
     )
     draft = invoice_draft(order, mapping_set())
     by_key = {line.key: line for line in draft.lines}
@@ -212,8 +296,9 @@ def test_case_7_mixed_rates_each_line_under_its_own_vat_category():
 
 
 def test_case_7_a_rate_without_a_mapping_names_the_row_to_add():
-    order = shop_order([shop_line("105", 5, name="Bread", sku="FOOD-1")], total="105", vat="5", country="PL",
-                       currency="EUR")
+    order = shop_order(
+        [shop_line("105", 5, name="Bread", sku="FOOD-1")], total="105", vat="5", country="PL", currency="EUR"
+    )
     with pytest.raises(RecordFailed) as failed:
         invoice_draft(order, mapping_set())
     assert "'PL, 5, <VAT category>'" in str(failed.value) and "Mappings › VAT rates" in str(failed.value)
