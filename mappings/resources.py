@@ -6,6 +6,8 @@ an invalid value or a key repeated within the file is reported with its row
 number and nothing is written.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
@@ -17,7 +19,10 @@ from .models import (
     ShippingMapping,
     SkuRule,
     TaxZoneMapping,
+    VatRateMapping,
+    VatTerritory,
 )
+from .vat_models import postcode_normalize
 
 
 class FileFormatError(ValueError):
@@ -187,10 +192,55 @@ class ShippingMappingResource(IntegrationScopedResource):
 
 
 class CurrencyMappingResource(IntegrationScopedResource):
+    """A blank or left-out `decimals` on a new row: the ERP currency's ISO 4217 minor unit (JPY 0, KWD 3)."""
+
     label = "Currencies"
     upper_columns = ("shop_currency", "erp_currency")
     optional_columns = ("decimals",)
     Meta = _meta(CurrencyMapping, ("shop_currency", "erp_currency", "decimals"), ("shop_currency",))
+
+    def init_instance(self, row=None):
+        instance = super().init_instance(row)
+        instance.decimals = None  # filled from the currency by CurrencyMapping.clean unless the file gives it
+        return instance
+
+
+class VatRateMappingResource(IntegrationScopedResource):
+    """Key (country, rate): '6', '6.0' and '6,00' are the same rate."""
+
+    label = "VAT rates"
+    upper_columns = ("country",)
+    optional_columns = ("sales_account", "description")
+    Meta = _meta(
+        VatRateMapping, ("country", "rate", "vat_category", "sales_account", "description"), ("country", "rate")
+    )
+
+    def before_import_row(self, row, **kwargs):
+        rate = row.get("rate")
+        if isinstance(rate, str) and rate.strip():
+            try:
+                row["rate"] = format(Decimal(rate.strip().replace(",", ".")).normalize(), "f")
+            except InvalidOperation:
+                pass  # reported by the rate column as not a number
+        super().before_import_row(row, **kwargs)
+
+
+class VatTerritoryResource(IntegrationScopedResource):
+    """Key (country, postcode_prefix); the prefix is compared without spaces or dashes."""
+
+    label = "VAT territories"
+    upper_columns = ("country", "postcode_prefix", "treat_as")
+    optional_columns = ("legal_source",)
+    Meta = _meta(
+        VatTerritory,
+        ("country", "postcode_prefix", "treat_as", "name", "legal_source"),
+        ("country", "postcode_prefix"),
+    )
+
+    def before_import_row(self, row, **kwargs):
+        if isinstance(row.get("postcode_prefix"), str):
+            row["postcode_prefix"] = postcode_normalize(row["postcode_prefix"])
+        super().before_import_row(row, **kwargs)
 
 
 class SkuRuleResource(IntegrationScopedResource):
@@ -217,4 +267,6 @@ RESOURCES = {
     "shipping": ShippingMappingResource,
     "currencies": CurrencyMappingResource,
     "sku_rule": SkuRuleResource,
+    "vat_rates": VatRateMappingResource,
+    "vat_territories": VatTerritoryResource,
 }
