@@ -86,7 +86,9 @@ class TaxZoneMapping(Mapping):
     """Country + customer type → ERP customer class, VAT zone, VAT category and sales account."""
 
     country = models.CharField(
-        max_length=2, validators=[validate_tax_country], help_text="ISO 3166-1 alpha-2, XI for Northern Ireland, or * for rest of world."
+        max_length=2,
+        validators=[validate_tax_country],
+        help_text="ISO 3166-1 alpha-2, XI for Northern Ireland, or * for rest of world.",
     )
     customer_type = models.CharField(max_length=3, choices=CustomerType.choices)
     customer_class = models.ForeignKey(CustomerClass, on_delete=models.PROTECT, related_name="tax_zones")

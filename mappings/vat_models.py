@@ -20,7 +20,8 @@ TREAT_AS_EXPORT = "EXPORT"
 POSTCODE_SEPARATORS = re.compile(r"[\s\-]+")
 
 postcode_prefix_validator = RegexValidator(
-    r"^[A-Z0-9]{0,10}$", "A postcode prefix is up to 10 letters and digits (spaces and dashes are left out), e.g. 35 or BT."
+    r"^[A-Z0-9]{0,10}$",
+    "A postcode prefix is up to 10 letters and digits (spaces and dashes are left out), e.g. 35 or BT.",
 )
 
 

@@ -91,6 +91,7 @@ class Integration(TimeStampedModel):
         help_text="Send order and return lines with a negative quantity to the ERP as they are. Off: such an "
         "order or return fails with the line named, before anything is written to the ERP.",
     )
+
     class VatRateCheck(models.TextChoices):
         REFUSE = "refuse", "Refuse: the record fails"
         WARN = "warn", "Warn: book with the shop's VAT and log a warning"
