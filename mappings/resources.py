@@ -221,7 +221,10 @@ class VatRateMappingResource(IntegrationScopedResource):
             try:
                 row["rate"] = format(Decimal(rate.strip().replace(",", ".")).normalize(), "f")
             except InvalidOperation:
-                pass  # reported by the rate column as not a number
+                # the rate is part of the key, so it is read before the row's fields are validated
+                raise ValueError(
+                    f"rate: '{rate}' is not a number: give the rate in percent, e.g. 6, 12 or 25.5."
+                ) from None
         super().before_import_row(row, **kwargs)
 
 

@@ -133,7 +133,7 @@ class VatTerritory(Mapping):
         "Blank: the whole country.",
     )
     treat_as = models.CharField(
-        max_length=6,
+        max_length=10,
         validators=[validate_treat_as],
         verbose_name="taxed as",
         help_text="A country code (taxed as that country), XI (taxed as Northern Ireland) or EXPORT (outside "
