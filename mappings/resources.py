@@ -197,6 +197,8 @@ class CurrencyMappingResource(IntegrationScopedResource):
     label = "Currencies"
     upper_columns = ("shop_currency", "erp_currency")
     optional_columns = ("decimals",)
+    # declared without the model's default, so a blank cell stays blank for CurrencyMapping.clean
+    decimals = fields.Field(attribute="decimals", column_name="decimals", widget=widgets.IntegerWidget())
     Meta = _meta(CurrencyMapping, ("shop_currency", "erp_currency", "decimals"), ("shop_currency",))
 
     def init_instance(self, row=None):
@@ -205,10 +207,18 @@ class CurrencyMappingResource(IntegrationScopedResource):
         return instance
 
 
+class RateWidget(widgets.DecimalWidget):
+    """Exports a rate as people write it: 6, 25.5 (not 6.00, 25.50)."""
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else format(Decimal(value).normalize(), "f")
+
+
 class VatRateMappingResource(IntegrationScopedResource):
     """Key (country, rate): '6', '6.0' and '6,00' are the same rate."""
 
     label = "VAT rates"
+    rate = fields.Field(attribute="rate", column_name="rate", widget=RateWidget())
     upper_columns = ("country",)
     optional_columns = ("sales_account", "description")
     Meta = _meta(

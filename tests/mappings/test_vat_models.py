@@ -199,7 +199,9 @@ def test_currency_minor_unit_follows_iso_4217(currency, decimals):
 
 @pytest.mark.parametrize("currency, decimals", [("JPY", 0), ("KWD", 3), ("EUR", 2)])
 def test_blank_currency_decimals_take_the_minor_unit(currency, decimals):
-    row = CurrencyMapping(integration=IntegrationFactory(), shop_currency=currency, erp_currency=currency, decimals=None)
+    row = CurrencyMapping(
+        integration=IntegrationFactory(), shop_currency=currency, erp_currency=currency, decimals=None
+    )
     row.full_clean()
     assert row.decimals == decimals
 
