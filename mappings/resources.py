@@ -208,7 +208,15 @@ class CurrencyMappingResource(IntegrationScopedResource):
 
 
 class RateWidget(widgets.DecimalWidget):
-    """Exports a rate as people write it: 6, 25.5 (not 6.00, 25.50)."""
+    """A VAT rate in percent; '25,5' is read as 25.5. Exported as people write it: 6, 25.5 (not 6.00)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        try:
+            return super().clean(value, row, **kwargs)
+        except (ArithmeticError, ValueError):
+            raise ValueError(f"'{value}' is not a number: give the rate in percent, e.g. 6, 12 or 25.5.") from None
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else format(Decimal(value).normalize(), "f")
@@ -228,14 +236,17 @@ class VatRateMappingResource(IntegrationScopedResource):
     def before_import_row(self, row, **kwargs):
         rate = row.get("rate")
         if isinstance(rate, str) and rate.strip():
-            try:
+            try:  # the same rate written differently is the same key (duplicate check, update in place)
                 row["rate"] = format(Decimal(rate.strip().replace(",", ".")).normalize(), "f")
             except InvalidOperation:
-                # the rate is part of the key, so it is read before the row's fields are validated
-                raise ValueError(
-                    f"rate: '{rate}' is not a number: give the rate in percent, e.g. 6, 12 or 25.5."
-                ) from None
+                pass  # reported as a value of the rate column when the row's fields are read
         super().before_import_row(row, **kwargs)
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None  # a rate that is not a number: a new row, whose rate column then reports it
 
 
 class VatTerritoryResource(IntegrationScopedResource):
