@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mappings', '0002_skurule_separator_help'),
-        ('sync', '0013_integration_vat_rate_check_rounding_account'),
+        ('sync', '0012_integration_allow_negative_quantities'),
     ]
 
     operations = [

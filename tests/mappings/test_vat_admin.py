@@ -73,6 +73,8 @@ def test_lists_show_readable_rates_and_treatments(admin_client, integration):
     ).content.decode()
     assert "Northern Ireland" in territories and "Canary Islands" not in territories
     assert "Load the standard VAT territories" in territories
+    assert reverse("admin:mappings_vatterritory_import") in territories  # import/export buttons kept
+    assert reverse("admin:mappings_vatterritory_export") in territories
 
 
 def test_load_standard_button_adds_missing_rows_to_the_chosen_integrations(admin_client, integration):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def rate_row(**fields) -> VatRateMapping:
     values = {"country": "SE", "rate": Decimal("6"), "vat_category": "SE6", **fields}
-    return VatRateMapping(integration=fields.pop("integration", None) or IntegrationFactory(), **values)
+    return VatRateMapping(integration=IntegrationFactory(), **values)
 
 
 def territory_row(**fields) -> VatTerritory:
