@@ -1,5 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 
@@ -17,6 +22,8 @@ from .models import (
     ShippingMapping,
     SkuRule,
     TaxZoneMapping,
+    VatRateMapping,
+    VatTerritory,
 )
 from .resources import (
     CurrencyMappingResource,
@@ -26,7 +33,11 @@ from .resources import (
     ShippingMappingResource,
     SkuRuleResource,
     TaxZoneMappingResource,
+    VatRateMappingResource,
+    VatTerritoryResource,
 )
+from .services import vat_territories_load_standard
+from .vat_models import TREAT_AS_EXPORT, rate_label
 
 
 class MappingAdmin(ImportExportModelAdmin):
@@ -193,6 +204,12 @@ class CurrencyMappingAdmin(MappingAdmin):
     search_fields = ["shop_currency", "erp_currency"]
     ordering = ["integration__name", "shop_currency"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "decimals":
+            field.initial = None  # blank: the currency's ISO 4217 minor unit (CurrencyMapping.clean)
+        return field
+
 
 @admin.register(SkuRule)
 class SkuRuleAdmin(MappingAdmin):
@@ -207,3 +224,85 @@ class SkuRuleAdmin(MappingAdmin):
         from .rebind_admin import rebind_page
 
         return rebind_page(self, request, queryset)
+
+
+@admin.register(VatRateMapping)
+class VatRateMappingAdmin(MappingAdmin):
+    """One row: in a taxed sale to the country, a line charged this rate is booked under this VAT category."""
+
+    resource_classes = [VatRateMappingResource]
+    list_display = ["country_label", "rate_display", "vat_category", "sales_account", "description", "integration"]
+    list_filter = ["integration", "country", "vat_category"]
+    search_fields = ["country", "vat_category", "sales_account", "description"]
+    search_help_text = "Country code, VAT category, sales account or description."
+    ordering = ["integration__name", "country", "rate"]
+    fields = ["integration", "country", "rate", "vat_category", "sales_account", "description", *AUDIT_FIELDS]
+
+    @admin.display(description="Rate", ordering="rate")
+    def rate_display(self, obj):
+        return rate_label(obj.rate)
+
+
+class TreatAsFilter(admin.SimpleListFilter):
+    title = "taxed as"
+    parameter_name = "treat_as"
+
+    def lookups(self, request, model_admin):
+        values = model_admin.get_queryset(request).order_by("treat_as").values_list("treat_as", flat=True).distinct()
+        return [(v, "Export (outside the EU VAT area)" if v == TREAT_AS_EXPORT else v) for v in values]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(treat_as=self.value()) if self.value() else queryset
+
+
+class LoadStandardTerritoriesForm(forms.Form):
+    integrations = forms.ModelMultipleChoiceField(
+        queryset=Integration.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Rows of the standard list these integrations lack are added; rows they have are left as they are.",
+    )
+
+
+@admin.register(VatTerritory)
+class VatTerritoryAdmin(MappingAdmin):
+    """One row: addresses in the country (with a postcode starting with the prefix) are taxed as another
+    place, or exported. Button "Load the standard VAT territories" adds the rows of the standard list."""
+
+    resource_classes = [VatTerritoryResource]
+    change_list_template = "admin/mappings/vatterritory/change_list.html"
+    list_display = ["country", "postcode_prefix", "name", "treat_as_display", "legal_source", "integration"]
+    list_filter = ["integration", "country", TreatAsFilter]
+    search_fields = ["country", "postcode_prefix", "name", "treat_as", "legal_source"]
+    search_help_text = "Country code, postcode prefix, name, taxed as, or legal source."
+    ordering = ["integration__name", "country", "postcode_prefix"]
+    fields = ["integration", "country", "postcode_prefix", "treat_as", "name", "legal_source", *AUDIT_FIELDS]
+
+    @admin.display(description="Taxed as", ordering="treat_as")
+    def treat_as_display(self, obj):
+        return "Export (0 %)" if obj.is_export else obj.treat_as
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.load_standard_view)
+        return [path("load-standard/", view, name="mappings_vatterritory_load_standard"), *super().get_urls()]
+
+    def load_standard_view(self, request):
+        """Choose integrations, then add the standard rows they lack (mappings/fixtures/vat_territories.csv)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = self._integration_initial(request)
+        form = LoadStandardTerritoriesForm(
+            request.POST if request.method == "POST" else None, initial={"integrations": [initial] if initial else []}
+        )
+        if form.is_valid():
+            for integration in form.cleaned_data["integrations"]:
+                added = vat_territories_load_standard(integration=integration)
+                text = f"{added} standard VAT territories added" if added else "No standard VAT territory was missing"
+                self.message_user(request, f"{integration}: {text}.", messages.SUCCESS)
+            return redirect("admin:mappings_vatterritory_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Load the standard VAT territories",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/mappings/vatterritory/load_standard.html", context)

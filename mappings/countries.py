@@ -434,6 +434,46 @@ CURRENCIES: dict[str, str] = {
 # A VAT number starts with the member state's prefix; Greece uses EL, not GR.
 VAT_PREFIX = {code: ("EL" if code == "GR" else code) for code in EU_MEMBER_STATES}
 
+# Northern Ireland: part of the UK, but for goods it follows EU VAT rules (Windsor Framework,
+# Art. 8, formerly the Protocol on Ireland/Northern Ireland). Its traders' VAT numbers and the
+# VAT territories table use the code XI, which is not an ISO 3166-1 code.
+NORTHERN_IRELAND = "XI"
+# Countries a VAT mapping row may name: every ISO 3166-1 alpha-2 code plus XI.
+TAX_COUNTRIES: dict[str, str] = {**COUNTRIES, NORTHERN_IRELAND: "Northern Ireland"}
+# Where the EU VAT rules for goods apply: the member states and Northern Ireland.
+EU_VAT_AREA_GOODS: frozenset[str] = EU_MEMBER_STATES | {NORTHERN_IRELAND}
+# Codes shops send that are not ISO 3166-1: Greece as EL (its VAT prefix), the UK as UK.
+COUNTRY_ALIASES: dict[str, str] = {"EL": "GR", "UK": "GB"}
+
+
+def country_normalize(code: str) -> str:
+    """A shop's country code as Koppla compares it: trimmed, upper-case, EL → GR and UK → GB.
+
+    Anything else is returned as given (upper-cased), so an unknown code still names itself in a message.
+    """
+    code = (code or "").strip().upper()
+    return COUNTRY_ALIASES.get(code, code)
+
 
 def country_name(code: str) -> str:
-    return COUNTRIES.get(code, code)
+    return TAX_COUNTRIES.get(code, code)
+
+
+# Where CLDR (babel) rounds a currency for display differently from its ISO 4217 minor unit.
+ISO_4217_MINOR_UNIT_OVERRIDES: dict[str, int] = {
+    **dict.fromkeys("AFN ALL COP HUF IDR IRR KPW LAK LBP MGA MMK SLL SOS SYP YER".split(), 2),
+    "IQD": 3,
+}
+
+
+def currency_minor_unit(code: str) -> int:
+    """Decimals of the currency's minor unit per ISO 4217: JPY 0, EUR 2, KWD 3, CLF 4; unknown codes 2.
+
+    Read from babel (CLDR currency data), corrected where CLDR shows fewer digits than ISO 4217 (HUF 2).
+    """
+    from babel.numbers import get_currency_precision
+
+    code = (code or "").strip().upper()
+    if code in ISO_4217_MINOR_UNIT_OVERRIDES:
+        return ISO_4217_MINOR_UNIT_OVERRIDES[code]
+    return get_currency_precision(code)

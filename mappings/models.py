@@ -7,13 +7,13 @@ import to update rows in place.
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
 from config.models import TimeStampedModel
 from sync.models import Integration
 
-from .countries import COUNTRIES, CURRENCIES, EU_MEMBER_STATES
+from .countries import CURRENCIES, EU_MEMBER_STATES, TAX_COUNTRIES, currency_minor_unit
 
 REST_OF_WORLD = "*"
 
@@ -26,9 +26,11 @@ sales_account_validator = RegexValidator(
 
 
 def validate_tax_country(value: str) -> None:
-    if value != REST_OF_WORLD and value not in COUNTRIES:
+    """A tax-zone country: ISO 3166-1 alpha-2, XI (Northern Ireland) or * (rest of world)."""
+    if value != REST_OF_WORLD and value not in TAX_COUNTRIES:
         raise ValidationError(
-            f"'{value}' is not an ISO 3166-1 alpha-2 country code (use '{REST_OF_WORLD}' for rest of world)."
+            f"'{value}' is not an ISO 3166-1 alpha-2 country code or XI (Northern Ireland); "
+            f"use '{REST_OF_WORLD}' for rest of world."
         )
 
 
@@ -84,7 +86,9 @@ class TaxZoneMapping(Mapping):
     """Country + customer type → ERP customer class, VAT zone, VAT category and sales account."""
 
     country = models.CharField(
-        max_length=2, validators=[validate_tax_country], help_text="ISO 3166-1 alpha-2, or * for rest of world."
+        max_length=2,
+        validators=[validate_tax_country],
+        help_text="ISO 3166-1 alpha-2, XI for Northern Ireland, or * for rest of world.",
     )
     customer_type = models.CharField(max_length=3, choices=CustomerType.choices)
     customer_class = models.ForeignKey(CustomerClass, on_delete=models.PROTECT, related_name="tax_zones")
@@ -124,7 +128,7 @@ class TaxZoneMapping(Mapping):
 
     @property
     def country_label(self) -> str:
-        return "Rest of world" if self.is_fallback else f"{self.country} {COUNTRIES.get(self.country, '')}".strip()
+        return "Rest of world" if self.is_fallback else f"{self.country} {TAX_COUNTRIES.get(self.country, '')}".strip()
 
     @property
     def regime(self) -> Regime:
@@ -206,7 +210,13 @@ class ShippingMapping(Mapping):
 class CurrencyMapping(Mapping):
     shop_currency = models.CharField(max_length=3, validators=[validate_currency])
     erp_currency = models.CharField(max_length=3, validators=[validate_currency])
-    decimals = models.PositiveSmallIntegerField(default=2, help_text="Decimals the ERP rounds amounts to.")
+    decimals = models.PositiveSmallIntegerField(
+        default=2,
+        blank=True,
+        validators=[MaxValueValidator(4)],
+        help_text="Decimals the ERP rounds amounts to, 0 to 4. Blank (here or in an import file): the ERP "
+        "currency's ISO 4217 minor unit (JPY 0, EUR 2, KWD 3).",
+    )
 
     class Meta:
         ordering = ["integration__name", "shop_currency"]
@@ -217,6 +227,10 @@ class CurrencyMapping(Mapping):
 
     def __str__(self) -> str:
         return f"{self.shop_currency} → {self.erp_currency}"
+
+    def clean(self):
+        if self.decimals is None and self.erp_currency:
+            self.decimals = currency_minor_unit(self.erp_currency)
 
 
 SKU_SOURCE_RE = re.compile(r"^(inventoryNumber|description|attribute:[A-Za-z0-9_]{1,30}|segment:[1-9])$")
@@ -286,3 +300,7 @@ class SkuRule(Mapping):
                 "'Change the rule and re-bind shop products' on the SKU rules list instead: it matches the existing "
                 "shop sizes by the new SKU and reports what it could not match before anything is changed."
             )
+
+
+# The VAT rate and VAT territory tables live in their own module (this one stays short).
+from .vat_models import VatRateMapping, VatTerritory  # noqa: E402, F401

@@ -6,6 +6,8 @@ an invalid value or a key repeated within the file is reported with its row
 number and nothing is written.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
@@ -17,7 +19,10 @@ from .models import (
     ShippingMapping,
     SkuRule,
     TaxZoneMapping,
+    VatRateMapping,
+    VatTerritory,
 )
+from .vat_models import postcode_normalize
 
 
 class FileFormatError(ValueError):
@@ -187,10 +192,79 @@ class ShippingMappingResource(IntegrationScopedResource):
 
 
 class CurrencyMappingResource(IntegrationScopedResource):
+    """A blank or left-out `decimals` on a new row: the ERP currency's ISO 4217 minor unit (JPY 0, KWD 3)."""
+
     label = "Currencies"
     upper_columns = ("shop_currency", "erp_currency")
     optional_columns = ("decimals",)
+    # declared without the model's default, so a blank cell stays blank for CurrencyMapping.clean
+    decimals = fields.Field(attribute="decimals", column_name="decimals", widget=widgets.IntegerWidget())
     Meta = _meta(CurrencyMapping, ("shop_currency", "erp_currency", "decimals"), ("shop_currency",))
+
+    def init_instance(self, row=None):
+        instance = super().init_instance(row)
+        instance.decimals = None  # filled from the currency by CurrencyMapping.clean unless the file gives it
+        return instance
+
+
+class RateWidget(widgets.DecimalWidget):
+    """A VAT rate in percent; '25,5' is read as 25.5. Exported as people write it: 6, 25.5 (not 6.00)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        try:
+            return super().clean(value, row, **kwargs)
+        except (ArithmeticError, ValueError):
+            raise ValueError(f"'{value}' is not a number: give the rate in percent, e.g. 6, 12 or 25.5.") from None
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else format(Decimal(value).normalize(), "f")
+
+
+class VatRateMappingResource(IntegrationScopedResource):
+    """Key (country, rate): '6', '6.0' and '6,00' are the same rate."""
+
+    label = "VAT rates"
+    rate = fields.Field(attribute="rate", column_name="rate", widget=RateWidget())
+    upper_columns = ("country",)
+    optional_columns = ("sales_account", "description")
+    Meta = _meta(
+        VatRateMapping, ("country", "rate", "vat_category", "sales_account", "description"), ("country", "rate")
+    )
+
+    def before_import_row(self, row, **kwargs):
+        rate = row.get("rate")
+        if isinstance(rate, str) and rate.strip():
+            try:  # the same rate written differently is the same key (duplicate check, update in place)
+                row["rate"] = format(Decimal(rate.strip().replace(",", ".")).normalize(), "f")
+            except InvalidOperation:
+                pass  # reported as a value of the rate column when the row's fields are read
+        super().before_import_row(row, **kwargs)
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None  # a rate that is not a number: a new row, whose rate column then reports it
+
+
+class VatTerritoryResource(IntegrationScopedResource):
+    """Key (country, postcode_prefix); the prefix is compared without spaces or dashes."""
+
+    label = "VAT territories"
+    upper_columns = ("country", "postcode_prefix", "treat_as")
+    optional_columns = ("legal_source",)
+    Meta = _meta(
+        VatTerritory,
+        ("country", "postcode_prefix", "treat_as", "name", "legal_source"),
+        ("country", "postcode_prefix"),
+    )
+
+    def before_import_row(self, row, **kwargs):
+        if isinstance(row.get("postcode_prefix"), str):
+            row["postcode_prefix"] = postcode_normalize(row["postcode_prefix"])
+        super().before_import_row(row, **kwargs)
 
 
 class SkuRuleResource(IntegrationScopedResource):
@@ -217,4 +291,6 @@ RESOURCES = {
     "shipping": ShippingMappingResource,
     "currencies": CurrencyMappingResource,
     "sku_rule": SkuRuleResource,
+    "vat_rates": VatRateMappingResource,
+    "vat_territories": VatTerritoryResource,
 }

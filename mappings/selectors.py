@@ -15,6 +15,8 @@ from .models import (
     ShippingMapping,
     SkuRule,
     TaxZoneMapping,
+    VatRateMapping,
+    VatTerritory,
 )
 
 
@@ -30,6 +32,9 @@ class TaxZone:
 
 @dataclass(frozen=True)
 class Territory:
+    """Addresses in `country` with a postcode starting `postcode_prefix` ('' = all) are taxed as `treat_as`
+    (an ISO code, XI, or EXPORT)."""
+
     country: str
     postcode_prefix: str
     treat_as: str
@@ -50,10 +55,13 @@ class MappingSet:
     currencies: dict[str, tuple[str, int]] = field(default_factory=dict)  # shop → (erp currency, decimals)
     sku_rule: tuple[str, str, str, str] | None = None  # (product, variant, size, separator)
     allow_negative_quantities: bool = False  # the integration's switch; off: such lines fail the record
+    # (country, rate percent normalized, e.g. Decimal('6')) → (VAT category, sales account or '')
     vat_rates: dict[tuple[str, Decimal], tuple[str, str]] = field(default_factory=dict)
+    # per country the longest postcode prefix first, so the first match is the most specific
     territories: tuple[Territory, ...] = ()
-    vat_rate_check: str = "refuse"
+    vat_rate_check: str = "refuse"  # refuse | warn (Integration.vat_rate_check)
     rounding_account: str = "3740"
+    # VAT category → ((start date 'YYYY-MM-DD', rate percent), ...) ascending; filled by the flow from the ERP
     category_rates: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
 
@@ -65,6 +73,10 @@ def mapping_set_load(*, integration: Integration) -> MappingSet:
         for z in TaxZoneMapping.objects.filter(integration=integration).select_related("customer_class")
     }
     rule = SkuRule.objects.filter(integration=integration).first()
+    territories = sorted(
+        VatTerritory.objects.filter(integration=integration),
+        key=lambda t: (t.country, -len(t.postcode_prefix), t.postcode_prefix),
+    )
     return MappingSet(
         home_country=integration.home_country,
         tax_country_source=integration.tax_country_source,
@@ -85,7 +97,14 @@ def mapping_set_load(*, integration: Integration) -> MappingSet:
         },
         sku_rule=(rule.product_source, rule.variant_source, rule.size_source, rule.separator) if rule else None,
         allow_negative_quantities=integration.allow_negative_quantities,
+        vat_rates={
+            (r.country, r.rate.normalize()): (r.vat_category, r.sales_account)
+            for r in VatRateMapping.objects.filter(integration=integration)
+        },
+        territories=tuple(Territory(t.country, t.postcode_prefix, t.treat_as, t.name) for t in territories),
+        vat_rate_check=integration.vat_rate_check,
+        rounding_account=integration.rounding_account,
     )
 
 
-__all__ = ["REST_OF_WORLD", "MappingSet", "TaxZone", "mapping_set_load"]
+__all__ = ["REST_OF_WORLD", "MappingSet", "TaxZone", "Territory", "mapping_set_load"]

@@ -1,10 +1,16 @@
+import csv
+from pathlib import Path
+
 import tablib
 from django.db import transaction
 from import_export.results import Result
 
 from sync.models import Integration
 
+from .models import VatTerritory
 from .resources import RESOURCES
+
+STANDARD_VAT_TERRITORIES = Path(__file__).resolve().parent / "fixtures" / "vat_territories.csv"
 
 
 def mapping_import(*, integration: Integration, table: str, content: str, dry_run: bool = False) -> Result:
@@ -35,3 +41,25 @@ def import_problems(result: Result) -> list[str]:
             lines.extend(f"row {invalid.number}: {field}: {message}" for message in messages)
         lines.extend(f"row {invalid.number}: {message}" for message in invalid.non_field_specific_errors)
     return lines
+
+
+@transaction.atomic
+def vat_territories_load_standard(*, integration: Integration) -> int:
+    """Add the standard VAT territories (mappings/fixtures/vat_territories.csv) the integration lacks.
+
+    A row is missing when the integration has none with its (country, postcode prefix); rows it has,
+    edited or not, are left as they are. Returns the number of rows added (0 when none were missing).
+    Source of the list: Council Directive 2006/112/EC, Art. 6 and 7; Windsor Framework, Art. 8.
+    """
+    with STANDARD_VAT_TERRITORIES.open(encoding="utf-8", newline="") as file:
+        standard = list(csv.DictReader(file))
+    existing = set(VatTerritory.objects.filter(integration=integration).values_list("country", "postcode_prefix"))
+    missing = [
+        VatTerritory(integration=integration, **row)
+        for row in standard
+        if (row["country"], row["postcode_prefix"]) not in existing
+    ]
+    for territory in missing:
+        territory.full_clean(exclude=["integration"], validate_unique=False)
+    VatTerritory.objects.bulk_create(missing, ignore_conflicts=True)  # a concurrent load added it: fine
+    return len(missing)

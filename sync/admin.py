@@ -11,6 +11,7 @@ from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_ur
 from config.errors import ApplicationError
 from config.forms import HTTPS_URL_OVERRIDES
 from integrations.pauses import connections_paused
+from mappings.services import vat_territories_load_standard
 
 from .forms import IntegrationForm
 from .models import (
@@ -164,6 +165,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("VAT (invoices and credit notes)", {"fields": ["vat_rate_check", "rounding_account"]}),
         (
             "Products and stock (ERP → shop)",
             {
@@ -193,6 +195,8 @@ class IntegrationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         integration_flows_ensure(integration=obj)
+        if not change:
+            vat_territories_load_standard(integration=obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

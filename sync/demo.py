@@ -16,7 +16,7 @@ from django.utils import timezone
 from config.errors import ApplicationError
 from integrations.models import Connection
 from integrations.systems import AuthType, System
-from mappings.services import import_problems, mapping_import
+from mappings.services import import_problems, mapping_import, vat_territories_load_standard
 
 from .models import Integration, PayoutFormat
 from .payouts import payout_format_from_preset
@@ -46,6 +46,8 @@ DEMO_MAPPING_FILES = [
     ("shipping", FIXTURES / "demo" / "shipping.csv"),
     ("currencies", FIXTURES / "demo" / "currencies.csv"),
     ("sku_rule", FIXTURES / "demo" / "sku_rule.csv"),
+    ("vat_rates", FIXTURES / "demo" / "vat_rates.csv"),
+    ("vat_territories", FIXTURES / "vat_territories.csv"),
 ]
 
 
@@ -129,7 +131,7 @@ def demo_integration_seed(*, site_url: str | None = None) -> Integration:
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     demo_admin_ensure()
     shop, erp = demo_connections_ensure(site_url=site_url)
-    integration, _ = Integration.objects.update_or_create(
+    integration, created = Integration.objects.update_or_create(
         name=DEMO_INTEGRATION,
         defaults={
             "shop": shop,
@@ -142,6 +144,8 @@ def demo_integration_seed(*, site_url: str | None = None) -> Integration:
         },
     )
     integration_flows_ensure(integration=integration)
+    if created:
+        vat_territories_load_standard(integration=integration)
     for preset, name in DEMO_PAYOUT_FORMATS:
         if not PayoutFormat.objects.filter(name=name).exists():
             payout_format_from_preset(name=name, preset=preset)

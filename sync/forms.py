@@ -27,6 +27,8 @@ class IntegrationForm(forms.ModelForm):
             "home_country",
             "tax_country_source",
             "allow_negative_quantities",
+            "vat_rate_check",
+            "rounding_account",
             "notify_emails",
             "notify_webhook_url",
             "number_series_warn_below",

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from config.models import TimeStampedModel
@@ -89,6 +90,27 @@ class Integration(TimeStampedModel):
         default=False,
         help_text="Send order and return lines with a negative quantity to the ERP as they are. Off: such an "
         "order or return fails with the line named, before anything is written to the ERP.",
+    )
+
+    class VatRateCheck(models.TextChoices):
+        REFUSE = "refuse", "Refuse: the record fails"
+        WARN = "warn", "Warn: book with the shop's VAT and log a warning"
+
+    vat_rate_check = models.CharField(
+        "VAT rate check",
+        max_length=10,
+        choices=VatRateCheck.choices,
+        default=VatRateCheck.REFUSE,
+        help_text="When a line's charged VAT rate differs from its VAT category's rate on the document date: "
+        "refuse = the record fails with the line named; warn = the document is booked with the shop's VAT and a "
+        "warning is written to the record log.",
+    )
+    rounding_account = models.CharField(
+        max_length=10,
+        default="3740",
+        validators=[RegexValidator(r"^[0-9]{4,10}$", "An account is 4 to 10 digits, e.g. 3740 (BAS).")],
+        help_text="Account rounding remainders between the lines' nets and the document's taxable amount are "
+        "booked to.",
     )
     notify_emails = models.TextField(
         blank=True, help_text="Who is told when a flow breaks: e-mail addresses, one per line or comma-separated."

@@ -11,7 +11,9 @@ from mappings.models import (
     PaymentTermMapping,
     ShippingMapping,
     SkuRule,
+    VatRateMapping,
 )
+from mappings.services import vat_territories_load_standard
 from sync.models import IntegrationFlow, SyncRecord, WebhookEvent
 from sync.services import integration_flows_ensure
 from tests.factories import (
@@ -35,6 +37,8 @@ def populated(integration):
     ShippingMapping.objects.create(integration=integration, shop_shipping="standard", erp_item="FREIGHT")
     CurrencyMapping.objects.create(integration=integration, shop_currency="EUR", erp_currency="EUR")
     SkuRule.objects.create(integration=integration)
+    VatRateMapping.objects.create(integration=integration, country="SE", rate=6, vat_category="SE6")
+    vat_territories_load_standard(integration=integration)
     record = RecordLogFactory(run__integration=integration, request={"a": 1}, calls=[{"method": "POST"}])
     ExternalRefFactory(integration=integration)
     NumberSeriesCheckFactory(connection=integration.erp, integration=integration)
@@ -80,6 +84,8 @@ def test_every_koppla_model_is_registered():
         "ShippingMapping",
         "CurrencyMapping",
         "SkuRule",
+        "VatRateMapping",
+        "VatTerritory",
     }
 
 

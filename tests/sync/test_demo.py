@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from integrations.models import Connection
-from mappings.models import CustomerClass, SkuRule, TaxZoneMapping
+from mappings.models import CustomerClass, SkuRule, TaxZoneMapping, VatRateMapping, VatTerritory
 from sync.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
 from sync.models import Integration, IntegrationFlow, PayoutFormat
 
@@ -20,6 +20,9 @@ def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     assert TaxZoneMapping.objects.filter(integration=integration).count() == 64
     assert CustomerClass.objects.filter(integration=integration).count() == 4
     assert SkuRule.objects.filter(integration=integration).count() == 1
+    assert VatTerritory.objects.filter(integration=integration, country="GB", postcode_prefix="BT").exists()
+    assert VatTerritory.objects.filter(integration=integration).count() >= 28
+    assert VatRateMapping.objects.filter(integration=integration, country="SE").count() >= 2
     assert IntegrationFlow.objects.filter(integration=integration).count() == 7
     assert authenticate(username=DEMO_USERNAME, password=DEMO_PASSWORD) is not None
     assert PayoutFormat.objects.count() == 3
