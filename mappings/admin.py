@@ -11,7 +11,7 @@ from import_export.formats.base_formats import CSV
 from config.admin_utils import AUDIT_FIELDS
 from sync.models import Integration
 
-from .countries import EU_MEMBER_STATES
+from .countries import EU_MEMBER_STATES, EU_VAT_AREA_GOODS
 from .forms import IntegrationConfirmImportForm, IntegrationExportForm, IntegrationImportForm
 from .models import (
     CurrencyMapping,
@@ -115,7 +115,7 @@ class RegimeFilter(admin.SimpleListFilter):
         if not value:
             return queryset
         home = Q(country=F("integration__home_country"))
-        eu = Q(country__in=EU_MEMBER_STATES) & Q(integration__home_country__in=EU_MEMBER_STATES)
+        eu = Q(country__in=EU_VAT_AREA_GOODS) & Q(integration__home_country__in=EU_MEMBER_STATES)
         if value == Regime.DOMESTIC:
             return queryset.filter(home)
         if value == Regime.EU_B2B:

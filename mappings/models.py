@@ -13,7 +13,7 @@ from django.db import models
 from config.models import TimeStampedModel
 from sync.models import Integration
 
-from .countries import CURRENCIES, EU_MEMBER_STATES, TAX_COUNTRIES, currency_minor_unit
+from .countries import CURRENCIES, EU_MEMBER_STATES, EU_VAT_AREA_GOODS, TAX_COUNTRIES, currency_minor_unit
 
 REST_OF_WORLD = "*"
 
@@ -55,7 +55,7 @@ def regime_for(*, country: str, customer_type: str, home_country: str) -> Regime
     """The VAT regime a sale falls under (EU One-Stop-Shop rules)."""
     if country == home_country:
         return Regime.DOMESTIC
-    if country in EU_MEMBER_STATES and home_country in EU_MEMBER_STATES:
+    if country in EU_VAT_AREA_GOODS and home_country in EU_MEMBER_STATES:
         return Regime.EU_B2B if customer_type == CustomerType.B2B else Regime.EU_B2C
     return Regime.EXPORT
 

@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mappings.countries import COUNTRIES, EU_MEMBER_STATES
+from mappings.countries import EU_VAT_AREA_GOODS as EU_VAT_AREA
+from mappings.countries import NORTHERN_IRELAND, country_name, country_normalize
 from mappings.models import REST_OF_WORLD, CustomerType, Regime
 from mappings.selectors import MappingSet, TaxZone
 from sync.shop import ShopAddress
@@ -33,16 +34,11 @@ from sync.vat import rate_text, vat_number_country, vat_number_normalize, vat_nu
 from .base import RecordFailed
 
 ZERO = Decimal("0")
-NORTHERN_IRELAND = "XI"
 EXPORT = "EXPORT"
-EU_VAT_AREA = frozenset(EU_MEMBER_STATES) | {NORTHERN_IRELAND}
-ALIASES = {"EL": "GR", "UK": "GB"}
 
 
 def place_name(code: str) -> str:
-    if code == NORTHERN_IRELAND:
-        return "Northern Ireland"
-    return COUNTRIES.get(code, code) if code else "an empty country"
+    return country_name(code) if code else "an empty country"
 
 
 def where(code: str) -> str:
@@ -76,13 +72,12 @@ def _postcode(value: str) -> str:
 
 def place_of(address: ShopAddress, vat_number: str, mappings: MappingSet) -> Place:
     """The tax place of an address, by the territory rows (longest postcode prefix first)."""
-    shop_code = (address.country or "").strip().upper()
-    country = ALIASES.get(shop_code, shop_code)
+    country = country_normalize(address.country)
     postcode = _postcode(address.zip_code)
     rows = [
         t
         for t in mappings.territories
-        if ALIASES.get(t.country, t.country) == country and postcode.startswith(_postcode(t.postcode_prefix))
+        if country_normalize(t.country) == country and postcode.startswith(_postcode(t.postcode_prefix))
     ]
     if rows:
         row = max(rows, key=lambda t: len(_postcode(t.postcode_prefix)))
@@ -112,7 +107,7 @@ def buyer_vat_number(billing: ShopAddress, shipping: ShopAddress, *, what: str) 
     if not raw:
         return "", ""
     number = vat_number_normalize(raw)
-    billing_country = ALIASES.get(billing.country.upper(), billing.country.upper()) or shipping.country.upper()
+    billing_country = country_normalize(billing.country) or country_normalize(shipping.country)
     issued = vat_number_country(number) or billing_country
     problem = vat_number_problem(raw, issued)
     if problem:
