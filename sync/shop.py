@@ -70,6 +70,9 @@ class ShopOrder:
     is_wholesale: bool = False
     customer_name: str = ""
     extra: dict = field(default_factory=dict)
+    # The shop's own VAT per rate ((rate percent, VAT), ...), when the shop states it; empty when it
+    # gives only the total (Centra): then the total is split over the rates by what they give.
+    vat_by_rate: tuple[tuple[Decimal, Decimal], ...] = ()
 
     @property
     def label(self) -> str:

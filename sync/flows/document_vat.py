@@ -3,11 +3,11 @@
 The rule (README, "How VAT and rounding are booked"):
 1. Each charged amount (an order line, shipping, an order discount) is a `Part` with the rate the shop
    charged and the VAT category the rate check chose (vat_rules.line_tax).
-2. The VAT of each VAT category is what the shop charged: the shop's VAT total split over the
-   categories by what their amounts give at their rates (each rounded to the unit, the last units to
-   the categories rounded furthest from their exact VAT), so the categories add up to the shop's VAT
-   exactly. A shop VAT that its lines cannot explain (off by more than half a unit per amount) fails
-   the record: the order does not add up.
+2. The VAT of each VAT category is what the shop charged: its VAT per rate where the shop states
+   it, else the shop's VAT total split over the categories by what their amounts give at their
+   rates (each rounded to the unit, the last units to the categories rounded furthest from their
+   exact VAT), so the categories add up to the shop's VAT exactly. A shop VAT that its lines cannot
+   explain (off by more than half a unit per amount) fails the record: the order does not add up.
 3. Each line's net is its amount without VAT rounded to the currency's decimals (prices incl. VAT) or
    the amount itself (prices excl. VAT). The taxable amount of a category is its gross minus its VAT;
    when the lines' nets do not add up to it (they are rounded one by one), the remainder becomes a
@@ -115,8 +115,52 @@ def spread(
     return result
 
 
-def category_vat(parts: list[Part], vat_total: Decimal, *, incl: bool, places: int, what: str) -> dict[str, Decimal]:
-    """The shop's VAT total split over the VAT categories of `parts` (rule 2 of the module)."""
+def stated_vat(
+    parts: list[Part], stated: dict[Decimal, Decimal], vat_total: Decimal, *, incl: bool, places: int, what: str
+) -> dict[str, Decimal] | None:
+    """The shop's stated VAT per rate as VAT per category; None when a rate spans several categories.
+
+    RecordFailed when the stated amounts do not add up to the VAT total, or one cannot be what its
+    rate's amounts give (off by more than half a unit per amount)."""
+    categories: dict[Decimal, set[str]] = {}
+    for part in parts:
+        categories.setdefault(part.rate.normalize(), set()).add(part.vat_category)
+    stated = {Decimal(rate).normalize(): Decimal(vat) for rate, vat in stated.items()}
+    if sum(stated.values(), ZERO) != vat_total or any(r not in categories for r, v in stated.items() if v):
+        shown = ", ".join(f"{rate_text(r)}: {v}" for r, v in sorted(stated.items()))
+        raise RecordFailed(
+            f"{what} does not add up: its VAT per rate ({shown}) is not its VAT total {vat_total} on the rates its "
+            "lines charge. Check the order's VAT in the shop, then resync."
+        )
+    if any(len(c) > 1 for c in categories.values()):
+        return None
+    result = {next(iter(c)): stated.get(rate, ZERO) for rate, c in categories.items()}
+    for rate, in_categories in categories.items():
+        category = next(iter(in_categories))
+        given = [p for p in parts if p.rate.normalize() == rate]
+        exact = sum((exact_vat(p, incl) for p in given), ZERO)
+        if abs(result[category] - exact) > unit(places) * len(given) / 2:
+            raise RecordFailed(
+                f"{what} does not add up: the shop states {result[category]} VAT at {rate_text(rate)}, but its "
+                f"amounts at that rate give {round_money(exact, places)}. Check the order's VAT in the shop, then resync."
+            )
+    return result
+
+
+def category_vat(
+    parts: list[Part],
+    vat_total: Decimal,
+    *,
+    incl: bool,
+    places: int,
+    what: str,
+    stated: dict[Decimal, Decimal] | None = None,
+) -> dict[str, Decimal]:
+    """The shop's VAT per VAT category of `parts` (rule 2 of the module)."""
+    if stated:
+        by_category = stated_vat(parts, stated, vat_total, incl=incl, places=places, what=what)
+        if by_category is not None:
+            return by_category
     exact: dict[str, Decimal] = {}
     for part in parts:
         exact[part.vat_category] = exact.get(part.vat_category, ZERO) + exact_vat(part, incl)
@@ -140,10 +184,17 @@ def category_vat(parts: list[Part], vat_total: Decimal, *, incl: bool, places: i
 
 
 def document_figures(
-    parts: list[Part], *, vat_total: Decimal, incl: bool, places: int, rounding_account: str, what: str
+    parts: list[Part],
+    *,
+    vat_total: Decimal,
+    incl: bool,
+    places: int,
+    rounding_account: str,
+    what: str,
+    stated: dict[Decimal, Decimal] | None = None,
 ) -> tuple[tuple[DraftLine, ...], tuple[TaxDetail, ...]]:
     """ERP lines and tax details of the parts, with the shop's VAT per category (module rules 2 and 3)."""
-    vat = category_vat(parts, vat_total, incl=incl, places=places, what=what)
+    vat = category_vat(parts, vat_total, incl=incl, places=places, what=what, stated=stated)
     lines: list[DraftLine] = []
     nets: dict[str, Decimal] = {c: ZERO for c in vat}
     gross: dict[str, Decimal] = {c: ZERO for c in vat}

@@ -244,6 +244,7 @@ def invoice_draft(
         places=places,
         rounding_account=mappings.rounding_account,
         what=what,
+        stated=dict(order.vat_by_rate),
     )
     net_total = sum((line.amount for line in lines), ZERO)
     if net_total + vat_total != gross_total:  # a guard on document_vat's arithmetic, not on the shop's data

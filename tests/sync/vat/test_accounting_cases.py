@@ -309,3 +309,19 @@ def test_case_8_rates_print_as_people_write_them():
     with pytest.raises(RecordFailed) as failed:
         invoice_draft(order, mapping_set())
     assert "charged 20 %" in str(failed.value) and "E+" not in str(failed.value)
+
+
+def test_a_shop_that_states_its_vat_per_rate_is_followed_to_the_unit():
+    """Rounded per line, the shop's 0.10 VAT sits all at 20 %; split by rate it would have gone 0.01 / 0.09."""
+    lines = [
+        shop_line("0.01", 10, line_id="1", name="Book", sku="B-1"),
+        shop_line("0.03", 20, line_id="2", qty=3, sku="S-2"),
+        shop_line("0.51", 20, line_id="3", sku="S-3"),
+    ]
+    order = shop_order(lines, total="0.55", vat="0.10", country="AT", currency="EUR")
+    split = invoice_draft(order, mapping_set())
+    stated = invoice_draft(replace(order, vat_by_rate=((D("10"), D("0.00")), (D("20"), D("0.10")))), mapping_set())
+    assert vat_by_category(stated) == {"OSS-AT10": D("0.00"), "OSS-AT": D("0.10")}
+    assert vat_by_category(split) != vat_by_category(stated) and sum(vat_by_category(split).values()) == D("0.10")
+    with pytest.raises(RecordFailed, match="its VAT per rate"):
+        invoice_draft(replace(order, vat_by_rate=((D("10"), D("0.01")), (D("20"), D("0.10")))), mapping_set())
