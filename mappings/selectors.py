@@ -65,6 +65,14 @@ class MappingSet:
     category_rates: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
 
+def currency_decimals(*, integration: Integration, currency: str) -> int:
+    """Decimals of a shop currency for the integration: its currency mapping's, else ISO 4217's."""
+    from .countries import currency_minor_unit
+
+    row = CurrencyMapping.objects.filter(integration=integration, shop_currency=currency).first()
+    return row.decimals if row is not None and row.decimals is not None else currency_minor_unit(currency)
+
+
 def mapping_set_load(*, integration: Integration) -> MappingSet:
     zones = {
         (z.country, z.customer_type): TaxZone(

@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from config.errors import ApplicationError
 from config.storable import storable_text
+from mappings.selectors import currency_decimals
 
 from .models import ExternalRef, Integration, Payout, PayoutFormat, PayoutLine
+from .vat import unit
 
 PRESETS: dict[str, dict] = {
     PayoutFormat.Preset.GENERIC: {
@@ -320,7 +322,8 @@ class PayoutReport:
 
 
 def payout_report(*, payout: Payout) -> PayoutReport:
-    """Gross, refunds, fees and net paid out, and whether the net equals the bank amount to the cent."""
+    """Gross, refunds, fees and net paid out, and whether the net equals the bank amount to the currency's
+    smallest unit (the currency's decimals: Mappings › Currencies, else ISO 4217)."""
     lines = payout.lines.all()
 
     def total(kind=None, field="gross"):
@@ -330,8 +333,11 @@ def payout_report(*, payout: Payout) -> PayoutReport:
     payments = total(PayoutLine.Kind.PAYMENT)
     refunds = total(PayoutLine.Kind.REFUND)
     fees = total(field="fee")
-    net = (payments - refunds - fees).quantize(Decimal("0.01"))
-    difference = None if payout.bank_amount is None else (net - payout.bank_amount).quantize(Decimal("0.01"))
+    step = unit(currency_decimals(integration=payout.integration, currency=payout.currency))
+    net = (payments - refunds - fees).quantize(step, rounding=ROUND_HALF_UP)
+    difference = (
+        None if payout.bank_amount is None else (net - payout.bank_amount).quantize(step, rounding=ROUND_HALF_UP)
+    )
     counts = dict(lines.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     return PayoutReport(
         payments=payments,
