@@ -50,44 +50,20 @@ def ledger(document: dict, sign: int, into: dict) -> None:
         into[("VAT", detail.get("taxId", ""))] += sign * d(detail.get("vatAmount"))
 
 
-def measure() -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="koppla-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(ROOT))
-    import django
+def audit() -> dict:
+    """Differences between the shop (Centra sandbox) and the ERP (Visma.net sandbox), read from both.
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from integrations import clients
+    Returns {"total": [order numbers], "vat_total": [...], "vat_category": [...],
+    "nonzero_after_full_refund": ["<order> (<account>, <VAT category>): <amount>", ...], and counts}."""
     from integrations.centra import sandbox as centra
     from integrations.visma_net import sandbox as visma
-    from mappings.models import PaymentMethodMapping
-    from sync.demo import demo_seed
     from sync.flows.centra_adapter import order_from_centra
-    from sync.models import RecordLog
-    from sync.services import flow_run
-    from tests.fakes import FakeClock
-
-    clients.DEFAULT_CLOCK = FakeClock()
-    integration = demo_seed(site_url="http://testserver", connect=True)
-    PaymentMethodMapping.objects.create(integration=integration, shop_method="swish", erp_payment_method="INVOICE")
-
-    started = time.perf_counter()
-    orders_run = flow_run(integration=integration, flow="orders", trigger="manual")
-    refunds_run = flow_run(integration=integration, flow="refunds", trigger="manual")
-    seconds = time.perf_counter() - started
 
     invoices = {inv.get("customerRefNumber"): inv for inv in visma.invoices()}
     notes_by_order = defaultdict(list)
     for note in visma.credit_notes():
         notes_by_order[str(note.get("externalReference"))].append(note)
     nodes = {str(node["number"]): node for node in centra.orders()}
-    returns = defaultdict(list)
-    for node in centra.returns():
-        returns[str((node.get("order") or {}).get("number"))].append(node)
 
     total_diffs, vat_diffs, category_diffs, checked = [], [], [], 0
     for number, invoice in invoices.items():
@@ -122,24 +98,64 @@ def measure() -> dict:
             ledger(note, -1, balance)
         zero_diffs.extend(f"{number} {key}: {value}" for key, value in balance.items() if value)
 
+    return {
+        "orders_in_shop": len(nodes),
+        "invoices_checked": checked,
+        "credit_notes": sum(len(n) for n in notes_by_order.values()),
+        "orders_refunded_in_full": full_refunds,
+        "total": total_diffs,
+        "vat_total": vat_diffs,
+        "vat_category": category_diffs,
+        "nonzero_after_full_refund": zero_diffs,
+    }
+
+
+def measure() -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="koppla-bench-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from integrations import clients
+    from mappings.models import PaymentMethodMapping
+    from sync.demo import demo_seed
+    from sync.models import RecordLog
+    from sync.services import flow_run
+    from tests.fakes import FakeClock
+
+    clients.DEFAULT_CLOCK = FakeClock()
+    integration = demo_seed(site_url="http://testserver", connect=True)
+    PaymentMethodMapping.objects.create(integration=integration, shop_method="swish", erp_payment_method="INVOICE")
+
+    started = time.perf_counter()
+    orders_run = flow_run(integration=integration, flow="orders", trigger="manual")
+    refunds_run = flow_run(integration=integration, flow="refunds", trigger="manual")
+    seconds = time.perf_counter() - started
+
+    found = audit()
     failed = list(
         RecordLog.objects.filter(run__in=[orders_run, refunds_run], status="failed").values_list("source_id", "error")
     )
     return {
-        "orders_in_shop": len(nodes),
-        "invoices_checked": checked,
+        "orders_in_shop": found["orders_in_shop"],
+        "invoices_checked": found["invoices_checked"],
         "orders_failed": orders_run.failed_count,
-        "credit_notes": sum(len(n) for n in notes_by_order.values()),
+        "credit_notes": found["credit_notes"],
         "refunds_failed": refunds_run.failed_count,
-        "total_differences": len(total_diffs),
-        "vat_total_differences": len(vat_diffs),
-        "vat_category_differences": len(category_diffs),
-        "orders_refunded_in_full": full_refunds,
-        "nonzero_after_full_refund": len(zero_diffs),
+        "total_differences": len(found["total"]),
+        "vat_total_differences": len(found["vat_total"]),
+        "vat_category_differences": len(found["vat_category"]),
+        "orders_refunded_in_full": found["orders_refunded_in_full"],
+        "nonzero_after_full_refund": len(found["nonzero_after_full_refund"]),
         "examples": {
-            "vat_total": vat_diffs[:5],
-            "vat_category": category_diffs[:5],
-            "nonzero_after_full_refund": zero_diffs[:5],
+            "vat_total": found["vat_total"][:5],
+            "vat_category": found["vat_category"][:5],
+            "nonzero_after_full_refund": found["nonzero_after_full_refund"][:5],
             "failed": [f"{source}: {error[:160]}" for source, error in failed[:5]],
         },
         "wall_seconds_in_process": round(seconds, 1),
