@@ -262,6 +262,24 @@ def test_demo_data_matches_the_mapping_fixtures(db):
     assert all(len(e) == 13 and e == demo_data.ean13(e[:12]) for e in eans) and len(set(eans)) == 45
 
 
+def test_the_demo_vat_rate_mapping_books_to_categories_of_the_demo_company(db):
+    """mappings/fixtures/demo/vat_rates.csv: each row's category exists here with that rate, its account too."""
+    import csv
+    from pathlib import Path
+
+    demo_data.seed()
+    fixture = Path(__file__).resolve().parents[3] / "mappings" / "fixtures" / "demo" / "vat_rates.csv"
+    with fixture.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["country", "rate", "vat_category", "sales_account", "description"]
+    categories = {c["vatCategoryId"]: c for c in sandbox._objects(sandbox.VAT_CATEGORY)}
+    for row in rows:
+        rates = sandbox.vat_rates(categories[row["vat_category"]], date(2026, 5, 1))
+        assert [rate for _id, _d, rate in rates] == [D(row["rate"])], row
+        assert not row["sales_account"] or store.obj_get(sandbox.SYSTEM, sandbox.ACCOUNT, row["sales_account"])
+    assert {r["vat_category"] for r in rows} == {c for c, *_ in demo_data.REDUCED_CATEGORIES}
+
+
 def test_a_page_of_a_big_inventory_reads_one_page_of_rows(client):
     sandbox.inventory_bulk_create(
         sandbox.inventory_item_build(f"BULK-{i:05d}", f"Bulk item {i}", price=D("9.90"), available={"MAIN": i % 7})
