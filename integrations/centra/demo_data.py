@@ -12,16 +12,35 @@ What the data shows (the demo's story):
 - Wholesale orders (store Wholesale, prices excluding VAT, payment `invoice`)
   from companies with well-formed VAT numbers: reverse charge at 0 % in six
   EU countries, Swedish VAT added for Swedish companies, 0 % export to Norway.
-- Every line's taxPercent is the rate the demo tax-zone mapping implies
-  (mappings/fixtures/eu_tax_zones.csv → VAT category → rate of the Visma.net
-  demo company), so the orders flow books them without a VAT mismatch.
+- Every line's taxPercent is the rate the demo mappings imply for its item's
+  rate class (standard clothing, children's clothes, books, food) at the
+  destination on the order date: the shop's territories (Monaco taxed as
+  France, Northern Ireland BT postcodes as XI, the Canary Islands exported),
+  then the tax-zone mapping (mappings/fixtures/eu_tax_zones.csv) → VAT
+  category, or for a reduced-rate class in a taxed sale the shop's reduced
+  category (REDUCED_CLASSES, booked by mappings/fixtures/demo/vat_rates.csv;
+  the standard rate where the country has no reduced row) → its rate in force
+  that day at the Visma.net demo company (rate histories included). B2B
+  reverse charge and exports are 0 %. Some retail orders add one reduced-rate
+  item, so they mix rates.
+- The order's VAT is computed as a shop does (shop_vat): per rate group,
+  round(group gross × r / (100 + r)) (prices including VAT) or
+  round(group net × r / 100) (wholesale, excluding VAT) to the currency's
+  decimals, summed; the shipping goes into the rate groups (see shop_vat).
+  The per-rate figures are in the order's private keys `_vatByRate` and
+  `_shippingByRate` (stripped from what the API returns).
+- Named orders (NAMED_ORDERS, numbers from 29001, after the generated ones)
+  show the special cases: mixed rates in Sweden, Germany and Ireland, a
+  Northern Ireland consumer and business, Monaco, the Canary Islands and an
+  order paid in yen; two named returns (a partial one of a mixed-rate order).
 - Payment methods and shipping options are the keys of the demo mapping files,
   except for exactly three Swedish orders paid with `swish`: a payment method
   with no mapping, the failure an operator fixes in the demo.
 - SKUs are the Visma.net demo item numbers (e.g. 1001-BLK-M), with product
   number, variant number and size number as the SKU rule's segments. The
   catalog itself is not in Centra at the start: the products flow creates it.
-- Money adds up to the cent: unitPrice × quantity = lineValue; grandTotal =
+- Money adds up to the currency's smallest unit (mappings/fixtures/demo/currencies.csv
+  decimals: JPY 0): unitPrice × quantity = lineValue; grandTotal =
   Σ lineValue + shipping (+ taxAdded on wholesale orders).
 - Returns on shipped retail orders: some partial, some full with the shipping.
 """
@@ -37,12 +56,25 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from integrations.sandbox.models import SandboxObject
-from integrations.visma_net.demo_data import COLOURS, PRODUCTS, VAT_CATEGORIES
+from integrations.visma_net.demo_data import (
+    BOOKS,
+    CHILDREN,
+    COLOURS,
+    FOOD,
+    PRODUCT_RATE_CLASSES,
+    PRODUCTS,
+    STANDARD,
+    VAT_CATEGORIES,
+    category_rate,
+)
 
 from . import sandbox
 
 DEMO_API_TOKEN = "centra-demo-token-7c41"
-TAX_ZONES_CSV = Path(__file__).resolve().parents[2] / "mappings" / "fixtures" / "eu_tax_zones.csv"
+FIXTURES = Path(__file__).resolve().parents[2] / "mappings" / "fixtures"
+TAX_ZONES_CSV = FIXTURES / "eu_tax_zones.csv"
+VAT_RATES_CSV = FIXTURES / "demo" / "vat_rates.csv"
+CURRENCIES_CSV = FIXTURES / "demo" / "currencies.csv"
 CENT = Decimal("0.01")
 HOME = "SE"
 FIRST_ORDER_NUMBER = 20001
@@ -233,8 +265,41 @@ DISCOUNTS = [
 
 
 # --------------------------------------------------------------------------- VAT, as the demo mapping says
+# The shop's tax setup for places taxed elsewhere than their country code says: (country, postcode prefix) →
+# taxed as (ISO code or XI) or EXPORT (outside the EU VAT area). The same places as the standard list
+# mappings/fixtures/vat_territories.csv (Council Directive 2006/112/EC Art. 6 and 7; Windsor Framework).
+SHOP_TERRITORIES: dict[tuple[str, str], str] = {
+    ("MC", ""): "FR",
+    ("GB", "BT"): "XI",
+    ("ES", "35"): "EXPORT",
+    ("ES", "38"): "EXPORT",
+}
+
+# The shop's reduced rates: (tax country, rate class) → ((from date, VAT category), ...) ascending. The shop
+# charges the category's rate (Visma.net demo company) on the order date; demo/vat_rates.csv books that rate
+# to the category. A class with no entry is charged the standard rate (Denmark has no reduced rates at all;
+# the demo keeps Finland's reduced rates out and sends no books or food there).
+_SE_FOOD = (("2000-01-01", "SE12"), ("2026-04-01", "SE6"), ("2028-01-01", "SE12"))  # food 6 % 2026-04 → 2027-12
+REDUCED_CLASSES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("SE", BOOKS): (("2000-01-01", "SE6"),),
+    ("SE", FOOD): _SE_FOOD,
+    ("AT", BOOKS): (("2000-01-01", "OSS-AT10"),),
+    **{
+        (cc, c): (("2000-01-01", f"OSS-{cc}{rate}"),)
+        for cc, rate in (("BE", 6), ("DE", 7), ("NL", 9), ("PL", 5))
+        for c in (BOOKS, FOOD)
+    },
+    ("ES", BOOKS): (("2000-01-01", "OSS-ES4"),),
+    ("FR", BOOKS): (("2000-01-01", "OSS-FR5.5"),),
+    ("FR", FOOD): (("2000-01-01", "OSS-FR5.5"),),
+    **{("IE", c): (("2000-01-01", "OSS-IE0"),) for c in (BOOKS, FOOD, CHILDREN)},
+    ("IT", BOOKS): (("2000-01-01", "OSS-IT4"),),
+}
+NO_REDUCED_RATES = {"DK"}
+
+
 def category_rates() -> dict[str, Decimal]:
-    """VAT category → rate (percent) of the Visma.net demo company."""
+    """VAT category → current rate (percent) of the Visma.net demo company."""
     return {category: rate for category, _description, rate, _reverse in VAT_CATEGORIES}
 
 
@@ -244,15 +309,79 @@ def tax_zone_categories() -> dict[tuple[str, str], str]:
         return {(row["country"], row["customer_type"]): row["vat_category"] for row in csv.DictReader(handle)}
 
 
-def vat_rate(country: str, customer_type: str) -> Decimal:
+def vat_rate_rows() -> dict[tuple[str, Decimal], str]:
+    """(country, rate) → VAT category, from the demo VAT-rate mapping file (reduced rates)."""
+    with VAT_RATES_CSV.open(encoding="utf-8") as handle:
+        return {(row["country"], Decimal(row["rate"])): row["vat_category"] for row in csv.DictReader(handle)}
+
+
+def currency_decimals(currency: str) -> int:
+    """Decimals of a shop currency, from the demo currency mapping file (JPY 0, the others 2)."""
+    with CURRENCIES_CSV.open(encoding="utf-8") as handle:
+        return next(int(row["decimals"]) for row in csv.DictReader(handle) if row["shop_currency"] == currency)
+
+
+def tax_country(country: str, postcode: str = "") -> str:
+    """Where a delivery is taxed: the shop territory with the longest matching postcode prefix, else the country."""
+    plain = re.sub(r"[\s-]", "", postcode.upper())
+    matches = [
+        (prefix, to) for (cc, prefix), to in SHOP_TERRITORIES.items() if cc == country and plain.startswith(prefix)
+    ]
+    return max(matches)[1] if matches else country
+
+
+def vat_category(country: str, customer_type: str, rate_class: str = STANDARD, on: date | None = None) -> str:
+    """The VAT category whose rate the shop charges: reduced class in a taxed sale, else the tax zone's."""
     zones = tax_zone_categories()
     category = zones.get((country, customer_type)) or zones[("*", customer_type)]
-    return category_rates()[category]
+    history = REDUCED_CLASSES.get((country, rate_class))
+    day = on or date.today()
+    if history and category_rate(category, day):  # reverse charge and export stay at 0 %
+        category = [c for start, c in history if start <= day.isoformat()][-1]
+        if vat_rate_rows().get((country, category_rate(category, day))) != category:
+            raise ValueError(f"demo/vat_rates.csv has no row booking {country} {rate_class} to {category}")
+    return category
+
+
+def vat_rate(country: str, customer_type: str, rate_class: str = STANDARD, on: date | None = None) -> Decimal:
+    """The rate (percent) the shop charges for a rate class delivered to `country` (a tax country: XI, EXPORT…)."""
+    day = on or date.today()
+    return category_rate(vat_category(country, customer_type, rate_class, day), day)
+
+
+def shop_vat(
+    groups: dict[Decimal, Decimal], shipping: Decimal, *, standard: Decimal, included: bool, places: int
+) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
+    """The order's VAT as the shop computes it: ({rate: VAT}, {rate: shipping share}).
+
+    `groups` = {rate: Σ line values at that rate}. Shipping rule: when every line is at the order's
+    standard rate, the shipping is charged at that rate; otherwise it is split over the rate groups in
+    proportion to their value (each share rounded to `places`, the largest group taking the remainder),
+    as the goods' rates decide the rate of their delivery. Then per group VAT = round(gross × r / (100 + r))
+    for prices including VAT, round(net × r / 100) for prices excluding VAT, to `places`, half-up.
+    """
+    total = sum(groups.values(), Decimal(0))
+    if set(groups) <= {standard} or not total:
+        shares = {standard: shipping}
+    else:
+        largest = max(groups, key=lambda rate: (groups[rate], rate))
+        shares = {rate: round_to(shipping * value / total, places) for rate, value in groups.items() if rate != largest}
+        shares[largest] = shipping - sum(shares.values(), Decimal(0))
+    vat = {}
+    for rate in sorted(set(groups) | set(shares)):
+        base = groups.get(rate, Decimal(0)) + shares.get(rate, Decimal(0))
+        vat[rate] = round_to(base * rate / ((100 + rate) if included else 100), places)
+    return vat, {rate: share for rate, share in shares.items() if share}
 
 
 # --------------------------------------------------------------------------- prices
 def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_to(value: Decimal, places: int) -> Decimal:
+    """Half-up to `places` decimals (the currency's: 0 for JPY)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def catalog() -> list[dict]:
@@ -273,6 +402,7 @@ def catalog() -> list[dict]:
                         "variant_id": str(VARIANT_ID_BASE + p_index * 10 + c_index + 1),
                         "size_id": str(SIZE_ID_BASE + len(items) + 1),
                         "price_sek": price,
+                        "rate_class": PRODUCT_RATE_CLASSES.get(product, STANDARD),
                     }
                 )
     return items
@@ -297,8 +427,8 @@ def wholesale_price(price_sek: Decimal, currency: str) -> Decimal:
     return round2(retail_price(price_sek, currency) / Decimal("1.25") * Decimal("0.5"))
 
 
-def money(value: Decimal) -> dict:
-    return {"value": str(round2(value))}
+def money(value: Decimal, places: int = 2) -> dict:
+    return {"value": str(round_to(value, places))}
 
 
 # --------------------------------------------------------------------------- builders
@@ -373,9 +503,48 @@ def _shoppers(rng: random.Random, count: int) -> list[dict]:
     return shoppers
 
 
-def _lines(
-    rng: random.Random, number: int, items: list[dict], *, wholesale: bool, currency: str, rate: Decimal, discount
-):
+def _line(
+    number: int,
+    index: int,
+    item: dict,
+    *,
+    quantity: int,
+    original: Decimal,
+    unit: Decimal,
+    percent: Decimal,
+    places: int = 2,
+) -> dict:
+    """One order line; taxPercent and the private _rate are set by _order_node (private: _original, _unit, _class)."""
+    return {
+        "id": f"{number}{index:02d}",
+        "quantity": quantity,
+        "taxPercent": "0",
+        "discountPercent": str(percent),
+        "productName": item["name"],
+        "productVariantName": item["variant_name"],
+        "productSize": {
+            "id": item["size_id"],
+            "SKU": item["sku"],
+            "sizeNumber": item["size"],
+            "description": item["size"],
+        },
+        "product": {"id": item["product_id"], "name": item["name"], "productNumber": item["product"]},
+        "productVariant": {
+            "id": item["variant_id"],
+            "name": item["variant_name"],
+            "variantNumber": item["variant"],
+        },
+        "unitOriginalPrice": money(original, places),
+        "unitPrice": money(unit, places),
+        "lineValue": money(unit * quantity, places),
+        "_original": original,
+        "_unit": unit,
+        "_class": item["rate_class"],
+    }
+
+
+def _lines(rng: random.Random, number: int, items: list[dict], *, wholesale: bool, currency: str, discount):
+    """1-4 random lines (their rates are set by _order_node)."""
     chosen = rng.sample(items, rng.randint(1, 4))
     lines = []
     for index, item in enumerate(chosen, start=1):
@@ -387,34 +556,18 @@ def _lines(
         if discount is not None and (index == 1 or rng.random() < 0.5):
             percent = discount[2]
         unit = round2(original * (Decimal("100") - percent) / Decimal("100"))
-        lines.append(
-            {
-                "id": f"{number}{index:02d}",
-                "quantity": quantity,
-                "taxPercent": str(rate),
-                "discountPercent": str(percent),
-                "productName": item["name"],
-                "productVariantName": item["variant_name"],
-                "productSize": {
-                    "id": item["size_id"],
-                    "SKU": item["sku"],
-                    "sizeNumber": item["size"],
-                    "description": item["size"],
-                },
-                "product": {"id": item["product_id"], "name": item["name"], "productNumber": item["product"]},
-                "productVariant": {
-                    "id": item["variant_id"],
-                    "name": item["variant_name"],
-                    "variantNumber": item["variant"],
-                },
-                "unitOriginalPrice": money(original),
-                "unitPrice": money(unit),
-                "lineValue": money(unit * quantity),
-                "_original": original,
-                "_unit": unit,
-            }
-        )
+        lines.append(_line(number, index, item, quantity=quantity, original=original, unit=unit, percent=percent))
     return lines
+
+
+def reduced_item_allowed(country: str, rate_class: str) -> bool:
+    """Whether generated orders send an item of this class there: children's clothes anywhere; books and food
+    where the shop has the country's reduced rate, where there is none (Denmark) or as an export."""
+    if rate_class in (STANDARD, CHILDREN):
+        return True
+    zones = tax_zone_categories()
+    exported = (zones.get((country, "B2C")) or zones[("*", "B2C")]) == "EXP0"
+    return (country, rate_class) in REDUCED_CLASSES or country in NO_REDUCED_RATES or exported
 
 
 def _when(rng: random.Random, today: date) -> datetime:
@@ -432,10 +585,11 @@ def _order(
     shopper: dict | None = None,
     account: tuple | None = None,
     payment: tuple[str, str] | None = None,
+    extras: tuple[random.Random, list[dict]] | None = None,
 ) -> dict:
+    """A generated order; `extras` = (its own generator, reduced-rate items): sometimes one of them is added."""
     if wholesale:
         account_id, company, country, currency, vat_number, first, last, city, zip_code = account
-        customer_type = "B2B"
         email = f"{_ascii(first)}.{_ascii(last)}@{_ascii(company.split()[0])}.example"
         address = {
             "firstName": first,
@@ -452,34 +606,103 @@ def _order(
         }
     else:
         country, currency, email = shopper["country"], shopper["currency"], shopper["email"]
-        customer_type = "B2C"
         address = dict(shopper["address"])
-    rate = vat_rate(country, customer_type)
     discount = rng.choice(DISCOUNTS) if rng.random() < 0.2 else None
-    lines = _lines(rng, number, items, wholesale=wholesale, currency=currency, rate=rate, discount=discount)
+    lines = _lines(rng, number, items, wholesale=wholesale, currency=currency, discount=discount)
+    if extras and not wholesale and len(lines) < 4:
+        extra_rng, reduced = extras
+        allowed = [item for item in reduced if reduced_item_allowed(country, item["rate_class"])]
+        if allowed and extra_rng.random() < 0.2:
+            item = extra_rng.choice(allowed)
+            price = retail_price(item["price_sek"], currency)
+            lines.append(
+                _line(number, len(lines) + 1, item, quantity=1, original=price, unit=price, percent=Decimal(0))
+            )
     subtotal = sum((dec(line["lineValue"]) for line in lines), Decimal("0"))
 
     if wholesale:
         option = "standard"
         shipping = WHOLESALE_FREIGHT[currency] if rng.random() < 0.85 else Decimal("0")
-        tax_added = round2((subtotal + shipping) * rate / Decimal("100"))
-        tax_included = Decimal("0")
-        grand = subtotal + shipping + tax_added
     else:
         standard, express, free_from = SHIPPING_PRICES[currency]
         option = "express" if rng.random() < 0.2 else "standard"
         shipping = express if option == "express" else (Decimal("0") if subtotal >= free_from else standard)
         if option == "standard" and shipping and rng.random() < 0.05:
             shipping = Decimal("0")  # a free-shipping campaign
-        tax_added = Decimal("0")
-        grand = subtotal + shipping
-        tax_included = round2(grand - grand * Decimal("100") / (Decimal("100") + rate))
 
     created = _when(rng, today)
     status = rng.choices(("SHIPPED", "CONFIRMED", "PROCESSING"), (82, 10, 8))[0]
     updated = created + timedelta(hours=rng.randint(1, 72) if status != "CONFIRMED" else 0, minutes=rng.randint(0, 59))
     updated = min(updated, datetime.combine(today, time(0, 0), tzinfo=UTC) - timedelta(hours=2))
     uri, plugin = payment or (("invoice", "invoice") if wholesale else _retail_payment(rng))
+    if wholesale:
+        party = {
+            "buyer": {"id": str(int(account_id) + 100), "email": email, "firstName": first, "lastName": last},
+            "account": {"id": account_id, "name": company},
+            "purchaseOrderNumber": f"PO-{account_id}-{number % 1000:03d}",
+        }
+    else:
+        party = {
+            "customer": {
+                "id": shopper["id"],
+                "email": email,
+                "firstName": shopper["firstName"],
+                "lastName": shopper["lastName"],
+            }
+        }
+    return _order_node(
+        number=number,
+        wholesale=wholesale,
+        currency=currency,
+        address=address,
+        lines=lines,
+        shipping=shipping,
+        option=option,
+        created=created,
+        updated=updated,
+        status=status,
+        payment=(uri, plugin),
+        discount=discount,
+        party=party,
+    )
+
+
+def _order_node(
+    *,
+    number: int,
+    wholesale: bool,
+    currency: str,
+    address: dict,
+    lines: list[dict],
+    shipping: Decimal,
+    option: str,
+    created: datetime,
+    updated: datetime,
+    status: str,
+    payment: tuple[str, str],
+    party: dict,
+    discount: tuple | None = None,
+) -> dict:
+    """An order node: each line's rate for its class where the order is taxed on its date, then the totals.
+
+    Private keys (stripped by the emulator): `_vatByRate` {rate: VAT}, `_shippingByRate` {rate: shipping share},
+    `_taxCountry` (where the order is taxed: an ISO code, XI or EXPORT).
+    """
+    places = currency_decimals(currency)
+    customer_type = "B2B" if wholesale else "B2C"
+    taxed_in = tax_country(address["country"]["code"], address.get("zipCode") or "")
+    day = created.date()
+    groups: dict[Decimal, Decimal] = {}
+    for line in lines:
+        rate = vat_rate(taxed_in, customer_type, line["_class"], day)
+        line["_rate"], line["taxPercent"] = rate, str(rate)
+        groups[rate] = groups.get(rate, Decimal(0)) + dec(line["lineValue"])
+    standard = vat_rate(taxed_in, customer_type, STANDARD, day)
+    vat, shipping_shares = shop_vat(groups, shipping, standard=standard, included=not wholesale, places=places)
+    tax = sum(vat.values(), Decimal(0))
+    tax_added, tax_included = (tax, Decimal(0)) if wholesale else (Decimal(0), tax)
+    grand = sum(groups.values(), Decimal(0)) + shipping + tax_added
+    uri, plugin = payment
     discount_total = sum(((line["_original"] - line["_unit"]) * line["quantity"] for line in lines), Decimal("0"))
     node = {
         "number": number,
@@ -489,42 +712,30 @@ def _order(
         "updatedAt": sandbox.stamp(updated),
         "orderDate": sandbox.stamp(created),
         "store": {"type": "WHOLESALE" if wholesale else "DIRECT_TO_CONSUMER"},
-        "grandTotal": {"value": str(round2(grand)), "currency": {"code": currency}},
+        "grandTotal": {"value": str(round_to(grand, places)), "currency": {"code": currency}},
         "totals": {
-            "grandTotal": money(grand),
-            "shipping": money(shipping),
-            "taxIncluded": money(tax_included),
-            "taxAdded": money(tax_added),
+            "grandTotal": money(grand, places),
+            "shipping": money(shipping, places),
+            "taxIncluded": money(tax_included, places),
+            "taxAdded": money(tax_added, places),
         },
         "shippingPriceGroup": {
             "shippingOption": {"id": SHIPPING_OPTIONS[option][0], "name": SHIPPING_OPTIONS[option][1], "uri": option}
         },
         "paymentMethod": {"uri": uri, "plugin": plugin},
         "discountsApplied": (
-            [{"value": money(discount_total), "discount": {"name": discount[0], "code": discount[1]}}]
+            [{"value": money(discount_total, places), "discount": {"name": discount[0], "code": discount[1]}}]
             if discount and discount_total
             else []
         ),
         "billingAddress": address,
         "shippingAddress": dict(address),
         "lines": [{k: v for k, v in line.items() if not k.startswith("_")} for line in lines],
+        **party,
+        "_taxCountry": taxed_in,
+        "_vatByRate": {str(rate): str(value) for rate, value in vat.items()},
+        "_shippingByRate": {str(rate): str(round_to(value, places)) for rate, value in shipping_shares.items()},
     }
-    if wholesale:
-        node["buyer"] = {
-            "id": str(int(account[0]) + 100),
-            "email": email,
-            "firstName": address["firstName"],
-            "lastName": address["lastName"],
-        }
-        node["account"] = {"id": account[0], "name": account[1]}
-        node["purchaseOrderNumber"] = f"PO-{account[0]}-{number % 1000:03d}"
-    else:
-        node["customer"] = {
-            "id": shopper["id"],
-            "email": email,
-            "firstName": shopper["firstName"],
-            "lastName": shopper["lastName"],
-        }
     return node
 
 
@@ -540,22 +751,7 @@ def dec(money_node: dict) -> Decimal:
 def _return(rng: random.Random, *, return_id: int, order: dict, today: date, full: bool) -> dict:
     lines = order["lines"]
     chosen = lines if full else rng.sample(lines, 1)
-    return_lines = []
-    for index, line in enumerate(chosen, start=1):
-        quantity = line["quantity"] if full else rng.randint(1, line["quantity"])
-        unit = dec(line["unitPrice"])
-        return_lines.append(
-            {
-                "id": f"{return_id}{index:02d}",
-                "quantity": quantity,
-                "orderLine": {"id": line["id"], "productName": line["productName"]},
-                "productSize": {"SKU": line["productSize"]["SKU"]},
-                "unitPrice": money(unit),
-                "lineValue": money(unit * quantity),
-                "taxPercent": line["taxPercent"],
-            }
-        )
-    shipping = dec(order["totals"]["shipping"]) if full else Decimal("0")
+    picked = [(line, line["quantity"] if full else rng.randint(1, line["quantity"])) for line in chosen]
     order_updated = datetime.fromisoformat(order["updatedAt"])
     end = datetime.combine(today, time(0, 0), tzinfo=UTC) - timedelta(minutes=1)
     created = order_updated + timedelta(days=rng.randint(2, 12), hours=rng.randint(0, 23))
@@ -563,6 +759,45 @@ def _return(rng: random.Random, *, return_id: int, order: dict, today: date, ful
         created = order_updated + (end - order_updated) * rng.randint(20, 80) / 100
     completed = rng.random() < 0.8
     updated = min(created + timedelta(hours=rng.randint(1, 48)), end) if completed else created
+    return _return_node(
+        return_id=return_id,
+        order=order,
+        picked=picked,
+        full=full,
+        created=created,
+        updated=updated,
+        completed=completed,
+    )
+
+
+def _return_node(
+    *,
+    return_id: int,
+    order: dict,
+    picked: list[tuple[dict, int]],
+    full: bool,
+    created: datetime,
+    updated: datetime,
+    completed: bool,
+) -> dict:
+    """A return of (order line, quantity) pairs at the order's prices; a full return refunds the shipping too."""
+    currency = order["grandTotal"]["currency"]["code"]
+    places = currency_decimals(currency)
+    return_lines = []
+    for index, (line, quantity) in enumerate(picked, start=1):
+        unit = dec(line["unitPrice"])
+        return_lines.append(
+            {
+                "id": f"{return_id}{index:02d}",
+                "quantity": quantity,
+                "orderLine": {"id": line["id"], "productName": line["productName"]},
+                "productSize": {"SKU": line["productSize"]["SKU"]},
+                "unitPrice": money(unit, places),
+                "lineValue": money(unit * quantity, places),
+                "taxPercent": line["taxPercent"],
+            }
+        )
+    shipping = dec(order["totals"]["shipping"]) if full else Decimal("0")
     total = sum((dec(line["lineValue"]) for line in return_lines), Decimal("0")) + shipping
     return {
         "id": str(return_id),
@@ -571,20 +806,223 @@ def _return(rng: random.Random, *, return_id: int, order: dict, today: date, ful
         "status": "COMPLETED" if completed else "PENDING",
         "refunded": completed,
         "order": {"number": order["number"]},
-        "currency": {"code": order["grandTotal"]["currency"]["code"]},
+        "currency": {"code": currency},
         "lines": return_lines,
-        "shippingCost": money(shipping),
-        "grandTotal": money(total),
+        "shippingCost": money(shipping, places),
+        "grandTotal": money(total, places),
         "_storeType": order["store"]["type"],
     }
 
 
+# --------------------------------------------------------------------------- named orders
+FIRST_NAMED_NUMBER = 29001
+# Named orders a user clicking through will find, each showing one VAT case. Fields: number, what it shows,
+# (country, postcode, city, first, last, company, VAT number, phone), currency, lines (SKU, quantity, unit price),
+# shipping (option, price), payment (uri, plugin); wholesale when a company is given (prices exclude VAT).
+NAMED_ORDERS = [
+    (
+        29001,
+        "Swedish consumer, a book at 6 % and a T-shirt at 25 %",
+        ("SE", "114 55", "Stockholm", "Astrid", "Lindgren", "", "", "+46 70 123 45 67"),
+        "SEK",
+        (("3001-NAT-OS", 1, "299"), ("1001-BLK-M", 1, "399")),
+        ("standard", "59"),
+        ("klarna-checkout", "kco3"),
+    ),
+    (
+        29002,
+        "German consumer (OSS), a book and crispbread at 7 %, a linen shirt at 19 %",
+        ("DE", "10115", "Berlin", "Greta", "Hoffmann", "", "", "+49 30 1234567"),
+        "EUR",
+        (("3001-NAT-OS", 1, "29.95"), ("4001-NAT-OS", 2, "4.95"), ("1002-WHT-M", 1, "69.95")),
+        ("standard", "5.95"),
+        ("adyen-drop-in", "adyen-drop-in"),
+    ),
+    (
+        29003,
+        "Irish consumer (OSS), children's clothes at 0 % and a T-shirt at 23 %",
+        ("IE", "D02 X285", "Dublin", "Siobhan", "Byrne", "", "", "+353 1 234 5678"),
+        "EUR",
+        (("2001-BLU-4Y", 2, "24.95"), ("1001-WHT-S", 1, "39.95")),
+        ("standard", "5.95"),
+        ("stripe-checkout", "stripe-checkout"),
+    ),
+    (
+        29004,
+        "Northern Ireland consumer: GB with a BT postcode, taxed as XI at the UK rate 20 % (OSS)",
+        ("GB", "BT1 1AA", "Belfast", "Ciara", "McAllister", "", "", "+44 28 9012 3456"),
+        "GBP",
+        (("1003-GRY-M", 1, "92.99"),),
+        ("standard", "4.95"),
+        ("paypal-commerce", "paypal-commerce"),
+    ),
+    (
+        29005,
+        "Northern Ireland business with an XI VAT number: intra-EU supply of goods at 0 %",
+        ("GB", "BT2 8BG", "Belfast", "Declan", "Quinn", "Lagan Linen Ltd", "XI123456789", "+44 28 9099 8877"),
+        "GBP",
+        (("1001-BLK-M", 12, "12.40"), ("1002-BLU-L", 6, "21.60")),
+        ("standard", "35"),
+        ("invoice", "invoice"),
+    ),
+    (
+        29006,
+        "Monaco consumer: taxed as France, 20 % (OSS)",
+        ("MC", "98000", "Monaco", "Charlotte", "Rossi", "", "", "+377 93 12 34 56"),
+        "EUR",
+        (("1006-YEL-M", 1, "149.95"),),
+        ("standard", "5.95"),
+        ("adyen-drop-in", "adyen-drop-in"),
+    ),
+    (
+        29007,
+        "Canary Islands consumer: outside the EU VAT area, exported at 0 %",
+        ("ES", "35001", "Las Palmas de Gran Canaria", "Nayra", "Santana", "", "", "+34 928 123 456"),
+        "EUR",
+        (("1002-BLU-L", 1, "69.95"),),
+        ("express", "14.95"),
+        ("klarna-checkout", "kco3"),
+    ),
+    (
+        29008,
+        "Austrian consumer paying in yen: 1999 + 500 shipping including 20 % (OSS), whole yen",
+        ("AT", "1010", "Wien", "Kenji", "Huber", "", "", "+43 1 2345678"),
+        "JPY",
+        (("1001-BLK-L", 1, "1999"),),
+        ("standard", "500"),
+        ("adyen-drop-in", "adyen-drop-in"),
+    ),
+]
+# (return id, order number, (SKU, quantity) returned or None for all, full with shipping)
+NAMED_RETURNS = [
+    (9001, 29002, (("3001-NAT-OS", 1), ("1002-WHT-M", 1)), False),  # partial return of a mixed-rate order
+    (9002, 29001, None, True),  # full return of a mixed-rate order, shipping refunded
+]
+NAMED_ACCOUNT_ID = "510"
+
+
+def _named_address(place: tuple, email: str) -> dict:
+    country, postcode, city, first, last, company, vat_number, phone = place
+    return {
+        "firstName": first,
+        "lastName": last,
+        "companyName": company,
+        "address1": "Harbour Road 7" if country == "GB" else "Main Street 1",
+        "address2": "",
+        "city": city,
+        "zipCode": postcode,
+        "country": {"code": country},
+        "email": email,
+        "phoneNumber": phone,
+        "vatNumber": vat_number,
+    }
+
+
+def named_orders(today: date, items: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The named orders (NAMED_ORDERS), shipped in the two weeks before `today`, and their shoppers."""
+    by_sku = {item["sku"]: item for item in items}
+    nodes, customers = [], []
+    for index, (number, _what, place, currency, rows, (option, shipping), payment) in enumerate(NAMED_ORDERS):
+        country, _postcode, _city, first, last, company, _vat, _phone = place
+        wholesale = bool(company)
+        domain = _ascii(company.split()[0]) if wholesale else "example.com"
+        email = f"{_ascii(first)}.{_ascii(last)}@{domain}{'.example' if wholesale else ''}"
+        address = _named_address(place, email)
+        lines = []
+        for line_index, (sku, quantity, unit) in enumerate(rows, start=1):
+            price = Decimal(unit)
+            lines.append(
+                _line(
+                    number,
+                    line_index,
+                    by_sku[sku],
+                    quantity=quantity,
+                    original=price,
+                    unit=price,
+                    percent=Decimal(0),
+                    places=currency_decimals(currency),
+                )
+            )
+        created = datetime.combine(today - timedelta(days=14 - index), time(9, 30), tzinfo=UTC)
+        if wholesale:
+            party = {
+                "buyer": {"id": str(int(NAMED_ACCOUNT_ID) + 100), "email": email, "firstName": first, "lastName": last},
+                "account": {"id": NAMED_ACCOUNT_ID, "name": company},
+                "purchaseOrderNumber": f"PO-{NAMED_ACCOUNT_ID}-{number % 1000:03d}",
+            }
+        else:
+            customer_id = str(number - FIRST_NAMED_NUMBER + 9001)
+            party = {"customer": {"id": customer_id, "email": email, "firstName": first, "lastName": last}}
+            customers.append(
+                {
+                    "id": customer_id,
+                    "email": email,
+                    "firstName": first,
+                    "lastName": last,
+                    "updatedAt": sandbox.stamp(created),
+                    "billingAddress": address,
+                }
+            )
+        nodes.append(
+            _order_node(
+                number=number,
+                wholesale=wholesale,
+                currency=currency,
+                address=address,
+                lines=lines,
+                shipping=Decimal(shipping),
+                option=option,
+                created=created,
+                updated=created + timedelta(hours=6),
+                status="SHIPPED",
+                payment=payment,
+                party=party,
+            )
+        )
+    return nodes, customers
+
+
+def named_returns(today: date, orders: dict[int, dict]) -> list[dict]:
+    """The named returns (NAMED_RETURNS), completed and refunded the day before `today`."""
+    returns = []
+    for return_id, number, returned, full in NAMED_RETURNS:
+        order = orders[number]
+        lines = {line["productSize"]["SKU"]: line for line in order["lines"]}
+        picked = (
+            [(line, line["quantity"]) for line in order["lines"]]
+            if returned is None
+            else [(lines[sku], quantity) for sku, quantity in returned]
+        )
+        created = datetime.combine(today - timedelta(days=2), time(11, 0), tzinfo=UTC)
+        returns.append(
+            _return_node(
+                return_id=return_id,
+                order=order,
+                picked=picked,
+                full=full,
+                created=created,
+                updated=created + timedelta(hours=20),
+                completed=True,
+            )
+        )
+    return returns
+
+
 # --------------------------------------------------------------------------- the seed
-def build(*, orders: int = 320, seed: int = 2026, today: date | None = None) -> dict[str, list[dict]]:
-    """The demo shop's orders, returns and customers (nodes as order_put/return_put/customer_put take them)."""
+def build(
+    *, orders: int = 320, seed: int = 2026, today: date | None = None, named: bool = True
+) -> dict[str, list[dict]]:
+    """The demo shop's orders, returns and customers (nodes as order_put/return_put/customer_put take them).
+
+    `orders` generated orders (numbers from 20001), then with `named` the NAMED_ORDERS (from 29001), their
+    shoppers and the NAMED_RETURNS.
+    """
     rng = random.Random(seed)
+    extra_rng = random.Random(f"{seed}-reduced")  # its own stream: adding reduced-rate items changes nothing else
     today = today or datetime.now(UTC).date()
-    items = catalog()
+    catalog_items = catalog()
+    items = [item for item in catalog_items if item["rate_class"] == STANDARD]
+    reduced = [item for item in catalog_items if item["rate_class"] != STANDARD]
     # About 12 % wholesale; with enough orders every account orders at least once.
     wholesale_count = max(orders * 12 // 100, min(len(WHOLESALE_ACCOUNTS), orders // 8))
     retail_count = orders - wholesale_count
@@ -616,6 +1054,7 @@ def build(*, orders: int = 320, seed: int = 2026, today: date | None = None) -> 
                 wholesale=False,
                 shopper=who,
                 payment=SWISH if index in swish_at else None,
+                extras=(extra_rng, reduced),
             )
             if index in swish_at:
                 node["status"] = "SHIPPED"
@@ -652,12 +1091,17 @@ def build(*, orders: int = 320, seed: int = 2026, today: date | None = None) -> 
         for s in shoppers
         if s["id"] in first_order
     ]
+    if named:
+        named_nodes, named_customers = named_orders(today, catalog_items)
+        nodes += named_nodes
+        customers += named_customers
+        returns += named_returns(today, {node["number"]: node for node in named_nodes})
     return {"orders": nodes, "returns": returns, "customers": customers}
 
 
-def seed(*, orders: int = 320, seed: int = 2026, today: date | None = None) -> dict:
+def seed(*, orders: int = 320, seed: int = 2026, today: date | None = None, named: bool = True) -> dict:
     """Put the demo shop into the emulator where missing; returns counts created and the demo API token."""
-    data = build(orders=orders, seed=seed, today=today)
+    data = build(orders=orders, seed=seed, today=today, named=named)
     sandbox.api_token_register(DEMO_API_TOKEN, description="Koppla demo")
     existing_orders = set(store_keys(sandbox.ORDER))
     new_orders = [o for o in data["orders"] if str(o["number"]) not in existing_orders]

@@ -94,7 +94,7 @@ STORES = [
     {"id": "2", "name": "Wholesale", "type": "WHOLESALE"},
 ]
 STORE_BY_TYPE = {s["type"]: s for s in STORES}
-CURRENCY_IDS = {"SEK": "1", "EUR": "2", "NOK": "3", "DKK": "4", "GBP": "5", "USD": "6", "CHF": "7"}
+CURRENCY_IDS = {"SEK": "1", "EUR": "2", "NOK": "3", "DKK": "4", "GBP": "5", "USD": "6", "CHF": "7", "JPY": "8"}
 PRICELISTS = [
     {
         "id": str(index),

@@ -10,6 +10,7 @@ EU tax zones, payment methods and terms, shipping items, SKU rule
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from integrations.sandbox import store
@@ -46,12 +47,41 @@ OSS_RATES: dict[str, Decimal] = {
     "ES": Decimal("21"),
 }
 
+# Northern Ireland (goods, Windsor Framework): EU distance sales taxed at the UK rate, declared in the OSS as "XI".
+XI_RATE = Decimal("20")
+
+# Reduced rates the demo shop charges (mappings/fixtures/demo/vat_rates.csv books them to these categories):
+# (VAT category, description, rate, sales account or "" for the tax zone's). Rates as of 2026.
+REDUCED_CATEGORIES: list[tuple[str, str, Decimal, str]] = [
+    ("SE12", "Sweden 12 %", Decimal("12"), "3002"),
+    ("SE6", "Sweden 6 %", Decimal("6"), "3003"),
+    ("OSS-BE6", "OSS BE 6 %", Decimal("6"), ""),
+    ("OSS-DE7", "OSS DE 7 %", Decimal("7"), ""),
+    ("OSS-ES4", "OSS ES 4 %", Decimal("4"), ""),
+    ("OSS-FR5.5", "OSS FR 5.5 %", Decimal("5.5"), ""),
+    ("OSS-IE0", "OSS IE 0 %", Decimal("0"), ""),
+    ("OSS-IT4", "OSS IT 4 %", Decimal("4"), ""),
+    ("OSS-NL9", "OSS NL 9 %", Decimal("9"), ""),
+    ("OSS-AT10", "OSS AT 10 %", Decimal("10"), ""),
+    ("OSS-PL5", "OSS PL 5 %", Decimal("5"), ""),
+]
+
 VAT_CATEGORIES = [
     ("SE25", "Sweden 25 %", Decimal("25"), False),
     ("RC0", "EU reverse charge 0 %", Decimal("0"), True),
     ("EXP0", "Export outside the EU 0 %", Decimal("0"), False),
     *((f"OSS-{cc}", f"OSS {cc} {rate} %", rate, False) for cc, rate in OSS_RATES.items()),
+    ("OSS-XI", f"OSS XI Northern Ireland {XI_RATE} %", XI_RATE, False),
+    *((category, description, rate, False) for category, description, rate, _account in REDUCED_CATEGORIES),
 ]
+# Rate changes of the demo categories: category → ((start date, rate), ...) ascending; the first rate applies
+# from 2000-01-01 (before anything in the demo). Categories not listed keep the rate of VAT_CATEGORIES.
+RATE_HISTORIES: dict[str, tuple[tuple[str, Decimal], ...]] = {
+    "OSS-EE": (("2000-01-01", Decimal("20")), ("2024-01-01", Decimal("22")), ("2025-07-01", Decimal("24"))),
+    "OSS-FI": (("2000-01-01", Decimal("24")), ("2024-09-01", Decimal("25.5"))),
+    "OSS-SK": (("2000-01-01", Decimal("20")), ("2025-01-01", Decimal("23"))),
+    "OSS-RO": (("2000-01-01", Decimal("19")), ("2025-08-01", Decimal("21"))),
+}
 VAT_ZONES = [
     ("SE", "Sweden (domestic)", "SE25"),
     ("OSS", "EU B2C, One-Stop-Shop (VAT of the destination country)", ""),
@@ -73,11 +103,23 @@ ACCOUNTS = [
     ("1584", "PayPal settlement account", "Asset", True),
     ("1930", "Business bank account", "Asset", True),
     ("3001", "Sales of goods, Sweden 25 %", "Income", False),
+    ("3002", "Sales of goods, Sweden 12 %", "Income", False),
+    ("3003", "Sales of goods, Sweden 6 %", "Income", False),
     ("3105", "Sales of goods, export outside the EU", "Income", False),
     ("3106", "Sales of goods, EU distance sales (OSS)", "Income", False),
     ("3108", "Sales of goods to other EU countries (reverse charge)", "Income", False),
     ("3740", "Rounding differences", "Income", False),
     ("6064", "Payment provider fees", "Expense", False),
+]
+# (currency, description, symbol, decimals): the company's currency table (GET /v1/currency decimalPrecision);
+# the sandbox rounds a document's figures to its currency's decimals (ISO 4217 minor unit for any other).
+CURRENCIES = [
+    ("SEK", "Swedish krona", "kr", 2),
+    ("EUR", "Euro", "€", 2),
+    ("NOK", "Norwegian krone", "kr", 2),
+    ("DKK", "Danish krone", "kr", 2),
+    ("GBP", "Pound sterling", "£", 2),
+    ("JPY", "Japanese yen", "¥", 0),
 ]
 CASH_ACCOUNTS = [
     ("1580", "Payment providers (unallocated)"),
@@ -123,7 +165,21 @@ PRODUCTS = [
     ("1004", "Chino trousers", "Organic cotton", Decimal("899"), ("BEI", "BLK"), ("30", "32", "34", "36")),
     ("1005", "Canvas tote bag", "Cotton canvas", Decimal("249.50"), ("NAT", "BLK"), ("OS",)),
     ("1006", "Rain jacket", "Recycled polyester", Decimal("1499"), ("YEL", "BLK"), ("S", "M", "L")),
+    ("2001", "Kids' merino T-shirt", "Merino wool", Decimal("249"), ("BLU",), ("2Y", "4Y", "6Y")),
+    ("3001", "Knitting pattern book", "Paper", Decimal("299"), ("NAT",), ("OS",)),
+    ("4001", "Organic rye crispbread", "Rye", Decimal("49"), ("NAT",), ("OS",)),
 ]
+# Rate classes of the products that are not standard-rated clothing (the Centra demo shop's tax classes).
+STANDARD, CHILDREN, BOOKS, FOOD = "standard", "children's clothes", "books", "food"
+PRODUCT_RATE_CLASSES = {"2001": CHILDREN, "3001": BOOKS, "4001": FOOD}
+
+
+def category_rate(category: str, on: date) -> Decimal:
+    """The rate (percent) of a demo VAT category in force on a day (RATE_HISTORIES, else its only rate)."""
+    history = RATE_HISTORIES.get(category)
+    if history is None:
+        return next(rate for c, _d, rate, _r in VAT_CATEGORIES if c == category)
+    return [rate for start, rate in history if start <= on.isoformat()][-1]
 
 
 def ean13(body: str) -> str:
@@ -168,11 +224,20 @@ def _ensure(kind: str, key: str, create: Callable[[], object], created: dict[str
 def seed() -> dict[str, int]:
     """Create the demo company's reference data, items and numberings where missing; returns counts created per kind."""
     created: dict[str, int] = {}
+    for currency, description, symbol, decimals in CURRENCIES:
+        _ensure(
+            sandbox.CURRENCY,
+            currency,
+            lambda c=currency, d=description, s=symbol, n=decimals: sandbox.currency_put(c, d, symbol=s, decimals=n),
+            created,
+        )
     for category_id, description, rate, reverse in VAT_CATEGORIES:
         _ensure(
             sandbox.VAT_CATEGORY,
             category_id,
-            lambda c=category_id, d=description, r=rate, rv=reverse: sandbox.vat_category_put(c, d, r, reverse=rv),
+            lambda c=category_id, d=description, r=rate, rv=reverse: sandbox.vat_category_put(
+                c, d, r, reverse=rv, history=RATE_HISTORIES.get(c, ())
+            ),
             created,
         )
     for zone_id, description, default in VAT_ZONES:

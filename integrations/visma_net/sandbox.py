@@ -42,17 +42,21 @@ Behaviour, as the real API (see integrations/visma_net/client.py):
 - Amounts are in the document currency; the sandbox has no exchange rates,
   so the base-currency fields equal the *InCurrency ones (exchangeRate 1).
 
-ROUNDING RULE (flows mirror it):
+ROUNDING RULE (flows mirror it). "places" = the document currency's decimals:
+decimalPrecision of the company's currency (/v1/currency, CURRENCY rows), else
+the ISO 4217 minor unit (JPY 0, EUR 2, KWD 3); all rounding is half-up (ROUND_HALF_UP).
 - line amount = manualAmountInCurrency when given, else
-  round(quantity × unitPriceInCurrency − discountAmountInCurrency, 2); when only
-  discountPercent is given, discountAmountInCurrency = round(quantity × price × percent / 100, 2);
-  a manual amount is rounded to 2 decimals too;
-- line VAT = round(line amount × rate / 100, 2), for each VAT of the line's VAT
+  round(quantity × unitPriceInCurrency − discountAmountInCurrency, places); when only
+  discountPercent is given, discountAmountInCurrency = round(quantity × price × percent / 100, places);
+  a manual amount is rounded to places too;
+- line VAT = round(line amount × rate / 100, places), for each VAT of the line's VAT
   category (vatCodeId → VAT category → its VAT lines' rates in force on the
-  document date); rounding is half-up (ROUND_HALF_UP) at 2 decimals;
+  document date: vatRates[] with the latest startDate on or before it);
 - taxDetails: per VAT id, taxable = sum of line amounts, VAT = sum of line VAT;
   a taxDetailLines (credit notes: taxDetails) entry for a VAT id of the
-  document replaces that VAT amount (as the ERP's VAT details tab allows);
+  document replaces that VAT amount and, when given, that taxable amount, as
+  given (as the ERP's VAT details tab allows); an amount with more decimals
+  than the currency has is refused 400;
 - detailTotal = sum of line amounts; vatTotal = sum of taxDetails VAT;
   amount = detailTotal + vatTotal; balance starts at amount.
 Documents: created Balanced (Hold with hold=true); release → Open (Closed when
@@ -75,6 +79,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import get_currency_precision
 from django.conf import settings
 from django.db import router, transaction
 from django.http import HttpResponse, JsonResponse
@@ -95,7 +100,6 @@ SYSTEM = "visma_net"
 MAX_PAGE_SIZE = 1000
 BASE_CURRENCY = "SEK"
 DEFAULT_SALES_ACCOUNT = "3001"
-CENT = Decimal("0.01")
 SCOPE_PREFIX = "vismanet_erp_service_api:"
 
 # kinds of SandboxObject rows
@@ -104,6 +108,7 @@ CUSTOMER_CLASS = "customer_class"
 VAT_ZONE = "vat_zone"
 VAT_CATEGORY = "vat_category"
 VAT = "vat"
+CURRENCY = "currency"
 ACCOUNT = "account"
 PAYMENT_METHOD = "payment_method"
 CREDIT_TERM = "credit_term"
@@ -174,8 +179,8 @@ def day(value: date) -> str:
     return f"{value.isoformat()}T00:00:00"
 
 
-def money(value: Decimal) -> int | float:
-    return json_number(value.quantize(CENT, rounding=ROUND_HALF_UP))
+def money(value: Decimal, places: int = 2) -> int | float:
+    return json_number(round_to(value, places))
 
 
 def num(value: Decimal) -> int | float:
@@ -191,8 +196,26 @@ def dec(value) -> Decimal:
     return Decimal(value)
 
 
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def round_to(value: Decimal, places: int) -> Decimal:
+    """Half-up to `places` decimals (0 for JPY, 2 for EUR, 3 for KWD)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def currency_decimals(currency: str) -> int:
+    """Decimals of a currency: the company's currency table (decimalPrecision), else the ISO 4217 minor unit."""
+    stored = _get(CURRENCY, currency)
+    if stored is not None:
+        return int(stored["decimalPrecision"])
+    return get_currency_precision(currency)
+
+
+def _places_check(value: Decimal | None, places: int, what: str, currency: str) -> Decimal | None:
+    """`value` as given, refused (400) when it has more decimals than the currency."""
+    if value is not None and value != round_to(value, places):
+        raise ApiError(
+            400, f"{what} {value} has more decimals than {currency} has ({places}): send it rounded to {places}."
+        )
+    return value
 
 
 def public(data: dict) -> dict:
@@ -498,6 +521,17 @@ def vat_categories_view(request, grant):
     return JsonResponse([public(d) for d in rows.order_by("id").values_list("data", flat=True)], safe=False)
 
 
+def currencies_view(request, grant):
+    return _all(CURRENCY)
+
+
+def currency_view(request, grant, currency):
+    data = _get(CURRENCY, currency)
+    if data is None:
+        raise _not_found("Currency", currency)
+    return JsonResponse(public(data))
+
+
 def vats_view(request, grant):
     rows = _time_filters(request, _rows(VAT), {"lastModifiedDateTime": "lastModifiedDateTime"})
     return JsonResponse([public(d) for d in rows.order_by("id").values_list("data", flat=True)], safe=False)
@@ -778,8 +812,10 @@ def vat_rates(category: dict, on: date) -> list[tuple[str, str, Decimal]]:
     return result
 
 
-def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict | None) -> tuple[list, dict]:
-    """Validate and compute the lines; returns (line DTOs, {vat id: tax detail})."""
+def _lines_build(
+    raw_lines, *, lines_key: str, document_date: date, zone: dict | None, places: int = 2
+) -> tuple[list, dict]:
+    """Validate and compute the lines, amounts rounded to `places`; returns (line DTOs, {vat id: tax detail})."""
     if not isinstance(raw_lines, list) or not raw_lines:
         raise ApiError(400, f"{lines_key}: a document needs at least one line.")
     if len(raw_lines) > limit("document_lines"):
@@ -808,9 +844,9 @@ def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict |
         discount = _dec(raw, "discountAmountInCurrency", where)
         percent = _dec(raw, "discountPercent", where)
         if discount is None and percent:
-            discount = round2(quantity * price * percent / 100)
+            discount = round_to(quantity * price * percent / 100, places)
         discount = discount or Decimal("0")
-        amount = round2(manual) if manual is not None else round2(quantity * price - discount)
+        amount = round_to(manual if manual is not None else quantity * price - discount, places)
         account_number = _str(raw, "accountNumber", where) or DEFAULT_SALES_ACCOUNT
         account = _must(ACCOUNT, account_number, "Account", where)
         if not account.get("active", True):
@@ -827,7 +863,7 @@ def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict |
                 {"vatId": vat_id, "description": description, "rate": rate, "taxable": Decimal(0), "vat": Decimal(0)},
             )
             detail["taxable"] += amount
-            detail["vat"] += round2(amount * rate / 100)
+            detail["vat"] += round_to(amount * rate / 100, places)
         line = {
             "lineNumber": index,
             "description": _longest(_str(raw, "description", where), "line_description", f"{where}description")
@@ -835,11 +871,11 @@ def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict |
             "quantity": num(quantity),
             "unitPrice": num(price),
             "unitPriceInCurrency": num(price),
-            "amount": money(amount),
-            "amountInCurrency": money(amount),
+            "amount": money(amount, places),
+            "amountInCurrency": money(amount, places),
             "discountPercent": num(percent or Decimal(0)),
-            "discountAmount": money(discount),
-            "discountAmountInCurrency": money(discount),
+            "discountAmount": money(discount, places),
+            "discountAmountInCurrency": money(discount, places),
             "manualDiscount": discount != 0,
             "account": {
                 "type": account.get("type", "Income"),
@@ -853,7 +889,7 @@ def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict |
         if item_number:
             line["inventoryNumber"] = item_number
         if manual is not None:
-            line["manualAmount"] = line["manualAmountInCurrency"] = money(round2(manual))
+            line["manualAmount"] = line["manualAmountInCurrency"] = money(manual, places)
         note = _str(raw, "note", where)
         if note:
             line["note"] = note
@@ -861,7 +897,8 @@ def _lines_build(raw_lines, *, lines_key: str, document_date: date, zone: dict |
     return lines, details
 
 
-def _tax_overrides(raw, details: dict, key: str) -> None:
+def _tax_overrides(raw, details: dict, key: str, *, currency: str, places: int) -> None:
+    """Tax detail entries replace the VAT (and taxable) amount of their VAT id, as given (at most `places` decimals)."""
     if raw is None:
         return
     if not isinstance(raw, list):
@@ -873,12 +910,12 @@ def _tax_overrides(raw, details: dict, key: str) -> None:
             raise ApiError(
                 400, f"{where}taxId '{vat_id}' is not a VAT of any line of this document ({', '.join(details)})."
             )
-        vat = _dec(entry, "vatAmount", where)
-        taxable = _dec(entry, "taxableAmount", where)
+        vat = _places_check(_dec(entry, "vatAmount", where), places, f"{where}vatAmount", currency)
+        taxable = _places_check(_dec(entry, "taxableAmount", where), places, f"{where}taxableAmount", currency)
         if vat is not None:
-            details[vat_id]["vat"] = round2(vat)
+            details[vat_id]["vat"] = vat
         if taxable is not None:
-            details[vat_id]["taxable"] = round2(taxable)
+            details[vat_id]["taxable"] = taxable
 
 
 def _document_build(request, *, kind: str) -> tuple[dict, dict]:
@@ -906,8 +943,11 @@ def _document_build(request, *, kind: str) -> tuple[dict, dict]:
     due = _date(body, "documentDueDate") if invoice else None
     due = due or document_date + timedelta(days=int((terms or {}).get("dueDay1") or 0))
 
-    lines, details = _lines_build(body.get(lines_key), lines_key=lines_key, document_date=document_date, zone=zone)
-    _tax_overrides(body.get(tax_key), details, tax_key)
+    places = currency_decimals(currency)
+    lines, details = _lines_build(
+        body.get(lines_key), lines_key=lines_key, document_date=document_date, zone=zone, places=places
+    )
+    _tax_overrides(body.get(tax_key), details, tax_key, currency=currency, places=places)
 
     applications = []
     raw_applications = [] if invoice else body.get("applicationLines") or []
@@ -920,7 +960,7 @@ def _document_build(request, *, kind: str) -> tuple[dict, dict]:
         if target["customer"]["number"] != customer_number:
             raise ApiError(400, f"{where}invoice '{ref}' belongs to customer {target['customer']['number']}.")
         amount = _required(_dec(entry, "amountPaid", where), "amountPaid", where)
-        applications.append({"refNbr": ref, "amount": money(round2(amount))})
+        applications.append({"refNbr": ref, "amount": money(amount, places)})
 
     detail_total = sum((dec(line["amountInCurrency"]) for line in lines), Decimal(0))
     vat_total = sum((d["vat"] for d in details.values()), Decimal(0))
@@ -944,8 +984,8 @@ def _document_build(request, *, kind: str) -> tuple[dict, dict]:
                 "taxId": d["vatId"],
                 "vatId": {"number": d["vatId"], "description": d["description"]},
                 "vatRate": num(d["rate"]),
-                "taxableAmount": money(d["taxable"]),
-                "vatAmount": money(d["vat"]),
+                "taxableAmount": money(d["taxable"], places),
+                "vatAmount": money(d["vat"], places),
             }
             for d in details.values()
         ],
@@ -962,7 +1002,7 @@ def _document_build(request, *, kind: str) -> tuple[dict, dict]:
         ("discountTotal", Decimal(0)),
         ("cashDiscount", Decimal(0)),
     ):
-        dto[field] = dto[f"{field}InCurrency"] = money(value)
+        dto[field] = dto[f"{field}InCurrency"] = money(value, places)
     for field in ("customerRefNumber", "externalReference", "invoiceText", "note"):
         value = _str(body, field)
         if value:
@@ -1072,7 +1112,8 @@ def _release_refusal(what: str, data: dict) -> str | None:
 def _settle(document: dict, amount: Decimal, moment: str) -> None:
     """Reduce a released document's balance; Closed at 0."""
     balance = dec(document["balance"]) - amount
-    document["balance"] = document["balanceInCurrency"] = money(balance)
+    places = currency_decimals(document.get("currencyId") or BASE_CURRENCY)
+    document["balance"] = document["balanceInCurrency"] = money(balance, places)
     document["status"] = "Closed" if balance == 0 else "Open"
     document["lastModifiedDateTime"] = moment
 
@@ -1142,6 +1183,7 @@ def payment_create_view(request, grant):
     cash_id = _str(body, "cashAccount") or method.get("_cashAccount")
     _must(CASH_ACCOUNT, _required(cash_id, "cashAccount"), "Cash account")
     currency = _str(body, "currency") or customer["_fields"].get("currencyId") or BASE_CURRENCY
+    places = currency_decimals(currency)
     amount = _required(_dec(body, "paymentAmount"), "paymentAmount")
     if amount < 0:
         raise ApiError(400, "paymentAmount cannot be negative.")
@@ -1173,9 +1215,9 @@ def payment_create_view(request, grant):
             raise ApiError(
                 400, f"{where}{document_label} '{ref}' is in {invoice.get('currencyId')}, the payment in {currency}."
             )
-        paid = round2(_dec(raw, "amountPaid", where) or Decimal(0))
-        write_off = round2(_dec(raw, "balanceWriteOff", where) or Decimal(0))
-        discount = round2(_dec(raw, "cashDiscountTaken", where) or Decimal(0))
+        paid = round_to(_dec(raw, "amountPaid", where) or Decimal(0), places)
+        write_off = round_to(_dec(raw, "balanceWriteOff", where) or Decimal(0), places)
+        discount = round_to(_dec(raw, "cashDiscountTaken", where) or Decimal(0), places)
         if min(paid, write_off, discount) < 0:
             raise ApiError(400, f"{where}amounts cannot be negative.")
         reason_id = _str(raw, "writeOffReasonCode", where)
@@ -1191,9 +1233,9 @@ def payment_create_view(request, grant):
         line = {
             "documentType": document_type,
             "refNbr": ref,
-            "amountPaid": money(paid),
-            "cashDiscountTaken": money(discount),
-            "balanceWriteOff": money(write_off),
+            "amountPaid": money(paid, places),
+            "cashDiscountTaken": money(discount, places),
+            "balanceWriteOff": money(write_off, places),
             "date": invoice["documentDate"],
             "dueDate": invoice["documentDueDate"],
             "balance": invoice["balance"],
@@ -1206,7 +1248,7 @@ def payment_create_view(request, grant):
         written_off += write_off
         refs.append(ref)
     if applied > amount:
-        raise ApiError(400, f"The payment lines apply {applied} but paymentAmount is {round2(amount)}.")
+        raise ApiError(400, f"The payment lines apply {applied} but paymentAmount is {round_to(amount, places)}.")
     hold = bool(_bool(body, "hold"))
     key = number_next(PAYMENT)
     dto = {
@@ -1220,12 +1262,12 @@ def payment_create_view(request, grant):
         "paymentMethod": {"id": method_id, "description": method.get("description", "")},
         "cashAccount": cash_id,
         "currency": currency,
-        "paymentAmount": money(amount),
-        "paymentAmountInCurrency": money(amount),
-        "appliedToDocuments": money(applied),
-        "availableBalance": money(amount - applied),
-        "availableBalanceInCurrency": money(amount - applied),
-        "writeOffAmount": money(written_off),
+        "paymentAmount": money(amount, places),
+        "paymentAmountInCurrency": money(amount, places),
+        "appliedToDocuments": money(applied, places),
+        "availableBalance": money(amount - applied, places),
+        "availableBalanceInCurrency": money(amount - applied, places),
+        "writeOffAmount": money(written_off, places),
         "paymentLines": lines,
         "lastModifiedDateTime": stamp(),
         "_refs": "".join(f"|{ref}|" for ref in refs),
@@ -1344,6 +1386,8 @@ urlpatterns = [
     path("v1/vatZone", endpoint(get=vat_zones_view), name="vat_zones"),
     path("v1/vatCategory", endpoint(get=vat_categories_view), name="vat_categories"),
     path("v1/vat", endpoint(get=vats_view), name="vats"),
+    path("v1/currency", endpoint(get=currencies_view), name="currencies"),
+    path("v1/currency/<str:currency>", endpoint(get=currency_view), name="currency"),
     path("v1/account", endpoint(get=accounts_view), name="accounts"),
     path("v1/paymentmethod", endpoint(get=payment_methods_view), name="payment_methods"),
     path("v1/creditTerm", endpoint(get=credit_terms_view), name="credit_terms"),
@@ -1411,12 +1455,27 @@ def vat_zone_put(zone_id: str, description: str, *, default_category: str = "") 
 
 
 def vat_category_put(
-    category_id: str, description: str, rate: Decimal | int, *, reverse: bool = False, since: str = "2000-01-01"
+    category_id: str,
+    description: str,
+    rate: Decimal | int,
+    *,
+    reverse: bool = False,
+    since: str = "2000-01-01",
+    history: Iterable[tuple[str, Decimal | int]] = (),
 ) -> dict:
-    """A VAT category holding one VAT of the same id (real companies often name them differently)."""
+    """A VAT category holding one VAT of the same id (real companies often name them differently).
+
+    `rate` applies from `since`; `history` ((start date 'YYYY-MM-DD', rate), ...), when given, replaces it
+    with dated rates (vatRates[] of the category's line, schedules[] of the VAT): a document takes the rate
+    with the latest start date on or before its date (vat_rates()).
+    """
     moment = stamp()
     vat_type = "ReverseVat" if reverse else "Vat"
-    rates = [{"revisionID": "1", "vatRate": num(Decimal(rate)), "startDate": f"{since}T00:00:00"}]
+    dated = sorted(history) or [(since, rate)]
+    rates = [
+        {"revisionID": str(index), "vatRate": num(Decimal(r)), "startDate": f"{start}T00:00:00"}
+        for index, (start, r) in enumerate(dated, start=1)
+    ]
     line = {"vatId": category_id, "description": description, "type": vat_type, "calculateOn": "ItemAmount"}
     category = {
         "vatCategoryId": category_id,
@@ -1439,11 +1498,24 @@ def vat_category_put(
             "calculateOn": "ItemAmount",
             "includeinVatTotal": True,
             "lastModifiedDateTime": moment,
-            "schedules": [{"startDate": f"{since}T00:00:00", "vatRate": num(Decimal(rate)), "groupType": "Output"}],
+            "schedules": [{"startDate": r["startDate"], "vatRate": r["vatRate"], "groupType": "Output"} for r in rates],
             "categories": [{"vatCategoryId": category_id, "description": description, "active": True}],
         },
     )
     return category
+
+
+def currency_put(currency: str, description: str, *, symbol: str = "", decimals: int = 2) -> dict:
+    """A currency of the company (CurrencyDto); documents in it are rounded to `decimals`."""
+    data = {
+        "id": currency,
+        "description": description,
+        "symbol": symbol,
+        "isBaseCurrency": currency == BASE_CURRENCY,
+        "decimalPrecision": decimals,
+        "isUsedForAccounting": True,
+    }
+    return _put(CURRENCY, currency, data)
 
 
 def account_put(account: str, description: str, *, account_type: str = "Income", cash: bool = False) -> dict:

@@ -17,7 +17,7 @@ def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     assert Connection.objects.count() == 2
     assert integration.shop.base_url == "http://127.0.0.1:8123/sandbox/centra/graphql"
     assert integration.erp.token_url.startswith("http://127.0.0.1:8123/sandbox/")
-    assert TaxZoneMapping.objects.filter(integration=integration).count() == 64
+    assert TaxZoneMapping.objects.filter(integration=integration).count() == 66  # 64 + Northern Ireland (XI)
     assert CustomerClass.objects.filter(integration=integration).count() == 4
     assert SkuRule.objects.filter(integration=integration).count() == 1
     assert VatTerritory.objects.filter(integration=integration, country="GB", postcode_prefix="BT").exists()
@@ -27,9 +27,10 @@ def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     assert authenticate(username=DEMO_USERNAME, password=DEMO_PASSWORD) is not None
     assert PayoutFormat.objects.count() == 3
     from integrations.centra import sandbox as centra
+    from integrations.centra.demo_data import NAMED_ORDERS
     from sync.demo import DEMO_ORDERS
 
-    assert len(centra.orders()) == DEMO_ORDERS  # seeding twice adds nothing
+    assert len(centra.orders()) == DEMO_ORDERS + len(NAMED_ORDERS)  # seeding twice adds nothing
     assert integration.fee_writeoff_reason_code == "PSPFEE"
 
 

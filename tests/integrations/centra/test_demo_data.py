@@ -3,14 +3,14 @@
 import csv
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
 from integrations.centra import demo_data, sandbox
 from integrations.centra.client import CentraClient
-from integrations.visma_net.demo_data import VAT_CATEGORIES, stock_items
+from integrations.visma_net.demo_data import VAT_CATEGORIES, category_rate, stock_items
 from mappings.countries import EU_MEMBER_STATES
 from mappings.selectors import mapping_set_load
 from sync.demo import demo_seed
@@ -45,14 +45,51 @@ def fixture_column(name: str, column: str) -> set[str]:
         return {row[column] for row in csv.DictReader(handle)}
 
 
-def expected_rate(country: str, vat_number: str) -> Decimal:
-    """Independent of demo_data: tax-zone file → VAT category → the Visma demo company's rate."""
-    b2b = bool(vat_number) and country in EU_MEMBER_STATES and country != "SE"
+# Independent of demo_data: where the named orders' places are taxed (mappings/fixtures/vat_territories.csv).
+TERRITORIES = {("MC", "98000"): "FR", ("GB", "BT1 1AA"): "XI", ("GB", "BT2 8BG"): "XI", ("ES", "35001"): "EXPORT"}
+
+
+def tax_place(address: dict) -> str:
+    country = address["country"]["code"]
+    return TERRITORIES.get((country, address["zipCode"]), country)
+
+
+def expected_rate(country: str, vat_number: str, on: date | None = None) -> Decimal:
+    """Independent of demo_data: tax-zone file → VAT category → the Visma demo company's (standard) rate that day."""
+    b2b = bool(vat_number) and (country in EU_MEMBER_STATES or country == "XI") and country != "SE"
     with (FIXTURES / "eu_tax_zones.csv").open(encoding="utf-8") as handle:
         zones = {(r["country"], r["customer_type"]): r["vat_category"] for r in csv.DictReader(handle)}
     kind = "B2B" if b2b else "B2C"
     category = zones.get((country, kind)) or zones[("*", kind)]
-    return {c: rate for c, _d, rate, _r in VAT_CATEGORIES}[category]
+    if on is None:
+        return {c: rate for c, _d, rate, _r in VAT_CATEGORIES}[category]
+    return category_rate(category, on)
+
+
+def reduced_rows() -> dict[tuple[str, Decimal], str]:
+    with (FIXTURES / "demo" / "vat_rates.csv").open(encoding="utf-8") as handle:
+        return {(r["country"], Decimal(r["rate"])): r["vat_category"] for r in csv.DictReader(handle)}
+
+
+def places(currency: str) -> int:
+    with (FIXTURES / "demo" / "currencies.csv").open(encoding="utf-8") as handle:
+        return next(int(r["decimals"]) for r in csv.DictReader(handle) if r["shop_currency"] == currency)
+
+
+def shop_rule_vat(order: dict, shipping_by_rate: dict[str, str]) -> dict[Decimal, Decimal]:
+    """Per rate group: round(gross × r / (100 + r)) (retail) or round(net × r / 100) (wholesale), currency's places."""
+    wholesale = order["store"]["type"] == "WHOLESALE"
+    quantum = Decimal(1).scaleb(-places(order["grandTotal"]["currency"]["code"]))
+    groups: dict[Decimal, Decimal] = {}
+    for line in order["lines"]:
+        rate = Decimal(line["taxPercent"])
+        groups[rate] = groups.get(rate, Decimal(0)) + d(line["lineValue"])
+    for rate, share in shipping_by_rate.items():
+        groups[Decimal(rate)] = groups.get(Decimal(rate), Decimal(0)) + Decimal(share)
+    return {
+        rate: (base * rate / (100 if wholesale else 100 + rate)).quantize(quantum, rounding=ROUND_HALF_UP)
+        for rate, base in groups.items()
+    }
 
 
 def d(node) -> Decimal:
@@ -129,18 +166,126 @@ def test_money_adds_up_to_the_cent(orders):
         totals = order["totals"]
         expected = lines_total + d(totals["shipping"]) + d(totals["taxAdded"])
         assert d(order["grandTotal"]) == expected == d(totals["grandTotal"]), order["number"]
-        for value in (order["grandTotal"], *totals.values()):
-            assert Decimal(value["value"]).as_tuple().exponent == -2
+        quantum = Decimal(1).scaleb(-places(order["grandTotal"]["currency"]["code"]))  # JPY: whole yen
+        for value in (order["grandTotal"], *totals.values(), *(line["lineValue"] for line in order["lines"])):
+            assert d(value) == d(value).quantize(quantum), (order["number"], value)
 
 
-def test_vat_rates_match_the_tax_zone_mapping(orders):
+def test_vat_rates_match_the_tax_zone_and_vat_rate_mappings(orders):
+    """Standard items: the tax zone's rate; reduced-rate items: a demo/vat_rates.csv row of the place, or standard."""
+    rows = reduced_rows()
+    reduced_lines = 0
     for order in orders:
         address = order["billingAddress"]
-        rate = expected_rate(address["country"]["code"], address["vatNumber"] or "")
-        assert {Decimal(str(line["taxPercent"])) for line in order["lines"]} == {rate}, order["number"]
-        if order["store"]["type"] == "WHOLESALE":
-            base = sum(d(line["lineValue"]) for line in order["lines"]) + d(order["totals"]["shipping"])
-            assert d(order["totals"]["taxAdded"]) == (base * rate / 100).quantize(Decimal("0.01"))
+        on = datetime.fromisoformat(order["orderDate"]).date()
+        place = tax_place(address)
+        standard = expected_rate(place, address["vatNumber"] or "", on)
+        for line in order["lines"]:
+            rate = Decimal(str(line["taxPercent"]))
+            if line["product"]["productNumber"].startswith("1"):  # adult clothing: always the standard rate
+                assert rate == standard, order["number"]
+            elif rate != standard:
+                reduced_lines += 1
+                category = rows[(place, rate)]  # a reduced rate is always one the mapping books
+                assert category_rate(category, on) == rate, order["number"]
+                assert standard, order["number"]  # never reduced in a reverse-charge or export sale
+    assert reduced_lines >= 10
+
+
+def test_the_shops_vat_is_the_per_rate_group_rule(seeded):
+    """totals.taxIncluded / taxAdded = Σ per rate group of the rounded VAT, shipping shared out as stated."""
+    built = demo_data.build(today=TODAY)
+    mixed = 0
+    for order in built["orders"]:
+        shipping = order["_shippingByRate"]
+        assert sum((Decimal(v) for v in shipping.values()), Decimal(0)) == d(order["totals"]["shipping"])
+        rates = {Decimal(line["taxPercent"]) for line in order["lines"]}
+        assert {Decimal(r) for r in shipping} <= rates | {Decimal(r) for r in order["_vatByRate"]}
+        expected = shop_rule_vat(order, shipping)
+        assert {Decimal(k): Decimal(v) for k, v in order["_vatByRate"].items()} == expected, order["number"]
+        tax = d(order["totals"]["taxAdded"]) + d(order["totals"]["taxIncluded"])
+        assert tax == sum(expected.values()), order["number"]
+        if len(rates) > 1:
+            mixed += 1
+            values = {r: sum(d(x["lineValue"]) for x in order["lines"] if Decimal(x["taxPercent"]) == r) for r in rates}
+            total = sum(values.values())
+            for rate, share in shipping.items():  # in proportion to the groups' values, to the unit
+                exact = d(order["totals"]["shipping"]) * values[Decimal(rate)] / total
+                assert abs(Decimal(share) - exact) <= Decimal("0.01"), order["number"]
+        elif shipping:
+            assert set(shipping) == {line["taxPercent"] for line in order["lines"]}
+    assert mixed >= 10
+    # the shop's VAT differs from a per-line rounding where it should: 2499 yen incl. 20 % → 417, not 333 + 83
+    yen = next(o for o in built["orders"] if o["number"] == 29008)
+    assert (yen["totals"]["taxIncluded"]["value"], yen["_vatByRate"]) == ("417", {"20": "417"})
+    # Sweden, a book at 6 % and a T-shirt at 25 %, 59 kr shipping split 25.27 / 33.73
+    swedish = next(o for o in built["orders"] if o["number"] == 29001)
+    assert swedish["_shippingByRate"] == {"6": "25.27", "25": "33.73"}
+    assert swedish["_vatByRate"] == {"6": "18.35", "25": "86.55"}
+    assert swedish["totals"]["taxIncluded"]["value"] == "104.90"
+    assert "_vatByRate" not in sandbox.orders()[0]  # private keys are not what the API returns
+
+
+NAMED = {
+    # number: (country, postcode, currency, store, {SKU: rate}, tax included, tax added)
+    29001: ("SE", "114 55", "SEK", "DIRECT_TO_CONSUMER", {"3001-NAT-OS": "6", "1001-BLK-M": "25"}, "104.90", "0"),
+    29002: (
+        "DE",
+        "10115",
+        "EUR",
+        "DIRECT_TO_CONSUMER",
+        {"3001-NAT-OS": "7", "4001-NAT-OS": "7", "1002-WHT-M": "19"},
+        "14.52",
+        "0",
+    ),
+    29003: ("IE", "D02 X285", "EUR", "DIRECT_TO_CONSUMER", {"2001-BLU-4Y": "0", "1001-WHT-S": "23"}, "7.97", "0"),
+    29004: ("GB", "BT1 1AA", "GBP", "DIRECT_TO_CONSUMER", {"1003-GRY-M": "20"}, "16.32", "0"),
+    29005: ("GB", "BT2 8BG", "GBP", "WHOLESALE", {"1001-BLK-M": "0", "1002-BLU-L": "0"}, "0", "0"),
+    29006: ("MC", "98000", "EUR", "DIRECT_TO_CONSUMER", {"1006-YEL-M": "20"}, "25.98", "0"),
+    29007: ("ES", "35001", "EUR", "DIRECT_TO_CONSUMER", {"1002-BLU-L": "0"}, "0", "0"),
+    29008: ("AT", "1010", "JPY", "DIRECT_TO_CONSUMER", {"1001-BLK-L": "20"}, "417", "0"),
+}
+
+
+@pytest.mark.parametrize("number", sorted(NAMED))
+def test_named_orders_exist_with_their_place_currency_and_rates(orders, number):
+    country, postcode, currency, store, rates, included, added = NAMED[number]
+    order = next(o for o in orders if o["number"] == number)
+    address = order["shippingAddress"]
+    assert (address["country"]["code"], address["zipCode"], order["grandTotal"]["currency"]["code"]) == (
+        country,
+        postcode,
+        currency,
+    )
+    assert order["store"]["type"] == store and order["status"] == "SHIPPED"
+    assert {line["productSize"]["SKU"]: line["taxPercent"] for line in order["lines"]} == rates
+    assert (d(order["totals"]["taxIncluded"]), d(order["totals"]["taxAdded"])) == (Decimal(included), Decimal(added))
+    if store == "WHOLESALE":
+        assert address["vatNumber"] == "XI123456789" and order["paymentMethod"]["uri"] == "invoice"
+    else:
+        assert order["customer"]["email"] in {c["email"] for c in sandbox.customers()}
+
+
+def test_the_yen_order_is_1999_plus_500_shipping(orders):
+    order = next(o for o in orders if o["number"] == 29008)
+    assert [(d(line["unitPrice"]), line["quantity"]) for line in order["lines"]] == [(Decimal(1999), 1)]
+    assert (d(order["totals"]["shipping"]), d(order["grandTotal"])) == (Decimal(500), Decimal(2499))
+
+
+def test_rates_follow_the_order_date(seeded):
+    """Rate histories: the shop charges what was in force on the order date."""
+    assert demo_data.vat_rate("EE", "B2C", on=date(2025, 6, 30)) == 22
+    assert demo_data.vat_rate("EE", "B2C", on=date(2025, 7, 1)) == 24
+    assert demo_data.vat_rate("FI", "B2C", on=date(2024, 8, 31)) == 24
+    assert demo_data.vat_rate("FI", "B2C", on=date(2024, 9, 1)) == Decimal("25.5")
+    assert demo_data.vat_rate("SE", "B2C", "food", on=date(2026, 3, 31)) == 12
+    assert demo_data.vat_rate("SE", "B2C", "food", on=date(2026, 4, 1)) == 6  # temporary cut to 2027-12-31
+    assert demo_data.vat_rate("SE", "B2C", "food", on=date(2028, 1, 1)) == 12
+    assert demo_data.vat_rate("DK", "B2C", "books", on=TODAY) == 25  # no reduced row: the standard rate
+    assert demo_data.vat_rate("DE", "B2B", "books", on=TODAY) == 0  # reverse charge stays 0 %
+    assert demo_data.vat_rate(demo_data.tax_country("ES", "38001"), "B2C", "books", on=TODAY) == 0  # Tenerife
+    assert demo_data.tax_country("GB", "bt7-1nn") == "XI" and demo_data.tax_country("GB", "EC1A 1BB") == "GB"
+    assert demo_data.tax_country("MC", "98000") == "FR"
 
 
 def test_skus_are_visma_demo_items_and_mappings_cover_payments_and_shipping(orders):
@@ -186,6 +331,14 @@ def test_returns_come_from_shipped_orders_with_their_amounts(orders):
         else:
             partial += 1
     assert full >= 3 and partial >= 10
+    named = {r["id"]: r for r in returns}
+    mixed_partial = named["9001"]
+    assert mixed_partial["order"]["number"] == 29002 and d(mixed_partial["shippingCost"]) == 0
+    assert sorted(line["taxPercent"] for line in mixed_partial["lines"]) == ["19", "7"]
+    assert len(mixed_partial["lines"]) < len(by_number[29002]["lines"])
+    assert named["9002"]["order"]["number"] == 29001 and d(named["9002"]["grandTotal"]) == d(
+        by_number[29001]["grandTotal"]
+    )
 
 
 def test_customers_for_every_shopper_some_with_several_orders(orders):

@@ -133,8 +133,8 @@ def test_filter_time_is_utc_without_offset():
 def test_paging_reads_every_page_to_exhaustion(client):
     with record_calls() as calls:
         items = list(client.inventory_list(page_size=5))
-    assert len(items) == 42 == len({i["inventoryNumber"] for i in items})
-    assert [int(query(c)["pageNumber"]) for c in calls] == list(range(1, 10))
+    assert len(items) == 47 == len({i["inventoryNumber"] for i in items})
+    assert [int(query(c)["pageNumber"]) for c in calls] == list(range(1, 11))
     assert {query(c)["pageSize"] for c in calls} == {"5"}
 
 
@@ -151,8 +151,8 @@ def test_paging_honours_a_smaller_max_page_size(client, monkeypatch):
     monkeypatch.setattr(sandbox, "MAX_PAGE_SIZE", 4)
     with record_calls() as calls:
         items = list(client.inventory_list(page_size=10))
-    assert len(items) == 42
-    assert len(calls) == 11  # 10 full pages of 4 and a last one of 2
+    assert len(items) == 47
+    assert len(calls) == 12  # 11 full pages of 4 and a last one of 3
 
 
 def test_paging_is_lazy(client):
@@ -177,7 +177,7 @@ def test_reference_lists(client):
     }
     assert {z["id"] for z in client.vat_zone_list()} == {"SE", "OSS", "EURC", "EXPORT"}
     rates = {c["vatCategoryId"]: vat_category_rate(c) for c in client.vat_category_list()}
-    assert len(rates) == 3 + 26
+    assert len(rates) == 3 + 26 + 1 + 11  # SE/RC/EXP, OSS standard, OSS-XI, reduced
     assert (rates["SE25"], rates["RC0"], rates["OSS-FI"], rates["OSS-HU"]) == (
         Decimal("25"),
         Decimal("0"),
