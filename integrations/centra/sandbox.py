@@ -1223,8 +1223,9 @@ def order_set(number: int | str, *, at: datetime | None = None, **fields) -> dic
     return _put(ORDER, number, order)
 
 
-def orders() -> list[dict]:
-    return [public(o) for o in _sorted(_all(ORDER), ["number_ASC"])]
+def orders(*, private: bool = False) -> list[dict]:
+    """The stored orders by number; `private=True` keeps the demo's private keys (`_vatByRate`, ...)."""
+    return [o if private else public(o) for o in _sorted(_all(ORDER), ["number_ASC"])]
 
 
 def order_get(number: int | str) -> dict | None:
