@@ -27,6 +27,11 @@ class Figures:
     tax: tuple[TaxDetail, ...]
     gross: Decimal
 
+    @classmethod
+    def of(cls, draft) -> Figures:
+        """The figures of an invoice or credit note draft (lines, tax_details, gross_total)."""
+        return cls(draft.lines, draft.tax_details, draft.gross_total)
+
     @property
     def known(self) -> bool:
         """False for a document bound before figures were stored (only its total is known)."""

@@ -138,7 +138,7 @@ class RefundsFlow(ShopToErpFlow):
             return figures, zone
         sizes = bindings_map(integration=self.integration, kind=ExternalRef.Kind.SIZE)
         draft = invoice_draft(order, self.mappings, item_numbers={size_id: item for item, size_id in sizes.items()})
-        return Figures(draft.lines, draft.tax_details, draft.gross_total), draft.vat_zone
+        return Figures.of(draft), draft.vat_zone
 
     @staticmethod
     def _binding_data(draft: CreditNoteDraft) -> dict:

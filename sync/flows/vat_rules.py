@@ -20,7 +20,6 @@ mapping chose, as of the document date (the ERP's VAT categories carry rates by 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from mappings.countries import EU_VAT_AREA_GOODS as EU_VAT_AREA
 from mappings.countries import NORTHERN_IRELAND, country_name, country_normalize
 from mappings.models import REST_OF_WORLD, CustomerType, Regime
 from mappings.selectors import MappingSet, TaxZone
+from mappings.vat_models import postcode_normalize
 from sync.shop import ShopAddress
 from sync.vat import rate_text, vat_number_country, vat_number_normalize, vat_number_problem
 
@@ -66,21 +66,17 @@ class Sale:
     note: str  # e.g. "Monaco is taxed as France", "" when nothing moved the sale
 
 
-def _postcode(value: str) -> str:
-    return re.sub(r"[\s\-.]", "", value or "").upper()
-
-
 def place_of(address: ShopAddress, vat_number: str, mappings: MappingSet) -> Place:
     """The tax place of an address, by the territory rows (longest postcode prefix first)."""
     country = country_normalize(address.country)
-    postcode = _postcode(address.zip_code)
+    postcode = postcode_normalize(address.zip_code)
     rows = [
         t
         for t in mappings.territories
-        if country_normalize(t.country) == country and postcode.startswith(_postcode(t.postcode_prefix))
+        if country_normalize(t.country) == country and postcode.startswith(postcode_normalize(t.postcode_prefix))
     ]
     if rows:
-        row = max(rows, key=lambda t: len(_postcode(t.postcode_prefix)))
+        row = max(rows, key=lambda t: len(postcode_normalize(t.postcode_prefix)))
         label = row.name or place_name(country)
         at = f"{country} {row.postcode_prefix}…" if row.postcode_prefix else country
         if row.treat_as == EXPORT:

@@ -19,7 +19,7 @@ def credit_note_draft(refund, order, mappings, *, invoice_number, customer_numbe
         refund,
         order,
         mappings,
-        invoiced=Figures(invoice.lines, invoice.tax_details, invoice.gross_total),
+        invoiced=Figures.of(invoice),
         credited=[],
         invoice_number=invoice_number,
         customer_number=customer_number,

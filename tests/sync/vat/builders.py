@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mappings.selectors import MappingSet, TaxZone, Territory
+from sync.flows.figures import Figures
+from sync.flows.refund_mapping import credit_note_draft
 from sync.shop import ShopAddress, ShopLine, ShopOrder, ShopRefund
 
 D = Decimal
@@ -222,3 +224,17 @@ def per_account(*documents, signs) -> dict[tuple[str, str], Decimal]:
             key = ("VAT", t.vat_category)
             totals[key] = totals.get(key, D(0)) + sign * t.vat
     return totals
+
+
+def credit(refund: ShopRefund, order: ShopOrder, mappings: MappingSet, invoice, credited=()):
+    """The credit note of `refund` against `invoice` (a draft), after the `credited` credit note drafts."""
+    return credit_note_draft(
+        refund,
+        order,
+        mappings,
+        invoiced=Figures.of(invoice),
+        credited=[Figures.of(c) for c in credited],
+        invoice_number="100001",
+        customer_number="10001",
+        vat_zone=invoice.vat_zone,
+    )

@@ -10,30 +10,11 @@ from decimal import Decimal
 import pytest
 
 from sync.flows.base import RecordFailed
-from sync.flows.figures import Figures
 from sync.flows.order_mapping import invoice_draft
-from sync.flows.refund_mapping import credit_note_draft
 
-from .builders import mapping_set, per_account, shop_line, shop_order, shop_refund, vat_by_category
+from .builders import credit, mapping_set, per_account, shop_line, shop_order, shop_refund, vat_by_category
 
 D = Decimal
-
-
-def figures(draft) -> Figures:
-    return Figures(draft.lines, draft.tax_details, draft.gross_total)
-
-
-def credit(refund, order, mappings, invoice, credited=()):
-    return credit_note_draft(
-        refund,
-        order,
-        mappings,
-        invoiced=figures(invoice),
-        credited=[figures(c) for c in credited],
-        invoice_number="100001",
-        customer_number="10001",
-        vat_zone=invoice.vat_zone,
-    )
 
 
 def test_case_1_invoice_vat_is_the_orders_vat_not_the_sum_of_rounded_line_nets():

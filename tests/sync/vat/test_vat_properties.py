@@ -18,9 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync.flows.figures import Figures
 from sync.flows.order_mapping import invoice_draft
-from sync.flows.refund_mapping import credit_note_draft
 from sync.vat import split_by_weight, unit
 
 from .builders import (
@@ -30,6 +28,7 @@ from .builders import (
     HOME,
     REDUCED,
     STANDARD,
+    credit,
     mapping_set,
     per_account,
     shop_line,
@@ -190,23 +189,6 @@ def sales(draw):
     return Generated(order, expected, lines)
 
 
-def invoice_figures(draft) -> Figures:
-    return Figures(draft.lines, draft.tax_details, draft.gross_total)
-
-
-def credit(refund, order, invoice, credited=()):
-    return credit_note_draft(
-        refund,
-        order,
-        MAPPINGS,
-        invoiced=invoice_figures(invoice),
-        credited=[invoice_figures(c) for c in credited],
-        invoice_number="1",
-        customer_number="2",
-        vat_zone=invoice.vat_zone,
-    )
-
-
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sales())
 def test_invoice_total_and_vat_per_category_are_the_shops(sale):
@@ -235,12 +217,12 @@ def test_invoice_and_its_full_refund_net_to_zero_on_every_account(sale, data):
         if not order.prices_include_vat:
             gross = sum((rnd(line.line_total * (100 + line.tax_percent) / 100, places) for line in first), D(0))
         if gross > 0:
-            notes.append(credit(shop_refund(order, first, total=gross, refund_id="R1"), order, invoice))
+            notes.append(credit(shop_refund(order, first, total=gross, refund_id="R1"), order, MAPPINGS, invoice))
     rest = [line for line in sale.lines if all(line.line_id != f.line_id for f in first)] if notes else sale.lines
     left = invoice.gross_total - sum((n.gross_total for n in notes), D(0))
     if left > 0:
         refund = shop_refund(order, rest, total=left, shipping=order.shipping_amount, refund_id="R2")
-        last = credit(refund, order, invoice, notes)
+        last = credit(refund, order, MAPPINGS, invoice, notes)
         assert last.full
         notes.append(last)
         balance = per_account(invoice, *notes, signs=(1, *[-1] * len(notes)))
