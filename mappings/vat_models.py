@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from sync.vat import rate_text as rate_label
+
 from .countries import TAX_COUNTRIES, country_name
 from .models import Mapping, erp_id_validator, sales_account_validator
 
@@ -43,12 +45,6 @@ def validate_treat_as(value: str) -> None:
 def postcode_normalize(value: str) -> str:
     """A postcode (or prefix) as the territory table compares it: upper case, no spaces or dashes."""
     return POSTCODE_SEPARATORS.sub("", value or "").upper()
-
-
-def rate_label(rate: Decimal) -> str:
-    """A percentage as people write it: 20 → '20 %', 25.50 → '25.5 %'."""
-    text = format(Decimal(rate).normalize(), "f")
-    return f"{text} %"
 
 
 class VatRateMapping(Mapping):
