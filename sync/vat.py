@@ -139,7 +139,7 @@ def vat_number_problem(raw: str, country: str) -> str:
         return ""  # only EU numbers matter for reverse charge
     if not number.startswith(prefix):
         return f"VAT number '{raw}' does not start with {prefix}, the prefix of {name}"
-    if not re.fullmatch(VAT_PATTERNS[country], number[2:]):
+    if not re.fullmatch(VAT_PATTERNS[country], number[2:], flags=re.ASCII):
         return f"VAT number '{raw}' does not have the format of a {name} VAT number"
     return ""
 

@@ -90,7 +90,11 @@ def figures_from(data: dict | None) -> Figures | None:
 
 
 def figures_left(invoiced: Figures, credited: list[Figures]) -> Figures:
-    """What of `invoiced` no credit note has reversed yet: per line key and per VAT category."""
+    """What of `invoiced` no credit note has reversed yet: per line key and per VAT category.
+
+    A credited line the invoice did not have (a "Refund adjustment": a restocking fee kept, a voucher's
+    share) is left with the opposite sign, so the credit note of the rest reverses it and invoice and
+    credit notes still net to zero on every account."""
     lines = {line.key: line for line in invoiced.lines}
     tax = {t.vat_category: t for t in invoiced.tax}
     gross = invoiced.gross
@@ -98,8 +102,8 @@ def figures_left(invoiced: Figures, credited: list[Figures]) -> Figures:
         gross -= note.gross
         for line in note.lines:
             base = lines.get(line.key)
-            if base is None:
-                continue
+            if base is None:  # a line the invoice did not have (a refund adjustment): the rest takes it back
+                base = replace(line, quantity=ZERO, amount=ZERO, gross=ZERO)
             lines[line.key] = replace(
                 base,
                 quantity=base.quantity - line.quantity,

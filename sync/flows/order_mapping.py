@@ -23,7 +23,7 @@ from sync.vat import round_money
 
 from .base import RecordFailed
 from .document_vat import DraftLine, Part, TaxDetail, document_figures, spread
-from .vat_rules import Sale, line_tax, sale_of
+from .vat_rules import LineTax, Sale, category_rate, line_tax, local_date, sale_of
 
 ZERO = Decimal("0")
 __all__ = ["CustomerDraft", "DraftLine", "InvoiceDraft", "TaxDetail", "invoice_draft"]
@@ -148,7 +148,7 @@ def order_parts(
     Shipping without a rate of its own follows the goods: at their rate, split over their rates in
     proportion to their value when they mix rates (an ancillary supply follows the principal one).
     An order discount (voucher) the lines do not show is split the same way."""
-    what, on = f"Order {order.number}", order.created_at[:10]
+    what, on = f"Order {order.number}", local_date(order.created_at, sale.country)
     parts = _Parts([], [])
     keys: set[str] = set()
     for index, line in enumerate(order.lines, start=1):
@@ -156,7 +156,11 @@ def order_parts(
             continue
         key = f"line:{line.line_id}" if line.line_id and f"line:{line.line_id}" not in keys else f"line:#{index}"
         keys.add(key)
-        tax = parts.checked(sale, mappings, line.tax_percent, on=on, what=f"{what}, line {index} '{line_name(line)}'")
+        line_what = f"{what}, line {index} '{line_name(line)}'"
+        if line.line_total:
+            tax = parts.checked(sale, mappings, line.tax_percent, on=on, what=line_what)
+        else:  # a free line charges no VAT at any rate: booked under the tax zone's category
+            tax = LineTax(sale.zone.vat_category, sale.zone.sales_account)
         parts.items.append(
             Part(
                 key=key,
@@ -176,7 +180,10 @@ def order_parts(
         item, description, account = shipping_row(mappings, order.shipping_option, what=what)
         basis = goods
         if order.shipping_tax_percent is not None or not goods:
-            rate = Decimal(order.shipping_tax_percent or 0)
+            rate = order.shipping_tax_percent
+            if rate is None:  # shipping alone, without a rate of its own: the tax zone's rate
+                rate = category_rate(mappings, sale.zone.vat_category, on) or ZERO
+            rate = Decimal(rate)
             tax = parts.checked(sale, mappings, rate, on=on, what=f"{what}, shipping")
             basis = [Part("shipping", description, Decimal("1"), shipping_amount, rate, tax.vat_category, "")]
         for part in spread(
@@ -266,7 +273,7 @@ def invoice_draft(
     )
     return InvoiceDraft(
         order_number=order.number,
-        document_date=order.created_at[:10],
+        document_date=local_date(order.created_at, mappings.home_country),
         currency=currency,
         customer=customer,
         default_customer_number=mappings.default_customer_number if not customer.is_company else "",

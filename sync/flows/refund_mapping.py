@@ -74,6 +74,11 @@ def credit_note_draft(
     if total <= 0:
         raise RecordFailed(f"{what} refunds nothing.")
     left = figures_left(invoiced, credited)
+    if total > left.gross:
+        raise RecordFailed(
+            f"{what} refunds {total} {currency}, but only {left.gross} of invoice {invoice_number} ({invoiced.gross}) "
+            "is left uncredited. Check the return in the shop; credit anything beyond the invoice by hand."
+        )
     full = all(note.known for note in credited) and invoiced.known and total == left.gross
     if full:
         lines = tuple(line for line in left.lines if line.amount or line.gross or line.quantity)
@@ -171,6 +176,11 @@ def _partial(
             )
         weights = [s.gross if incl else s.amount for s in shipping]
         refunded = round_money(refund.shipping_amount, places)
+        if refunded > sum(weights, ZERO):
+            raise RecordFailed(
+                f"{what} refunds shipping {refunded}, but only {sum(weights, ZERO)} of the invoiced shipping is left "
+                "uncredited. Check the return in the shop."
+            )
         for invoiced, amount in zip(shipping, split_by_weight(refunded, weights, places), strict=True):
             net, vat = _share(invoiced, amount, incl, places)
             credited.append(

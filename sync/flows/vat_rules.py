@@ -21,7 +21,10 @@ mapping chose, as of the document date (the ERP's VAT categories carry rates by 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mappings.countries import EU_VAT_AREA_GOODS as EU_VAT_AREA
 from mappings.countries import NORTHERN_IRELAND, country_name, country_normalize
@@ -46,6 +49,37 @@ def where(code: str) -> str:
     return f"{place_name(code)} ({code})" if code else "an empty country"
 
 
+# Countries with more than one time zone: the mainland's (the others are outside the VAT area or rare).
+MAINLAND_ZONES = {"ES": "Europe/Madrid", "PT": "Europe/Lisbon", NORTHERN_IRELAND: "Europe/London"}
+
+
+@cache
+def _zone(country: str) -> ZoneInfo | None:
+    from babel.core import get_global
+
+    name = MAINLAND_ZONES.get(country) or next(iter(get_global("territory_zones").get(country, ())), None)
+    try:
+        return ZoneInfo(name) if name else None
+    except ZoneInfoNotFoundError:
+        return None
+
+
+def local_date(moment: str, country: str) -> str:
+    """The date (YYYY-MM-DD) of an ISO 8601 moment in the country's time zone (its mainland's).
+
+    A rate change takes effect at local midnight where the VAT is due: an order stamped
+    2024-08-31T22:30:00+00:00 is 1 September in Finland. A moment without an offset, or a
+    country without a known zone, keeps the date as written."""
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return moment[:10]
+    zone = _zone(country)
+    if parsed.tzinfo is None or zone is None:
+        return parsed.date().isoformat()
+    return parsed.astimezone(zone).date().isoformat()
+
+
 @dataclass(frozen=True)
 class Place:
     """Where the goods go, after territories: `country` is the tax country (FR for Monaco, XI for
@@ -66,10 +100,40 @@ class Sale:
     note: str  # e.g. "Monaco is taxed as France", "" when nothing moved the sale
 
 
+# Letters written before a postcode for the country (AX-22100, D-78266, E-35001, GR-630 86): the ISO code,
+# or the country's international vehicle code where that differs.
+VEHICLE_CODES = {
+    "AT": "A",
+    "BE": "B",
+    "DE": "D",
+    "ES": "E",
+    "FR": "F",
+    "IT": "I",
+    "LU": "L",
+    "PT": "P",
+    "SE": "S",
+    "HU": "H",
+    "FI": "FIN",
+    "IE": "IRL",
+    "HR": "HR",
+    "SI": "SLO",
+    "MT": "M",
+    "CY": "CY",
+}
+
+
+def _without_country_prefix(postcode: str, country: str) -> str:
+    text = (postcode or "").strip().upper()
+    for prefix in {country, VEHICLE_CODES.get(country, country), "AX" if country == "FI" else country}:
+        if text.startswith(f"{prefix}-") and text[len(prefix) + 1 : len(prefix) + 2].isdigit():
+            return text[len(prefix) + 1 :]
+    return text
+
+
 def place_of(address: ShopAddress, vat_number: str, mappings: MappingSet) -> Place:
     """The tax place of an address, by the territory rows (longest postcode prefix first)."""
     country = country_normalize(address.country)
-    postcode = postcode_normalize(address.zip_code)
+    postcode = postcode_normalize(_without_country_prefix(address.zip_code, country))
     rows = [
         t
         for t in mappings.territories
@@ -83,8 +147,8 @@ def place_of(address: ShopAddress, vat_number: str, mappings: MappingSet) -> Pla
             return Place(country, outside=True, note=f"{label} ({at}) is outside the EU VAT area: an export")
         if row.treat_as != country:
             return Place(row.treat_as, note=f"{label} ({at}) is taxed as {where(row.treat_as)}")
-    if country == "GB" and vat_number.startswith(NORTHERN_IRELAND):
-        return Place(NORTHERN_IRELAND, note="a buyer with an XI VAT number: Northern Ireland rules for goods")
+    if country == "GB" and not postcode and vat_number.startswith(NORTHERN_IRELAND):
+        return Place(NORTHERN_IRELAND, note="a buyer with an XI VAT number and no postcode: Northern Ireland rules")
     return Place(country)
 
 
@@ -138,6 +202,8 @@ def sale_of(billing: ShopAddress, shipping: ShopAddress, mappings: MappingSet, *
     place = place_of(address, number, mappings)
     home = mappings.home_country
     country, note = place.country, place.note
+    if home == "GB" and country == NORTHERN_IRELAND:  # Northern Ireland is in the UK's VAT territory
+        country, note = home, ""
     if place.outside or (country not in EU_VAT_AREA and country != home) or home not in EU_VAT_AREA:
         regime = Regime.DOMESTIC if country == home and not place.outside else Regime.EXPORT
         ctype = CustomerType.B2C
@@ -187,7 +253,21 @@ def line_tax(sale: Sale, mappings: MappingSet, rate: Decimal, *, on: str, what: 
     rate check is set to warn: then the line is booked as charged and LineTax.warning says why."""
     zone = sale.zone
     rate = Decimal(rate)
+    if not rate.is_finite() or rate < 0 or rate >= 100:
+        raise RecordFailed(
+            f"{what} states a VAT rate of {rate_text(rate)}, which is not a VAT rate. Check it in the shop."
+        )
     if sale.regime in (Regime.EU_B2B, Regime.EXPORT):
+        zone_rate = _checked_rate(
+            mappings, zone.vat_category, on, what=f"{what} (Mappings › Tax zones {zone.country}/{zone.customer_type})"
+        )
+        if zone_rate != 0:
+            kind = "intra-EU reverse charge" if sale.regime == Regime.EU_B2B else "an export"
+            raise RecordFailed(
+                f"{what}: a sale to {where(sale.country)} is {kind} at 0 %, but the tax zone "
+                f"{zone.country}/{zone.customer_type} books it under VAT category {zone.vat_category}, whose rate on "
+                f"{on} is {rate_text(zone_rate)}. Point the row to a 0 % VAT category in Mappings › Tax zones, then resync."
+            )
         if rate == 0:
             return LineTax(zone.vat_category, zone.sales_account)
         kind = "intra-EU reverse charge" if sale.regime == Regime.EU_B2B else "an export"

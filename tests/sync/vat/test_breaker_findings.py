@@ -1,8 +1,9 @@
-"""Breaker findings for issue 12 (exact VAT, credit notes that mirror, rate checks, regimes, territories).
+"""Inputs that broke the first version of exact VAT (credit notes that mirror, rate checks, regimes,
+territories), kept as regression tests.
 
-Each test fails on `integ` at c6df61d and states in its docstring what should happen instead. Inputs are of
-the kinds in /work/shared/cases/accounting/cases.md; mapping rows are tests/sync/vat/builders.py's unless a
-test changes one.
+Each docstring states the input, what went wrong before the fix and what is expected. Inputs are of the
+kinds of the accounting cases (test_accounting_cases.py); mapping rows are builders.py's unless a test
+changes one.
 """
 
 from dataclasses import replace
@@ -11,12 +12,11 @@ from decimal import Decimal
 import pytest
 
 from sync.flows.base import RecordFailed
-from sync.flows.figures import Figures
 from sync.flows.order_mapping import invoice_draft
-from sync.flows.refund_mapping import credit_note_draft
 
 from .builders import (
     category_rates,
+    credit,
     mapping_set,
     per_account,
     shop_line,
@@ -27,23 +27,6 @@ from .builders import (
 )
 
 D = Decimal
-
-
-def figures(draft) -> Figures:
-    return Figures(draft.lines, draft.tax_details, draft.gross_total)
-
-
-def credit(refund, order, mappings, invoice, credited=()):
-    return credit_note_draft(
-        refund,
-        order,
-        mappings,
-        invoiced=figures(invoice),
-        credited=[figures(c) for c in credited],
-        invoice_number="100001",
-        customer_number="10001",
-        vat_zone=invoice.vat_zone,
-    )
 
 
 def at_order():
@@ -67,7 +50,7 @@ def test_the_rest_after_a_partial_refund_with_a_fee_is_credited_and_nets_to_zero
     """HIGH. R1 returns the cap (49.99) but refunds 45.00 (a 4.99 restocking fee): its credit note carries a
     "Refund adjustment" line of -4.16 net. R2 then refunds all that is left (154.93 - 45.00 = 109.93).
 
-    Today R2 fails with "the credit note would total 105.77 EUR, not the refund's 109.93; a Koppla bug":
+    Before the fix R2 fails with "the credit note would total 105.77 EUR, not the refund's 109.93; a Koppla bug":
     figures_left drops the adjustment line (its key `adjustment:OSS-AT` is not an invoice line) from the
     lines but keeps its VAT and gross, so the "rest" no longer adds up. Every order with a fee, a voucher
     share, or any partial whose total differs from its lines can then never be fully credited.
@@ -92,7 +75,7 @@ def test_case_2_wholesale_partial_returns_then_the_rest_net_to_zero():
     The buyer returns 3, then 2, then the last 2; each refund is what the shop refunds: the lines less
     the 10 % discount, plus 25 % VAT (67.47, 44.98, then the rest 44.98).
 
-    Today the third refund fails with "would total 34.99 SEK, not the refund's 44.98; a Koppla bug": the
+    Before the fix the third refund fails with "would total 34.99 SEK, not the refund's 44.98; a Koppla bug": the
     partials' discount shares are "Refund adjustment" lines that figures_left cannot subtract.
     Expected: the third credit note is the full rest and the three reverse the invoice exactly."""
     order = shop_order(
@@ -129,7 +112,7 @@ def test_case_2_wholesale_partial_returns_then_the_rest_net_to_zero():
 @pytest.mark.parametrize("total", ["200.00", "154.94"])
 def test_a_refund_bigger_than_what_is_left_on_the_invoice_is_refused(total):
     """HIGH. Invoice 154.93; a refund of the T-shirt (99.99) with total 200.00 (or 154.94, one cent more than
-    the whole invoice). Today a credit note of 200.00 is drafted: the T-shirt plus a "Refund adjustment"
+    the whole invoice). Before the fix a credit note of 200.00 is drafted: the T-shirt plus a "Refund adjustment"
     of 100.01 (VAT 16.67), so more is credited than was ever invoiced (sales and VAT go negative).
     Expected: RecordFailed saying the refund is more than is left uncredited on the invoice (154.93)."""
     order, mappings = at_order(), mapping_set()
@@ -139,7 +122,7 @@ def test_a_refund_bigger_than_what_is_left_on_the_invoice_is_refused(total):
 
 
 def test_refunded_shipping_beyond_the_invoiced_shipping_is_refused():
-    """MEDIUM. Invoice shipping 4.95; a refund of shipping 10.00 (total 10.00). Today the credit note
+    """MEDIUM. Invoice shipping 4.95; a refund of shipping 10.00 (total 10.00). Before the fix the credit note
     credits "Refunded shipping" 10.00 (net 8.34, VAT 1.66) against 4.13 + 0.82 invoiced: the shipping
     account and VAT go negative. A refunded line larger than its invoiced line is refused; shipping is not
     checked. Expected: RecordFailed naming the 4.95 of shipping left on the invoice."""
@@ -194,7 +177,7 @@ def test_a_rate_change_is_checked_on_the_local_date_not_the_utc_date():
     """MEDIUM. Finland's rate went 24 → 25.5 % on 2024-09-01. An order placed at 01:30 Helsinki time
     (00:30 Stockholm) on 1 September reaches Koppla as Centra gives it, in UTC: 2024-08-31T22:30:00+00:00
     (the Centra sandbox's stamp() and the project's fixtures all use +00:00). The shop charged 25.5 %.
-    Today: refused, "Finland (FI) charges 24 % on 2024-08-31", and the invoice would be dated 31 August.
+    Before the fix: refused, "Finland (FI) charges 24 % on 2024-08-31", and the invoice would be dated 31 August.
     Same for EE at 2025-06-30T21:30Z and SK at 2024-12-31T23:30Z. Expected: the date is the local
     (seller's / destination's) date, 2024-09-01, so 25.5 % is accepted."""
     order = shop_order(
@@ -212,7 +195,7 @@ def test_a_rate_change_is_checked_on_the_local_date_not_the_utc_date():
 
 def test_a_free_line_at_0_percent_does_not_fail_the_order():
     """LOW. Swedish consumer: a T-shirt 100 at 25 % and a free gift line (quantity 1, 0.00) the shop sent
-    with 0 %. Today the whole order is refused: "line 2 'Gift (GIFT)' charged 0 % VAT, but Sweden (SE)
+    with 0 %. Before the fix the whole order is refused: "line 2 'Gift (GIFT)' charged 0 % VAT, but Sweden (SE)
     charges 25 %". A rate on a zero amount charges nothing. Expected: invoiced (VAT 20.00 under SE25); the
     free line, if kept, under the zone's category."""
     order = shop_order(
@@ -232,7 +215,7 @@ def test_a_negative_rate_is_a_record_failure_not_a_crash():
 
 # --------------------------------------------------------------------------- regimes and territories
 def test_goods_delivered_to_great_britain_are_an_export_even_with_an_xi_vat_number():
-    """MEDIUM. A buyer with VAT number XI123456789 whose goods go to London (GB, SW1A 1AA). Today:
+    """MEDIUM. A buyer with VAT number XI123456789 whose goods go to London (GB, SW1A 1AA). Before the fix:
     regime eu_b2b, country XI, reverse charge under RC0 ("a buyer with an XI VAT number: Northern Ireland
     rules for goods"), i.e. an intra-EU supply to be reported in the EC sales list. The place of supply of
     goods is where they go (the module's own first rule); the XI prefix only marks a Northern Ireland trader,
@@ -265,7 +248,7 @@ def test_goods_delivered_to_great_britain_are_an_export_even_with_an_xi_vat_numb
 def test_postcodes_written_with_a_country_prefix_find_their_territory(country, zip_code, name):
     """LOW-MEDIUM. Postcodes written with the country letters in front ("AX-22100" is how Åland's own post
     writes them; "D-78266 Büsingen", "E-35001", "GR-630 86" are common in shop data) do not match the
-    territory rows, because only spaces/dashes are removed. Today: taxed as Finland/Germany/Spain/Greece, and
+    territory rows, because only spaces/dashes are removed. Before the fix: taxed as Finland/Germany/Spain/Greece, and
     the shop's 0 % is refused ("Finland (FI) charges 25.5 %"). Expected: a leading country code (the
     country's own letters, AX for Åland) is dropped before matching, so these are exports like "22100"."""
     order = shop_order([shop_line("80", 0)], total="80", vat="0", country=country, zip_code=zip_code, currency="EUR")
@@ -295,7 +278,7 @@ def test_a_vat_number_with_non_ascii_digits_is_malformed(number):
 
 def test_a_uk_seller_charges_uk_vat_on_goods_to_northern_ireland():
     """LOW (seller home not SE). Home country GB, domestic zone GB/B2C → GB20 (20 %). A consumer in Belfast
-    (GB, BT1 1AA) charged 20 %. Today refused: "a sale to Northern Ireland (XI) … is an export at 0 %": the
+    (GB, BT1 1AA) charged 20 %. Before the fix: refused: "a sale to Northern Ireland (XI) … is an export at 0 %": the
     BT territory row turns it into XI, and with a non-EU home every other place is an export. Northern
     Ireland is in the UK VAT territory: a UK seller's sale there is domestic at the UK rate.
     Expected: regime domestic, VAT 20 under GB20."""

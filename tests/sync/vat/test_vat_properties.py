@@ -216,7 +216,7 @@ def test_invoice_and_its_full_refund_net_to_zero_on_every_account(sale, data):
         gross = sum((line.line_total for line in first), D(0))
         if not order.prices_include_vat:
             gross = sum((rnd(line.line_total * (100 + line.tax_percent) / 100, places) for line in first), D(0))
-        if gross > 0:
+        if 0 < gross < invoice.gross_total:  # a voucher may leave less on the invoice than a line's price
             notes.append(credit(shop_refund(order, first, total=gross, refund_id="R1"), order, MAPPINGS, invoice))
     rest = [line for line in sale.lines if all(line.line_id != f.line_id for f in first)] if notes else sale.lines
     left = invoice.gross_total - sum((n.gross_total for n in notes), D(0))
