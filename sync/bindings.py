@@ -45,16 +45,12 @@ def bindings_map(*, integration: Integration, kind: str) -> dict[str, str]:
     return dict(ExternalRef.objects.filter(integration=integration, kind=kind).values_list("source_id", "target_id"))
 
 
-def credit_note_figures(*, integration: Integration, order_number: str, exclude: str = "") -> list:
-    """Figures (sync.flows.figures.Figures) of the credit notes bound for an order, but the `exclude`d refund's.
-
-    A credit note bound before figures were stored counts with its total only (Figures.known is False)."""
-    from sync.flows.figures import figures_from
-
+def credit_note_refs(*, integration: Integration, order_number: str, exclude: str = "") -> list[ExternalRef]:
+    """The credit-note bindings of an order (their data names it), oldest first, but the `exclude`d refund's."""
     refs = ExternalRef.objects.filter(
         integration=integration, kind=ExternalRef.Kind.CREDIT_NOTE, data__order_number=order_number
     ).exclude(source_id=binding_key(exclude))
-    return [f for f in (figures_from(ref.data) for ref in refs.order_by("pk")) if f is not None]
+    return list(refs.order_by("pk"))
 
 
 def checksum_of(value) -> str:

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -34,9 +34,13 @@ from sync.bindings import binding_get, binding_save
 from sync.leases import LeaseBusy, LeaseLost, lease_hold
 from sync.models import ExternalRef, Integration
 from sync.shop import ShopAddress
+from sync.vat import money, round_money
 
 from .base import FlowRunner, RecordFailed
-from .order_mapping import CustomerDraft, DraftLine, InvoiceDraft
+from .document_vat import DraftLine
+from .document_vat import TaxDetail as DraftTaxDetail
+from .figures import Figures
+from .order_mapping import CustomerDraft, InvoiceDraft
 from .refund_mapping import CreditNoteDraft
 
 # Visma.net statuses of a document that has been released.
@@ -139,6 +143,51 @@ def credit_note_payload(draft: CreditNoteDraft, *, vat_ids: dict[str, str]) -> C
         vat_zone=draft.vat_zone,
         tax_details=tax_details(draft, vat_ids),
     )
+
+
+@dataclass(frozen=True)
+class DocumentReading:
+    """What reading a Visma.net document back into Figures needs."""
+
+    vat_ids: dict[str, str]  # VAT category → VAT id
+    places: int  # the currency's decimals
+    shipping_items: set[str]  # ERP items of shipping lines
+
+
+def figures_read(document: dict, reading: DocumentReading) -> Figures:
+    """The figures of an invoice or credit note as Visma.net holds it (CustomerInvoiceDto or
+    CustomerCreditNoteDto): for documents bound before Koppla stored their figures. Line keys are
+    `shipping:erp:<n>` for shipping items and `erp:<n>` otherwise (refund lines match them by SKU);
+    a line's gross is its amount at its category's rate, rounded to the currency's decimals."""
+    category_of = {vat_id: category for category, vat_id in reading.vat_ids.items()}
+    rates: dict[str, Decimal] = {}
+    tax = []
+    for detail in document.get("taxDetails") or []:
+        vat_id = str(detail.get("taxId") or (detail.get("vatId") or {}).get("number") or "")
+        category = category_of.get(vat_id, vat_id)
+        rates[category] = money(detail.get("vatRate"))
+        tax.append(DraftTaxDetail(category, money(detail.get("taxableAmount")), money(detail.get("vatAmount"))))
+    lines = []
+    for index, line in enumerate(document.get("invoiceLines") or document.get("lines") or [], start=1):
+        category = str((line.get("vatCode") or {}).get("id") or "")
+        amount = money(line.get("amountInCurrency", line.get("amount")))
+        rate = rates.get(category, Decimal(0))
+        item = str(line.get("inventoryNumber") or "")
+        lines.append(
+            DraftLine(
+                description=str(line.get("description") or ""),
+                quantity=money(line.get("quantity") or 1),
+                unit_price=money(line.get("unitPriceInCurrency", line.get("unitPrice"))),
+                amount=amount,
+                vat_category=category,
+                account=str((line.get("account") or {}).get("number") or ""),
+                inventory_number=item,
+                key=f"shipping:erp:{index}" if item in reading.shipping_items else f"erp:{index}",
+                gross=round_money(amount * (100 + rate) / 100, reading.places),
+                rate=rate,
+            )
+        )
+    return Figures(tuple(lines), tuple(tax), money(document.get("amountInCurrency", document.get("amount"))))
 
 
 NOTHING_WRITTEN = "Nothing was written to Visma.net"

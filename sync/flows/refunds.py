@@ -10,7 +10,7 @@ never invoiced fails with that message.
 from __future__ import annotations
 
 from integrations.http import ValidationFailed
-from sync.bindings import binding_get, binding_save, bindings_map, credit_note_figures
+from sync.bindings import binding_get, binding_save, credit_note_refs
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder, ShopRefund
 
@@ -18,10 +18,12 @@ from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import order_from_centra, refund_from_centra
 from .erp_documents import (
     RELEASED,
+    DocumentReading,
     ShopToErpFlow,
     credit_note_payload,
     credit_note_precheck,
     credit_note_reference,
+    figures_read,
 )
 from .figures import Figures, figures_data, figures_from
 from .order_mapping import invoice_draft
@@ -93,7 +95,7 @@ class RefundsFlow(ShopToErpFlow):
             order,
             self.mappings,
             invoiced=invoiced,
-            credited=credit_note_figures(integration=self.integration, order_number=order.number, exclude=refund.id),
+            credited=self._credited_before(order, refund),
             invoice_number=invoice.target_id,
             customer_number=(invoice.data or {}).get("customer_number", ""),
             vat_zone=vat_zone,
@@ -131,14 +133,31 @@ class RefundsFlow(ShopToErpFlow):
 
     def _invoiced(self, order: ShopOrder, invoice: ExternalRef) -> tuple[Figures, str]:
         """What the order's invoice booked (its binding's figures) and its VAT zone. An invoice bound before
-        figures were stored is read as the mapping gives it today."""
+        Koppla stored figures is read from the ERP, as it was booked."""
         figures = figures_from(invoice.data)
+        if figures is None or not figures.known:
+            document = self.erp.invoice_get(invoice.target_id)
+            figures = figures_read(document, self._reading(order))
+            return figures, str((document.get("customerVatZone") or {}).get("id") or "")
         zone = (invoice.data or {}).get("vat_zone", "")
-        if figures is not None and figures.known and zone:
-            return figures, zone
-        sizes = bindings_map(integration=self.integration, kind=ExternalRef.Kind.SIZE)
-        draft = invoice_draft(order, self.mappings, item_numbers={size_id: item for item, size_id in sizes.items()})
-        return Figures.of(draft), draft.vat_zone
+        if not zone:
+            zone = invoice_draft(order, self.mappings, item_numbers={}).vat_zone
+        return figures, zone
+
+    def _credited_before(self, order: ShopOrder, refund: ShopRefund) -> list[Figures]:
+        """Figures of the order's earlier credit notes: as stored, or read from the ERP for older ones."""
+        result = []
+        for ref in credit_note_refs(integration=self.integration, order_number=order.number, exclude=refund.id):
+            figures = figures_from(ref.data)
+            if figures is None or not figures.known:
+                figures = figures_read(self.erp.credit_note_get(ref.target_id), self._reading(order))
+            result.append(figures)
+        return result
+
+    def _reading(self, order: ShopOrder) -> DocumentReading:
+        _currency, places = self.mappings.currencies.get(order.currency, (order.currency, 2))
+        shipping_items = {item for item, _description, _account in self.mappings.shipping.values() if item}
+        return DocumentReading(vat_ids=self.vat_ids, places=places, shipping_items=shipping_items)
 
     @staticmethod
     def _binding_data(draft: CreditNoteDraft) -> dict:
