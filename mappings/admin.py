@@ -231,12 +231,16 @@ class VatRateMappingAdmin(MappingAdmin):
     """One row: in a taxed sale to the country, a line charged this rate is booked under this VAT category."""
 
     resource_classes = [VatRateMappingResource]
-    list_display = ["country_label", "rate_display", "vat_category", "sales_account", "description", "integration"]
+    list_display = ["country_display", "rate_display", "vat_category", "sales_account", "description", "integration"]
     list_filter = ["integration", "country", "vat_category"]
     search_fields = ["country", "vat_category", "sales_account", "description"]
     search_help_text = "Country code, VAT category, sales account or description."
     ordering = ["integration__name", "country", "rate"]
     fields = ["integration", "country", "rate", "vat_category", "sales_account", "description", *AUDIT_FIELDS]
+
+    @admin.display(description="Country", ordering="country")
+    def country_display(self, obj):
+        return obj.country_label
 
     @admin.display(description="Rate", ordering="rate")
     def rate_display(self, obj):
@@ -296,7 +300,8 @@ class VatTerritoryAdmin(MappingAdmin):
         if form.is_valid():
             for integration in form.cleaned_data["integrations"]:
                 added = vat_territories_load_standard(integration=integration)
-                text = f"{added} standard VAT territories added" if added else "No standard VAT territory was missing"
+                noun = "territory" if added == 1 else "territories"
+                text = f"{added} standard VAT {noun} added" if added else "No standard VAT territory was missing"
                 self.message_user(request, f"{integration}: {text}.", messages.SUCCESS)
             return redirect("admin:mappings_vatterritory_changelist")
         context = {

@@ -30,7 +30,8 @@ postcode_prefix_validator = RegexValidator(
 def validate_vat_country(value: str) -> None:
     """ISO 3166-1 alpha-2, or XI (Northern Ireland)."""
     if value not in TAX_COUNTRIES:
-        raise ValidationError(f"'{value}' is not an ISO 3166-1 alpha-2 country code or XI (Northern Ireland).")
+        hint = " (Greece is GR; shops' EL is read as GR)" if value == "EL" else ""
+        raise ValidationError(f"'{value}' is not an ISO 3166-1 alpha-2 country code or XI (Northern Ireland){hint}.")
 
 
 def validate_treat_as(value: str) -> None:

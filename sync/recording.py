@@ -88,6 +88,8 @@ def record_store(*, run: SyncRun, source_id: str, attempt: RecordAttempt, failur
             state_status = (
                 SyncRecord.Status.SKIPPED if outcome.status == RecordLog.Status.SKIPPED else SyncRecord.Status.OK
             )
+            if state_status == SyncRecord.Status.SKIPPED and target_id:
+                state_status = SyncRecord.Status.OK  # skipped because it is done in the target ("Already invoiced")
             next_at = None
         log = RecordLog.objects.create(
             run=run,

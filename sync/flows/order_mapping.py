@@ -76,13 +76,14 @@ def currency_places(mappings: MappingSet, code: str, *, what: str) -> tuple[str,
 
 
 def exact_in(amount: Decimal, currency: str, places: int, *, what: str) -> Decimal:
-    """`amount` when it has no more decimals than the currency; RecordFailed otherwise."""
+    """`amount` in the currency's decimals (2499.00 JPY → 2499) when it has no more than those; RecordFailed
+    otherwise."""
     if round_money(amount, places) != amount:
         raise RecordFailed(
             f"{what} is {amount} {currency}, which has more decimals than {currency} has ({places}). Check the "
             "order in the shop, or the decimals in Mappings › Currencies, then resync."
         )
-    return amount
+    return round_money(amount, places)
 
 
 def line_name(line: ShopLine) -> str:
@@ -185,14 +186,14 @@ def order_parts(
                 rate = category_rate(mappings, sale.zone.vat_category, on) or ZERO
             rate = Decimal(rate)
             tax = parts.checked(sale, mappings, rate, on=on, what=f"{what}, shipping")
-            basis = [Part("shipping", description, Decimal("1"), shipping_amount, rate, tax.vat_category, "")]
+            basis = [Part("shipping", description, Decimal("1"), shipping_amount, rate, tax.vat_category, tax.account)]
         for part in spread(
             shipping_amount,
             basis,
             places,
             key="shipping",
             description=description,
-            account=account or sale.zone.sales_account,
+            account=account,  # the shipping row's account, else each rate's own (the VAT-rate row's or the zone's)
         ):
             parts.items.append(_with_item(part, item))
     charged = sum((p.amount for p in parts.items), ZERO)

@@ -14,6 +14,7 @@ write: create the customer if needed, create the invoice, commit the binding
 from __future__ import annotations
 
 from integrations.http import ValidationFailed
+from mappings.models import Regime
 from sync.bindings import binding_get, binding_save, bindings_map
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder
@@ -107,7 +108,12 @@ class OrdersFlow(ShopToErpFlow):
             kind=ExternalRef.Kind.INVOICE,
             source_id=order.number,
             target_id=number,
-            data={**(bound.data if bound else {}), **self._binding_data(draft, customer_number), "released": True},
+            data={
+                **(bound.data if bound else {}),
+                # The figures are those of the invoice as created (kept), none for one found by search.
+                **self._binding_data(draft, customer_number, figures=not (bound and bound.data)),
+                "released": True,
+            },
         )
         verb = "Created and released" if created else "Released"
         return Outcome(
@@ -122,7 +128,7 @@ class OrdersFlow(ShopToErpFlow):
     def _summary(draft: InvoiceDraft) -> str:
         vat = "; ".join(f"{t.vat_category} {t.taxable} + {t.vat}" for t in draft.tax_details)
         text = (
-            f"{draft.regime}, {draft.country}, {len(draft.lines)} lines, net {draft.net_total} + VAT "
+            f"{Regime(draft.regime).label}, {draft.country}, {len(draft.lines)} lines, net {draft.net_total} + VAT "
             f"{draft.vat_total} = {draft.gross_total} {draft.currency} (VAT per category: {vat})."
         )
         if draft.note:
@@ -132,15 +138,17 @@ class OrdersFlow(ShopToErpFlow):
         return text
 
     @staticmethod
-    def _binding_data(draft: InvoiceDraft, customer_number: str) -> dict:
-        return {
+    def _binding_data(draft: InvoiceDraft, customer_number: str, *, figures: bool = True) -> dict:
+        data = {
             "customer_number": customer_number,
             "currency": draft.currency,
             "total": str(draft.gross_total),
             "regime": draft.regime,
-            "vat_zone": draft.vat_zone,
-            "figures": figures_data(draft.lines, draft.tax_details, draft.gross_total),
         }
+        if figures:
+            data["vat_zone"] = draft.vat_zone
+            data["figures"] = figures_data(draft.lines, draft.tax_details, draft.gross_total)
+        return data
 
     def _invoice_ensure(self, order: ShopOrder, draft: InvoiceDraft, ref: ExternalRef | None) -> tuple[str, str, bool]:
         """(invoice number, customer number, created now): the binding, else a search, else a create."""
@@ -155,7 +163,9 @@ class OrdersFlow(ShopToErpFlow):
                 kind=ExternalRef.Kind.INVOICE,
                 source_id=order.number,
                 target_id=number,
-                data={**self._binding_data(draft, customer_number), "found_by": "search"},
+                # What this draft would book may not be what the found invoice booked: no figures, so a
+                # refund reads the invoice back from the ERP.
+                data={**self._binding_data(draft, customer_number, figures=False), "found_by": "search"},
             )
             return number, customer_number, False
 

@@ -81,7 +81,7 @@ def credit_note_draft(
         )
     full = all(note.known for note in credited) and invoiced.known and total == left.gross
     if full:
-        lines = tuple(line for line in left.lines if line.amount or line.gross or line.quantity)
+        lines = tuple(_reversed(line, places) for line in left.lines if line.amount or line.gross or line.quantity)
         tax = tuple(t for t in left.tax if t.taxable or t.vat)
     else:
         lines, tax = _partial(refund, order, left, total, places=places, what=what, full_left=left.gross)
@@ -108,6 +108,18 @@ def credit_note_draft(
         text=f"Refund {refund.id} of order {order.number} (invoice {invoice_number})",
         full=full,
     )
+
+
+def _reversed(line: DraftLine, places: int) -> DraftLine:
+    """An invoice line as the credit note of the rest reverses it: same figures, a credit's wording."""
+    if line.key.startswith(("line:", "erp:")):
+        description = f"Return: {line.description}"
+    elif line.key.startswith("shipping"):
+        description = f"Refunded {line.description[:1].lower()}{line.description[1:]}"
+    else:
+        description = line.description
+    unit_price = round_money(line.amount / line.quantity, places + 2) if line.quantity else line.amount
+    return replace(line, description=description, unit_price=unit_price)
 
 
 def _match(line: ShopLine, left: dict[str, DraftLine], used: set[str]) -> DraftLine | None:

@@ -127,7 +127,9 @@ class RefundsFlow(ShopToErpFlow):
             response={"credit_note": number, "invoice": draft.invoice_number, "customer": draft.customer_number},
             message=(
                 f"Credit note {number} for return {refund.id} of order {refund.order_number}: net {draft.net_total} "
-                f"+ VAT {draft.vat_total} = {draft.gross_total} {draft.currency}."
+                f"+ VAT {draft.vat_total} = {draft.gross_total} {draft.currency} (VAT per category: "
+                + "; ".join(f"{t.vat_category} {t.taxable} + {t.vat}" for t in draft.tax_details)
+                + ("; reverses all that was left of the invoice)." if draft.full else ").")
             ),
         )
 

@@ -6,7 +6,7 @@ Rules (Council Directive 2006/112/EC, the VAT Directive, and the Windsor Framewo
 - Territories (Mappings › VAT territories, matched by country and postcode prefix, the longest
   prefix winning) move a sale: Monaco is taxed as France (Art. 7); Northern Ireland (GB with a BT
   postcode) follows EU VAT rules for goods as XI; the Canary Islands, Ceuta, Melilla, Åland, Mount
-  Athos, Büsingen, Heligoland, Livigno, Campione d'Italia and the French overseas departments are
+  Athos, Büsingen, Heligoland, Livigno, Campione d'Italia and the French overseas departments and collectivities are
   outside the EU VAT area (Art. 6): goods sent there are exports. A GB sale to a buyer whose VAT
   number starts with XI is a Northern Ireland sale too (Windsor Framework, Art. 8).
 - Intra-EU reverse charge (Art. 138) needs a buyer VAT number of a member state (or XI) other than
@@ -145,6 +145,8 @@ def place_of(address: ShopAddress, vat_number: str, mappings: MappingSet) -> Pla
         at = f"{country} {row.postcode_prefix}…" if row.postcode_prefix else country
         if row.treat_as == EXPORT:
             return Place(country, outside=True, note=f"{label} ({at}) is outside the EU VAT area: an export")
+        if row.treat_as == NORTHERN_IRELAND:
+            return Place(row.treat_as, note=f"{at} is {label}, which follows EU VAT rules for goods (XI)")
         if row.treat_as != country:
             return Place(row.treat_as, note=f"{label} ({at}) is taxed as {where(row.treat_as)}")
     if country == "GB" and not postcode and vat_number.startswith(NORTHERN_IRELAND):
@@ -215,7 +217,8 @@ def sale_of(billing: ShopAddress, shipping: ShopAddress, mappings: MappingSet, *
         return Sale(country, CustomerType.B2C, number, Regime.DOMESTIC, zone_of(mappings, home, "B2C", what=what), note)
     if issued and issued != home:
         zone = zone_of(mappings, country, CustomerType.B2B, what=what)
-        return Sale(country, CustomerType.B2B, number, Regime.EU_B2B, zone, note)
+        because = f"the buyer's VAT number {number} is from {where(issued)}: intra-EU reverse charge"
+        return Sale(country, CustomerType.B2B, number, Regime.EU_B2B, zone, f"{note}; {because}" if note else because)
     if issued == home:
         note = (
             f"the buyer's VAT number {number} is from {where(home)}, the seller's own country: intra-EU reverse "
@@ -307,9 +310,17 @@ def line_tax(sale: Sale, mappings: MappingSet, rate: Decimal, *, on: str, what: 
         f"{what} charged {rate_text(rate)} VAT, but {where(sale.country)}{because} charges {rate_text(expected)} "
         f"on {on} (VAT category {zone.vat_category}) and no VAT-rate row maps {sale.country} {rate_text(rate)}. "
         f"If {rate_text(rate)} is a reduced rate of {place_name(sale.country)}, add the row "
-        f"'{sale.country}, {rate.normalize():f}, <VAT category>' in Mappings › VAT rates; otherwise correct the "
-        "order in the shop",
+        f"{_row_to_add(mappings, sale.country, rate, on)} in Mappings › VAT rates; otherwise correct the order in "
+        "the shop",
     )
+
+
+def _row_to_add(mappings: MappingSet, country: str, rate: Decimal, on: str) -> str:
+    """ "'SE, 6, SE6' (the ERP's VAT category SE6 is 6 % on …)" when the ERP has a category of the country
+    (its id names the country) at that rate on the date, else "'SE, 6, <VAT category>'"."""
+    found = sorted(c for c in mappings.category_rates if country in c and category_rate(mappings, c, on) == rate)
+    row = f"'{country}, {rate.normalize():f}, {found[0] if found else '<VAT category>'}'"
+    return f"{row} (the ERP's VAT category {found[0]} is {rate_text(rate)} on {on})" if found else row
 
 
 def _checked_rate(mappings: MappingSet, category: str, on: str, *, what: str) -> Decimal:
@@ -324,5 +335,10 @@ def _checked_rate(mappings: MappingSet, category: str, on: str, *, what: str) ->
 
 def _mismatch(mappings: MappingSet, booked: LineTax, message: str) -> LineTax:
     if mappings.vat_rate_check == "warn":
-        return LineTax(booked.vat_category, booked.account, warning=f"{message}. Booked as the shop charged it.")
+        warning = (
+            f"{message}. Booked as the shop charged it (the integration's VAT rate check is set to warn): under VAT "
+            f"category {booked.vat_category} on account {booked.account}, with the VAT the shop charged, so that "
+            "category carries VAT at a rate that is not its own in the VAT report"
+        )
+        return LineTax(booked.vat_category, booked.account, warning=f"{warning}.")
     raise RecordFailed(f"{message}, then resync.")

@@ -91,7 +91,7 @@ def test_load_standard_button_adds_missing_rows_to_the_chosen_integrations(admin
     done = admin_client.post(url, {"integrations": [integration.pk, other.pk]}, follow=True)
     messages = [str(m) for m in done.context["messages"]]
     standard = VatTerritory.objects.filter(integration=other).count()
-    assert f"{integration}: 1 standard VAT territories added." in messages
+    assert f"{integration}: 1 standard VAT territory added." in messages
     assert f"{other}: {standard} standard VAT territories added." in messages and standard >= 28
     assert VatTerritory.objects.filter(integration=integration).count() == standard
     monaco = VatTerritory.objects.get(integration=integration, country="MC")

@@ -160,3 +160,16 @@ def test_unmapped_country_invalid_vat_number_and_remote_400_fail_with_specific_m
     remote = [e for e in errors.values() if "refused it" in e]
     assert len(remote) == 1
     assert run.ok_count == len(orders) - len(german) - 2
+
+
+def test_a_resync_of_an_invoiced_order_skips_it_and_keeps_it_ok(flow_integration, resync):
+    centra_demo.seed(orders=10)
+    add_swish(flow_integration)
+    run_orders(flow_integration)
+    record = SyncRecord.objects.filter(integration=flow_integration, flow="orders", status="ok").first()
+
+    resync(flow_integration, Flow.ORDERS, [record.source_id])
+
+    record.refresh_from_db()
+    assert record.status == "ok"
+    assert record.last_log.status == "skipped" and record.last_log.error.startswith("Already invoiced as")

@@ -306,3 +306,44 @@ def test_a_shop_that_states_its_vat_per_rate_is_followed_to_the_unit():
     assert vat_by_category(split) != vat_by_category(stated) and sum(vat_by_category(split).values()) == D("0.10")
     with pytest.raises(RecordFailed, match="its VAT per rate"):
         invoice_draft(replace(order, vat_by_rate=((D("10"), D("0.01")), (D("20"), D("0.10")))), mapping_set())
+
+
+def test_a_missing_reduced_rate_row_names_the_erp_category_to_map_it_to():
+    order = shop_order([shop_line("106", 6, name="Book", sku="B-1")], total="106", vat="6")
+    mappings = mapping_set(vat_rates={})
+    with pytest.raises(RecordFailed) as failed:
+        invoice_draft(order, mappings)
+    assert "add the row 'SE, 6, SE6' (the ERP's VAT category SE6 is 6 % on 2026-11-20)" in str(failed.value)
+    warned = invoice_draft(order, replace(mappings, vat_rate_check="warn"))
+    assert "under VAT category SE25 on account 3001" in warned.warnings[0]
+    assert vat_by_category(warned) == {"SE25": D("6")}
+
+
+def test_shipping_split_over_reduced_and_standard_rates_books_each_share_on_that_rates_account():
+    order = shop_order(
+        [shop_line("199", 6, line_id="1", name="Book", sku="B-1"), shop_line("299", 25, line_id="2")],
+        shipping="59",
+        total="557",
+        vat=D("11.26") + D("59.80") + D("1.34") + D("7.08"),
+    )
+    rows = {("SE", D("6")): ("SE6", "3003")}
+    draft = invoice_draft(order, mapping_set(vat_rates=rows))
+    shipping = {line.vat_category: line.account for line in draft.lines if line.key.startswith("shipping")}
+    assert shipping == {"SE6": "3003", "SE25": "3001"}
+
+
+def test_the_credit_note_of_the_rest_reads_as_a_credit_with_unit_prices():
+    order = shop_order(
+        [shop_line("99.98", 20, qty=2)], shipping="4.95", total="104.93", vat="17.49", country="AT", currency="EUR"
+    )
+    invoice = invoice_draft(order, mapping_set())
+    note = credit(
+        shop_refund(order, [shop_line("99.98", 20, qty=2)], shipping="4.95", total="104.93"),
+        order,
+        mapping_set(),
+        invoice,
+    )
+    assert note.full
+    goods = next(line for line in note.lines if line.key == "line:1")
+    assert goods.description.startswith("Return: ") and goods.unit_price == goods.amount / 2
+    assert next(line for line in note.lines if line.key == "shipping").description == "Refunded shipping"
