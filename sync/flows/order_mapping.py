@@ -26,7 +26,6 @@ from .document_vat import DraftLine, Part, TaxDetail, document_figures, spread
 from .vat_rules import LineTax, Sale, category_rate, line_tax, local_date, sale_of
 
 ZERO = Decimal("0")
-__all__ = ["CustomerDraft", "DraftLine", "InvoiceDraft", "TaxDetail", "invoice_draft"]
 
 
 @dataclass(frozen=True)
