@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sync.vat import rate_text, round_money, settle_units, split_by_weight, unit
+from sync.vat import net_from_gross, rate_text, round_money, settle_units, split_by_weight, unit
 
 from .base import RecordFailed
 
@@ -69,7 +69,7 @@ class TaxDetail:
 def net_of(part: Part, incl: bool, places: int) -> Decimal:
     if not incl:
         return round_money(part.amount, places)
-    return round_money(part.amount * HUNDRED / (HUNDRED + part.rate), places)
+    return net_from_gross(part.amount, part.rate, places)
 
 
 def exact_vat(part: Part, incl: bool) -> Decimal:

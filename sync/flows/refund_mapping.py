@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from mappings.selectors import MappingSet
 from sync.shop import ShopLine, ShopOrder, ShopRefund
-from sync.vat import rate_text, round_money, split_by_weight
+from sync.vat import net_from_gross, rate_text, round_money, split_by_weight
 
 from .base import RecordFailed
 from .document_vat import DraftLine, TaxDetail
@@ -29,7 +29,6 @@ from .figures import Figures, figures_left
 from .order_mapping import currency_places, exact_in, line_name, negative_quantity_check
 
 ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 
 
 @dataclass(frozen=True)
@@ -243,7 +242,7 @@ def _adjustments(
         if not share:
             continue
         model = categories[category]
-        net = round_money(share * HUNDRED / (HUNDRED + model.rate), places)
+        net = net_from_gross(share, model.rate, places)
         description = f"Refund adjustment ({rate_text(model.rate)})" if len(keys) > 1 else "Refund adjustment"
         line = DraftLine(
             description=description,
