@@ -6,13 +6,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV
 
 from config.admin_utils import AUDIT_FIELDS
 from sync.models import Integration
 
 from .countries import EU_MEMBER_STATES, EU_VAT_AREA_GOODS
-from .forms import IntegrationConfirmImportForm, IntegrationExportForm, IntegrationImportForm
+from .import_admin import SpreadsheetImportExportMixin
 from .models import (
     CurrencyMapping,
     CustomerClass,
@@ -40,59 +39,13 @@ from .services import vat_territories_load_standard
 from .vat_models import TREAT_AS_EXPORT, rate_label
 
 
-class MappingAdmin(ImportExportModelAdmin):
-    """Admin of a per-integration mapping table with CSV import (preview first) and export."""
+class MappingAdmin(SpreadsheetImportExportMixin, ImportExportModelAdmin):
+    """Admin of a per-integration mapping table with CSV/xlsx import (preview first) and export."""
 
-    import_formats = [CSV]
-    export_formats = [CSV]
-    import_form_class = IntegrationImportForm
-    confirm_form_class = IntegrationConfirmImportForm
-    export_form_class = IntegrationExportForm
     list_filter = ["integration"]
     list_select_related = ["integration"]
     readonly_fields = AUDIT_FIELDS
     list_per_page = 100
-
-    # -- import: the chosen integration reaches the resource --------------
-    def _integration_initial(self, request):
-        chosen = request.GET.get("integration__id__exact")
-        if chosen:
-            return chosen
-        only = list(Integration.objects.values_list("pk", flat=True)[:2])
-        return only[0] if len(only) == 1 else None
-
-    def create_import_form(self, request):
-        form = super().create_import_form(request)
-        if not form.is_bound:
-            form.fields["integration"].initial = self._integration_initial(request)
-        return form
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
-        form = kwargs.get("form")
-        if form is not None and getattr(form, "cleaned_data", None):
-            resource_kwargs["integration"] = form.cleaned_data.get("integration")
-        return resource_kwargs
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["integration"] = import_form.cleaned_data["integration"].pk
-        return initial
-
-    # -- export: one integration's rows, exactly the import columns -------
-    def get_export_resource_kwargs(self, request, **kwargs):
-        resource_kwargs = super().get_export_resource_kwargs(request, **kwargs)
-        form = kwargs.get("export_form")
-        if form is not None and getattr(form, "cleaned_data", None):
-            resource_kwargs["integration"] = form.cleaned_data.get("integration")
-        return resource_kwargs
-
-    def get_data_for_export(self, request, queryset, **kwargs):
-        form = kwargs.get("export_form")
-        if form is not None and getattr(form, "cleaned_data", None):
-            queryset = queryset.filter(integration=form.cleaned_data["integration"])
-        return super().get_data_for_export(request, queryset, **kwargs)
 
 
 @admin.register(CustomerClass)

@@ -3,15 +3,33 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from sync.models import Integration
 
+from .tabular import DELIMITER_CHOICES, ENCODING_CHOICES
+
 
 class IntegrationImportForm(ImportForm):
     integration = forms.ModelChoiceField(
         queryset=Integration.objects.all(), help_text="The integration whose mapping the file updates."
     )
+    delimiter = forms.ChoiceField(
+        choices=DELIMITER_CHOICES,
+        initial="auto",
+        required=False,
+        help_text="For CSV files: what separates the columns. Detect reads comma, semicolon (Excel in Sweden, "
+        "Norway, the Netherlands) and tab files.",
+    )
+    encoding = forms.ChoiceField(
+        choices=ENCODING_CHOICES,
+        initial="utf-8",
+        required=False,
+        help_text="For CSV files. A file saved in Excel as plain 'CSV (Comma delimited)' on Windows is usually "
+        "Windows-1252; 'CSV UTF-8' is UTF-8. .xlsx files need no choice.",
+    )
 
 
 class IntegrationConfirmImportForm(ConfirmImportForm):
     integration = forms.ModelChoiceField(queryset=Integration.objects.all(), widget=forms.HiddenInput)
+    delimiter = forms.ChoiceField(choices=DELIMITER_CHOICES, required=False, widget=forms.HiddenInput)
+    encoding = forms.ChoiceField(choices=ENCODING_CHOICES, required=False, widget=forms.HiddenInput)
 
 
 class IntegrationExportForm(ExportForm):

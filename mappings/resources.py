@@ -1,16 +1,24 @@
-"""CSV import/export of the mapping tables (django-import-export).
+"""CSV/xlsx import and export of the mapping tables (django-import-export).
 
 Every resource works on one integration (chosen in the import/export form) and
-upserts rows by their natural key. A file is all-or-nothing: a wrong header,
-an invalid value or a key repeated within the file is reported with its row
-number and nothing is written.
+upserts rows by their natural key (text keys compared ignoring upper/lower case).
+A file is all-or-nothing: a wrong header, an invalid value or a key repeated
+within the file is reported with its line in the file and nothing is written.
+Reading the file (delimiters, encodings, xlsx) is mappings.tabular's; the shared
+behaviour of the resources is mappings.import_base's.
 """
 
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
+from .import_base import (
+    FileFormatError,
+    IntegrationForeignKeyWidget,
+    IntegrationScopedResource,
+    WholeNumberWidget,
+)
 from .models import (
     CurrencyMapping,
     CustomerClass,
@@ -24,106 +32,7 @@ from .models import (
 )
 from .vat_models import postcode_normalize
 
-
-class FileFormatError(ValueError):
-    """The file as a whole cannot be imported (wrong columns, no integration)."""
-
-
-class IntegrationScopedResource(resources.ModelResource):
-    # Columns whose values are codes: compared and stored upper-case.
-    upper_columns: tuple[str, ...] = ()
-    # Columns a file may leave out (they keep their default or current value).
-    optional_columns: tuple[str, ...] = ()
-    # Shown in CSV templates and docs.
-    label = ""
-
-    def __init__(self, integration=None, **kwargs):
-        super().__init__(**kwargs)
-        self.integration = integration
-        self._seen_keys: dict[tuple, int] = {}
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self._meta.fields)
-
-    def get_queryset(self):
-        return self._meta.model.objects.filter(integration=self.integration)
-
-    # -- whole-file checks -------------------------------------------------
-    def header_problems(self, headers) -> list[str]:
-        headers = [str(h or "").strip() for h in (headers or [])]
-        problems = []
-        if self.integration is None:
-            problems.append("Choose the integration the file is for.")
-        unknown = [h for h in headers if h not in self.columns]
-        missing = [c for c in self.columns if c not in headers and c not in self.optional_columns]
-        repeated = sorted({h for h in headers if headers.count(h) > 1})
-        if unknown:
-            problems.append(f"Unknown column(s): {', '.join(unknown)}.")
-        if missing:
-            problems.append(f"Missing column(s): {', '.join(missing)}.")
-        if repeated:
-            problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
-        if problems:
-            problems.append(f"Expected columns: {', '.join(self.columns)}.")
-        return problems
-
-    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
-        if dataset.headers:
-            dataset.headers = [str(h or "").strip() for h in dataset.headers]
-        problems = self.header_problems(dataset.headers)
-        if problems:
-            result = self.get_result_class()()
-            result.diff_headers = self.get_diff_headers()
-            result.total_rows = len(dataset)
-            self.handle_import_error(result, FileFormatError(" ".join(problems)), raise_errors)
-            return result
-        self._seen_keys = {}
-        return super().import_data_inner(
-            dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
-        )
-
-    # -- per-row checks ----------------------------------------------------
-    def before_import_row(self, row, **kwargs):
-        for column in list(row):
-            value = row[column]
-            if isinstance(value, str):
-                value = value.strip()
-                if column in self.upper_columns:
-                    value = value.upper()
-                row[column] = value
-        key = tuple(str(row.get(c, "")) for c in self._meta.import_id_fields)
-        if key:
-            number = kwargs.get("row_number")
-            first = self._seen_keys.setdefault(key, number)
-            if first != number:
-                described = ", ".join(f"{c}={v}" for c, v in zip(self._meta.import_id_fields, key, strict=True))
-                raise ValidationError(f"Duplicate key ({described}): already given in row {first}.")
-
-    def import_instance(self, instance, row, **kwargs):
-        instance.integration = self.integration
-        super().import_instance(instance, row, **kwargs)
-
-    class Meta:
-        abstract = True
-
-
-class IntegrationForeignKeyWidget(widgets.ForeignKeyWidget):
-    """Looks a related mapping up by its code within the resource's integration."""
-
-    def __init__(self, model, field, *, integration, hint):
-        super().__init__(model, field=field)
-        self.integration = integration
-        self.hint = hint
-
-    def get_queryset(self, value, row, *args, **kwargs):
-        return self.model.objects.filter(integration=self.integration)
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
-            raise ValueError(f"'{value}' does not exist for this integration: {self.hint}") from None
+__all__ = ["RESOURCES", "FileFormatError", "IntegrationScopedResource"]
 
 
 def _meta(model, columns, id_fields):
@@ -198,7 +107,7 @@ class CurrencyMappingResource(IntegrationScopedResource):
     upper_columns = ("shop_currency", "erp_currency")
     optional_columns = ("decimals",)
     # declared without the model's default, so a blank cell stays blank for CurrencyMapping.clean
-    decimals = fields.Field(attribute="decimals", column_name="decimals", widget=widgets.IntegerWidget())
+    decimals = fields.Field(attribute="decimals", column_name="decimals", widget=WholeNumberWidget())
     Meta = _meta(CurrencyMapping, ("shop_currency", "erp_currency", "decimals"), ("shop_currency",))
 
     def init_instance(self, row=None):

@@ -1,7 +1,6 @@
 import csv
 from pathlib import Path
 
-import tablib
 from django.db import transaction
 from import_export.results import Result
 
@@ -9,18 +8,31 @@ from sync.models import Integration
 
 from .models import VatTerritory
 from .resources import RESOURCES
+from .tabular import ReadOptions, SafeCSV, SafeXLSX, table_read
 
 STANDARD_VAT_TERRITORIES = Path(__file__).resolve().parent / "fixtures" / "vat_territories.csv"
 
 
-def mapping_import(*, integration: Integration, table: str, content: str, dry_run: bool = False) -> Result:
-    """Import one mapping table from CSV text; all rows or none.
+def mapping_import(
+    *,
+    integration: Integration,
+    table: str,
+    content: bytes | str,
+    file_name: str = "",
+    options: ReadOptions | None = None,
+    dry_run: bool = False,
+    user=None,
+) -> Result:
+    """Import one mapping table from a CSV or .xlsx file (bytes, or already decoded text); all rows or none.
 
-    Returns the import-export Result: `has_errors()` / `has_validation_errors()`
-    tell whether anything failed, in which case nothing was written.
+    `options` (delimiter, encoding) apply to CSV bytes; see mappings.tabular for what is read and how.
+    `user`: when given, new rows need its "add" permission and changed rows its "change" permission.
+    Raises FileReadError (a sentence) when the file cannot be read at all. Returns the import-export
+    Result: `has_errors()` / `has_validation_errors()` tell whether anything failed, in which case
+    nothing was written; `result.problems` lists every problem as a sentence (see import_problems).
     """
     resource = RESOURCES[table](integration=integration)
-    dataset = tablib.Dataset().load(content, format="csv")
+    dataset = table_read(content=content, file_name=file_name, options=options)
     with transaction.atomic():
         return resource.import_data(
             dataset,
@@ -28,19 +40,27 @@ def mapping_import(*, integration: Integration, table: str, content: str, dry_ru
             raise_errors=False,
             use_transactions=True,
             rollback_on_validation_errors=True,
+            user=user,
         )
 
 
 def import_problems(result: Result) -> list[str]:
-    """Every problem of an import result as 'row N: field: message' lines."""
-    lines = [f"file: {error.error}" for error in result.base_errors]
-    for number, errors in result.row_errors():
-        lines.extend(f"row {number}: {error.error}" for error in errors)
-    for invalid in result.invalid_rows:
-        for field, messages in invalid.field_specific_errors.items():
-            lines.extend(f"row {invalid.number}: {field}: {message}" for message in messages)
-        lines.extend(f"row {invalid.number}: {message}" for message in invalid.non_field_specific_errors)
-    return lines
+    """Every problem of an import result as a sentence naming the file line, column and value, e.g.
+    "Row 3, column rate (value 'abc'): 'abc' is not a number: ...". Empty when the import is clean."""
+    return list(getattr(result, "problems", []))
+
+
+def mapping_export(*, integration: Integration, table: str, file_format: str = "csv") -> bytes:
+    """One integration's rows of a mapping table as a file: 'csv' (UTF-8 with BOM) or 'xlsx'.
+
+    Cells a spreadsheet would run as a formula (starting = + - @, tab, CR) get a leading apostrophe,
+    which the import removes again (mappings.tabular).
+    """
+    resource = RESOURCES[table](integration=integration)
+    dataset = resource.export(resource.get_queryset())
+    if file_format == "xlsx":
+        return SafeXLSX().export_data(dataset)
+    return SafeCSV().export_data(dataset).encode("utf-8")
 
 
 @transaction.atomic

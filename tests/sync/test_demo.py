@@ -90,5 +90,5 @@ def test_import_mappings_command_reports_row_errors(tmp_path, integration):
 
     with pytest.raises(CommandError) as exc:
         call_command("import_mappings", "customer_classes", str(bad), integration=integration.name)
-    assert "row 1: code:" in str(exc.value)
+    assert "Row 2, column code (value 'A B'):" in str(exc.value)
     assert not CustomerClass.objects.exists()

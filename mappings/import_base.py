@@ -1,0 +1,224 @@
+"""The base of every mapping resource: one integration's rows, upserted by natural key, all or nothing.
+
+Rows are numbered as lines of the file (the header is line 1, blank lines before it count), the same
+numbering as the payout import. Every problem becomes one sentence in `result.problems`, e.g.
+"Row 3, column rate (value 'abc'): 'abc' is not a number: ..."; the admin and the import command show
+those sentences and nothing else.
+
+Permissions (admin imports, which pass `user`): a row that creates needs the model's "add" permission,
+a row that changes needs "change"; a refused row is a row problem, so nothing is written, and
+`result.permission_refused` tells the admin to answer 403.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from import_export import resources, widgets
+
+from .tabular import cell_unquote, dataset_neutralise
+
+
+class FileFormatError(ValueError):
+    """The file as a whole cannot be imported (wrong columns, no integration)."""
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    """A whole number; '2', '2.0' and '2,0' are 2. Anything else: a ValueError sentence."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise ValueError("not a whole number, e.g. 0, 2 or 3.") from None
+        if not number.is_finite() or number != number.to_integral_value() or abs(number) > 10**9:
+            raise ValueError("not a whole number, e.g. 0, 2 or 3.")
+        return int(number)
+
+
+class IntegrationForeignKeyWidget(widgets.ForeignKeyWidget):
+    """Looks a related mapping up by its code within the resource's integration, ignoring case."""
+
+    def __init__(self, model, field, *, integration, hint):
+        super().__init__(model, field=field)
+        self.integration = integration
+        self.hint = hint
+
+    def clean(self, value, row=None, **kwargs):
+        value = str(value).strip() if value is not None else ""
+        if not value:
+            return None
+        matches = list(self.model.objects.filter(integration=self.integration, **{f"{self.field}__iexact": value}))
+        exact = [m for m in matches if getattr(m, self.field) == value]
+        if len(exact) == 1 or len(matches) == 1:
+            return (exact or matches)[0]
+        if not matches:
+            raise ValueError(f"'{value}' does not exist for this integration: {self.hint}")
+        raise ValueError(f"'{value}' matches several rows that differ only in upper/lower case: write it exactly.")
+
+
+class IntegrationScopedResource(resources.ModelResource):
+    # Columns whose values are codes: compared and stored upper-case.
+    upper_columns: tuple[str, ...] = ()
+    # Columns a file may leave out (they keep their default or current value).
+    optional_columns: tuple[str, ...] = ()
+    # Shown in CSV templates and docs.
+    label = ""
+
+    def __init__(self, integration=None, **kwargs):
+        super().__init__(**kwargs)
+        self.integration = integration
+        self._seen_keys: dict[tuple, int] = {}
+        self._raw_rows: dict[int, dict] = {}
+        self._lines: list[int] = []
+        self.permission_refused = False
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._meta.fields)
+
+    def get_queryset(self):
+        return self._meta.model.objects.filter(integration=self.integration)
+
+    def line_of(self, row_number: int) -> int:
+        """The file line of data row `row_number` (1-based); header line 1 when the dataset does not say."""
+        if 0 < row_number <= len(self._lines):
+            return self._lines[row_number - 1]
+        return row_number + 1
+
+    # -- export: safe to open in a spreadsheet ------------------------------
+    def export(self, queryset=None, **kwargs):
+        return dataset_neutralise(super().export(queryset, **kwargs))
+
+    # -- whole-file checks -------------------------------------------------
+    def header_problems(self, headers) -> list[str]:
+        headers = [str(h or "").strip() for h in (headers or [])]
+        problems = []
+        unknown = [h for h in headers if h not in self.columns]
+        missing = [c for c in self.columns if c not in headers and c not in self.optional_columns]
+        repeated = sorted({h for h in headers if headers.count(h) > 1})
+        if unknown:
+            problems.append(f"Unknown column(s): {', '.join(unknown)}.")
+        if missing:
+            problems.append(f"Missing column(s): {', '.join(missing)}.")
+        if repeated:
+            problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
+        if problems:
+            problems.append(f"Expected columns: {', '.join(self.columns)}.")
+        return problems
+
+    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        self._lines = list(getattr(dataset, "line_numbers", []))
+        header_line = getattr(dataset, "header_line", 1)
+        self._seen_keys, self._raw_rows, self.permission_refused = {}, {}, False
+        if dataset.headers:
+            dataset.headers = [str(h or "").strip() for h in dataset.headers]
+        header = self.header_problems(dataset.headers)
+        problems = [f"Line {header_line}, the header row: {' '.join(header)}"] if header else []
+        if self.integration is None:
+            problems.insert(0, "Choose the integration the file is for.")
+        if problems:
+            result = self.get_result_class()()
+            result.diff_headers = self.get_diff_headers()
+            result.total_rows = len(dataset)
+            self.handle_import_error(result, FileFormatError(" ".join(problems)), raise_errors)
+        else:
+            result = super().import_data_inner(
+                dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+            )
+        result.problems = self.result_problems(result)
+        result.permission_refused = self.permission_refused
+        return result
+
+    def result_problems(self, result) -> list[str]:
+        """Every problem of the result as a sentence naming the row (file line), column and value."""
+        sentences = [str(error.error) for error in result.base_errors]
+        for error_row in result.error_rows:
+            error_row.number = self.line_of(error_row.number)
+            sentences.extend(f"Row {error_row.number}: {_sentence(e.error)}" for e in error_row.errors)
+        columns = {field.attribute: field.column_name for field in self.get_import_fields()}
+        for invalid in result.invalid_rows:
+            raw = self._raw_rows.get(invalid.number, {})
+            invalid.number = self.line_of(invalid.number)
+            for name, messages in invalid.error_dict.items():
+                if name == NON_FIELD_ERRORS:
+                    sentences.extend(f"Row {invalid.number}: {_sentence(m)}" for m in messages)
+                    continue
+                column = columns.get(name, name)
+                value = str(raw.get(column) if raw.get(column) is not None else "").strip()
+                shown = f"value '{value}'" if value else "empty"
+                sentences.extend(f"Row {invalid.number}, column {column} ({shown}): {_sentence(m)}" for m in messages)
+        return sentences
+
+    # -- per-row checks ----------------------------------------------------
+    def import_row(self, row, instance_loader, **kwargs):
+        self._raw_rows[kwargs.get("row_number")] = dict(row)
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        for column in list(row):
+            value = row[column]
+            if isinstance(value, str):
+                value = cell_unquote(value.strip())
+                if column in self.upper_columns:
+                    value = value.upper()
+                row[column] = value
+        key = tuple(str(row.get(c, "")) for c in self._meta.import_id_fields)
+        if key:
+            number = kwargs.get("row_number")
+            first = self._seen_keys.setdefault(tuple(k.casefold() for k in key), number)
+            if first != number:
+                described = ", ".join(f"{c} {v}" for c, v in zip(self._meta.import_id_fields, key, strict=True))
+                raise ValidationError(f"{described} is already given in row {self.line_of(first)}.")
+
+    def get_instance(self, instance_loader, row):
+        """The existing row with the file's key; text keys are compared ignoring upper/lower case."""
+        params = {}
+        for name in self.get_import_id_fields():
+            field = self.fields[name]
+            if field.column_name not in row:
+                return None
+            value = field.clean(row)
+            params[f"{field.attribute}__iexact" if isinstance(value, str) else field.attribute] = value
+        if not params:
+            return None
+        matches = list(self.get_queryset().filter(**params)[:2])
+        if len(matches) > 1:
+            raise ValidationError(
+                "the key matches several rows that differ only in upper/lower case: write it exactly."
+            )
+        return matches[0] if matches else None
+
+    def import_instance(self, instance, row, **kwargs):
+        instance.integration = self.integration
+        super().import_instance(instance, row, **kwargs)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        user = kwargs.get("user")
+        if user is None:  # the import command: whoever runs it may change the database
+            return
+        action = "add" if instance._state.adding else "change"
+        opts = self._meta.model._meta
+        if not user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}"):
+            self.permission_refused = True
+            what = "add" if action == "add" else "change"
+            raise ValidationError(
+                f"you may not {what} {opts.verbose_name_plural}: your account lacks the '{action}' permission "
+                "on them (the same as the admin's Add/Change pages)."
+            )
+
+    class Meta:
+        abstract = True
+
+
+def _sentence(message) -> str:
+    """A message as the tail of a sentence: first letter lower-case unless it starts a code or a quote."""
+    text = str(message).strip()
+    word = re.match(r"[A-Za-z]+", text)
+    if word and word[0][0].isupper() and (len(word[0]) == 1 or word[0][1:].islower()):
+        text = text[0].lower() + text[1:]
+    return text
