@@ -87,3 +87,67 @@ def test_export_gives_the_chosen_integrations_rows_in_import_columns(admin_clien
     lines = response.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0] == TAX_HEADER.strip()
     assert len(lines) == 67
+
+
+def test_xlsx_imports_and_exports_through_the_admin(admin_client, integration_with_classes):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (TAX_HEADER.strip().split(","), ["FR", "B2C", "EUB2C", "OSS", "OSS-FR", 3106]):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    preview = admin_client.post(
+        reverse("admin:mappings_taxzonemapping_import"),
+        {
+            "integration": integration_with_classes.pk,
+            "format": "0",
+            "import_file": SimpleUploadedFile("zones.xlsx", out.getvalue()),
+        },
+    )
+    assert preview.status_code == 200 and preview.context["confirm_form"] is not None
+    form = preview.context["confirm_form"]
+    admin_client.post(
+        reverse("admin:mappings_taxzonemapping_process_import"), {n: form[n].value() for n in form.fields}
+    )
+    assert TaxZoneMapping.objects.get().sales_account == "3106"
+    exported = admin_client.post(
+        reverse("admin:mappings_taxzonemapping_export"), {"format": "1", "integration": integration_with_classes.pk}
+    )
+    assert exported["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    assert [c.value for c in sheet[2]] == ["FR", "B2C", "EUB2C", "OSS", "OSS-FR", "3106"]
+
+
+def test_confirm_that_finds_problems_writes_nothing_and_says_why(admin_client, integration_with_classes):
+    from mappings.models import CustomerClass
+
+    preview = upload(admin_client, integration_with_classes, TAX_HEADER + "FR,B2C,EUB2C,OSS,OSS-FR,3106\n")
+    CustomerClass.objects.filter(code="EUB2C").delete()  # changed by someone between preview and confirm
+    form = preview.context["confirm_form"]
+    done = admin_client.post(
+        reverse("admin:mappings_taxzonemapping_process_import"),
+        {n: form[n].value() for n in form.fields},
+        follow=True,
+    )
+    html = done.content.decode()
+    assert done.redirect_chain[-1][0] == reverse("admin:mappings_taxzonemapping_import")
+    assert "Nothing was imported. Row 2, column customer_class (value &#x27;EUB2C&#x27;)" in html
+    assert "Import finished" not in html and not TaxZoneMapping.objects.exists()
+
+
+def test_unreadable_file_is_a_sentence_under_the_file_field(admin_client, integration_with_classes):
+    response = admin_client.post(
+        reverse("admin:mappings_taxzonemapping_import"),
+        {
+            "integration": integration_with_classes.pk,
+            "format": "0",
+            "import_file": SimpleUploadedFile("zones.xlsx", b"PK\x03\x04 not really a workbook"),
+        },
+    )
+    assert response.context["form"].errors["import_file"] == [
+        "The file is not an Excel .xlsx workbook that can be read: save it again as .xlsx."
+    ]
+    assert "encountered while trying to read file" not in response.content.decode()

@@ -124,7 +124,9 @@ def test_bad_territory_file_writes_nothing_and_names_row_column_and_what_is_allo
     rows = [int(p.split(",")[0].split(":")[0].removeprefix("Row ")) for p in problems]
     assert sorted(set(rows)) == [3, 4, 5, 6, 7]  # lines of the file: the header is line 1
     assert any(p.startswith("Row 3, column treat_as (value 'EXPORTED'): 'EXPORTED' is not allowed") for p in problems)
-    assert any(p.startswith("Row 4, column postcode_prefix (value '3-5!')") and "letters and digits" in p for p in problems)
+    assert any(
+        p.startswith("Row 4, column postcode_prefix (value '3-5!')") and "letters and digits" in p for p in problems
+    )
     assert "Row 5: country ES, postcode_prefix 35 is already given in row 2." in problems
     assert any(p.startswith("Row 6, column treat_as (value 'SE'):") and "changes nothing" in p for p in problems)
     assert any(p.startswith("Row 7, column country (value 'ZZ'): 'ZZ'") for p in problems)
