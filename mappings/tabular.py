@@ -98,7 +98,7 @@ def table_read(*, content: bytes | str, file_name: str = "", options: ReadOption
         raise FileReadError("This is an old Excel .xls workbook: save it as .xlsx or as 'CSV UTF-8' and import that.")
     if isinstance(content, bytes) and (content.startswith(XLSX_MAGIC) or file_name.lower().endswith(".xlsx")):
         return _table_from_rows(_xlsx_rows(content))
-    text = content if isinstance(content, str) else _text_decode(content, options.encoding)
+    text = content.removeprefix("\ufeff") if isinstance(content, str) else _text_decode(content, options.encoding)
     return _table_from_rows(_csv_rows(text, DELIMITERS[options.delimiter]))
 
 

@@ -185,6 +185,7 @@ def test_tab_file_and_excel_sep_line_and_utf16_are_read():
     assert table_read(content=b"sep=;\ncode;description\nA;a, b\n").dict == [{"code": "A", "description": "a, b"}]
     utf16 = "code\tdescription\r\nÅ\tå\r\n".encode("utf-16")
     assert table_read(content=utf16).dict == [{"code": "Å", "description": "å"}]
+    assert table_read(content="\ufeffcode,description\nA,a\n").headers == ["code", "description"]
     chosen = table_read(content=b"code,description\nA,a;b\n", options=ReadOptions(delimiter="comma"))
     assert chosen.dict == [{"code": "A", "description": "a;b"}]
 
