@@ -205,9 +205,8 @@ class IntegrationScopedResource(resources.ModelResource):
         opts = self._meta.model._meta
         if not user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}"):
             self.permission_refused = True
-            what = "add" if action == "add" else "change"
             raise ValidationError(
-                f"you may not {what} {opts.verbose_name_plural}: your account lacks the '{action}' permission "
+                f"you may not {action} {opts.verbose_name_plural}: your account lacks the '{action}' permission "
                 "on them (the same as the admin's Add/Change pages)."
             )
 
