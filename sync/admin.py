@@ -1,9 +1,7 @@
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
@@ -13,6 +11,7 @@ from config.forms import HTTPS_URL_OVERRIDES
 from integrations.pauses import connections_paused
 from mappings.services import vat_territories_load_standard
 
+from .bulk_admin import BulkSpec, bulk_confirm_or_start
 from .forms import IntegrationForm
 from .models import (
     ExternalRef,
@@ -26,13 +25,10 @@ from .models import (
 )
 from .selectors import integration_flows_with_state
 from .services import (
-    flow_run_enqueue,
     integration_flow_update,
     integration_flows_ensure,
     integration_schedules_sync,
-    record_logs_resync,
     records_resync,
-    run_failed_resync,
 )
 
 STATUS_COLOURS = {
@@ -55,23 +51,46 @@ STATUS_COLOURS = {
 }
 
 
+# Actions that ask first. The confirmation page carries the list's filter (or the ticked ids); what is
+# confirmed is recorded as a bulk action and handled in chunks (sync/bulk.py, handlers in sync/bulk_handlers.py).
+RUN_NOW = BulkSpec(
+    title="Run these flows now?",
+    explanation="Each flow reads what changed since its last run and writes it to the target system "
+    "(dry-run integrations only record what they would send). A flow that is already running is skipped.",
+    confirm_label="Yes, run now",
+    handler="sync.bulk_handlers.flows_run_now",
+    result_text="Queued {count} flow run(s). Follow the progress under Sync › Sync runs.",
+)
+RETRY_FAILED = BulkSpec(
+    title="Retry the failed records?",
+    explanation="Every record that failed in these runs and has not succeeded since is synced again now. "
+    "Records already created remotely are found through their binding or a remote search, never created twice.",
+    confirm_label="Yes, retry them",
+    handler="sync.bulk_handlers.runs_failed_resync",
+    result_text="Queued {count} failed record(s) for another attempt.",
+)
+_RESYNC_TEXT = (
+    "Each record is read again from the source and synced now. Whatever was already created in the "
+    "target (found through its binding or a remote search) is reused, so nothing is created twice."
+)
+RESYNC_RECORDS = BulkSpec(
+    title="Resync these records?",
+    explanation=_RESYNC_TEXT,
+    confirm_label="Yes, resync",
+    handler="sync.bulk_handlers.sync_records_resync",
+    result_text="Queued {count} record(s) for resync.",
+)
+RESYNC_LOGS = BulkSpec(
+    title="Resync these records?",
+    explanation=_RESYNC_TEXT,
+    confirm_label="Yes, resync",
+    handler="sync.bulk_handlers.record_logs_resync",
+    result_text="Queued {count} record(s) for resync.",
+)
+
+
 def status_badge(value: str, label: str):
     return format_html('<b style="color:{}">{}</b>', STATUS_COLOURS.get(value, "#333"), label)
-
-
-def confirm_action(modeladmin, request, queryset, *, action: str, title: str, explanation: str, confirm_label: str):
-    """An intermediate page: the action runs only after the user confirms."""
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "explanation": explanation,
-        "confirm_label": confirm_label,
-        "queryset": queryset,
-        "action": action,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/sync/confirm_action.html", context)
 
 
 class RunPermissionMixin:
@@ -259,36 +278,7 @@ class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
 
     @admin.action(description="Run now", permissions=["run"])
     def run_now(self, request, queryset):
-        if "confirm" not in request.POST:
-            return confirm_action(
-                self,
-                request,
-                queryset,
-                action="run_now",
-                title="Run these flows now?",
-                explanation="Each flow reads what changed since its last run and writes it to the target system "
-                "(dry-run integrations only record what they would send). A flow that is already running is skipped.",
-                confirm_label="Yes, run now",
-            )
-        started = []
-        for integration_flow in queryset.select_related("integration"):
-            try:
-                flow_run_enqueue(
-                    integration=integration_flow.integration,
-                    flow=integration_flow.flow,
-                    trigger=SyncRun.Trigger.MANUAL,
-                    requested_by=request.user,
-                )
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-            else:
-                started.append(str(integration_flow))
-        if started:
-            self.message_user(
-                request,
-                f"Queued: {', '.join(started)}. Follow the progress under Sync › Sync runs.",
-                messages.SUCCESS,
-            )
+        return bulk_confirm_or_start(self, request, queryset, action="run_now", spec=RUN_NOW)
 
     @admin.action(description="Switch on", permissions=["change"])
     def switch_on(self, request, queryset):
@@ -365,24 +355,7 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.action(description="Retry all failed records of the selected runs", permissions=["resync"])
     def retry_failed(self, request, queryset):
-        if "confirm" not in request.POST:
-            return confirm_action(
-                self,
-                request,
-                queryset,
-                action="retry_failed",
-                title="Retry the failed records?",
-                explanation="Every record that failed in these runs and has not succeeded since is synced again now. "
-                "Records already created remotely are found through their binding or a remote search, never created twice.",
-                confirm_label="Yes, retry them",
-            )
-        total = 0
-        for run in queryset.select_related("integration"):
-            try:
-                total += run_failed_resync(run=run, requested_by=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-        self.message_user(request, f"Queued {total} failed record(s) for another attempt.", messages.SUCCESS)
+        return bulk_confirm_or_start(self, request, queryset, action="retry_failed", spec=RETRY_FAILED)
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
@@ -392,19 +365,6 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
     @admin.display(description="Records")
     def records_link(self, obj):
         return changelist_link(RecordLog, "Show the records of this run", run__id__exact=obj.pk)
-
-
-def _resync_confirm(modeladmin, request, queryset, action):
-    return confirm_action(
-        modeladmin,
-        request,
-        queryset,
-        action=action,
-        title="Resync these records?",
-        explanation="Each record is read again from the source and synced now. Whatever was already created in the "
-        "target (found through its binding or a remote search) is reused, so nothing is created twice.",
-        confirm_label="Yes, resync",
-    )
 
 
 @admin.register(RecordLog)
@@ -451,14 +411,7 @@ class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.action(description="Resync the selected records", permissions=["resync"])
     def resync_selected(self, request, queryset):
-        if "confirm" not in request.POST:
-            return _resync_confirm(self, request, queryset, "resync_selected")
-        try:
-            count = record_logs_resync(logs=queryset, requested_by=request.user)
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return
-        self.message_user(request, f"Queued {count} record(s) for resync.", messages.SUCCESS)
+        return bulk_confirm_or_start(self, request, queryset, action="resync_selected", spec=RESYNC_LOGS)
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):
@@ -551,18 +504,7 @@ class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.action(description="Resync the selected records", permissions=["resync"])
     def resync_selected(self, request, queryset):
-        if "confirm" not in request.POST:
-            return _resync_confirm(self, request, queryset, "resync_selected")
-        groups: dict = {}
-        for record in queryset.select_related("integration"):
-            groups.setdefault((record.integration, record.flow), []).append(record.source_id)
-        count = 0
-        for (integration, flow), ids in groups.items():
-            try:
-                count += records_resync(integration=integration, flow=flow, source_ids=ids, requested_by=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-        self.message_user(request, f"Queued {count} record(s) for resync.", messages.SUCCESS)
+        return bulk_confirm_or_start(self, request, queryset, action="resync_selected", spec=RESYNC_RECORDS)
 
 
 @admin.register(WebhookEvent)
