@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import model_format_dict
 from django.db.models import CASCADE
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -54,7 +55,7 @@ def bulk_confirm_or_start(modeladmin, request, queryset, *, action: str, spec: B
         )
         return None
     actions = modeladmin.get_actions(request)
-    title = str(actions[action][2]) if action in actions else spec.title
+    title = str(actions[action][2]) % model_format_dict(modeladmin.opts) if action in actions else spec.title
     opts = modeladmin.model._meta
     bulk_action = bulk_action_start(
         title=title,
