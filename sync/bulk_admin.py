@@ -180,6 +180,11 @@ class BulkActionAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
+    def changelist_view(self, request, extra_context=None):
+        unfinished = self.get_queryset(request).filter(status__in=[BulkAction.Status.QUEUED, BulkAction.Status.RUNNING])
+        extra_context = {**(extra_context or {}), "any_unfinished": unfinished.exists()}
+        return super().changelist_view(request, extra_context)
+
     def has_view_permission(self, request, obj=None):
         if request.user.has_perm("sync.view_bulkaction"):
             return True

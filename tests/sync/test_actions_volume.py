@@ -298,3 +298,6 @@ def test_bulk_actions_list_shows_progress_to_the_person_who_started_it(client, i
     client.force_login(ops)
     html = client.get(reverse("admin:sync_bulkaction_changelist")).content.decode()
     assert "Mine" in html and "500 / 1500" in html and "Theirs" not in html
+    assert 'http-equiv="refresh"' in html  # the page follows a running action by itself
+    BulkAction.objects.filter(title="Mine").update(status="succeeded", done=1500)
+    assert 'http-equiv="refresh"' not in client.get(reverse("admin:sync_bulkaction_changelist")).content.decode()
