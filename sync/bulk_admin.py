@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from config.admin_actions import confirm_page, selection_of
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin
 
+from .admin_common import status_badge
 from .bulk import CHUNK_SIZE, bulk_action_problems, bulk_action_start, bulk_action_summary
 from .bulk_models import BulkAction
 
@@ -200,8 +201,6 @@ class BulkActionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):
-        from .admin import status_badge
-
         return status_badge(obj.status, obj.get_status_display())
 
     @admin.display(description="Progress")
