@@ -75,7 +75,9 @@ def bulk_confirm_or_start(modeladmin, request, queryset, *, action: str, spec: B
 
 def bulk_action_report(modeladmin, request, bulk_action: BulkAction) -> None:
     """Tell the user what happened (finished) or where to follow it (queued)."""
-    link = format_html('<a href="{}">Sync › Bulk actions</a>', reverse("admin:sync_bulkaction_changelist"))
+    link = format_html(
+        '<a href="{}">Sync › Bulk actions</a>', reverse("admin:sync_bulkaction_change", args=[bulk_action.pk])
+    )
     if not bulk_action.is_finished:
         modeladmin.message_user(
             request,

@@ -137,6 +137,8 @@ class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.action(description="Check these integrations' number series now", permissions=["run"])
     def check_again(self, request, queryset):
+        """No confirmation page and no ids carried: "Select all N" reads the integrations of the matching rows
+        in one subquery, and the work is one number-series read per integration, not per row."""
         integrations = list(
             Integration.objects.filter(pk__in=queryset.exclude(integration=None).values("integration")).select_related(
                 "erp"

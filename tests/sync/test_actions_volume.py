@@ -111,6 +111,7 @@ def test_case_18_resync_of_1500_selected_across_a_filter(admin_client, integrati
     assert done.status_code == 200
     message = done.content.decode()
     assert "Started in the background in chunks of 500" in message and "Sync › Bulk actions" in message
+    assert reverse("admin:sync_bulkaction_change", args=[BulkAction.objects.get().pk]) in message
 
     bulk_action = BulkAction.objects.get()
     assert (bulk_action.status, bulk_action.done, bulk_action.total, bulk_action.count) == (
