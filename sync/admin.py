@@ -1,131 +1,39 @@
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+"""Admin of integrations, their flow switches and runs (other Sync pages: record_admin, check_admin, payout_admin,
+bulk_admin; shared pieces: admin_common)."""
+
+from django.contrib import admin
 from django.db.models import Count, Q
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.html import format_html
 
-from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_url, changelist_link, pretty_json
-from config.errors import ApplicationError
+from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, changelist_link
 from config.forms import HTTPS_URL_OVERRIDES
-from integrations.pauses import connections_paused
 from mappings.services import vat_territories_load_standard
 
+from .admin_common import RunPermissionMixin, status_badge
+from .bulk_admin import BulkSpec, bulk_confirm_or_start
 from .forms import IntegrationForm
-from .models import (
-    ExternalRef,
-    Integration,
-    IntegrationFlow,
-    NumberSeriesCheck,
-    RecordLog,
-    SyncRecord,
-    SyncRun,
-    WebhookEvent,
-)
+from .models import Integration, IntegrationFlow, RecordLog, SyncRecord, SyncRun
 from .selectors import integration_flows_with_state
-from .services import (
-    flow_run_enqueue,
-    integration_flow_update,
-    integration_flows_ensure,
-    integration_schedules_sync,
-    record_logs_resync,
-    records_resync,
-    run_failed_resync,
+from .services import integration_flow_update, integration_flows_ensure, integration_schedules_sync
+
+# Actions that ask first. The confirmation page carries the list's filter (or the ticked ids); what is
+# confirmed is recorded as a bulk action and handled in chunks (sync/bulk.py, handlers in sync/bulk_handlers.py).
+RUN_NOW = BulkSpec(
+    title="Run these flows now?",
+    explanation="Each flow reads what changed since its last run and writes it to the target system "
+    "(dry-run integrations only record what they would send). A flow that is already running is skipped.",
+    confirm_label="Yes, run now",
+    handler="sync.bulk_handlers.flows_run_now",
+    result_text="Queued {count} flow run(s). Follow the progress under Sync › Sync runs.",
 )
-
-STATUS_COLOURS = {
-    "ok": "#2e7d32",
-    "succeeded": "#2e7d32",
-    "connected": "#2e7d32",
-    "running": "#1a5fb4",
-    "queued": "#1a5fb4",
-    "dry_run": "#6a1b9a",
-    "skipped": "#777",
-    "partial": "#b26a00",
-    "paused": "#b26a00",
-    "waiting": "#b26a00",
-    "retrying": "#b26a00",
-    "failed": "#c62828",
-    "dead": "#c62828",
-    "rejected": "#c62828",
-    "accepted": "#2e7d32",
-    "duplicate": "#777",
-}
-
-
-def status_badge(value: str, label: str):
-    return format_html('<b style="color:{}">{}</b>', STATUS_COLOURS.get(value, "#333"), label)
-
-
-def confirm_action(modeladmin, request, queryset, *, action: str, title: str, explanation: str, confirm_label: str):
-    """An intermediate page: the action runs only after the user confirms."""
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "explanation": explanation,
-        "confirm_label": confirm_label,
-        "queryset": queryset,
-        "action": action,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/sync/confirm_action.html", context)
-
-
-class RunPermissionMixin:
-    def has_run_permission(self, request):
-        return request.user.has_perm("sync.run_flow")
-
-    def has_resync_permission(self, request):
-        return request.user.has_perm("sync.resync_record")
-
-
-class ResyncButtonMixin:
-    """A "Resync this record" button on the detail page of a record log or record state."""
-
-    change_form_template = "admin/sync/resync_change_form.html"
-
-    def get_urls(self):
-        opts = self.model._meta
-        return [
-            path(
-                "<path:object_id>/resync/",
-                self.admin_site.admin_view(self.resync_view),
-                name=f"{opts.app_label}_{opts.model_name}_resync",
-            ),
-            *super().get_urls(),
-        ]
-
-    def resync_view(self, request, object_id):
-        obj = self.get_object(request, object_id)
-        if obj is None or request.method != "POST" or not self.has_resync_permission(request):
-            raise PermissionDenied
-        try:
-            records_resync(
-                integration=obj.integration, flow=obj.flow, source_ids=[obj.source_id], requested_by=request.user
-            )
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return redirect(admin_url(obj))
-        state = SyncRecord.objects.filter(integration=obj.integration, flow=obj.flow, source_id=obj.source_id).first()
-        label = obj.source_label or obj.source_id
-        if state and state.status == SyncRecord.Status.OK:
-            self.message_user(request, f"Resynced {label}: it succeeded.", messages.SUCCESS)
-        elif state and state.status in (SyncRecord.Status.RETRYING, SyncRecord.Status.DEAD):
-            self.message_user(request, f"Resynced {label}: it failed again: {state.last_error}", messages.ERROR)
-        elif pause := connections_paused(connections=[obj.integration.shop, obj.integration.erp]):
-            self.message_user(
-                request, f"Queued {label}: {pause.message} It is synced by the first run after that.", messages.WARNING
-            )
-        else:
-            self.message_user(request, f"Queued {label} for resync; the result appears here shortly.", messages.INFO)
-        return redirect(admin_url(state or obj))
-
-    def render_change_form(self, request, context, *args, **kwargs):
-        context["can_resync"] = self.has_resync_permission(request)
-        return super().render_change_form(request, context, *args, **kwargs)
+RETRY_FAILED = BulkSpec(
+    title="Retry the failed records?",
+    explanation="Every record that failed in these runs and has not succeeded since is synced again now. "
+    "Records already created remotely are found through their binding or a remote search, never created twice.",
+    confirm_label="Yes, retry them",
+    handler="sync.bulk_handlers.runs_failed_resync",
+    result_text="Queued {count} failed record(s) for another attempt.",
+)
 
 
 class IntegrationFlowInline(admin.TabularInline):
@@ -259,36 +167,7 @@ class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
 
     @admin.action(description="Run now", permissions=["run"])
     def run_now(self, request, queryset):
-        if "confirm" not in request.POST:
-            return confirm_action(
-                self,
-                request,
-                queryset,
-                action="run_now",
-                title="Run these flows now?",
-                explanation="Each flow reads what changed since its last run and writes it to the target system "
-                "(dry-run integrations only record what they would send). A flow that is already running is skipped.",
-                confirm_label="Yes, run now",
-            )
-        started = []
-        for integration_flow in queryset.select_related("integration"):
-            try:
-                flow_run_enqueue(
-                    integration=integration_flow.integration,
-                    flow=integration_flow.flow,
-                    trigger=SyncRun.Trigger.MANUAL,
-                    requested_by=request.user,
-                )
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-            else:
-                started.append(str(integration_flow))
-        if started:
-            self.message_user(
-                request,
-                f"Queued: {', '.join(started)}. Follow the progress under Sync › Sync runs.",
-                messages.SUCCESS,
-            )
+        return bulk_confirm_or_start(self, request, queryset, action="run_now", spec=RUN_NOW)
 
     @admin.action(description="Switch on", permissions=["change"])
     def switch_on(self, request, queryset):
@@ -365,24 +244,7 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.action(description="Retry all failed records of the selected runs", permissions=["resync"])
     def retry_failed(self, request, queryset):
-        if "confirm" not in request.POST:
-            return confirm_action(
-                self,
-                request,
-                queryset,
-                action="retry_failed",
-                title="Retry the failed records?",
-                explanation="Every record that failed in these runs and has not succeeded since is synced again now. "
-                "Records already created remotely are found through their binding or a remote search, never created twice.",
-                confirm_label="Yes, retry them",
-            )
-        total = 0
-        for run in queryset.select_related("integration"):
-            try:
-                total += run_failed_resync(run=run, requested_by=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-        self.message_user(request, f"Queued {total} failed record(s) for another attempt.", messages.SUCCESS)
+        return bulk_confirm_or_start(self, request, queryset, action="retry_failed", spec=RETRY_FAILED)
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
@@ -394,307 +256,4 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         return changelist_link(RecordLog, "Show the records of this run", run__id__exact=obj.pk)
 
 
-def _resync_confirm(modeladmin, request, queryset, action):
-    return confirm_action(
-        modeladmin,
-        request,
-        queryset,
-        action=action,
-        title="Resync these records?",
-        explanation="Each record is read again from the source and synced now. Whatever was already created in the "
-        "target (found through its binding or a remote search) is reused, so nothing is created twice.",
-        confirm_label="Yes, resync",
-    )
-
-
-@admin.register(RecordLog)
-class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
-    actions = ["resync_selected"]
-    list_display = [
-        "created_at",
-        "integration",
-        "flow",
-        "record",
-        "target_id",
-        "status_display",
-        "attempt",
-        "short_error",
-        "run_link",
-    ]
-    list_filter = ["status", "flow", "integration"]
-    list_select_related = ["integration", "run"]
-    search_fields = ["source_id", "source_label", "target_id", "error"]
-    search_help_text = "Source id, label (order number, e-mail, SKU), target id or error text."
-    date_hierarchy = "created_at"
-    ordering = ["-created_at"]
-    fields = [
-        "run_link",
-        "integration",
-        "flow",
-        "source_id",
-        "source_label",
-        "target_id",
-        "status",
-        "attempt",
-        "next_attempt_at",
-        "error",
-        "request_display",
-        "response_display",
-        "calls_display",
-        *AUDIT_FIELDS,
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="Record", ordering="source_label")
-    def record(self, obj):
-        return obj.source_label or obj.source_id
-
-    @admin.action(description="Resync the selected records", permissions=["resync"])
-    def resync_selected(self, request, queryset):
-        if "confirm" not in request.POST:
-            return _resync_confirm(self, request, queryset, "resync_selected")
-        try:
-            count = record_logs_resync(logs=queryset, requested_by=request.user)
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return
-        self.message_user(request, f"Queued {count} record(s) for resync.", messages.SUCCESS)
-
-    @admin.display(description="Status", ordering="status")
-    def status_display(self, obj):
-        return status_badge(obj.status, obj.get_status_display())
-
-    @admin.display(description="Error")
-    def short_error(self, obj):
-        return (obj.error[:100] + "…") if len(obj.error) > 100 else obj.error or "—"
-
-    @admin.display(description="Run")
-    def run_link(self, obj):
-        return admin_link(obj.run, f"Run #{obj.run_id}")
-
-    @admin.display(description="Payload")
-    def request_display(self, obj):
-        return pretty_json(obj.request)
-
-    @admin.display(description="Answer")
-    def response_display(self, obj):
-        return pretty_json(obj.response)
-
-    @admin.display(description="Remote calls")
-    def calls_display(self, obj):
-        return pretty_json(obj.calls)
-
-
-@admin.register(SyncRecord)
-class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
-    """The records' current state: the place to review failures and dead letters."""
-
-    actions = ["resync_selected"]
-    list_display = [
-        "updated_at",
-        "integration",
-        "flow",
-        "record",
-        "status_display",
-        "attempts",
-        "next_attempt_at",
-        "short_error",
-        "target_id",
-        "log_link",
-    ]
-    list_filter = ["status", "flow", "integration"]
-    list_select_related = ["integration", "last_log"]
-    search_fields = ["source_id", "source_label", "target_id", "last_error"]
-    date_hierarchy = "updated_at"
-    ordering = ["-updated_at"]
-    fields = [
-        "integration",
-        "flow",
-        "source_id",
-        "source_label",
-        "target_id",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "log_link",
-        "history_link",
-        *AUDIT_FIELDS,
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="Record", ordering="source_label")
-    def record(self, obj):
-        return obj.source_label or obj.source_id
-
-    @admin.display(description="Status", ordering="status")
-    def status_display(self, obj):
-        return status_badge(obj.status, obj.get_status_display())
-
-    @admin.display(description="Error")
-    def short_error(self, obj):
-        return (obj.last_error[:100] + "…") if len(obj.last_error) > 100 else obj.last_error or "—"
-
-    @admin.display(description="Last attempt")
-    def log_link(self, obj):
-        return admin_link(obj.last_log, f"log #{obj.last_log_id}") if obj.last_log_id else "—"
-
-    @admin.display(description="All attempts")
-    def history_link(self, obj):
-        return changelist_link(
-            RecordLog,
-            "every attempt of this record",
-            integration__id__exact=obj.integration_id,
-            flow__exact=obj.flow,
-            q=obj.source_id,
-        )
-
-    @admin.action(description="Resync the selected records", permissions=["resync"])
-    def resync_selected(self, request, queryset):
-        if "confirm" not in request.POST:
-            return _resync_confirm(self, request, queryset, "resync_selected")
-        groups: dict = {}
-        for record in queryset.select_related("integration"):
-            groups.setdefault((record.integration, record.flow), []).append(record.source_id)
-        count = 0
-        for (integration, flow), ids in groups.items():
-            try:
-                count += records_resync(integration=integration, flow=flow, source_ids=ids, requested_by=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-        self.message_user(request, f"Queued {count} record(s) for resync.", messages.SUCCESS)
-
-
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "integration", "status_display", "reason", "event_count", "enqueued", "remote_addr"]
-    list_filter = ["status", "integration"]
-    list_select_related = ["integration"]
-    search_fields = ["reason", "signature", "remote_addr"]
-    date_hierarchy = "created_at"
-    ordering = ["-created_at"]
-    fields = [
-        "integration",
-        "status",
-        "reason",
-        "notes",
-        "signed_at",
-        "remote_addr",
-        "events_display",
-        "enqueued",
-        *AUDIT_FIELDS,
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="Status", ordering="status")
-    def status_display(self, obj):
-        return status_badge(obj.status, obj.get_status_display())
-
-    @admin.display(description="Events")
-    def event_count(self, obj):
-        return len(obj.events or [])
-
-    @admin.display(description="Events")
-    def events_display(self, obj):
-        return pretty_json(obj.events)
-
-
-@admin.register(ExternalRef)
-class ExternalRefAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "source_id", "target_id", "integration", "synced_at"]
-    list_filter = ["kind", "integration"]
-    list_select_related = ["integration"]
-    search_fields = ["source_id", "target_id"]
-    date_hierarchy = "synced_at"
-    ordering = ["-synced_at"]
-    fields = ["integration", "kind", "source_id", "target_id", "checksum", "data_display", "synced_at", *AUDIT_FIELDS]
-    readonly_fields = fields
-
-    @admin.display(description="Data")
-    def data_display(self, obj):
-        return pretty_json(obj.data)
-
-
-@admin.register(NumberSeriesCheck)
-class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
-    list_display = [
-        "connection",
-        "integration",
-        "numbering_id",
-        "last_number",
-        "end_number",
-        "remaining",
-        "status_badge",
-        "overlaps_with",
-        "message",
-        "checked_at",
-    ]
-    list_filter = ["status", "connection", "integration"]
-    list_select_related = ["connection", "integration"]
-    search_fields = ["numbering_id", "description", "message"]
-    ordering = ["-checked_at"]
-    date_hierarchy = "checked_at"
-    actions = ["check_again"]
-    change_list_template = "admin/sync/numberseriescheck/change_list.html"
-
-    @admin.display(description="Status", ordering="status")
-    def status_badge(self, obj):
-        colours = {"ok": "#2e7d32", "warning": "#b26a00", "error": "#c62828"}
-        return format_html('<b style="color:{}">{}</b>', colours[obj.status], obj.get_status_display())
-
-    def get_urls(self):
-        return [
-            path("check/", self.admin_site.admin_view(self.check_view), name="sync_numberseriescheck_check"),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        from .selectors import number_series_latest
-
-        problems = number_series_latest().exclude(status=NumberSeriesCheck.Status.OK).order_by("numbering_id")
-        extra_context = {
-            **(extra_context or {}),
-            "latest_problems": problems,
-            "can_check": self.has_run_permission(request),
-        }
-        return super().changelist_view(request, extra_context)
-
-    def _check(self, request, integrations) -> None:
-        from .services import number_series_check_run
-
-        checks = []
-        for integration in [None] if integrations is None else integrations:
-            try:
-                checks += number_series_check_run(integration=integration)
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-        if not checks:
-            self.message_user(request, "No active integration with a Visma.net ERP to check.", messages.WARNING)
-            return
-        seen = {}
-        for check in checks:  # an integration checked twice (it shares a company) counts once: its newest row
-            seen[(check.connection_id, check.integration_id)] = check
-        problems = [c for c in seen.values() if c.status != NumberSeriesCheck.Status.OK]
-        for check in problems:
-            level = messages.ERROR if check.status == NumberSeriesCheck.Status.ERROR else messages.WARNING
-            self.message_user(request, f"{check.integration}: {check.numbering_id}: {check.message}", level)
-        if not problems:
-            self.message_user(request, f"Checked {len(seen)} number series: all OK.", messages.SUCCESS)
-
-    def check_view(self, request):
-        if request.method != "POST" or not self.has_run_permission(request):
-            raise PermissionDenied
-        self._check(request, None)
-        return redirect("admin:sync_numberseriescheck_changelist")
-
-    @admin.action(description="Check these integrations' number series now", permissions=["run"])
-    def check_again(self, request, queryset):
-        integrations = list(
-            Integration.objects.filter(pk__in=queryset.exclude(integration=None).values("integration")).select_related(
-                "erp"
-            )
-        )
-        self._check(request, integrations)
-
-
-from . import payout_admin  # noqa: E402,F401  (registers PayoutFormat and Payout)
+from . import bulk_admin, check_admin, payout_admin, record_admin  # noqa: E402,F401  (register the other Sync pages)

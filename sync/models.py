@@ -624,3 +624,6 @@ class PayoutLine(TimeStampedModel):
     @property
     def source_id(self) -> str:
         return f"{self.payout_id}:{self.line_no}"
+
+
+from .bulk_models import BulkAction  # noqa: E402, F401

@@ -43,3 +43,12 @@ def flows_stale_check() -> str:
     """Hourly: tell people about enabled flows that have stopped running."""
     stale = flows_stale_check_service()
     return f"{len(stale)} stale flow(s)" + (": " + ", ".join(str(f) for f in stale) if stale else "")
+
+
+def bulk_action_task(bulk_action_id: int) -> str:
+    """An admin action confirmed on more rows than one chunk: handle them chunk by chunk (sync/bulk.py)."""
+    from .bulk import bulk_action_execute, bulk_action_summary
+    from .bulk_models import BulkAction
+
+    bulk_action = bulk_action_execute(bulk_action=BulkAction.objects.get(pk=bulk_action_id))
+    return f"{bulk_action.get_status_display()}: {bulk_action_summary(bulk_action)}"

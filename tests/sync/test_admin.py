@@ -14,7 +14,7 @@ from mappings.models import (
     VatRateMapping,
 )
 from mappings.services import vat_territories_load_standard
-from sync.models import IntegrationFlow, SyncRecord, WebhookEvent
+from sync.models import BulkAction, IntegrationFlow, SyncRecord, WebhookEvent
 from sync.services import integration_flows_ensure
 from tests.factories import (
     ExternalRefFactory,
@@ -52,6 +52,15 @@ def populated(integration):
         last_log=record,
     )
     WebhookEvent.objects.create(integration=integration, status="rejected", reason="signature does not match")
+    BulkAction.objects.create(
+        title="Resync the selected records",
+        action="resync_selected",
+        model_label="sync.syncrecord",
+        handler="sync.bulk_handlers.sync_records_resync",
+        selection="1 selected record",
+        object_ids=["1"],
+        total=1,
+    )
     from sync.payouts import payout_format_from_preset, payout_import
     from tests.sync.test_payouts_import import GENERIC
 
@@ -75,6 +84,7 @@ def test_every_koppla_model_is_registered():
         "NumberSeriesCheck",
         "SyncRecord",
         "WebhookEvent",
+        "BulkAction",
         "PayoutFormat",
         "Payout",
         "CustomerClass",

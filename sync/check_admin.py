@@ -1,0 +1,147 @@
+"""Admin of what the system keeps for checking: webhook deliveries, bindings, number-series readings."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.html import format_html
+
+from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, pretty_json
+from config.errors import ApplicationError
+
+from .admin_common import RunPermissionMixin, status_badge
+from .models import ExternalRef, Integration, NumberSeriesCheck, WebhookEvent
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "integration", "status_display", "reason", "event_count", "enqueued", "remote_addr"]
+    list_filter = ["status", "integration"]
+    list_select_related = ["integration"]
+    search_fields = ["reason", "signature", "remote_addr"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    fields = [
+        "integration",
+        "status",
+        "reason",
+        "notes",
+        "signed_at",
+        "remote_addr",
+        "events_display",
+        "enqueued",
+        *AUDIT_FIELDS,
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Events")
+    def event_count(self, obj):
+        return len(obj.events or [])
+
+    @admin.display(description="Events")
+    def events_display(self, obj):
+        return pretty_json(obj.events)
+
+
+@admin.register(ExternalRef)
+class ExternalRefAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "source_id", "target_id", "integration", "synced_at"]
+    list_filter = ["kind", "integration"]
+    list_select_related = ["integration"]
+    search_fields = ["source_id", "target_id"]
+    date_hierarchy = "synced_at"
+    ordering = ["-synced_at"]
+    fields = ["integration", "kind", "source_id", "target_id", "checksum", "data_display", "synced_at", *AUDIT_FIELDS]
+    readonly_fields = fields
+
+    @admin.display(description="Data")
+    def data_display(self, obj):
+        return pretty_json(obj.data)
+
+
+@admin.register(NumberSeriesCheck)
+class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
+    list_display = [
+        "connection",
+        "integration",
+        "numbering_id",
+        "last_number",
+        "end_number",
+        "remaining",
+        "status_badge",
+        "overlaps_with",
+        "message",
+        "checked_at",
+    ]
+    list_filter = ["status", "connection", "integration"]
+    list_select_related = ["connection", "integration"]
+    search_fields = ["numbering_id", "description", "message"]
+    ordering = ["-checked_at"]
+    date_hierarchy = "checked_at"
+    actions = ["check_again"]
+    change_list_template = "admin/sync/numberseriescheck/change_list.html"
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        colours = {"ok": "#2e7d32", "warning": "#b26a00", "error": "#c62828"}
+        return format_html('<b style="color:{}">{}</b>', colours[obj.status], obj.get_status_display())
+
+    def get_urls(self):
+        return [
+            path("check/", self.admin_site.admin_view(self.check_view), name="sync_numberseriescheck_check"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        from .selectors import number_series_latest
+
+        problems = number_series_latest().exclude(status=NumberSeriesCheck.Status.OK).order_by("numbering_id")
+        extra_context = {
+            **(extra_context or {}),
+            "latest_problems": problems,
+            "can_check": self.has_run_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def _check(self, request, integrations) -> None:
+        from .services import number_series_check_run
+
+        checks = []
+        for integration in [None] if integrations is None else integrations:
+            try:
+                checks += number_series_check_run(integration=integration)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        if not checks:
+            self.message_user(request, "No active integration with a Visma.net ERP to check.", messages.WARNING)
+            return
+        seen = {}
+        for check in checks:  # an integration checked twice (it shares a company) counts once: its newest row
+            seen[(check.connection_id, check.integration_id)] = check
+        problems = [c for c in seen.values() if c.status != NumberSeriesCheck.Status.OK]
+        for check in problems:
+            level = messages.ERROR if check.status == NumberSeriesCheck.Status.ERROR else messages.WARNING
+            self.message_user(request, f"{check.integration}: {check.numbering_id}: {check.message}", level)
+        if not problems:
+            self.message_user(request, f"Checked {len(seen)} number series: all OK.", messages.SUCCESS)
+
+    def check_view(self, request):
+        if request.method != "POST" or not self.has_run_permission(request):
+            raise PermissionDenied
+        self._check(request, None)
+        return redirect("admin:sync_numberseriescheck_changelist")
+
+    @admin.action(description="Check these integrations' number series now", permissions=["run"])
+    def check_again(self, request, queryset):
+        """No confirmation page and no ids carried: "Select all N" reads the integrations of the matching rows
+        in one subquery, and the work is one number-series read per integration, not per row."""
+        integrations = list(
+            Integration.objects.filter(pk__in=queryset.exclude(integration=None).values("integration")).select_related(
+                "erp"
+            )
+        )
+        self._check(request, integrations)

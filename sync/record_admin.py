@@ -1,0 +1,220 @@
+"""Admin of what happened to each record: record logs (every attempt) and records (current state, dead letters)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
+
+from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_url, changelist_link, pretty_json
+from config.errors import ApplicationError
+from integrations.pauses import connections_paused
+
+from .admin_common import RunPermissionMixin, status_badge
+from .bulk_admin import BulkSpec, bulk_confirm_or_start
+from .models import RecordLog, SyncRecord
+from .services import records_resync
+
+_RESYNC_TEXT = (
+    "Each record is read again from the source and synced now. Whatever was already created in the "
+    "target (found through its binding or a remote search) is reused, so nothing is created twice."
+)
+RESYNC_RECORDS = BulkSpec(
+    title="Resync these records?",
+    explanation=_RESYNC_TEXT,
+    confirm_label="Yes, resync",
+    handler="sync.bulk_handlers.sync_records_resync",
+    result_text="Queued {count} record(s) for resync.",
+)
+RESYNC_LOGS = BulkSpec(
+    title="Resync these records?",
+    explanation=_RESYNC_TEXT,
+    confirm_label="Yes, resync",
+    handler="sync.bulk_handlers.record_logs_resync",
+    result_text="Queued {count} record(s) for resync.",
+)
+
+
+class ResyncButtonMixin:
+    """A "Resync this record" button on the detail page of a record log or record state."""
+
+    change_form_template = "admin/sync/resync_change_form.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/resync/",
+                self.admin_site.admin_view(self.resync_view),
+                name=f"{opts.app_label}_{opts.model_name}_resync",
+            ),
+            *super().get_urls(),
+        ]
+
+    def resync_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or request.method != "POST" or not self.has_resync_permission(request):
+            raise PermissionDenied
+        try:
+            records_resync(
+                integration=obj.integration, flow=obj.flow, source_ids=[obj.source_id], requested_by=request.user
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect(admin_url(obj))
+        state = SyncRecord.objects.filter(integration=obj.integration, flow=obj.flow, source_id=obj.source_id).first()
+        label = obj.source_label or obj.source_id
+        if state and state.status == SyncRecord.Status.OK:
+            self.message_user(request, f"Resynced {label}: it succeeded.", messages.SUCCESS)
+        elif state and state.status in (SyncRecord.Status.RETRYING, SyncRecord.Status.DEAD):
+            self.message_user(request, f"Resynced {label}: it failed again: {state.last_error}", messages.ERROR)
+        elif pause := connections_paused(connections=[obj.integration.shop, obj.integration.erp]):
+            self.message_user(
+                request, f"Queued {label}: {pause.message} It is synced by the first run after that.", messages.WARNING
+            )
+        else:
+            self.message_user(request, f"Queued {label} for resync; the result appears here shortly.", messages.INFO)
+        return redirect(admin_url(state or obj))
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_resync"] = self.has_resync_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+@admin.register(RecordLog)
+class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
+    actions = ["resync_selected"]
+    list_display = [
+        "created_at",
+        "integration",
+        "flow",
+        "record",
+        "target_id",
+        "status_display",
+        "attempt",
+        "short_error",
+        "run_link",
+    ]
+    list_filter = ["status", "flow", "integration"]
+    list_select_related = ["integration", "run"]
+    search_fields = ["source_id", "source_label", "target_id", "error"]
+    search_help_text = "Source id, label (order number, e-mail, SKU), target id or error text."
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    fields = [
+        "run_link",
+        "integration",
+        "flow",
+        "source_id",
+        "source_label",
+        "target_id",
+        "status",
+        "attempt",
+        "next_attempt_at",
+        "error",
+        "request_display",
+        "response_display",
+        "calls_display",
+        *AUDIT_FIELDS,
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Record", ordering="source_label")
+    def record(self, obj):
+        return obj.source_label or obj.source_id
+
+    @admin.action(description="Resync the selected records", permissions=["resync"])
+    def resync_selected(self, request, queryset):
+        return bulk_confirm_or_start(self, request, queryset, action="resync_selected", spec=RESYNC_LOGS)
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Error")
+    def short_error(self, obj):
+        return (obj.error[:100] + "…") if len(obj.error) > 100 else obj.error or "—"
+
+    @admin.display(description="Run")
+    def run_link(self, obj):
+        return admin_link(obj.run, f"Run #{obj.run_id}")
+
+    @admin.display(description="Payload")
+    def request_display(self, obj):
+        return pretty_json(obj.request)
+
+    @admin.display(description="Answer")
+    def response_display(self, obj):
+        return pretty_json(obj.response)
+
+    @admin.display(description="Remote calls")
+    def calls_display(self, obj):
+        return pretty_json(obj.calls)
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
+    """The records' current state: the place to review failures and dead letters."""
+
+    actions = ["resync_selected"]
+    list_display = [
+        "updated_at",
+        "integration",
+        "flow",
+        "record",
+        "status_display",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+        "target_id",
+        "log_link",
+    ]
+    list_filter = ["status", "flow", "integration"]
+    list_select_related = ["integration", "last_log"]
+    search_fields = ["source_id", "source_label", "target_id", "last_error"]
+    date_hierarchy = "updated_at"
+    ordering = ["-updated_at"]
+    fields = [
+        "integration",
+        "flow",
+        "source_id",
+        "source_label",
+        "target_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "log_link",
+        "history_link",
+        *AUDIT_FIELDS,
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Record", ordering="source_label")
+    def record(self, obj):
+        return obj.source_label or obj.source_id
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Error")
+    def short_error(self, obj):
+        return (obj.last_error[:100] + "…") if len(obj.last_error) > 100 else obj.last_error or "—"
+
+    @admin.display(description="Last attempt")
+    def log_link(self, obj):
+        return admin_link(obj.last_log, f"log #{obj.last_log_id}") if obj.last_log_id else "—"
+
+    @admin.display(description="All attempts")
+    def history_link(self, obj):
+        return changelist_link(
+            RecordLog,
+            "every attempt of this record",
+            integration__id__exact=obj.integration_id,
+            flow__exact=obj.flow,
+            q=obj.source_id,
+        )
+
+    @admin.action(description="Resync the selected records", permissions=["resync"])
+    def resync_selected(self, request, queryset):
+        return bulk_confirm_or_start(self, request, queryset, action="resync_selected", spec=RESYNC_RECORDS)
