@@ -156,3 +156,37 @@ def payout_report(*, payout: Payout) -> PayoutReport:
     )
     counts = dict(lines.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     return PayoutReport(figures=figures, net=net, bank_amount=payout.bank_amount, difference=difference, counts=counts)
+
+
+def payout_figures_for(payouts: list[Payout]) -> dict[int, tuple[PayoutFigures, Decimal]]:
+    """Figures and net (rounded to the currency's decimals) of many payouts: two queries whatever their number.
+
+    Returns {payout id: (figures, net)}; a payout without lines has zero figures.
+    """
+    from mappings.countries import currency_minor_unit
+    from mappings.models import CurrencyMapping
+
+    if not payouts:
+        return {}
+    rows = (
+        PayoutLine.objects.filter(payout_id__in=[p.pk for p in payouts])
+        .order_by()
+        .values("payout_id")
+        .annotate(**payout_figure_sums())
+    )
+    by_payout = {row["payout_id"]: payout_figures_from(row) for row in rows}
+    mapped = {
+        (integration_id, currency): decimals
+        for integration_id, currency, decimals in CurrencyMapping.objects.filter(
+            integration_id__in={p.integration_id for p in payouts},
+            shop_currency__in={p.currency for p in payouts},
+            decimals__isnull=False,
+        ).values_list("integration_id", "shop_currency", "decimals")
+    }
+    result = {}
+    for payout in payouts:
+        figures = by_payout.get(payout.pk, PayoutFigures())
+        decimals = mapped.get((payout.integration_id, payout.currency))
+        step = unit(decimals if decimals is not None else currency_minor_unit(payout.currency))
+        result[payout.pk] = (figures, figures.net.quantize(step, rounding=ROUND_HALF_UP))
+    return result

@@ -110,27 +110,3 @@ def test_comma_decimals_and_semicolons(integration):
     payout = payout_import(integration=integration, fmt=fmt, content=content)
     assert payout.lines.get(order_number="1001").gross == Decimal("1250.00")
     assert payout_report(payout=payout).balances
-
-
-def test_payout_import_page_reports_problems_then_imports_and_shows_the_report(admin_client, integration, generic):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
-
-    url = reverse("admin:sync_payout_import")
-    bad = admin_client.post(
-        url,
-        {
-            "integration": integration.pk,
-            "format": generic.pk,
-            "file": SimpleUploadedFile("p.csv", b"order_number,gross\n1,2\n"),
-        },
-    )
-    assert b"Nothing was imported" in bad.content and b"missing column(s)" in bad.content
-    done = admin_client.post(
-        url,
-        {"integration": integration.pk, "format": generic.pk, "file": SimpleUploadedFile("p.csv", GENERIC.encode())},
-        follow=True,
-    )
-    html = done.content.decode()
-    assert "balances to the cent" in html
-    assert "Net paid out" in html and "1,490.27 SEK" in html and "The payout balances to the cent." in html
