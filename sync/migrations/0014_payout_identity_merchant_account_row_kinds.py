@@ -2,6 +2,42 @@
 
 from django.db import migrations, models
 
+# The new columns and type values of the presets (sync.payout_presets at the time of this migration), filled
+# into existing formats of a preset where blank, so an Adyen format keeps payouts of two accounts apart.
+NEW_PRESET_VALUES = {
+    "generic": {"type_chargeback": "chargeback", "type_adjustment": "adjustment"},
+    "adyen": {
+        "col_merchant_account": "Merchant Account",
+        "col_net": "Net Credit (NC)",
+        "col_net_debit": "Net Debit (NC)",
+        "col_net_currency": "Net Currency",
+        "type_chargeback": "Chargeback,SecondChargeback",
+        "type_adjustment": "ChargebackReversed,RefundedReversed,DepositCorrection,Balancetransfer,ManualCorrected,"
+        "InvoiceDeduction,ReserveAdjustment",
+    },
+    "klarna": {
+        "col_merchant_account": "merchant_id",
+        "type_chargeback": "CHARGEBACK,REVERSAL",
+        "type_adjustment": "CORRECTION,FEE_REFUND,REVERSAL_MERCHANT_PROTECTION,DEBT_COLLECTION",
+    },
+    "stripe": {
+        "col_net": "Net",
+        "type_chargeback": "dispute",
+        "type_adjustment": "adjustment,reserve_transaction,reserved_funds,payment_failure_refund",
+    },
+}
+
+
+def fill_preset_values(apps, schema_editor):
+    PayoutFormat = apps.get_model("sync", "PayoutFormat")
+    for fmt in PayoutFormat.objects.all():
+        values = NEW_PRESET_VALUES.get(fmt.preset, {})
+        changed = [name for name, value in values.items() if not getattr(fmt, name)]
+        for name in changed:
+            setattr(fmt, name, values[name])
+        if changed:
+            fmt.save(update_fields=changed)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -136,4 +172,5 @@ class Migration(migrations.Migration):
                 fields=("integration", "format", "merchant_account", "reference"), name="payout_unique_account"
             ),
         ),
+        migrations.RunPython(fill_preset_values, migrations.RunPython.noop),
     ]

@@ -254,3 +254,14 @@ def test_a_row_whose_net_is_not_gross_less_fees_is_refused(integration, adyen):
         "Row 2: gross 100.00 − fees 0.85 is 99.15, but the file's net (column Net Credit (NC)) is 99.50: the format "
         "reads this row wrongly (check its fee columns)"
     ]
+
+
+def test_the_migration_fills_existing_preset_formats_with_the_presets_new_values():
+    import importlib
+
+    migration = importlib.import_module("sync.migrations.0014_payout_identity_merchant_account_row_kinds")
+    from sync.payout_presets import PRESETS
+
+    for preset, values in migration.NEW_PRESET_VALUES.items():
+        assert values == {name: PRESETS[preset][name] for name in values}, preset
+        assert all(PRESETS[preset][name] for name in values)
