@@ -1,6 +1,8 @@
 """Payout admin: import with a preview, the changelist at volume (case 19), a payout of thousands of lines."""
 
+import re
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -36,9 +38,14 @@ def upload(admin_client, integration, fmt, content: str, name="p.csv", **extra):
 
 def confirm(admin_client, preview_response):
     """Post the preview page's hidden form back, as the "Confirm import" button does."""
-    form = preview_response.context["form"]
-    data = {name: form[name].value() for name in form.fields if name != "file"}
-    data = {k: ("" if v is None else (v.pk if hasattr(v, "pk") else v)) for k, v in data.items()}
+    html = preview_response.content.decode()
+    form = html[html.index('id="koppla-payout-preview"') :]
+    data = {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form)
+        if name != "csrfmiddlewaretoken"
+    }
+    assert {"integration", "format", "content", "file_name"} <= set(data)
     return admin_client.post(reverse(IMPORT), {**data, "confirm": "Confirm import"}, follow=True)
 
 
@@ -88,6 +95,16 @@ def test_the_preview_lists_the_skipped_totals_row_and_the_confirmed_payout_shows
     assert "Net paid out" in html and "1,705.27 SEK" in html and "The payout balances to the cent." in html
     assert "Booked in full, the ERP" in html
     assert Payout.objects.get().lines.count() == 3
+
+
+def test_a_file_that_is_not_utf8_gets_a_sentence_not_a_traceback(admin_client, integration, generic):
+    data = {
+        "integration": integration.pk,
+        "format": generic.pk,
+        "file": SimpleUploadedFile("excel.csv", GENERIC.replace("1001", "Åhlén").encode("cp1252")),
+    }
+    html = admin_client.post(reverse(IMPORT), data).content.decode()
+    assert "the file is not UTF-8 text: save it again as “CSV UTF-8” (Excel)" in html and not Payout.objects.exists()
 
 
 def test_a_tampered_preview_is_refused(admin_client, integration, generic):
