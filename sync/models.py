@@ -567,19 +567,27 @@ class PayoutFormat(TimeStampedModel):
         "currency: a row whose two currencies differ is refused.",
     )
     type_payment = models.CharField(
-        max_length=200, blank=True, help_text="Type values of captured payments, comma-separated."
+        "payment types", max_length=200, blank=True, help_text="Type values of captured payments, comma-separated."
     )
-    type_refund = models.CharField(max_length=200, blank=True, help_text="Type values of refunds.")
+    type_refund = models.CharField("refund types", max_length=200, blank=True, help_text="Type values of refunds.")
     type_chargeback = models.CharField(
-        max_length=200, blank=True, help_text="Type values of chargebacks (disputes the shopper won)."
+        "chargeback types",
+        max_length=200,
+        blank=True,
+        help_text="Type values of chargebacks (disputes the shopper won).",
     )
-    type_fee = models.CharField(max_length=200, blank=True, help_text="Type values of lines that are fees only.")
+    type_fee = models.CharField(
+        "fee types", max_length=200, blank=True, help_text="Type values of lines that are fees only."
+    )
     type_adjustment = models.CharField(
+        "adjustment types",
         max_length=200,
         blank=True,
         help_text="Type values of corrections the provider made (signed: positive = paid to you); booked by hand.",
     )
-    type_payout = models.CharField(max_length=200, blank=True, help_text="Type values of the bank transfer line.")
+    type_payout = models.CharField(
+        "bank transfer types", max_length=200, blank=True, help_text="Type values of the bank transfer line."
+    )
     fees_negative = models.BooleanField(default=False, help_text="Fees are written as negative numbers.")
 
     class Meta:
@@ -587,6 +595,21 @@ class PayoutFormat(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """A type value names one kind of row: the same value under two kinds could not be counted."""
+        seen: dict[str, str] = {}
+        errors = {}
+        for name in ("type_payment", "type_refund", "type_chargeback", "type_fee", "type_adjustment", "type_payout"):
+            for value in (v.strip() for v in getattr(self, name).split(",")):
+                if not value:
+                    continue
+                other = seen.setdefault(value.lower(), name)
+                if other != name:
+                    label = self._meta.get_field(other).verbose_name
+                    errors[name] = f"'{value}' is also a type value of “{label}”: a row type can be one kind only."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Payout(TimeStampedModel):

@@ -172,5 +172,62 @@ class Migration(migrations.Migration):
                 fields=("integration", "format", "merchant_account", "reference"), name="payout_unique_account"
             ),
         ),
+        migrations.AlterField(
+            model_name="payoutformat",
+            name="type_adjustment",
+            field=models.CharField(
+                blank=True,
+                help_text="Type values of corrections the provider made (signed: positive = paid to you); booked by hand.",
+                max_length=200,
+                verbose_name="adjustment types",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="payoutformat",
+            name="type_chargeback",
+            field=models.CharField(
+                blank=True,
+                help_text="Type values of chargebacks (disputes the shopper won).",
+                max_length=200,
+                verbose_name="chargeback types",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="payoutformat",
+            name="type_fee",
+            field=models.CharField(
+                blank=True,
+                help_text="Type values of lines that are fees only.",
+                max_length=200,
+                verbose_name="fee types",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="payoutformat",
+            name="type_payment",
+            field=models.CharField(
+                blank=True,
+                help_text="Type values of captured payments, comma-separated.",
+                max_length=200,
+                verbose_name="payment types",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="payoutformat",
+            name="type_payout",
+            field=models.CharField(
+                blank=True,
+                help_text="Type values of the bank transfer line.",
+                max_length=200,
+                verbose_name="bank transfer types",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="payoutformat",
+            name="type_refund",
+            field=models.CharField(
+                blank=True, help_text="Type values of refunds.", max_length=200, verbose_name="refund types"
+            ),
+        ),
         migrations.RunPython(fill_preset_values, migrations.RunPython.noop),
     ]

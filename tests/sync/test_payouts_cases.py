@@ -265,3 +265,16 @@ def test_the_migration_fills_existing_preset_formats_with_the_presets_new_values
     for preset, values in migration.NEW_PRESET_VALUES.items():
         assert values == {name: PRESETS[preset][name] for name in values}, preset
         assert all(PRESETS[preset][name] for name in values)
+
+
+def test_a_type_value_under_two_kinds_is_refused_when_the_format_is_saved(generic):
+    from django.core.exceptions import ValidationError
+
+    generic.type_adjustment = "adjustment, Fee"
+    with pytest.raises(ValidationError) as exc:
+        generic.full_clean()
+    assert exc.value.message_dict["type_adjustment"] == [
+        "'Fee' is also a type value of “fee types”: a row type can be one kind only."
+    ]
+    for preset in PayoutFormat.Preset.values:  # every preset is valid
+        payout_format_from_preset(name=f"check {preset}", preset=preset).full_clean()
