@@ -267,6 +267,7 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
             ("Received in the bank", report.bank_amount),
             ("Difference", report.difference),
             ("Cash Koppla books in the ERP", report.erp_cash),
+            ("Booked so far", report.booked_cash),
             ("To book by hand", report.by_hand),
         ]
         body = format_html(

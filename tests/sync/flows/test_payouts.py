@@ -175,6 +175,7 @@ def test_payments_settle_the_invoices_with_the_fee_written_off(erp, shop, generi
     assert report.fees == sum(demo_fee(t) for _, t in invoices.values()) + 4
     assert report.net == payout.bank_amount and report.balances
     assert (report.booked, report.unmatched, report.failed, report.waiting) == (2, 1, 0, 0)
+    assert report.booked_cash == sum(t - demo_fee(t) for _, t in invoices.values())  # not the unmatched line
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PARTIAL  # the unmatched line is not booked
 
@@ -496,7 +497,8 @@ def test_15_the_refund_fee_is_written_off_so_the_erp_cash_equals_the_bank_amount
         Decimal("31.75"),
     )
     assert erp_cash_movement() == Decimal("1018.25") == payout.bank_amount
-    assert payout_report(payout=payout).erp_equals_bank
+    report = payout_report(payout=payout)
+    assert report.erp_equals_bank and report.booked_cash == Decimal("1018.25")
     refund = payout.lines.get(kind="refund")
     assert refund.status == PayoutLine.Status.BOOKED
     assert "fee 0.50 on this refund is written off with the payment of row 2" in refund.message
@@ -517,7 +519,7 @@ def test_fee_rows_and_a_chargeback_fee_are_written_off_and_the_chargeback_left_t
     report = payout_report(payout=payout)
     # Koppla booked payments less every fee (incl. the dispute fee 150.00 and the usage fee 25.00) and the refund;
     # what is left to the bank amount is the chargeback of 300.00, to book by hand.
-    assert erp_cash_movement() == report.erp_cash == Decimal("1345.91")
+    assert erp_cash_movement() == report.erp_cash == report.booked_cash == Decimal("1345.91")
     assert report.by_hand == Decimal("-300.00") and report.net == payout.bank_amount
     assert payout.lines.get(kind="chargeback").status == PayoutLine.Status.MANUAL
     assert set(payout.lines.filter(kind="fee").values_list("status", flat=True)) == {PayoutLine.Status.INFO}
