@@ -536,18 +536,58 @@ class PayoutFormat(TimeStampedModel):
     col_gross_debit = models.CharField(
         "gross debit column", max_length=100, blank=True, help_text="If set, gross = credit column − debit column."
     )
+    col_net = models.CharField(
+        "net amount column",
+        max_length=100,
+        blank=True,
+        help_text="Net (gross − fees) as the provider states it. Signed, or the credit column. If set, every row's "
+        "gross − fees must equal it to the cent; fee and correction rows with no gross are read from it.",
+    )
+    col_net_debit = models.CharField(
+        "net debit column", max_length=100, blank=True, help_text="If set, net = net column − net debit column."
+    )
     col_fee = models.CharField(
         "fee column(s)", max_length=300, blank=True, help_text="One column, or several separated by commas (summed)."
     )
     col_currency = models.CharField("currency column", max_length=100, blank=True)
     col_date = models.CharField("date column", max_length=100, blank=True)
     col_payout = models.CharField("payout/batch column", max_length=100, blank=True)
-    type_payment = models.CharField(
-        max_length=200, blank=True, help_text="Type values of captured payments, comma-separated."
+    col_merchant_account = models.CharField(
+        "merchant account column",
+        max_length=100,
+        blank=True,
+        help_text="Column naming the provider's merchant account; one file with several accounts makes one payout "
+        "per account and batch.",
     )
-    type_refund = models.CharField(max_length=200, blank=True, help_text="Type values of refunds.")
-    type_fee = models.CharField(max_length=200, blank=True, help_text="Type values of lines that are fees only.")
-    type_payout = models.CharField(max_length=200, blank=True, help_text="Type values of the bank transfer line.")
+    col_net_currency = models.CharField(
+        "net currency column",
+        max_length=100,
+        blank=True,
+        help_text="Column of the currency fees and net are paid in, when the file has one besides the gross "
+        "currency: a row whose two currencies differ is refused.",
+    )
+    type_payment = models.CharField(
+        "payment types", max_length=200, blank=True, help_text="Type values of captured payments, comma-separated."
+    )
+    type_refund = models.CharField("refund types", max_length=200, blank=True, help_text="Type values of refunds.")
+    type_chargeback = models.CharField(
+        "chargeback types",
+        max_length=200,
+        blank=True,
+        help_text="Type values of chargebacks (disputes the shopper won).",
+    )
+    type_fee = models.CharField(
+        "fee types", max_length=200, blank=True, help_text="Type values of lines that are fees only."
+    )
+    type_adjustment = models.CharField(
+        "adjustment types",
+        max_length=200,
+        blank=True,
+        help_text="Type values of corrections the provider made (signed: positive = paid to you); booked by hand.",
+    )
+    type_payout = models.CharField(
+        "bank transfer types", max_length=200, blank=True, help_text="Type values of the bank transfer line."
+    )
     fees_negative = models.BooleanField(default=False, help_text="Fees are written as negative numbers.")
 
     class Meta:
@@ -555,6 +595,21 @@ class PayoutFormat(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """A type value names one kind of row: the same value under two kinds could not be counted."""
+        seen: dict[str, str] = {}
+        errors = {}
+        for name in ("type_payment", "type_refund", "type_chargeback", "type_fee", "type_adjustment", "type_payout"):
+            for value in (v.strip() for v in getattr(self, name).split(",")):
+                if not value:
+                    continue
+                other = seen.setdefault(value.lower(), name)
+                if other != name:
+                    label = self._meta.get_field(other).verbose_name
+                    errors[name] = f"'{value}' is also a type value of “{label}”: a row type can be one kind only."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Payout(TimeStampedModel):
@@ -568,6 +623,11 @@ class Payout(TimeStampedModel):
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="payouts")
     format = models.ForeignKey(PayoutFormat, on_delete=models.PROTECT, related_name="payouts")
     reference = models.CharField(max_length=100, help_text="Payout / batch id of the provider.")
+    merchant_account = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The provider's merchant account the payout belongs to (blank: the file has none).",
+    )
     currency = models.CharField(max_length=3)
     bank_amount = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, help_text="What reached the bank account."
@@ -578,17 +638,24 @@ class Payout(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["integration", "format", "reference"], name="payout_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "format", "merchant_account", "reference"], name="payout_unique_account"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.format.name} payout {self.reference}"
+        account = f" ({self.merchant_account})" if self.merchant_account else ""
+        return f"{self.format.name} payout {self.reference}{account}"
 
 
 class PayoutLine(TimeStampedModel):
     class Kind(models.TextChoices):
         PAYMENT = "payment", "Payment"
         REFUND = "refund", "Refund"
+        CHARGEBACK = "chargeback", "Chargeback"
         FEE = "fee", "Fee"
+        ADJUSTMENT = "adjustment", "Adjustment"
         PAYOUT = "payout", "Bank transfer"
         OTHER = "other", "Other"
 
@@ -597,6 +664,7 @@ class PayoutLine(TimeStampedModel):
         BOOKED = "booked", "Booked in the ERP"
         UNMATCHED = "unmatched", "No matching invoice / credit note"
         FAILED = "failed", "Failed"
+        MANUAL = "manual", "To book by hand"
         INFO = "info", "Information only"
 
     payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="lines")
@@ -605,9 +673,18 @@ class PayoutLine(TimeStampedModel):
     order_number = models.CharField(max_length=100, blank=True)
     psp_reference = models.CharField(max_length=100, blank=True)
     gross = models.DecimalField(
-        max_digits=14, decimal_places=2, default=0, help_text="Positive for payments and refunds."
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text="Positive for payments, refunds and chargebacks; adjustments are signed (positive = paid to you).",
     )
     fee = models.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="Positive: what the provider kept.")
+    carried_fee = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text="Fees of other rows of this payout (refunds, chargebacks, fee rows) written off with this payment.",
+    )
     currency = models.CharField(max_length=3)
     booked_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -2,13 +2,14 @@
 
 from decimal import Decimal
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -18,7 +19,12 @@ from config.errors import ApplicationError
 from integrations.http import RemoteError
 
 from .models import Integration, Payout, PayoutFormat, PayoutLine
-from .payouts import PRESETS, PayoutFileError, payout_csv_demo, payout_import, payout_report
+from .payout_demo import payout_csv_demo
+from .payout_files import PRESETS
+from .payout_import_view import PayoutImportMixin
+from .payout_report import payout_figures_for, payout_report
+
+LINES_PER_PAGE = 100
 
 COLUMN_FIELDS = [name for name in PRESETS[PayoutFormat.Preset.GENERIC]]
 
@@ -38,19 +44,37 @@ class PayoutFormatAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "col_type",
+                    "col_merchant_account",
                     "col_order",
                     "col_psp_reference",
                     "col_gross",
                     "col_gross_debit",
+                    "col_net",
+                    "col_net_debit",
                     "col_fee",
                     "fees_negative",
                     "col_currency",
+                    "col_net_currency",
                     "col_date",
                     "col_payout",
                 ]
             },
         ),
-        ("Type values", {"fields": ["type_payment", "type_refund", "type_fee", "type_payout"]}),
+        (
+            "Type values",
+            {
+                "fields": [
+                    "type_payment",
+                    "type_refund",
+                    "type_chargeback",
+                    "type_fee",
+                    "type_adjustment",
+                    "type_payout",
+                ],
+                "description": "Every row's type must be one of these (comma-separated, any case) or a totals row "
+                "('Total', 'Sum', ...): any other type refuses the file, naming the row.",
+            },
+        ),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]
 
@@ -69,32 +93,23 @@ class PayoutFormatAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class PayoutImportForm(forms.Form):
-    integration = forms.ModelChoiceField(queryset=Integration.objects.all())
-    format = forms.ModelChoiceField(queryset=PayoutFormat.objects.all(), help_text="How to read the file's columns.")
-    file = forms.FileField(help_text="The provider's settlement report as CSV.")
-    reference = forms.CharField(required=False, help_text="Payout id; blank: taken from the file.")
-    bank_amount = forms.DecimalField(
-        required=False, decimal_places=2, help_text="Amount received in the bank; blank: the file's transfer line."
-    )
+class PayoutChangeList(ChangeList):
+    """The page's figures (net, equals bank) in two grouped queries, whatever the page size."""
 
-
-class PayoutLineInline(admin.TabularInline):
-    model = PayoutLine
-    fields = ["line_no", "kind", "order_number", "psp_reference", "gross", "fee", "status", "target_id", "message"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    def get_results(self, request):
+        super().get_results(request)
+        payouts = list(self.result_list)
+        figures = payout_figures_for(payouts)
+        for payout in payouts:
+            payout.list_figures, payout.list_net = figures[payout.pk]
+        self.result_list = payouts
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
     list_display = [
         "reference",
+        "merchant_account",
         "integration",
         "format",
         "currency",
@@ -105,14 +120,14 @@ class PayoutAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "integration", "format"]
     list_select_related = ["integration", "format"]
-    search_fields = ["reference", "file_name", "lines__order_number", "lines__psp_reference"]
+    search_fields = ["reference", "merchant_account", "file_name", "lines__order_number", "lines__psp_reference"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
-    inlines = [PayoutLineInline]
     fields = [
         "integration",
         "format",
         "reference",
+        "merchant_account",
         "currency",
         "bank_amount",
         "paid_out_on",
@@ -123,6 +138,7 @@ class PayoutAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     change_list_template = "admin/sync/payout/change_list.html"
+    change_form_template = "admin/sync/payout/change_form.html"
 
     actions = ["book_now"]
 
@@ -182,51 +198,31 @@ class PayoutAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def import_view(self, request):
-        if not request.user.has_perm("sync.add_payout"):
-            messages.error(request, "You may not import payouts.")
-            return redirect("admin:sync_payout_changelist")
-        form = PayoutImportForm(request.POST or None, request.FILES or None)
-        problems = []
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                content = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                problems = ["the file is not UTF-8 text: export it as CSV (UTF-8)"]
-            else:
-                try:
-                    payout = payout_import(
-                        integration=form.cleaned_data["integration"],
-                        fmt=form.cleaned_data["format"],
-                        content=content,
-                        file_name=upload.name,
-                        reference=form.cleaned_data["reference"],
-                        bank_amount=form.cleaned_data["bank_amount"],
-                    )
-                except PayoutFileError as exc:
-                    problems = exc.problems
-                else:
-                    report = payout_report(payout=payout)
-                    level = messages.SUCCESS if report.balances else messages.WARNING
-                    messages.add_message(
-                        request,
-                        level,
-                        f"Imported payout {payout.reference}: {payout.lines.count()} lines, net {report.net} "
-                        f"{payout.currency}, bank {report.bank_amount} — "
-                        + ("balances to the cent." if report.balances else f"differs by {report.difference}."),
-                    )
-                    return redirect("admin:sync_payout_change", payout.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import a payout file",
-            "form": form,
-            "problems": problems,
-            "opts": self.model._meta,
-            "demo_integrations": Integration.objects.filter(is_active=True) if settings.SANDBOX_ENABLED else [],
-            "presets": list(PRESETS),
+    def get_changelist(self, request, **kwargs):
+        return PayoutChangeList
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payout = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), **(self._lines_context(request, payout) if payout else {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _lines_context(request, payout) -> dict:
+        """One page of the payout's lines (LINES_PER_PAGE), filtered by ?line_status=: constant queries."""
+        status = request.GET.get("line_status", "")
+        lines = payout.lines.order_by("line_no")
+        if status in PayoutLine.Status.values:
+            lines = lines.filter(status=status)
+        else:
+            status = ""
+        page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("lines_page"))
+        counts = dict(payout.lines.order_by().values_list("status").annotate(n=Count("pk")))
+        return {
+            "lines_page": page,
+            "line_status": status,
+            "line_statuses": [(value, label, counts.get(value, 0)) for value, label in PayoutLine.Status.choices],
+            "lines_total": sum(counts.values()),
         }
-        return TemplateResponse(request, "admin/sync/payout/import.html", context)
 
     def demo_file_view(self, request):
         """Sandbox installs only: a settlement file built from the integration's invoices in the sandbox ERP."""
@@ -248,14 +244,15 @@ class PayoutAdmin(admin.ModelAdmin):
 
     @admin.display(description="Net")
     def net_display(self, obj):
-        return payout_report(payout=obj).net
+        return obj.list_net if hasattr(obj, "list_net") else payout_report(payout=obj).net
 
     @admin.display(description="Equals bank")
     def balance_display(self, obj):
-        report = payout_report(payout=obj)
-        if report.balances:
+        net = obj.list_net if hasattr(obj, "list_net") else payout_report(payout=obj).net
+        if obj.bank_amount is not None and net == obj.bank_amount:
             return mark_safe('<b style="color:#2e7d32">yes</b>')
-        return format_html('<b style="color:#c62828">no ({})</b>', report.difference)
+        difference = "no bank amount" if obj.bank_amount is None else net - obj.bank_amount
+        return format_html('<b style="color:#c62828">no ({})</b>', difference)
 
     @admin.display(description="Report")
     def report_display(self, obj):
@@ -263,10 +260,15 @@ class PayoutAdmin(admin.ModelAdmin):
         rows = [
             ("Captured payments", report.payments),
             ("Refunds", -report.refunds),
+            ("Chargebacks", -report.chargebacks),
             ("Fees", -report.fees),
+            ("Adjustments", report.adjustments),
             ("Net paid out", report.net),
             ("Received in the bank", report.bank_amount),
             ("Difference", report.difference),
+            ("Cash Koppla books in the ERP", report.erp_cash),
+            ("Booked so far", report.booked_cash),
+            ("To book by hand", report.by_hand),
         ]
         body = format_html(
             "".join("<tr><th>{}</th><td style='text-align:right'>{}</td></tr>" for _ in rows),
@@ -281,5 +283,18 @@ class PayoutAdmin(admin.ModelAdmin):
             if report.balances
             else format_html('<p style="color:#c62828"><b>Net and bank amount differ by {}.</b></p>', report.difference)
         )
+        if report.erp_equals_bank:
+            erp = mark_safe(
+                '<p style="color:#2e7d32"><b>Booked in full, the ERP\'s cash movement equals the bank amount.</b></p>'
+            )
+        elif report.by_hand:
+            erp = format_html(
+                '<p style="color:#c62828"><b>{} {} is left to book by hand (lines “to book by hand”); with it the '
+                "ERP's cash movement equals the bank amount.</b></p>",
+                f"{report.by_hand:,.2f}",
+                obj.currency,
+            )
+        else:
+            erp = ""
         counts = ", ".join(f"{n} {PayoutLine.Status(s).label.lower()}" for s, n in sorted(report.counts.items()))
-        return format_html('<table class="koppla-report">{}</table>{}<p>Lines: {}</p>', body, verdict, counts)
+        return format_html('<table class="koppla-report">{}</table>{}{}<p>Lines: {}</p>', body, verdict, erp, counts)

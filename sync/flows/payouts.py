@@ -7,7 +7,10 @@ For each waiting payment or refund line of an imported payout:
 - map (pure, `payment_payload_for`): a payment of gross − fee applied to the
   invoice with the fee written off under the integration's write-off reason
   code, so the invoice is settled by the gross amount; a refund pays out the
-  gross amount against the credit note;
+  gross amount against the credit note. Fees of rows that are not payments
+  (on refunds, chargebacks, fee rows) were given to one payment of the payout
+  at import (`carried_fee`) and are written off with it: every fee of the
+  payout reaches the ERP, and the cash booked equals the bank amount;
 - exactly once per line: the PAYMENT binding, else a search of the ERP by our
   payment reference, before any create; the binding is committed right after
   the create, then the payment is released;
@@ -115,13 +118,14 @@ def payment_payload_for(
             payment_type="Refund",
             **common,
         )
-    fee = line.fee
+    fee = line.fee + line.carried_fee
     if fee < 0:
         raise RecordFailed(
             f"{what} has a negative fee ({fee}): a write-off cannot be negative. Book this line by hand in Visma.net."
         )
     if fee >= line.gross:
-        raise RecordFailed(f"{what}: the fee {fee} is not less than the captured amount {line.gross}.")
+        carried = f" (incl. {line.carried_fee} of other rows of the payout)" if line.carried_fee else ""
+        raise RecordFailed(f"{what}: the fee {fee}{carried} is not less than the captured amount {line.gross}.")
     if fee and not reason_code:
         raise RecordFailed(
             f"{what} has a PSP fee of {fee} to write off, but the integration has no fee write-off reason code: "
@@ -273,7 +277,7 @@ class PayoutsFlow(FlowRunner):
                 request=self.payload,
                 message=f"Would book a {payment_type.lower()} of {payload.amount} on {document.number}.",
             )
-        if line.fee and not refund and self.reason_code_refused:
+        if (line.fee or line.carried_fee) and not refund and self.reason_code_refused:
             raise RecordFailed(self.reason_code_refused, request=self.payload)
         try:
             number = self.client.payment_create(payload)
@@ -348,6 +352,7 @@ class PayoutsFlow(FlowRunner):
                 "order_number": line.order_number,
                 "gross": str(line.gross),
                 "fee": str(line.fee),
+                "carried_fee": str(line.carried_fee),
                 "payout": line.payout.reference,
             },
         )
@@ -358,7 +363,7 @@ class PayoutsFlow(FlowRunner):
         lowered = said.lower()
         code = self.reason_code
         if (
-            line.fee
+            (line.fee or line.carried_fee)
             and code
             and ("reason code" in lowered or "writeoffreasoncode" in lowered or code.lower() in lowered)
         ):
@@ -400,12 +405,21 @@ class PayoutsFlow(FlowRunner):
         if payment_type == "Refund":
             message = f"Refund {number}: {paid} paid out against credit note {document}"
             if line.fee:
-                message += f" (the provider's fee {line.fee} on this refund is not booked: book it by hand)"
+                carrier = line.payout.lines.filter(carried_fee__gt=0).first()
+                message += (
+                    f" (the provider's fee {line.fee} on this refund is written off with the payment of row "
+                    f"{carrier.line_no})"
+                    if carrier
+                    else f" (the provider's fee {line.fee} on this refund: no payment of the payout carries it, "
+                    "book it by hand)"
+                )
         else:
             message = f"Payment {number}: {paid} paid on invoice {document}"
             if written_off:
                 reason = (applied.get("writeOffReasonCode") or {}).get("id", "")
                 message += f", fee {written_off} written off ({reason})"
+                if line.carried_fee:
+                    message += f", incl. {line.carried_fee} of the payout's refund, chargeback and fee rows"
         origin = {"binding": " (found through its binding)", "search": " (found in Visma.net by its reference)"}
         message += f"{released}{origin.get(found, '')}."
         payout_line_mark(line=line, status=PayoutLine.Status.BOOKED, message=message, target_id=number)

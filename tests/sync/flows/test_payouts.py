@@ -6,6 +6,7 @@ depend on those flows.
 """
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,7 @@ from sync.services import flow_run, integration_flows_ensure
 from tests.factories import ConnectionFactory
 from tests.fakes import FakeClock
 
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "payouts"
 HEADER = "type,order_number,psp_reference,gross,fee,currency,date,payout\n"
 
 
@@ -173,6 +175,7 @@ def test_payments_settle_the_invoices_with_the_fee_written_off(erp, shop, generi
     assert report.fees == sum(demo_fee(t) for _, t in invoices.values()) + 4
     assert report.net == payout.bank_amount and report.balances
     assert (report.booked, report.unmatched, report.failed, report.waiting) == (2, 1, 0, 0)
+    assert report.booked_cash == sum(t - demo_fee(t) for _, t in invoices.values())  # not the unmatched line
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PARTIAL  # the unmatched line is not booked
 
@@ -460,3 +463,83 @@ def test_book_now_in_the_payout_admin(admin_client, erp, shop, generic, django_c
     assert visma.payment_count() == 1 and erp.invoice_get(invoice_number)["balance"] == Decimal("0")
     page = admin_client.get(reverse("admin:sync_payout_change", args=[payout.pk])).content.decode()
     assert "1 booked in the erp" in page.lower()
+
+
+# --------------------------------------------------------------------------- every fee reaches the ERP
+
+
+def erp_cash_movement() -> Decimal:
+    """What the ERP's payments moved through the cash account: payments in, refunds out."""
+    moved = Decimal("0")
+    for payment in visma.payments():
+        amount = Decimal(str(payment["paymentAmount"]))
+        moved += -amount if payment["type"] == "Refund" else amount
+    return moved
+
+
+def test_15_the_refund_fee_is_written_off_so_the_erp_cash_equals_the_bank_amount(erp, shop, generic):
+    _, total = invoiced_order(erp, shop, "1001", "1000")
+    assert total == Decimal("1250.00")
+    invoiced_order(erp, shop, "1003", "800")
+    note, refunded = credited_return(erp, shop, order="1003", return_id="R-1003", price="160")
+    assert refunded == Decimal("200.00")
+    payout = payout_import(
+        integration=shop, fmt=generic, content=(FIXTURES / "15_generic_refund_with_fee.csv").read_text()
+    )
+
+    run = run_payouts(shop)
+
+    assert run.status == "succeeded" and run.ok_count == 2, run.message
+    payment = next(p for p in visma.payments() if p["type"] == "Payment")
+    line = payment["paymentLines"][0]
+    assert (Decimal(str(line["amountPaid"])), Decimal(str(line["balanceWriteOff"]))) == (
+        Decimal("1218.25"),
+        Decimal("31.75"),
+    )
+    assert erp_cash_movement() == Decimal("1018.25") == payout.bank_amount
+    report = payout_report(payout=payout)
+    assert report.erp_equals_bank and report.booked_cash == Decimal("1018.25")
+    refund = payout.lines.get(kind="refund")
+    assert refund.status == PayoutLine.Status.BOOKED
+    assert "fee 0.50 on this refund is written off with the payment of row 2" in refund.message
+    assert "incl. 0.50 of the payout's refund, chargeback and fee rows" in payout.lines.get(kind="payment").message
+
+
+def test_fee_rows_and_a_chargeback_fee_are_written_off_and_the_chargeback_left_to_book_by_hand(erp, shop):
+    stripe = payout_format_from_preset(name="Stripe", preset=PayoutFormat.Preset.STRIPE)
+    for order, price in (("1001", "1000"), ("1002", "399.20"), ("1003", "800")):
+        invoiced_order(erp, shop, order, price)
+    credited_return(erp, shop, order="1003", return_id="R-1003", price="160")
+    content = (FIXTURES / "stripe_balance_transactions_po_1QxY.csv").read_text()
+    payout = payout_import(integration=shop, fmt=stripe, content=content)
+
+    run = run_payouts(shop)
+
+    assert run.ok_count == 3 and run.failed_count == 0, run.message
+    report = payout_report(payout=payout)
+    # Koppla booked payments less every fee (incl. the dispute fee 150.00 and the usage fee 25.00) and the refund;
+    # what is left to the bank amount is the chargeback of 300.00, to book by hand.
+    assert erp_cash_movement() == report.erp_cash == report.booked_cash == Decimal("1345.91")
+    assert report.by_hand == Decimal("-300.00") and report.net == payout.bank_amount
+    assert payout.lines.get(kind="chargeback").status == PayoutLine.Status.MANUAL
+    assert set(payout.lines.filter(kind="fee").values_list("status", flat=True)) == {PayoutLine.Status.INFO}
+
+
+@pytest.mark.parametrize("fee", [Decimal("0.50")])
+def test_a_carried_fee_too_large_for_the_payment_fails_clearly(shop, generic, fee):
+    from sync.flows.base import RecordFailed
+    from sync.flows.payouts import ErpDocument, payment_payload_for
+
+    content = (
+        "type,order_number,psp_reference,gross,fee,currency,date,payout\n"
+        "payment,1,p1,10.00,9.00,SEK,2026-11-20,PO-5\n"
+        f"refund,2,p2,5.00,{fee},SEK,2026-11-20,PO-5\n"
+        "payout,,,4.50,0,SEK,2026-11-21,PO-5\n"
+    )
+    payout = payout_import(integration=shop, fmt=generic, content=content)
+    line = payout.lines.get(kind="payment")
+    assert line.carried_fee == fee
+    line.gross = Decimal("9.40")  # as if the file had been edited after the import
+    document = ErpDocument("Invoice", "100", "C1", "SEK", Decimal("10.00"), "Open")
+    with pytest.raises(RecordFailed, match=r"the fee 9.50 \(incl. 0.50 of other rows of the payout\)"):
+        payment_payload_for(line, document, reason_code="PSPFEE")

@@ -1,0 +1,316 @@
+"""Reading PSP settlement (payout) files: format presets, strict amounts, row kinds, totals rows.
+
+`payout_file_parse` reads a file with a `PayoutFormat` and either returns every row it
+counts (plus the rows it skipped, with the reason) or raises `PayoutFileError` listing
+every problem with its row number: nothing is half read.
+
+Row numbers are the file's lines, as a text editor numbers them (the header is usually row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from config.errors import ApplicationError
+from config.storable import storable_text
+
+from .models import PayoutFormat, PayoutLine
+from .payout_presets import KIND_FIELDS, PRESETS, TOTALS_TYPES, payout_format_from_preset  # noqa: F401
+
+
+class PayoutFileError(ApplicationError):
+    """The file cannot be imported; `problems` lists every reason with its row number."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("The payout file was not imported: " + "; ".join(problems[:20]))
+        self.problems = problems
+
+
+def _values(text: str) -> list[str]:
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
+def _columns(text: str) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+# --------------------------------------------------------------------------- amounts
+_DIGITS = {
+    ".": re.compile(r"^\d+(\.\d+)?$"),
+    ",": re.compile(r"^\d+(,\d+)?$"),
+}
+# Thousands separators are read only where they cannot be a decimal separator: the other mark (or a
+# space) in groups of three AND followed by the format's decimal separator: '1,250.00' with '.',
+# '1.250,00' with ','. '1,250' with '.' is refused: it could be 1.25 written with a decimal comma.
+_GROUPED = {
+    ".": re.compile(r"^\d{1,3}([, ]\d{3})+\.\d+$|^\d{1,3}( \d{3})+$"),
+    ",": re.compile(r"^\d{1,3}([. ]\d{3})+,\d+$|^\d{1,3}( \d{3})+$"),
+}
+MAX_DECIMALS = 2  # amounts are stored to the cent: a third decimal would be rounded away
+
+
+def amount_parse(text: str, *, decimal_separator: str) -> Decimal | None:
+    """The amount in `text` read with the format's decimal separator ('.' or ','), or None when it is not one.
+
+    Accepted: an optional sign (leading '-' or '+', or a trailing '-'), digits, the decimal separator
+    and at most two decimals; thousands separators only in the unambiguous shapes of `_GROUPED`
+    (spaces, or the other mark in groups of three before the decimal separator). Anything else is
+    refused rather than read at another scale: with '.', '1250,00' and '1.250,00' are not amounts.
+    Blank is Decimal("0").
+    """
+    raw = (text or "").strip().replace("\u00a0", " ").replace("\u202f", " ")
+    if not raw:
+        return Decimal("0")
+    sign = 1
+    if raw[0] in "+-":
+        sign, raw = (-1 if raw[0] == "-" else 1), raw[1:].strip()
+    elif raw.endswith("-"):
+        sign, raw = -1, raw[:-1].strip()
+    separator = decimal_separator if decimal_separator in _DIGITS else "."
+    if _DIGITS[separator].match(raw):
+        digits = raw
+    elif _GROUPED[separator].match(raw):
+        digits = raw.replace(" ", "").replace("," if separator == "." else ".", "")
+    else:
+        return None
+    digits = digits.replace(",", ".")
+    if "." in digits and len(digits.split(".")[1]) > MAX_DECIMALS:
+        return None
+    return sign * Decimal(digits)
+
+
+# --------------------------------------------------------------------------- rows
+@dataclass
+class ParsedLine:
+    line_no: int
+    kind: str
+    type_value: str
+    order_number: str
+    psp_reference: str
+    merchant_account: str
+    gross: Decimal  # positive; signed for adjustments (positive = paid to the merchant)
+    fee: Decimal  # positive: what the provider kept
+    currency: str
+    booked_on: date | None
+    payout_ref: str
+    message: str = ""
+
+
+@dataclass
+class ParsedFile:
+    lines: list[ParsedLine]
+    skipped: list[str] = field(default_factory=list)  # "Row 7 ('Total'): a totals row, not counted"
+
+
+class _RowError(ValueError):
+    pass
+
+
+class _Row:
+    """One CSV record read through the format; amounts strictly, errors as sentences naming row and column."""
+
+    def __init__(self, fmt: PayoutFormat, number: int, row: dict):
+        self.fmt, self.number, self.row = fmt, number, row
+
+    def text(self, column: str) -> str:
+        return (self.row.get(column) or "").strip() if column else ""
+
+    def amount(self, column: str) -> Decimal:
+        if not column:
+            return Decimal("0")
+        value = self.row.get(column) or ""
+        amount = amount_parse(value, decimal_separator=self.fmt.decimal_separator)
+        if amount is None:
+            raise _RowError(
+                f"Row {self.number}, column {column} (value '{value.strip()}'): not an amount for this format "
+                f"(decimal separator '{self.fmt.decimal_separator}')"
+            )
+        return amount
+
+    def has_amount(self, *columns: str) -> bool:
+        return any(self.text(c) for c in columns if c)
+
+
+def _known_types(fmt: PayoutFormat) -> str:
+    parts = []
+    for kind, name in KIND_FIELDS.items():
+        values = _values(getattr(fmt, name))
+        if values:
+            parts.append(f"{PayoutLine.Kind(kind).label.lower()}: {', '.join(values)}")
+    return "; ".join(parts)
+
+
+def _kind_of(fmt: PayoutFormat, type_value: str) -> str | None:
+    lowered = type_value.lower()
+    for kind, name in KIND_FIELDS.items():
+        if lowered in {v.lower() for v in _values(getattr(fmt, name))}:
+            return kind
+    return None
+
+
+def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLine | str:
+    """A counted line, or the reason the row is skipped (a str); _RowError when it is refused."""
+    amount_columns = [fmt.col_gross, fmt.col_gross_debit, fmt.col_net, fmt.col_net_debit, *fee_columns]
+    type_value = row.text(fmt.col_type) if fmt.col_type else PayoutLine.Kind.PAYMENT
+    order_number = row.text(fmt.col_order)
+    kind = _kind_of(fmt, type_value) if fmt.col_type else PayoutLine.Kind.PAYMENT
+    if kind is None:
+        lowered = type_value.lower().rstrip(":")
+        if lowered in TOTALS_TYPES or lowered.startswith("total"):
+            return f"Row {row.number} ('{type_value}'): a totals row, not counted"
+        if not type_value:
+            if not order_number and not row.text(fmt.col_psp_reference):
+                if row.has_amount(*amount_columns):
+                    return f"Row {row.number}: amounts without a type or order (a totals row), not counted"
+                return f"Row {row.number}: no type and no amount, not counted"
+            raise _RowError(f"Row {row.number}, column {fmt.col_type}: no row type; known types: {_known_types(fmt)}")
+        raise _RowError(
+            f"Row {row.number}, column {fmt.col_type} (value '{type_value}'): not a row type of format "
+            f"“{fmt.name}”; known types: {_known_types(fmt)}. Add it to the format's type values or remove the row"
+        )
+
+    # Read every amount first so that all bad cells of the row are reported together.
+    errors, values = [], {}
+    for column in dict.fromkeys(c for c in amount_columns if c):
+        try:
+            values[column] = row.amount(column)
+        except _RowError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise _RowError("; ".join(errors))
+    zero = Decimal("0")
+    signed_gross = values.get(fmt.col_gross, zero) - values.get(fmt.col_gross_debit, zero)
+    fee = sum((values[c] for c in fee_columns), zero)
+    if fmt.fees_negative:
+        fee = -fee
+    has_gross = row.has_amount(fmt.col_gross, fmt.col_gross_debit)
+    has_net = row.has_amount(fmt.col_net, fmt.col_net_debit)
+    signed_net = values.get(fmt.col_net, zero) - values.get(fmt.col_net_debit, zero)
+
+    currency = row.text(fmt.col_currency).upper()
+    net_currency = row.text(fmt.col_net_currency).upper()
+    if currency and net_currency and currency != net_currency:
+        raise _RowError(
+            f"Row {row.number}: gross currency {currency} (column {fmt.col_currency}) differs from net currency "
+            f"{net_currency} (column {fmt.col_net_currency}); Koppla books a payout in one currency and does not "
+            f"convert between them, so this payout cannot be imported: book it by hand in the ERP in "
+            f"{net_currency}, or ask the provider for a report settled in one currency"
+        )
+    if has_gross and has_net and signed_gross - fee != signed_net:
+        raise _RowError(
+            f"Row {row.number}: gross {signed_gross} − fees {fee} is {signed_gross - fee}, but the file's net "
+            f"(column {fmt.col_net}) is {signed_net}: the format reads this row wrongly (check its fee columns)"
+        )
+
+    if kind == PayoutLine.Kind.FEE:
+        if not fee:
+            fee = -(signed_gross if has_gross else signed_net)
+        gross = zero
+    elif kind == PayoutLine.Kind.ADJUSTMENT:
+        gross = signed_gross if has_gross else signed_net + fee
+    else:
+        gross = abs(signed_gross if has_gross else signed_net)
+    if kind in (PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND, PayoutLine.Kind.CHARGEBACK) and not order_number:
+        raise _RowError(
+            f"Row {row.number}, column {fmt.col_order}: a {PayoutLine.Kind(kind).label.lower()} row needs an "
+            "order number"
+        )
+    booked_on = None
+    if fmt.col_date and row.text(fmt.col_date):
+        try:
+            booked_on = datetime.strptime(row.text(fmt.col_date), fmt.date_format).date()
+        except ValueError:
+            raise _RowError(
+                f"Row {row.number}, column {fmt.col_date} (value '{row.text(fmt.col_date)}'): not a date in the "
+                f"format's pattern {fmt.date_format}"
+            ) from None
+    return ParsedLine(
+        line_no=row.number,
+        kind=kind,
+        type_value=type_value,
+        order_number=order_number,
+        psp_reference=row.text(fmt.col_psp_reference),
+        merchant_account=row.text(fmt.col_merchant_account),
+        gross=gross,
+        fee=fee,
+        currency=net_currency or currency,
+        booked_on=booked_on,
+        payout_ref=row.text(fmt.col_payout),
+    )
+
+
+def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
+    """Read a settlement CSV with the format's columns; raise PayoutFileError listing every bad row.
+
+    Every row is counted as one of the format's kinds (payment, refund, chargeback, fee, adjustment,
+    bank transfer), skipped as a totals/footer or empty row (listed in `skipped`), or refused with
+    its row number, column and value. One refused row refuses the file.
+    """
+    delimiter = "\t" if fmt.delimiter in ("\\t", "tab") else fmt.delimiter
+    # A NUL or a lone surrogate in an uploaded file could not be stored: drop them before reading.
+    text = storable_text(content).lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    headers: list[str] = []
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            headers = [h.strip() for h in record]
+            break
+    fee_columns = _columns(fmt.col_fee)
+    needed = [
+        fmt.col_type,
+        fmt.col_order,
+        fmt.col_psp_reference,
+        fmt.col_merchant_account,
+        fmt.col_gross,
+        fmt.col_gross_debit,
+        fmt.col_net,
+        fmt.col_net_debit,
+        *fee_columns,
+        fmt.col_currency,
+        fmt.col_net_currency,
+        fmt.col_date,
+        fmt.col_payout,
+    ]
+    missing = [c for c in dict.fromkeys(needed) if c and c not in headers]
+    if missing:
+        raise PayoutFileError([f"missing column(s) {', '.join(missing)} (format “{fmt.name}”)"])
+    problems: list[str] = []
+    parsed = ParsedFile(lines=[])
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"Row {reader.line_num}: not readable as CSV ({exc})")
+            break
+        number = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        extra = [cell for cell in record[len(headers) :] if cell.strip()]
+        if extra:
+            problems.append(
+                f"Row {number}: {len(record)} values but the header has {len(headers)} columns (an amount with a "
+                f"decimal comma in a file separated by '{fmt.delimiter}'? quote it, or change the format's delimiter)"
+            )
+            continue
+        row = _Row(fmt, number, dict(zip(headers, record[: len(headers)], strict=False)))
+        try:
+            result = _read_row(fmt, row, fee_columns)
+        except _RowError as exc:
+            problems.append(str(exc))
+            continue
+        if isinstance(result, str):
+            parsed.skipped.append(result)
+        else:
+            parsed.lines.append(result)
+    if not parsed.lines and not problems:
+        problems.append("the file has no rows")
+    if problems:
+        raise PayoutFileError(problems)
+    return parsed

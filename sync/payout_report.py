@@ -1,0 +1,201 @@
+"""Payout figures and report: what a payout pays, what Koppla books in the ERP, whether it equals the bank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from mappings.selectors import currency_decimals
+
+from .models import Payout, PayoutLine
+from .payout_files import ParsedLine
+from .vat import unit
+
+ZERO = Decimal("0")
+Kind = PayoutLine.Kind
+
+
+# --------------------------------------------------------------------------- figures
+@dataclass(frozen=True)
+class PayoutFigures:
+    """A payout's money in its currency. net = payments − refunds − chargebacks − fees + adjustments.
+
+    erp_cash is what Koppla books in the ERP's cash account once every payment and refund row is
+    booked (payments less their written-off fees, refunds paid out); by_hand = net − erp_cash is
+    what the operator books by hand (chargebacks, adjustments, fees no payment could carry).
+    """
+
+    payments: Decimal = ZERO
+    refunds: Decimal = ZERO
+    chargebacks: Decimal = ZERO
+    fees: Decimal = ZERO
+    adjustments: Decimal = ZERO
+    erp_cash: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.payments - self.refunds - self.chargebacks - self.fees + self.adjustments
+
+    @property
+    def by_hand(self) -> Decimal:
+        return self.net - self.erp_cash
+
+    @classmethod
+    def of_lines(cls, lines: list[ParsedLine], carried: Decimal = ZERO) -> PayoutFigures:
+        def total(kind, attr="gross"):
+            return sum((getattr(line, attr) for line in lines if line.kind == kind), ZERO)
+
+        payments, refunds = total(Kind.PAYMENT), total(Kind.REFUND)
+        return cls(
+            payments=payments,
+            refunds=refunds,
+            chargebacks=total(Kind.CHARGEBACK),
+            fees=sum((line.fee for line in lines), ZERO),
+            adjustments=total(Kind.ADJUSTMENT),
+            erp_cash=payments - total(Kind.PAYMENT, "fee") - carried - refunds,
+        )
+
+
+def _sum(expression: str, condition: Q | None = None) -> Coalesce:
+    return Coalesce(
+        Sum(expression, filter=condition), Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)
+    )
+
+
+def payout_figure_sums(prefix: str = "") -> dict:
+    """Aggregates giving PayoutFigures' fields, for `aggregate()` on lines (prefix "") or `annotate()` on
+    payouts (prefix "lines__"): one grouped query whatever the number of payouts or lines."""
+
+    def kind(value):
+        return Q(**{f"{prefix}kind": value})
+
+    return {
+        "payments": _sum(f"{prefix}gross", kind(Kind.PAYMENT)),
+        "refunds": _sum(f"{prefix}gross", kind(Kind.REFUND)),
+        "chargebacks": _sum(f"{prefix}gross", kind(Kind.CHARGEBACK)),
+        "fees": _sum(f"{prefix}fee"),
+        "adjustments": _sum(f"{prefix}gross", kind(Kind.ADJUSTMENT)),
+        "payment_fees": _sum(f"{prefix}fee", kind(Kind.PAYMENT)),
+        "carried": _sum(f"{prefix}carried_fee"),
+    }
+
+
+def payout_figures_from(values: dict) -> PayoutFigures:
+    """PayoutFigures from the values of `payout_figure_sums` (a dict or an annotated object's __dict__)."""
+    return PayoutFigures(
+        payments=values["payments"],
+        refunds=values["refunds"],
+        chargebacks=values["chargebacks"],
+        fees=values["fees"],
+        adjustments=values["adjustments"],
+        erp_cash=values["payments"] - values["payment_fees"] - values["carried"] - values["refunds"],
+    )
+
+
+# --------------------------------------------------------------------------- report
+@dataclass(frozen=True)
+class PayoutReport:
+    figures: PayoutFigures
+    net: Decimal
+    bank_amount: Decimal | None
+    difference: Decimal | None
+    counts: dict
+    booked_cash: Decimal = ZERO  # what the lines booked so far moved through the ERP's cash account
+
+    payments = property(lambda self: self.figures.payments)
+    refunds = property(lambda self: self.figures.refunds)
+    chargebacks = property(lambda self: self.figures.chargebacks)
+    fees = property(lambda self: self.figures.fees)
+    adjustments = property(lambda self: self.figures.adjustments)
+    erp_cash = property(lambda self: self.figures.erp_cash)
+    by_hand = property(lambda self: self.figures.by_hand)
+
+    @property
+    def balances(self) -> bool:
+        """The file's net equals the bank amount to the currency's smallest unit."""
+        return self.difference == Decimal("0.00")
+
+    @property
+    def erp_equals_bank(self) -> bool:
+        """What Koppla books in the ERP's cash account equals the bank amount (nothing left to book by hand)."""
+        return self.balances and self.figures.by_hand == ZERO
+
+    @property
+    def booked(self) -> int:
+        return self.counts.get(PayoutLine.Status.BOOKED, 0)
+
+    @property
+    def unmatched(self) -> int:
+        return self.counts.get(PayoutLine.Status.UNMATCHED, 0)
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get(PayoutLine.Status.FAILED, 0)
+
+    @property
+    def waiting(self) -> int:
+        return self.counts.get(PayoutLine.Status.PENDING, 0)
+
+    @property
+    def manual(self) -> int:
+        return self.counts.get(PayoutLine.Status.MANUAL, 0)
+
+
+def payout_report(*, payout: Payout) -> PayoutReport:
+    """Payments, refunds, chargebacks, fees, adjustments and net paid out, what Koppla books in the ERP, and
+    whether the net equals the bank amount to the currency's smallest unit (Mappings › Currencies, else ISO 4217).
+    Four queries whatever the number of lines."""
+    lines = PayoutLine.objects.filter(payout=payout)
+    figures = payout_figures_from(lines.aggregate(**payout_figure_sums()))
+    booked = payout_figures_from(lines.filter(status=PayoutLine.Status.BOOKED).aggregate(**payout_figure_sums()))
+    step = unit(currency_decimals(integration=payout.integration, currency=payout.currency))
+    net = figures.net.quantize(step, rounding=ROUND_HALF_UP)
+    difference = (
+        None if payout.bank_amount is None else (net - payout.bank_amount).quantize(step, rounding=ROUND_HALF_UP)
+    )
+    counts = dict(lines.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return PayoutReport(
+        figures=figures,
+        net=net,
+        bank_amount=payout.bank_amount,
+        difference=difference,
+        counts=counts,
+        booked_cash=booked.erp_cash,
+    )
+
+
+def payout_figures_for(payouts: list[Payout]) -> dict[int, tuple[PayoutFigures, Decimal]]:
+    """Figures and net (rounded to the currency's decimals) of many payouts: two queries whatever their number.
+
+    Returns {payout id: (figures, net)}; a payout without lines has zero figures.
+    """
+    from mappings.countries import currency_minor_unit
+    from mappings.models import CurrencyMapping
+
+    if not payouts:
+        return {}
+    rows = (
+        PayoutLine.objects.filter(payout_id__in=[p.pk for p in payouts])
+        .order_by()
+        .values("payout_id")
+        .annotate(**payout_figure_sums())
+    )
+    by_payout = {row["payout_id"]: payout_figures_from(row) for row in rows}
+    mapped = {
+        (integration_id, currency): decimals
+        for integration_id, currency, decimals in CurrencyMapping.objects.filter(
+            integration_id__in={p.integration_id for p in payouts},
+            shop_currency__in={p.currency for p in payouts},
+            decimals__isnull=False,
+        ).values_list("integration_id", "shop_currency", "decimals")
+    }
+    result = {}
+    for payout in payouts:
+        figures = by_payout.get(payout.pk, PayoutFigures())
+        decimals = mapped.get((payout.integration_id, payout.currency))
+        step = unit(decimals if decimals is not None else currency_minor_unit(payout.currency))
+        result[payout.pk] = (figures, figures.net.quantize(step, rounding=ROUND_HALF_UP))
+    return result
