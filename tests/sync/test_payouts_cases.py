@@ -259,7 +259,7 @@ def test_a_row_whose_net_is_not_gross_less_fees_is_refused(integration, adyen):
 def test_the_migration_fills_existing_preset_formats_with_the_presets_new_values():
     import importlib
 
-    migration = importlib.import_module("sync.migrations.0014_payout_identity_merchant_account_row_kinds")
+    migration = importlib.import_module("sync.migrations.0015_payout_identity_merchant_account_row_kinds")
     from sync.payout_presets import PRESETS
 
     for preset, values in migration.NEW_PRESET_VALUES.items():

@@ -41,7 +41,7 @@ def fill_preset_values(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sync", "0013_integration_vat_rate_check_rounding_account"),
+        ("sync", "0014_bulkaction"),
     ]
 
     operations = [
