@@ -18,24 +18,25 @@ _RESYNC_TEXT = (
     "Each record is read again from the source and synced now. Whatever was already created in the "
     "target (found through its binding or a remote search) is reused, so nothing is created twice."
 )
-RESYNC_RECORDS = BulkSpec(
-    title="Resync these records?",
-    explanation=_RESYNC_TEXT,
-    confirm_label="Yes, resync",
-    handler="sync.bulk_handlers.sync_records_resync",
-    result_text="Queued {count} record(s) for resync.",
-)
-RESYNC_LOGS = BulkSpec(
-    title="Resync these records?",
-    explanation=_RESYNC_TEXT,
-    confirm_label="Yes, resync",
-    handler="sync.bulk_handlers.record_logs_resync",
-    result_text="Queued {count} record(s) for resync.",
-)
+
+
+def _resync_spec(handler: str) -> BulkSpec:
+    return BulkSpec(
+        title="Resync these records?",
+        explanation=_RESYNC_TEXT,
+        confirm_label="Yes, resync",
+        handler=handler,
+        result_text="Queued {count} record(s) for resync.",
+    )
+
+
+RESYNC_RECORDS = _resync_spec("sync.bulk_handlers.sync_records_resync")
+RESYNC_LOGS = _resync_spec("sync.bulk_handlers.record_logs_resync")
 
 
 class ResyncButtonMixin:
-    """A "Resync this record" button on the detail page of a record log or record state."""
+    """A "Resync this record" button on the detail page of a record log or record state,
+    and the record and status columns both lists show."""
 
     change_form_template = "admin/sync/resync_change_form.html"
 
@@ -74,6 +75,14 @@ class ResyncButtonMixin:
         else:
             self.message_user(request, f"Queued {label} for resync; the result appears here shortly.", messages.INFO)
         return redirect(admin_url(state or obj))
+
+    @admin.display(description="Record", ordering="source_label")
+    def record(self, obj):
+        return obj.source_label or obj.source_id
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["can_resync"] = self.has_resync_permission(request)
@@ -118,17 +127,9 @@ class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="Record", ordering="source_label")
-    def record(self, obj):
-        return obj.source_label or obj.source_id
-
     @admin.action(description="Resync the selected records", permissions=["resync"])
     def resync_selected(self, request, queryset):
         return bulk_confirm_or_start(self, request, queryset, action="resync_selected", spec=RESYNC_LOGS)
-
-    @admin.display(description="Status", ordering="status")
-    def status_display(self, obj):
-        return status_badge(obj.status, obj.get_status_display())
 
     @admin.display(description="Error")
     def short_error(self, obj):
@@ -188,14 +189,6 @@ class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
         *AUDIT_FIELDS,
     ]
     readonly_fields = fields
-
-    @admin.display(description="Record", ordering="source_label")
-    def record(self, obj):
-        return obj.source_label or obj.source_id
-
-    @admin.display(description="Status", ordering="status")
-    def status_display(self, obj):
-        return status_badge(obj.status, obj.get_status_display())
 
     @admin.display(description="Error")
     def short_error(self, obj):
