@@ -146,9 +146,9 @@ def _finish(bulk_action: BulkAction, *, extra: str = "") -> BulkAction:
 
 
 def bulk_action_summary(bulk_action: BulkAction) -> str:
-    """The result sentence, e.g. "Queued 1500 record(s) for resync."."""
+    """The result sentence, e.g. "Queued 1,500 record(s) for resync." (counts with thousands separators)."""
     text = bulk_action.result_text or "Handled {count} of the selected rows."
-    return text.format(count=bulk_action.count)
+    return text.format(count=f"{bulk_action.count:,}")
 
 
 def bulk_action_problems(bulk_action: BulkAction) -> list[str]:

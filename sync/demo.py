@@ -35,6 +35,7 @@ DEMO_PAYOUT_FORMATS = [
     ("adyen", "Adyen settlement details"),
     ("klarna", "Klarna settlement"),
     ("stripe", "Stripe payouts"),
+    ("generic", "Generic payout file"),
 ]
 
 # (table, file) in dependency order: tax zones refer to customer classes.

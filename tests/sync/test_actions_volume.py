@@ -123,7 +123,7 @@ def test_case_18_resync_of_1500_selected_across_a_filter(admin_client, integrati
         1500,
         1500,
     )
-    assert bulk_action.message.startswith("Queued 1500 record(s) for resync.")
+    assert bulk_action.message.startswith("Queued 1,500 record(s) for resync.")
     assert bulk_action.filters == "status__exact=dead" and bulk_action.requested_by.username == "admin"
     assert sorted(FakeFlow.processed) == sorted(f"D{n}" for n in range(1500))
     assert set(SyncRecord.objects.filter(pk__in=dead).values_list("status", flat=True)) == {"ok"}
@@ -218,7 +218,7 @@ def test_a_task_delivered_again_resumes_after_the_last_saved_chunk(integration, 
     )
     from sync.tasks import bulk_action_task
 
-    assert bulk_action_task(bulk_action.pk) == "Done: Queued 1200 record(s) for resync."
+    assert bulk_action_task(bulk_action.pk) == "Done: Queued 1,200 record(s) for resync."
     assert SyncRecord.objects.filter(status="queued").count() == 700
     assert set(SyncRecord.objects.filter(pk__in=dead[:500]).values_list("status", flat=True)) == {"dead"}
 
@@ -262,7 +262,7 @@ def test_delete_of_all_n_matching_carries_the_filter_and_deletes_only_them(
     assert LogEntry.objects.filter(action_flag=DELETION).count() == 1200
     bulk_action = BulkAction.objects.get()
     assert bulk_action.title == "Delete selected webhook events"
-    assert bulk_action.message == "Deleted 1200 webhook events."
+    assert bulk_action.message == "Deleted 1,200 webhook events."
 
 
 def test_delete_of_a_few_rows_keeps_djangos_own_page(admin_client, integration):

@@ -25,7 +25,7 @@ def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     assert VatRateMapping.objects.filter(integration=integration, country="SE").count() >= 2
     assert IntegrationFlow.objects.filter(integration=integration).count() == 7
     assert authenticate(username=DEMO_USERNAME, password=DEMO_PASSWORD) is not None
-    assert PayoutFormat.objects.count() == 3
+    assert PayoutFormat.objects.count() == 4
     from integrations.centra import sandbox as centra
     from integrations.centra.demo_data import NAMED_ORDERS
     from sync.demo import DEMO_ORDERS
