@@ -78,9 +78,9 @@ def _utf16_without_bom(content: bytes) -> str | None:
     if pairs < 2 or b"\x00" not in sample:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd >= pairs * 0.3 and even * 10 <= odd:
+    if odd >= pairs * 0.1 and even * 10 <= odd:
         return "utf-16-le"
-    if even >= pairs * 0.3 and odd * 10 <= even:
+    if even >= pairs * 0.1 and odd * 10 <= even:
         return "utf-16-be"
     return None
 
