@@ -43,6 +43,9 @@ def xlsx_rows(content: bytes) -> tuple[list[tuple[int, list]], list[str]]:
         ) from None
     try:
         sheets = list(zip(values.worksheets, formulas.worksheets, strict=True))
+        for value_sheet, formula_sheet in sheets:  # the saved "used range" may be wrong (files written by scripts):
+            value_sheet.reset_dimensions()  # read every cell there is instead (openpyxl, "Read-only mode")
+            formula_sheet.reset_dimensions()
         if not sheets or _sheet_has_data(sheets[0][0]):
             return (_sheet_rows(*sheets[0]) if sheets else []), []
         filled = [pair for pair in sheets[1:] if _sheet_has_data(pair[0])]

@@ -325,3 +325,15 @@ def test_an_empty_first_sheet_and_several_sheets_with_data_is_refused_naming_the
     )
     with pytest.raises(FileReadError, match="The file is empty"):
         table_read(content=workbook_bytes([], sheets={"Other": []}))
+
+
+def test_a_workbook_whose_saved_used_range_is_wrong_is_read_whole(integration):
+    book = sheet_xml_edit(  # scripts often save the used range as A1 whatever the sheet holds
+        workbook_bytes([("code", "description"), ("A", "a"), (None, None), ("B", "b")]),
+        ('<dimension ref="A1:B4" />', '<dimension ref="A1" />'),
+    )
+    dataset = table_read(content=book)
+    assert (dataset.dict, dataset.line_numbers) == (
+        [{"code": "A", "description": "a"}, {"code": "B", "description": "b"}],
+        [2, 4],
+    )
