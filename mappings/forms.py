@@ -22,7 +22,7 @@ class IntegrationImportForm(ImportForm):
         initial="utf-8",
         required=False,
         help_text="For CSV files. A file saved in Excel as plain 'CSV (Comma delimited)' on Windows is usually "
-        "Windows-1252; 'CSV UTF-8' is UTF-8. .xlsx files need no choice.",
+        "Windows-1252; 'CSV UTF-8' is UTF-8 (read as UTF-8 whatever is chosen here). .xlsx files need no choice.",
     )
 
 

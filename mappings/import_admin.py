@@ -3,6 +3,8 @@
 - The import form's delimiter and encoding reach the file reader through `tabular.read_options`, set
   for the one request the import views serve.
 - A file that cannot be read is a sentence under the file field, never an exception name.
+- What the reader notes about the file (read as UTF-8 although another encoding was chosen, which sheet
+  of a workbook was read) is shown as a warning above the preview.
 - Importing needs "add" or "change" on the table; each new row needs "add" and each changed row "change"
   (checked by the resource in the preview and again at confirm, where a refusal answers 403).
 - The confirm step writes all rows or none; if it finds problems it writes nothing and says why.
@@ -37,6 +39,8 @@ class SpreadsheetImportExportMixin:
         finally:
             read_options.reset(token)
         result = (getattr(response, "context_data", None) or {}).get("result")
+        for note in getattr(result, "notes", []):
+            messages.warning(request, note)
         if getattr(result, "permission_refused", False):
             response.status_code = 403
         return response

@@ -5,6 +5,11 @@ numbering as the payout import. Every problem becomes one sentence in `result.pr
 "Row 3, column rate (value 'abc'): 'abc' is not a number: ..."; the admin and the import command show
 those sentences and nothing else.
 
+Headers are matched to the columns ignoring upper/lower case and surrounding spaces ("Code ,
+Description" reads as code, description); other names are refused as unknown. Values in messages have
+control characters escaped (mappings.file_problems.text_shown). `result.notes` carries the reader's
+notes (e.g. which sheet of a workbook was read) for the admin's preview and the import command.
+
 Permissions (admin imports, which pass `user`): a row that creates needs the model's "add" permission,
 a row that changes needs "change"; a refused row is a row problem, so nothing is written, and
 `result.permission_refused` tells the admin to answer 403.
@@ -17,7 +22,11 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import resources, widgets
 
+from .file_problems import text_shown
 from .tabular import cell_unquote, dataset_neutralise
+
+# Around a header name: any Unicode space (no-break ones included), zero-width spaces and a stray BOM.
+HEADER_PADDING = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 
 
 class FileFormatError(ValueError):
@@ -95,8 +104,14 @@ class IntegrationScopedResource(resources.ModelResource):
         return dataset_neutralise(super().export(queryset, **kwargs))
 
     # -- whole-file checks -------------------------------------------------
+    def header_names(self, headers) -> list[str]:
+        """The file's header cells as column names: 'Code ' → 'code'; a name that is no column stays as given."""
+        columns = {column.casefold(): column for column in self.columns}
+        names = [HEADER_PADDING.sub("", str(h or "")) for h in (headers or [])]
+        return [columns.get(name.casefold(), name) for name in names]
+
     def header_problems(self, headers) -> list[str]:
-        headers = [str(h or "").strip() for h in (headers or [])]
+        headers = self.header_names(headers)
         problems = []
         unknown = [h for h in headers if h not in self.columns]
         missing = [c for c in self.columns if c not in headers and c not in self.optional_columns]
@@ -116,7 +131,7 @@ class IntegrationScopedResource(resources.ModelResource):
         header_line = getattr(dataset, "header_line", 1)
         self._seen_keys, self._raw_rows, self.permission_refused = {}, {}, False
         if dataset.headers:
-            dataset.headers = [str(h or "").strip() for h in dataset.headers]
+            dataset.headers = self.header_names(dataset.headers)
         header = self.header_problems(dataset.headers)
         problems = [f"Line {header_line}, the header row: {' '.join(header)}"] if header else []
         if self.integration is None:
@@ -130,7 +145,8 @@ class IntegrationScopedResource(resources.ModelResource):
             result = super().import_data_inner(
                 dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
             )
-        result.problems = self.result_problems(result)
+        result.problems = [text_shown(problem) for problem in self.result_problems(result)]
+        result.notes = [text_shown(note) for note in getattr(dataset, "notes", [])]
         result.permission_refused = self.permission_refused
         return result
 

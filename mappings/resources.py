@@ -116,23 +116,32 @@ class CurrencyMappingResource(IntegrationScopedResource):
         return instance
 
 
+def rate_text(value: str) -> str:
+    """A VAT rate as typed, as a plain number: '25,5' → '25.5'; '25%' and '25 %' → '25' (what Excel's CSV writes
+    for a cell typed 25 %; an .xlsx percentage cell reads as the same '25%', see mappings.tabular_xlsx)."""
+    text = value.strip()
+    if text.endswith("%"):
+        text = text[:-1].strip()
+    return text.replace(",", ".")
+
+
 class RateWidget(widgets.DecimalWidget):
-    """A VAT rate in percent; '25,5' is read as 25.5. Exported as people write it: 6, 25.5 (not 6.00)."""
+    """A VAT rate in percent; '25,5' is read as 25.5 and '25 %' as 25. Exported as people write it: 6, 25.5
+    (not 6.00)."""
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str):
-            value = value.strip().replace(",", ".")
         try:
-            return super().clean(value, row, **kwargs)
+            return super().clean(rate_text(value) if isinstance(value, str) else value, row, **kwargs)
         except (ArithmeticError, ValueError):
-            raise ValueError(f"'{value}' is not a number: give the rate in percent, e.g. 6, 12 or 25.5.") from None
+            shown = value.strip() if isinstance(value, str) else value
+            raise ValueError(f"'{shown}' is not a number: give the rate in percent, e.g. 6, 12 or 25.5.") from None
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
 class VatRateMappingResource(IntegrationScopedResource):
-    """Key (country, rate): '6', '6.0' and '6,00' are the same rate."""
+    """Key (country, rate): '6', '6.0', '6,00' and '6 %' are the same rate."""
 
     label = "VAT rates"
     rate = fields.Field(attribute="rate", column_name="rate", widget=RateWidget())
@@ -146,7 +155,7 @@ class VatRateMappingResource(IntegrationScopedResource):
         rate = row.get("rate")
         if isinstance(rate, str) and rate.strip():
             try:  # the same rate written differently is the same key (duplicate check, update in place)
-                row["rate"] = format(Decimal(rate.strip().replace(",", ".")).normalize(), "f")
+                row["rate"] = format(Decimal(rate_text(rate)).normalize(), "f")
             except InvalidOperation:
                 pass  # reported as a value of the rate column when the row's fields are read
         super().before_import_row(row, **kwargs)

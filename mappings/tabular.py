@@ -1,13 +1,16 @@
 """Reading and writing mapping files the way spreadsheet users make and open them.
 
 Read: `table_read` turns the bytes of an uploaded file into a `FileDataset` (a tablib Dataset whose
-rows carry their line in the file). It accepts
-- CSV separated by comma, semicolon or tab (sniffed from the header line, or given), with or
-  without a UTF-8 byte order mark, or in an encoding the user names (e.g. cp1252); an Excel
-  'sep=;' first line is honoured; UTF-16 text (Excel "Unicode Text") is read too;
-- Excel .xlsx workbooks (first sheet), with the same results as the CSV of the same cells.
+rows carry their line in the file, and `notes` for the user about how it was read). It accepts
+- CSV separated by comma, semicolon or tab (sniffed from the header line, or given); an Excel 'sep=;'
+  first line is honoured. Encodings: see mappings.tabular_text (UTF-8 with or without BOM, UTF-16 with
+  or without BOM, or the legacy encoding the user names, e.g. cp1252);
+- Excel .xlsx workbooks (the first sheet, or the only sheet with data), with the same results as the
+  CSV of the same cells: see mappings.tabular_xlsx (percentages, dates, formulas).
 Blank lines before the header, rows whose cells are all empty and columns with neither a name nor
-values are left out. Anything that cannot be read raises FileReadError with a sentence for the user.
+values are left out. Anything that cannot be read raises FileReadError with a sentence for the user;
+cells with nothing to read (an xlsx formula saved without its value, an Excel error value such as #N/A
+in an xlsx or CSV cell) are all listed in one FileReadError, each with its row and column.
 
 Write: every exported cell that a spreadsheet would run as a formula (it starts with = + - @, a tab
 or a carriage return) gets a leading apostrophe (OWASP "CSV injection"); `cell_unquote` removes that
@@ -20,14 +23,27 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 
 import tablib
 from import_export.formats.base_formats import CSV, XLSX, Format
+
+from .file_problems import EXCEL_ERRORS, CellProblem, FileReadError, cell_problems_raise, excel_error_problem
+from .tabular_text import ENCODING_CHOICES, ENCODINGS, text_decode
+from .tabular_xlsx import xlsx_rows
+
+__all__ = [
+    "DELIMITERS",
+    "DELIMITER_CHOICES",
+    "ENCODINGS",
+    "ENCODING_CHOICES",
+    "FileDataset",
+    "FileReadError",
+    "ReadOptions",
+    "read_options",
+    "table_read",
+]
 
 DELIMITERS = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t"}
 DELIMITER_CHOICES = [
@@ -36,26 +52,10 @@ DELIMITER_CHOICES = [
     ("semicolon", "Semicolon ;"),
     ("tab", "Tab"),
 ]
-ENCODING_CHOICES = [
-    ("utf-8", "UTF-8 (with or without BOM): Excel's 'CSV UTF-8'"),
-    ("cp1252", "Windows-1252 (Excel 'CSV (Comma delimited)' on Windows, Western Europe)"),
-    ("iso-8859-1", "ISO-8859-1 (Latin-1)"),
-    ("iso-8859-15", "ISO-8859-15 (Latin-9)"),
-    ("mac-roman", "Mac Roman (Excel for Mac 'Comma Separated Values')"),
-]
-ENCODINGS = dict(ENCODING_CHOICES)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
-NOT_UTF8 = (
-    "The file is not UTF-8 text (line {line} has the byte 0x{byte:02x}). In Excel use File › Save As › "
-    "'CSV UTF-8 (Comma delimited)', or choose the file's encoding (e.g. Windows-1252) when importing."
-)
-
-
-class FileReadError(ValueError):
-    """The file as a whole cannot be read; the message is a sentence for the user."""
 
 
 @dataclass(frozen=True)
@@ -82,12 +82,13 @@ read_options: ContextVar[ReadOptions | None] = ContextVar("mapping_read_options"
 
 class FileDataset(tablib.Dataset):
     """A Dataset whose `line_numbers[i]` is the line (CSV) or sheet row (xlsx) of data row i; header is
-    `header_line`."""
+    `header_line`; `notes` are sentences for the user about how the file was read (e.g. which sheet)."""
 
-    def __init__(self, *args, line_numbers=(), header_line=1, **kwargs):
+    def __init__(self, *args, line_numbers=(), header_line=1, notes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.line_numbers = list(line_numbers)
         self.header_line = header_line
+        self.notes = list(notes)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -97,27 +98,13 @@ def table_read(*, content: bytes | str, file_name: str = "", options: ReadOption
     if isinstance(content, bytes) and content.startswith(XLS_MAGIC):
         raise FileReadError("This is an old Excel .xls workbook: save it as .xlsx or as 'CSV UTF-8' and import that.")
     if isinstance(content, bytes) and (content.startswith(XLSX_MAGIC) or file_name.lower().endswith(".xlsx")):
-        return _table_from_rows(_xlsx_rows(content))
-    text = content.removeprefix("\ufeff") if isinstance(content, str) else _text_decode(content, options.encoding)
-    return _table_from_rows(_csv_rows(text, DELIMITERS[options.delimiter]))
-
-
-def _text_decode(content: bytes, encoding: str) -> str:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel "Unicode Text": UTF-16 with BOM
-        try:
-            return content.decode("utf-16")
-        except UnicodeDecodeError:
-            raise FileReadError("The file looks like UTF-16 text but cannot be read as such.") from None
-    try:
-        return content.decode("utf-8-sig" if encoding == "utf-8" else encoding)
-    except UnicodeDecodeError as exc:
-        line = content.count(b"\n", 0, exc.start) + 1
-        if encoding == "utf-8":
-            raise FileReadError(NOT_UTF8.format(line=line, byte=content[exc.start])) from None
-        raise FileReadError(
-            f"The file is not {ENCODINGS[encoding].split(' (')[0]} text (line {line} has the byte "
-            f"0x{content[exc.start]:02x}): choose another encoding, or save it in Excel as 'CSV UTF-8'."
-        ) from None
+        rows, notes = xlsx_rows(content)
+        return _table_from_rows(rows, notes=notes)
+    if isinstance(content, str):
+        text, notes = content.removeprefix("\ufeff"), []
+    else:
+        text, notes = text_decode(content, options.encoding)
+    return _table_from_rows(_csv_rows(text, DELIMITERS[options.delimiter]), notes=notes)
 
 
 def _delimiter_sniff(lines: list[str]) -> str:
@@ -156,46 +143,14 @@ def _csv_rows(text: str, delimiter: str | None):
         raise FileReadError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
 
 
-def _xlsx_rows(content: bytes):
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise FileReadError(
-            "The file is not an Excel .xlsx workbook that can be read: save it again as .xlsx."
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(value) for value in row]
-    finally:
-        book.close()
-
-
-def _cell_text(value) -> str:
-    """An xlsx cell as the text a CSV of it would hold (3106 → '3106', 25.5 → '25.5', empty → '')."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
-
-
-def _table_from_rows(rows) -> FileDataset:
+def _table_from_rows(rows, *, notes=()) -> FileDataset:
     header_line, header, body = None, [], []
     for number, cells in rows:
-        cells = ["" if cell is None else str(cell) for cell in cells]
-        if not any(cell.strip() for cell in cells):
+        cells = [_cell_read(cell) for cell in cells]
+        if not any(isinstance(cell, CellProblem) or cell.strip() for cell in cells):
             continue  # blank line, or a row of empty cells (',,,,,')
         if header_line is None:
-            header_line, header = number, [cell.strip() for cell in cells]
+            header_line, header = number, [cell if isinstance(cell, CellProblem) else cell.strip() for cell in cells]
         else:
             body.append((number, cells))
     if header_line is None:
@@ -203,6 +158,7 @@ def _table_from_rows(rows) -> FileDataset:
     width = max([len(header), *(len(cells) for _, cells in body)])
     header += [""] * (width - len(header))
     body = [(number, cells + [""] * (width - len(cells))) for number, cells in body]
+    cell_problems_raise(_cell_problems(header_line, header, body))
     keep = []
     for index, name in enumerate(header):
         filled = next(((n, c[index]) for n, c in body if c[index].strip()), None)
@@ -213,10 +169,41 @@ def _table_from_rows(rows) -> FileDataset:
                 f"Column {index + 1} has values (e.g. '{filled[1].strip()}' on line {filled[0]}) but no name "
                 f"in the header row (line {header_line}): name it or delete the column."
             )
-    dataset = FileDataset(headers=[header[i] for i in keep], line_numbers=[n for n, _ in body], header_line=header_line)
+    dataset = FileDataset(
+        headers=[header[i] for i in keep],
+        line_numbers=[n for n, _ in body],
+        header_line=header_line,
+        notes=notes,
+    )
     for _, cells in body:
         dataset.append([cells[i] for i in keep])
     return dataset
+
+
+def _cell_read(cell):
+    """A cell as text, or a CellProblem (also for text that is an Excel error value, as a CSV of one holds)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, CellProblem):
+        return cell
+    text = str(cell)
+    return CellProblem(excel_error_problem(text.strip())) if text.strip() in EXCEL_ERRORS else text
+
+
+def _cell_problems(header_line: int, header: list, body: list) -> list[str]:
+    """A sentence per cell with nothing to read, naming its row (file line) and column."""
+    problems = [
+        f"Line {header_line}, the header row, column {index + 1}: {cell.reason}"
+        for index, cell in enumerate(header)
+        if isinstance(cell, CellProblem)
+    ]
+    for number, cells in body:
+        for index, cell in enumerate(cells):
+            if isinstance(cell, CellProblem):
+                name = header[index] if isinstance(header[index], str) and header[index] else None
+                column = name or f"{index + 1} (it has no name)"
+                problems.append(f"Row {number}, column {column}: {cell.reason}")
+    return problems
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ class Command(BaseCommand):
             )
         except FileReadError as exc:
             raise CommandError(f"Nothing was imported: {exc}") from None
+        for note in getattr(result, "notes", []):
+            self.stdout.write(self.style.WARNING(note))
         problems = import_problems(result)
         if problems:
             raise CommandError("Nothing was imported:\n" + "\n".join(problems))
