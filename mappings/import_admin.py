@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from import_export.results import RowResult
 
 from sync.models import Integration
 
@@ -70,6 +71,14 @@ class SpreadsheetImportExportMixin:
             messages.error(request, "Nothing was imported. " + " ".join(problems))
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
         return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(
+            request,
+            f"Import finished: {totals[RowResult.IMPORT_TYPE_NEW]:,} new, {totals[RowResult.IMPORT_TYPE_UPDATE]:,} "
+            f"updated and {totals[RowResult.IMPORT_TYPE_SKIP]:,} unchanged {self.opts.verbose_name_plural}.",
+        )
 
     # -- the chosen integration and read options reach the resource -------
     def _integration_initial(self, request):

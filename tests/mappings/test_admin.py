@@ -151,3 +151,18 @@ def test_unreadable_file_is_a_sentence_under_the_file_field(admin_client, integr
         "The file is not an Excel .xlsx workbook that can be read: save it again as .xlsx."
     ]
     assert "encountered while trying to read file" not in response.content.decode()
+
+
+def test_reimport_says_which_rows_are_new_and_which_unchanged(admin_client, integration_with_classes, eu_csv):
+    def confirm(preview):
+        form = preview.context["confirm_form"]
+        data = {name: form[name].value() for name in form.fields}
+        return admin_client.post(reverse("admin:mappings_taxzonemapping_process_import"), data, follow=True)
+
+    first = confirm(upload(admin_client, integration_with_classes, eu_csv)).content.decode()
+    assert "Import finished: 66 new, 0 updated and 0 unchanged tax zones." in first
+
+    again = upload(admin_client, integration_with_classes, eu_csv)
+    cells = re.findall(r'<td class="import-type">\s*(\w+)\s*</td>', again.content.decode())
+    assert len(cells) == 66 and set(cells) == {"Unchanged"}
+    assert "Import finished: 0 new, 0 updated and 66 unchanged tax zones." in confirm(again).content.decode()
