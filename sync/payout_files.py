@@ -213,6 +213,14 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
     has_net = row.has_amount(fmt.col_net, fmt.col_net_debit)
     signed_net = values.get(fmt.col_net, zero) - values.get(fmt.col_net_debit, zero)
 
+    expected = SIGNS.get(fmt.preset, SIGNS[PayoutFormat.Preset.GENERIC]).get(kind)
+    signed = signed_gross if has_gross else signed_net
+    if kind == PayoutLine.Kind.PAYOUT:
+        # The transfer's own sign is kept: against the convention it is money taken back from the bank
+        # (a payout of more refunds than payments, a failed transfer returned), never read as paid.
+        pass
+    elif expected and signed and (signed > 0) != (expected > 0):
+        raise _RowError(_sign_problem(fmt, row, kind, expected, has_gross))
     currency = row.text(fmt.col_currency).upper()
     net_currency = row.text(fmt.col_net_currency).upper()
     if currency and net_currency and currency != net_currency:
@@ -228,14 +236,6 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
             f"(column {fmt.col_net}) is {signed_net}: the format reads this row wrongly (check its fee columns)"
         )
 
-    expected = SIGNS.get(fmt.preset, SIGNS[PayoutFormat.Preset.GENERIC]).get(kind)
-    signed = signed_gross if has_gross else signed_net
-    if kind == PayoutLine.Kind.PAYOUT:
-        # The transfer's own sign is kept: against the convention it is money taken back from the bank
-        # (a payout of more refunds than payments, a failed transfer returned), never read as paid.
-        pass
-    elif expected and signed and (signed > 0) != (expected > 0):
-        raise _RowError(_sign_problem(fmt, row, kind, expected, has_gross))
     if kind == PayoutLine.Kind.FEE:
         if not fee:
             fee = signed * expected

@@ -102,7 +102,7 @@ class PayoutImportMixin:
                 verdict = f"differs by {report.difference}."
             elif report.by_hand:
                 verdict = (
-                    f"the net equals the bank amount, but {report.by_hand} {payout.currency} is left to book by hand "
+                    f"the net equals the bank amount, but {report.by_hand:,.2f} {payout.currency} is left to book by hand "
                     "(lines “to book by hand”) before the ERP's cash movement equals it."
                 )
             else:
