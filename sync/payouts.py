@@ -5,7 +5,7 @@ ignored), whichever format row reads the file: a file with
 several merchant accounts or batches makes one payout each. Reading the file (presets, strict
 amounts, row kinds, totals rows) is `sync.payout_files`; the demo file is `sync.payout_demo`.
 
-Fees that are not on a payment row (on refunds, chargebacks, fee rows) are carried by one
+Fees that are not on a payment row (on refunds, chargebacks, fee and bank-transfer rows) are carried by one
 payment of the same payout: its write-off is its own fee plus theirs, so the cash the ERP
 books for the payout (payments − fees − refunds) equals the bank amount to the cent.
 """
