@@ -9,10 +9,10 @@ from django.db import migrations, models
 def provider_fill(apps, schema_editor):
     """A payout's provider is its format's preset; a format of Koppla columns is a provider of its own."""
     Payout = apps.get_model("sync", "Payout")
-    for payout in Payout.objects.select_related("format").only("pk", "format__preset", "format_id"):
-        preset = payout.format.preset
-        payout.provider = preset if preset != "generic" else f"generic-{payout.format_id}"
-        payout.save(update_fields=["provider"])
+    PayoutFormat = apps.get_model("sync", "PayoutFormat")
+    for fmt in PayoutFormat.objects.only("pk", "preset"):
+        provider = fmt.preset if fmt.preset != "generic" else f"generic-{fmt.pk}"
+        Payout.objects.filter(format_id=fmt.pk).update(provider=provider)
 
 
 class Migration(migrations.Migration):
