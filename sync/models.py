@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from config.models import TimeStampedModel
 from integrations.models import Connection
@@ -622,6 +623,12 @@ class Payout(TimeStampedModel):
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="payouts")
     format = models.ForeignKey(PayoutFormat, on_delete=models.PROTECT, related_name="payouts")
+    provider = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The payment provider: the format's preset (adyen, klarna, stripe), or generic-<format id> for a "
+        "format of Koppla columns. With merchant account and reference, the payout's identity.",
+    )
     reference = models.CharField(max_length=100, help_text="Payout / batch id of the provider.")
     merchant_account = models.CharField(
         max_length=100,
@@ -639,8 +646,14 @@ class Payout(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # One payout per provider, merchant account and payout id, whatever the format row or the
+            # letter case it was imported with.
             models.UniqueConstraint(
-                fields=["integration", "format", "merchant_account", "reference"], name="payout_unique_account"
+                "integration",
+                "provider",
+                Lower("merchant_account"),
+                Lower("reference"),
+                name="payout_unique_provider_account",
             )
         ]
 
@@ -704,3 +717,4 @@ class PayoutLine(TimeStampedModel):
 
 
 from .bulk_models import BulkAction  # noqa: E402, F401
+from .payout_models import PayoutUpload  # noqa: E402, F401

@@ -248,8 +248,14 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
 
     @admin.display(description="Equals bank")
     def balance_display(self, obj):
-        net = obj.list_net if hasattr(obj, "list_net") else payout_report(payout=obj).net
+        if hasattr(obj, "list_net"):
+            net, by_hand = obj.list_net, obj.list_figures.by_hand
+        else:
+            report = payout_report(payout=obj)
+            net, by_hand = report.net, report.by_hand
         if obj.bank_amount is not None and net == obj.bank_amount:
+            if by_hand:  # the file balances, the ERP's cash does not until the rest is booked by hand
+                return format_html('<b style="color:#b26a00">net yes; {} to book by hand</b>', f"{by_hand:,.2f}")
             return mark_safe('<b style="color:#2e7d32">yes</b>')
         difference = "no bank amount" if obj.bank_amount is None else net - obj.bank_amount
         return format_html('<b style="color:#c62828">no ({})</b>', difference)
@@ -278,11 +284,14 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
                 for v in (row[0], f"{row[1]:,.2f} {obj.currency}" if isinstance(row[1], Decimal) else "—")
             ],
         )
-        verdict = (
-            mark_safe('<p style="color:#2e7d32"><b>The payout balances to the cent.</b></p>')
-            if report.balances
-            else format_html('<p style="color:#c62828"><b>Net and bank amount differ by {}.</b></p>', report.difference)
-        )
+        if not report.balances:
+            verdict = format_html(
+                '<p style="color:#c62828"><b>Net and bank amount differ by {}.</b></p>', report.difference
+            )
+        elif report.by_hand:
+            verdict = mark_safe("<p><b>The file's net equals the bank amount to the cent.</b></p>")
+        else:
+            verdict = mark_safe('<p style="color:#2e7d32"><b>The payout balances to the cent.</b></p>')
         if report.erp_equals_bank:
             erp = mark_safe(
                 '<p style="color:#2e7d32"><b>Booked in full, the ERP\'s cash movement equals the bank amount.</b></p>'

@@ -20,7 +20,14 @@ from config.errors import ApplicationError
 from config.storable import storable_text
 
 from .models import PayoutFormat, PayoutLine
-from .payout_presets import KIND_FIELDS, PRESETS, TOTALS_TYPES, payout_format_from_preset  # noqa: F401
+from .payout_presets import (  # noqa: F401
+    KIND_FIELDS,
+    PRESETS,
+    SIGNS,
+    TOTALS_TYPES,
+    payout_format_from_preset,
+    payout_provider,
+)
 
 
 class PayoutFileError(ApplicationError):
@@ -93,7 +100,7 @@ class ParsedLine:
     order_number: str
     psp_reference: str
     merchant_account: str
-    gross: Decimal  # positive; signed for adjustments (positive = paid to the merchant)
+    gross: Decimal  # positive; signed for adjustments (positive = paid to the merchant) and bank transfers
     fee: Decimal  # positive: what the provider kept
     currency: str
     booked_on: date | None
@@ -153,6 +160,20 @@ def _kind_of(fmt: PayoutFormat, type_value: str) -> str | None:
     return None
 
 
+def _sign_problem(fmt: PayoutFormat, row: _Row, kind: str, expected: int, has_gross: bool) -> str:
+    credit, debit = (fmt.col_gross, fmt.col_gross_debit) if has_gross else (fmt.col_net, fmt.col_net_debit)
+    label = PayoutLine.Kind(kind).label.lower()
+    column = debit if debit and row.text(debit) else credit
+    text = f"Row {row.number}, column {column} (value '{row.text(column)}'): a {label} must be "
+    if debit:
+        return (
+            text
+            + f"{'a credit' if expected > 0 else 'a debit'} (column {credit if expected > 0 else debit}) "
+            + (f"in format “{fmt.name}”")
+        )
+    return text + f"{'positive' if expected > 0 else 'negative'} in this format (“{fmt.name}”)"
+
+
 def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLine | str:
     """A counted line, or the reason the row is skipped (a str); _RowError when it is refused."""
     amount_columns = [fmt.col_gross, fmt.col_gross_debit, fmt.col_net, fmt.col_net_debit, *fee_columns]
@@ -192,6 +213,14 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
     has_net = row.has_amount(fmt.col_net, fmt.col_net_debit)
     signed_net = values.get(fmt.col_net, zero) - values.get(fmt.col_net_debit, zero)
 
+    expected = SIGNS.get(fmt.preset, SIGNS[PayoutFormat.Preset.GENERIC]).get(kind)
+    signed = signed_gross if has_gross else signed_net
+    if kind == PayoutLine.Kind.PAYOUT:
+        # The transfer's own sign is kept: against the convention it is money taken back from the bank
+        # (a payout of more refunds than payments, a failed transfer returned), never read as paid.
+        pass
+    elif expected and signed and (signed > 0) != (expected > 0):
+        raise _RowError(_sign_problem(fmt, row, kind, expected, has_gross))
     currency = row.text(fmt.col_currency).upper()
     net_currency = row.text(fmt.col_net_currency).upper()
     if currency and net_currency and currency != net_currency:
@@ -209,10 +238,12 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
 
     if kind == PayoutLine.Kind.FEE:
         if not fee:
-            fee = -(signed_gross if has_gross else signed_net)
+            fee = signed * expected
         gross = zero
     elif kind == PayoutLine.Kind.ADJUSTMENT:
         gross = signed_gross if has_gross else signed_net + fee
+    elif kind == PayoutLine.Kind.PAYOUT:
+        gross = signed * expected  # what reached the bank: negative when the bank was debited
     else:
         gross = abs(signed_gross if has_gross else signed_net)
     if kind in (PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND, PayoutLine.Kind.CHARGEBACK) and not order_number:
@@ -241,6 +272,33 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
         currency=net_currency or currency,
         booked_on=booked_on,
         payout_ref=row.text(fmt.col_payout),
+    )
+
+
+def _header_key(name: str) -> str:
+    return name.replace("\ufeff", "").strip().casefold()
+
+
+def _missing(fmt: PayoutFormat, missing: list[str]) -> str:
+    return f"missing column(s) {', '.join(missing)} (format “{fmt.name}”)"
+
+
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+
+
+def _delimiter_hint(fmt: PayoutFormat, headers: list[str], delimiter: str) -> str:
+    """When the header reads as one column holding another separator: which one the file seems to use."""
+    cells = [h for h in headers if h]
+    if len(cells) != 1:
+        return ""
+    counts = {d: cells[0].count(d) for d in _DELIMITER_NAMES if d != delimiter}
+    found = max(counts, key=counts.get)
+    if not counts[found]:
+        return ""
+    return (
+        f"the file looks {_DELIMITER_NAMES[found]}-separated (its header reads as one column) but format "
+        f"“{fmt.name}” expects {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}: change the format's delimiter "
+        f"(Payout formats › {fmt.name} › Delimiter) or save the file {_DELIMITER_NAMES.get(delimiter)}-separated"
     )
 
 
@@ -276,9 +334,13 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
         fmt.col_date,
         fmt.col_payout,
     ]
+    # Headers are matched ignoring letter case, surrounding spaces and a byte order mark: each is renamed to
+    # the format's spelling of its column.
+    spelled = {_header_key(c): c for c in needed if c}
+    headers = [spelled.get(_header_key(h), h) for h in headers]
     missing = [c for c in dict.fromkeys(needed) if c and c not in headers]
     if missing:
-        raise PayoutFileError([f"missing column(s) {', '.join(missing)} (format “{fmt.name}”)"])
+        raise PayoutFileError([_delimiter_hint(fmt, headers, delimiter) or _missing(fmt, missing)])
     problems: list[str] = []
     parsed = ParsedFile(lines=[])
     while True:

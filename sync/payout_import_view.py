@@ -1,18 +1,18 @@
 """The payout import page: upload → preview of every payout the file makes → confirm. Nothing is written
-before the confirmation, and nothing at all when the file has a problem (each listed with its row)."""
+before the confirmation, and nothing at all when the file has a problem (each listed with its row).
+The previewed file stays on the server (`PayoutUpload`): the confirmation posts back only its key, so a
+file of any size can be confirmed."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from .models import Integration, PayoutFormat
 from .payout_files import PRESETS, PayoutFileError
+from .payout_uploads import payout_upload_delete, payout_upload_get, payout_upload_keep
 from .payouts import payout_file_import, payout_file_preview, payout_report
-
-SALT = "koppla.payout-import"
 
 
 class PayoutImportForm(forms.Form):
@@ -28,8 +28,7 @@ class PayoutImportForm(forms.Form):
         help_text="Amount received in the bank; blank: the file's transfer row (a file of several payouts: leave "
         "blank).",
     )
-    content = forms.CharField(required=False, widget=forms.HiddenInput)  # the previewed file, signed
-    file_name = forms.CharField(required=False, widget=forms.HiddenInput)
+    upload = forms.CharField(required=False, widget=forms.HiddenInput)  # key of the previewed file (PayoutUpload)
 
 
 def _read_upload(upload) -> str:
@@ -52,14 +51,12 @@ class PayoutImportMixin:
         problems, preview = [], None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            confirm = "confirm" in request.POST and data["content"]
+            confirm = "confirm" in request.POST and data["upload"]
+            upload = None
             try:
                 if confirm:
-                    try:
-                        content = signing.loads(data["content"], salt=SALT)
-                    except signing.BadSignature:
-                        raise PayoutFileError(["the previewed file was changed: upload it again"]) from None
-                    file_name = data["file_name"]
+                    upload = payout_upload_get(key=data["upload"], user=request.user)
+                    content, file_name = upload.content, upload.file_name
                 elif data["file"]:
                     content, file_name = _read_upload(data["file"]), data["file"].name
                 else:
@@ -74,6 +71,7 @@ class PayoutImportMixin:
                 }
                 if confirm:
                     payouts = payout_file_import(**arguments)
+                    payout_upload_delete(upload=upload)
                 else:
                     preview = payout_file_preview(**arguments)
             except PayoutFileError as exc:
@@ -81,12 +79,9 @@ class PayoutImportMixin:
             else:
                 if confirm:
                     return self._imported(request, payouts)
+                kept = payout_upload_keep(user=request.user, content=content, file_name=file_name)
                 form = PayoutImportForm(
-                    initial={
-                        **{k: v for k, v in data.items() if k not in ("file", "content")},
-                        "content": signing.dumps(content, salt=SALT, compress=True),
-                        "file_name": file_name,
-                    }
+                    initial={**{k: v for k, v in data.items() if k not in ("file", "upload")}, "upload": kept.key}
                 )
         context = {
             **self.admin_site.each_context(request),
@@ -103,13 +98,20 @@ class PayoutImportMixin:
     def _imported(self, request, payouts):
         for payout in payouts:
             report = payout_report(payout=payout)
-            level = messages.SUCCESS if report.balances else messages.WARNING
+            if not report.balances:
+                verdict = f"differs by {report.difference}."
+            elif report.by_hand:
+                verdict = (
+                    f"the net equals the bank amount, but {report.by_hand:,.2f} {payout.currency} is left to book by hand "
+                    "(lines “to book by hand”) before the ERP's cash movement equals it."
+                )
+            else:
+                verdict = "balances to the cent."
             messages.add_message(
                 request,
-                level,
+                messages.SUCCESS if report.erp_equals_bank else messages.WARNING,
                 f"Imported payout {payout}: {sum(report.counts.values())} lines, net {report.net} {payout.currency}, "
-                f"bank {report.bank_amount} — "
-                + ("balances to the cent." if report.balances else f"differs by {report.difference}."),
+                f"bank {report.bank_amount} — {verdict}",
             )
         if len(payouts) == 1:
             return redirect("admin:sync_payout_change", payouts[0].pk)

@@ -126,3 +126,46 @@ KIND_FIELDS = {
 
 def payout_format_from_preset(*, name: str, preset: str) -> PayoutFormat:
     return PayoutFormat.objects.create(name=name, preset=preset, **PRESETS[preset])
+
+
+# The sign each row kind's amount has in a provider's file (+1 positive, -1 negative; zero is always
+# accepted; adjustments take either sign). Generic: every amount positive (Koppla's columns); Adyen: the
+# credit or debit column (a debit is negative: refunds, chargebacks, fees, the transfer to the bank leave
+# the Adyen balance); Klarna and Stripe: signed amounts seen from the provider balance. A row whose sign
+# contradicts its kind is refused: it would otherwise be read as the opposite movement.
+SIGNS: dict[str, dict[str, int]] = {
+    PayoutFormat.Preset.GENERIC: {
+        PayoutLine.Kind.PAYMENT: 1,
+        PayoutLine.Kind.REFUND: 1,
+        PayoutLine.Kind.CHARGEBACK: 1,
+        PayoutLine.Kind.FEE: 1,
+        PayoutLine.Kind.PAYOUT: 1,
+    },
+    PayoutFormat.Preset.ADYEN: {
+        PayoutLine.Kind.PAYMENT: 1,
+        PayoutLine.Kind.REFUND: -1,
+        PayoutLine.Kind.CHARGEBACK: -1,
+        PayoutLine.Kind.FEE: -1,
+        PayoutLine.Kind.PAYOUT: -1,
+    },
+    PayoutFormat.Preset.KLARNA: {
+        PayoutLine.Kind.PAYMENT: 1,
+        PayoutLine.Kind.REFUND: -1,
+        PayoutLine.Kind.CHARGEBACK: -1,
+        PayoutLine.Kind.FEE: -1,
+        PayoutLine.Kind.PAYOUT: -1,
+    },
+    PayoutFormat.Preset.STRIPE: {
+        PayoutLine.Kind.PAYMENT: 1,
+        PayoutLine.Kind.REFUND: -1,
+        PayoutLine.Kind.CHARGEBACK: -1,
+        PayoutLine.Kind.FEE: -1,
+        PayoutLine.Kind.PAYOUT: -1,
+    },
+}
+
+
+def payout_provider(fmt: PayoutFormat) -> str:
+    """The provider part of a payout's identity: the preset, or generic-<format id> for Koppla's own columns
+    (two Generic formats may read two different providers)."""
+    return fmt.preset if fmt.preset != PayoutFormat.Preset.GENERIC else f"generic-{fmt.pk}"

@@ -1,10 +1,11 @@
 """Payouts: drafts from a settlement file (preview), import (all payouts of a file or none), the report.
 
-A payout's identity is (format = the provider, merchant account, payout/batch id): a file with
+A payout's identity is (provider = the format's preset, merchant account, payout/batch id; letter case
+ignored), whichever format row reads the file: a file with
 several merchant accounts or batches makes one payout each. Reading the file (presets, strict
 amounts, row kinds, totals rows) is `sync.payout_files`; the demo file is `sync.payout_demo`.
 
-Fees that are not on a payment row (on refunds, chargebacks, fee rows) are carried by one
+Fees that are not on a payment row (on refunds, chargebacks, fee and bank-transfer rows) are carried by one
 payment of the same payout: its write-off is its own fee plus theirs, so the cash the ERP
 books for the payout (payments − fees − refunds) equals the bank amount to the cent.
 """
@@ -28,12 +29,15 @@ from .payout_files import (  # noqa: F401  (re-exported)
     PayoutFileError,
     payout_file_parse,
     payout_format_from_preset,
+    payout_provider,
 )
 from .payout_report import PayoutFigures, PayoutReport, payout_report  # noqa: F401  (re-exported)
 
 ZERO = Decimal("0")
 Kind = PayoutLine.Kind
 BOOKABLE = (Kind.PAYMENT, Kind.REFUND)
+# Rows whose fee a payment writes off: every fee not on a payment or a correction (booked by hand whole).
+CARRIED = (Kind.REFUND, Kind.CHARGEBACK, Kind.FEE, Kind.PAYOUT)
 
 
 # --------------------------------------------------------------------------- drafts (preview)
@@ -83,8 +87,10 @@ def _fold_fee_rows(lines: list[ParsedLine]) -> list[ParsedLine]:
     payments = {line.order_number: line for line in lines if line.kind == Kind.PAYMENT}
     kept = []
     for line in lines:
-        if line.kind == Kind.FEE and line.order_number in payments:
-            payments[line.order_number].fee += line.fee
+        payment = payments.get(line.order_number) if line.kind == Kind.FEE and line.order_number else None
+        # Only while the payment still pays more than its fees: a write-off may not exceed the payment.
+        if payment is not None and payment.gross > payment.fee + line.fee:
+            payment.fee += line.fee
         else:
             kept.append(line)
     return kept
@@ -92,11 +98,7 @@ def _fold_fee_rows(lines: list[ParsedLine]) -> list[ParsedLine]:
 
 def _carry_fees(draft: PayoutDraft) -> None:
     """Give the fees of refund, chargeback and fee rows to the largest payment that can write them off."""
-    loose = [
-        line
-        for line in draft.lines
-        if (line.kind in (Kind.REFUND, Kind.CHARGEBACK) and line.fee) or (line.kind == Kind.FEE and line.fee)
-    ]
+    loose = [line for line in draft.lines if line.kind in CARRIED and line.fee]
     total = sum((line.fee for line in loose), ZERO)
     if not loose:
         return
@@ -114,8 +116,9 @@ def _carry_fees(draft: PayoutDraft) -> None:
     else:
         for line in loose:
             draft.messages[line.line_no] = (
-                f"Fee {line.fee}: no payment of this payout can carry it as a write-off; book it by hand "
-                "(fee expense against the provider's cash account)."
+                f"Fee {line.fee}: no payment of this payout can carry it as a write-off (none is larger than its "
+                f"own fees plus {total}, the fees of row(s) {', '.join(str(n.line_no) for n in loose)}); book it "
+                "by hand (fee expense against the provider's cash account)."
             )
 
 
@@ -136,7 +139,9 @@ def payout_file_preview(
 
     Rows are grouped by (merchant account, payout id). `reference` and `bank_amount` (from the
     import form) apply only to a file holding one payout. Refused: a payout with rows in several
-    currencies, without a currency or a bank amount, or already imported (same format, account, id).
+    currencies, without a currency or a bank amount, already imported (same provider, account and id, letter
+    case ignored), with rows lacking the merchant account the rest of their batch has, or a typed payout id
+    that is not the file's.
     """
     parsed = payout_file_parse(fmt=fmt, content=content)
     groups: dict[tuple[str, str], list[ParsedLine]] = {}
@@ -156,9 +161,26 @@ def payout_file_preview(
                 f"Row(s) {', '.join(map(str, without[:20]))}: no payout id in column {fmt.col_payout} while other "
                 "rows have one"
             )
+    accounts_of = {}
+    for account, ref in groups:
+        if account:
+            accounts_of.setdefault(ref, []).append(account)
     drafts = []
     for (account, ref), lines in groups.items():
-        label = (reference or ref or file_name) + (f" ({account})" if account else "")
+        if fmt.col_merchant_account and not account and accounts_of.get(ref):
+            problems.append(
+                f"Row(s) {', '.join(str(line.line_no) for line in lines[:20])}: no merchant account in column "
+                f"{fmt.col_merchant_account} while the other rows of payout {ref or '(no id)'} have one "
+                f"({', '.join(accounts_of[ref])}); fill in the merchant account the row(s) belong to"
+            )
+            continue
+        if reference and ref and reference.casefold() != ref.casefold():
+            problems.append(
+                f"the payout id you entered ({reference}) is not the file's ({ref}, column {fmt.col_payout}): "
+                "leave it blank, the file's id is used"
+            )
+            continue
+        label = (ref or reference or file_name) + (f" ({account})" if account else "")
         currencies = sorted({line.currency for line in lines if line.currency})
         if len(currencies) > 1:
             by_currency = "; ".join(
@@ -173,7 +195,7 @@ def payout_file_preview(
         if not currencies:
             problems.append(f"payout {label}: no currency in column {fmt.col_currency or '(none set)'}")
             continue
-        name = (reference or ref or file_name).strip()
+        name = (ref or reference or file_name).strip()
         if not name:
             problems.append("no payout reference: enter it, or give the file a payout column")
             continue
@@ -184,13 +206,20 @@ def payout_file_preview(
         if amount is None:
             problems.append(f"payout {label} has no bank transfer row: enter the amount that reached the bank")
             continue
-        existing = Payout.objects.filter(
-            integration=integration, format=fmt, merchant_account=account[:100], reference=name[:100]
-        ).first()
+        existing = (
+            Payout.objects.filter(
+                integration=integration,
+                provider=payout_provider(fmt),
+                merchant_account__iexact=account[:100],
+                reference__iexact=name[:100],
+            )
+            .select_related("format")
+            .first()
+        )
         if existing is not None:
             problems.append(
-                f"payout {label} of {fmt.name} was already imported on {existing.created_at:%Y-%m-%d} "
-                f"(file {existing.file_name or 'without a name'})"
+                f"payout {label} of {fmt.name} was already imported on {existing.created_at:%Y-%m-%d} as "
+                f"{existing} (file {existing.file_name or 'without a name'})"
             )
             continue
         draft = PayoutDraft(
@@ -222,7 +251,7 @@ def _status_and_message(draft: PayoutDraft, line: ParsedLine) -> tuple[str, str]
         return PayoutLine.Status.MANUAL, (
             f"Correction by the provider ('{line.type_value}', {line.gross - line.fee}): book it by hand."
         )
-    if line.kind == Kind.FEE and draft.carrier is None and line.fee:
+    if line.kind in (Kind.FEE, Kind.PAYOUT) and draft.carrier is None and line.fee:
         return PayoutLine.Status.MANUAL, note
     return PayoutLine.Status.INFO, note
 
@@ -251,6 +280,7 @@ def payout_file_import(
         payout = Payout.objects.create(
             integration=integration,
             format=fmt,
+            provider=payout_provider(fmt),
             reference=draft.reference,
             merchant_account=draft.merchant_account,
             currency=draft.currency,

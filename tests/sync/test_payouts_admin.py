@@ -1,17 +1,20 @@
 """Payout admin: import with a preview, the changelist at volume (case 19), a payout of thousands of lines."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from sync.models import Payout, PayoutFormat, PayoutLine
+from sync.models import Payout, PayoutFormat, PayoutLine, PayoutUpload
 from sync.payouts import payout_format_from_preset, payout_import
 from tests.sync.test_payouts_import import GENERIC
 
@@ -45,7 +48,7 @@ def confirm(admin_client, preview_response):
         for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form)
         if name != "csrfmiddlewaretoken"
     }
-    assert {"integration", "format", "content", "file_name"} <= set(data)
+    assert {"integration", "format", "upload"} <= set(data) and "content" not in data  # a key, not the file
     return admin_client.post(reverse(IMPORT), {**data, "confirm": "Confirm import"}, follow=True)
 
 
@@ -53,7 +56,11 @@ def confirm(admin_client, preview_response):
 def test_problems_are_listed_with_their_rows_and_nothing_is_imported(admin_client, integration, generic):
     bad = upload(admin_client, integration, generic, (FIXTURES / "11a_payout_semicolon_decimal_comma.csv").read_text())
     html = bad.content.decode()
-    assert "Nothing was imported" in html and "missing column(s)" in html  # ',' format: the header is one column
+    assert "Nothing was imported" in html
+    assert (
+        "the file looks &#x27;;&#x27;-separated (its header reads as one column) but format “Demo PSP” expects "
+        "&#x27;,&#x27;: change the format&#x27;s delimiter (Payout formats › Demo PSP › Delimiter)" in html
+    )
     generic.delimiter = ";"
     generic.save()
     bad = upload(admin_client, integration, generic, (FIXTURES / "11a_payout_semicolon_decimal_comma.csv").read_text())
@@ -107,18 +114,84 @@ def test_a_file_that_is_not_utf8_gets_a_sentence_not_a_traceback(admin_client, i
     assert "the file is not UTF-8 text: save it again as “CSV UTF-8” (Excel)" in html and not Payout.objects.exists()
 
 
-def test_a_tampered_preview_is_refused(admin_client, integration, generic):
+def _confirm_key(admin_client, integration, fmt, key):
+    data = {"integration": integration.pk, "format": fmt.pk, "upload": key, "confirm": "1"}
+    return admin_client.post(reverse(IMPORT), data).content.decode()
+
+
+def test_an_unknown_or_used_preview_key_is_refused(admin_client, integration, generic):
+    html = _confirm_key(admin_client, integration, generic, "not-a-key")
+    assert "the previewed file is no longer kept" in html and not Payout.objects.exists()
+
     preview = upload(admin_client, integration, generic, GENERIC)
-    form = preview.context["form"]
-    data = {
-        "integration": integration.pk,
-        "format": generic.pk,
-        "content": form["content"].value()[:-3] + "abc",
-        "file_name": "p.csv",
-        "confirm": "1",
+    key = preview.context["form"]["upload"].value()
+    confirm(admin_client, preview)
+    assert Payout.objects.count() == 1 and not PayoutUpload.objects.exists()  # cleaned up after the import
+    assert "the previewed file is no longer kept" in _confirm_key(admin_client, integration, generic, key)
+
+
+def test_another_users_preview_key_is_refused(admin_client, client, integration, generic, django_user_model):
+    preview = upload(admin_client, integration, generic, GENERIC)
+    key = preview.context["form"]["upload"].value()
+    other = django_user_model.objects.create_superuser("other", "other@example.com", "pw")
+    client.force_login(other)
+
+    html = _confirm_key(client, integration, generic, key)
+
+    assert "the previewed file was uploaded by another user" in html and not Payout.objects.exists()
+    assert PayoutUpload.objects.filter(key=key).exists()
+
+
+def test_a_changed_or_expired_preview_is_refused(admin_client, integration, generic):
+    preview = upload(admin_client, integration, generic, GENERIC)
+    key = preview.context["form"]["upload"].value()
+    PayoutUpload.objects.filter(key=key).update(content=GENERIC.replace("PO-77", "PO-78"))
+    assert "the previewed file was changed on the server" in _confirm_key(admin_client, integration, generic, key)
+    PayoutUpload.objects.filter(key=key).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert "the preview is older than 24 hours" in _confirm_key(admin_client, integration, generic, key)
+    assert not Payout.objects.exists()
+
+
+def test_a_settlement_file_larger_than_the_request_limit_is_confirmed(admin_client, integration):
+    """Adyen, 32,000 rows: more than DATA_UPLOAD_MAX_MEMORY_SIZE, which a form field holding the file exceeded."""
+    adyen = payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
+    header = (FIXTURES / "13_adyen_two_merchant_accounts_same_batch.csv").read_text().splitlines()[0]
+    assert header.startswith("Company Account,Merchant Account,")
+    columns = header.split(",")
+    rows, total = [], Decimal("0")
+    for i in range(32_000):
+        gross, fee = Decimal(1000 + i) / 100, Decimal("0.35")
+        total += gross - fee
+        rows.append(_adyen_row(columns, Type="Settled", ref=str(100000 + i), credit=gross, fee=fee))
+    rows.append(_adyen_row(columns, Type="MerchantPayout", ref="", debit=total))
+    content = header + "\n" + "\n".join(rows) + "\n"
+    assert len(content.encode()) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    done = confirm(admin_client, upload(admin_client, integration, adyen, content, name="big.csv"))
+
+    payout = Payout.objects.get()
+    assert payout.bank_amount == total and payout.lines.count() == 32_001
+    assert "balances to the cent" in done.content.decode()
+
+
+def _adyen_row(columns, *, Type, ref, credit=None, debit=None, fee=None):  # noqa: N803
+    values = {
+        "Company Account": "KopplaCo",
+        "Merchant Account": "KopplaEU",
+        "Merchant Reference": ref,
+        "Psp Reference": f"psp{ref}" if ref else "",
+        "Creation Date": "2026-11-20 10:00:00",
+        "Type": Type,
+        "Gross Currency": "EUR",
+        "Net Currency": "EUR",
+        "Gross Credit (GC)": str(credit) if credit is not None else "",
+        "Gross Debit (GC)": str(debit) if debit is not None else "",
+        "Net Credit (NC)": str(credit - fee) if credit is not None else "",
+        "Net Debit (NC)": str(debit) if debit is not None else "",
+        "Commission (NC)": str(fee) if fee is not None else "",
+        "Batch Number": "77",
     }
-    html = admin_client.post(reverse(IMPORT), data).content.decode()
-    assert "the previewed file was changed: upload it again" in html and not Payout.objects.exists()
+    return ",".join(values.get(column, "") for column in columns)
 
 
 # --------------------------------------------------------------------------- case 19: the changelist at volume
