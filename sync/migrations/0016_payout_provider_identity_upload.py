@@ -13,6 +13,20 @@ def provider_fill(apps, schema_editor):
     for fmt in PayoutFormat.objects.only("pk", "preset"):
         provider = fmt.preset if fmt.preset != "generic" else f"generic-{fmt.pk}"
         Payout.objects.filter(format_id=fmt.pk).update(provider=provider)
+    seen: dict[tuple, object] = {}
+    twice = []
+    for payout in Payout.objects.order_by("pk").only("pk", "integration_id", "provider", "merchant_account", "reference"):
+        key = (payout.integration_id, payout.provider, payout.merchant_account.lower(), payout.reference.lower())
+        if key in seen:
+            twice.append(f"payout #{payout.pk} repeats payout #{seen[key].pk} ({payout.provider} {payout.reference})")
+        else:
+            seen[key] = payout
+    if twice:
+        raise RuntimeError(
+            "These payouts are the same settlement imported twice (under two formats of one provider, or with the id "
+            "in other letter case): " + "; ".join(twice) + ". Delete the extra payout of each pair in the admin, "
+            "then run the migration again."
+        )
 
 
 class Migration(migrations.Migration):

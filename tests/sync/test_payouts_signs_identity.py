@@ -262,3 +262,34 @@ def test_rows_without_the_merchant_account_of_their_batch_are_named(integration,
         "Row(s) 3: no merchant account in column Merchant Account while the other rows of payout 42 have one "
         "(KopplaEU); fill in the merchant account the row(s) belong to"
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_identity_migration_names_a_settlement_imported_twice_and_changes_nothing(integration):
+    """Before 0016 one settlement could be imported under two formats of one provider; the migration says
+    which payouts repeat which, instead of failing on the new unique rule with a database error."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("sync", "0015_payout_identity_merchant_account_row_kinds")]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state(before).apps
+        PayoutFormat = apps.get_model("sync", "PayoutFormat")
+        Payout = apps.get_model("sync", "Payout")
+        first = PayoutFormat.objects.create(name="Adyen", preset="adyen")
+        copy = PayoutFormat.objects.create(name="Adyen (copy)", preset="adyen")
+        kept = Payout.objects.create(integration_id=integration.pk, format=first, merchant_account="KopplaEU", reference="42")
+        extra = Payout.objects.create(integration_id=integration.pk, format=copy, merchant_account="KopplaEU", reference="42")
+
+        with pytest.raises(RuntimeError) as exc:
+            MigrationExecutor(connection).migrate(latest)
+        assert f"payout #{extra.pk} repeats payout #{kept.pk} (adyen 42)" in str(exc.value)
+        assert "Delete the extra payout" in str(exc.value)
+
+        Payout.objects.filter(pk=extra.pk).delete()
+        MigrationExecutor(connection).migrate(latest)
+    finally:
+        MigrationExecutor(connection).migrate(latest)
