@@ -15,7 +15,9 @@ def provider_fill(apps, schema_editor):
         Payout.objects.filter(format_id=fmt.pk).update(provider=provider)
     seen: dict[tuple, object] = {}
     twice = []
-    for payout in Payout.objects.order_by("pk").only("pk", "integration_id", "provider", "merchant_account", "reference"):
+    for payout in Payout.objects.order_by("pk").only(
+        "pk", "integration_id", "provider", "merchant_account", "reference"
+    ):
         key = (payout.integration_id, payout.provider, payout.merchant_account.lower(), payout.reference.lower())
         if key in seen:
             twice.append(f"payout #{payout.pk} repeats payout #{seen[key].pk} ({payout.provider} {payout.reference})")

@@ -281,8 +281,12 @@ def test_the_identity_migration_names_a_settlement_imported_twice_and_changes_no
         Payout = apps.get_model("sync", "Payout")
         first = PayoutFormat.objects.create(name="Adyen", preset="adyen")
         copy = PayoutFormat.objects.create(name="Adyen (copy)", preset="adyen")
-        kept = Payout.objects.create(integration_id=integration.pk, format=first, merchant_account="KopplaEU", reference="42")
-        extra = Payout.objects.create(integration_id=integration.pk, format=copy, merchant_account="KopplaEU", reference="42")
+        kept = Payout.objects.create(
+            integration_id=integration.pk, format=first, merchant_account="KopplaEU", reference="42"
+        )
+        extra = Payout.objects.create(
+            integration_id=integration.pk, format=copy, merchant_account="KopplaEU", reference="42"
+        )
 
         with pytest.raises(RuntimeError) as exc:
             MigrationExecutor(connection).migrate(latest)
