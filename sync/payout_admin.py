@@ -1,7 +1,5 @@
 """Admin of payout formats and payouts: import a settlement file, read the report, book it."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -11,7 +9,7 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from config.admin_utils import AUDIT_FIELDS
@@ -22,7 +20,7 @@ from .models import Integration, Payout, PayoutFormat, PayoutLine
 from .payout_demo import payout_csv_demo
 from .payout_files import PRESETS
 from .payout_import_view import PayoutImportMixin
-from .payout_report import payout_figures_for, payout_report
+from .payout_report import figure_rows, money_text, payout_figures_for, payout_report
 
 LINES_PER_PAGE = 100
 
@@ -255,38 +253,23 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
             net, by_hand = report.net, report.by_hand
         if obj.bank_amount is not None and net == obj.bank_amount:
             if by_hand:  # the file balances, the ERP's cash does not until the rest is booked by hand
-                return format_html('<b style="color:#b26a00">net yes; {} to book by hand</b>', f"{by_hand:,.2f}")
+                return format_html(
+                    '<b style="color:#b26a00">net yes; {} to book by hand</b>', money_text(by_hand, obj.currency)
+                )
             return mark_safe('<b style="color:#2e7d32">yes</b>')
-        difference = "no bank amount" if obj.bank_amount is None else net - obj.bank_amount
+        difference = "no bank amount" if obj.bank_amount is None else money_text(net - obj.bank_amount, obj.currency)
         return format_html('<b style="color:#c62828">no ({})</b>', difference)
 
     @admin.display(description="Report")
     def report_display(self, obj):
         report = payout_report(payout=obj)
-        rows = [
-            ("Captured payments", report.payments),
-            ("Refunds", -report.refunds),
-            ("Chargebacks", -report.chargebacks),
-            ("Fees", -report.fees),
-            ("Adjustments", report.adjustments),
-            ("Net paid out", report.net),
-            ("Received in the bank", report.bank_amount),
-            ("Difference", report.difference),
-            ("Cash Koppla books in the ERP", report.erp_cash),
-            ("Booked so far", report.booked_cash),
-            ("To book by hand", report.by_hand),
-        ]
-        body = format_html(
-            "".join("<tr><th>{}</th><td style='text-align:right'>{}</td></tr>" for _ in rows),
-            *[
-                v
-                for row in rows
-                for v in (row[0], f"{row[1]:,.2f} {obj.currency}" if isinstance(row[1], Decimal) else "—")
-            ],
-        )
+        rows = figure_rows(report.figures, bank_amount=report.bank_amount, currency=obj.currency)
+        rows.insert(-1, ("Booked so far", money_text(report.booked_cash, obj.currency)))
+        body = format_html_join("", "<tr><th>{}</th><td style='text-align:right'>{}</td></tr>", rows)
         if not report.balances:
             verdict = format_html(
-                '<p style="color:#c62828"><b>Net and bank amount differ by {}.</b></p>', report.difference
+                '<p style="color:#c62828"><b>Net and bank amount differ by {}.</b></p>',
+                money_text(report.difference, obj.currency),
             )
         elif report.by_hand:
             verdict = mark_safe("<p><b>The file's net equals the bank amount to the cent.</b></p>")
@@ -298,10 +281,9 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
             )
         elif report.by_hand:
             erp = format_html(
-                '<p style="color:#c62828"><b>{} {} is left to book by hand (lines “to book by hand”); with it the '
+                '<p style="color:#c62828"><b>{} is left to book by hand (lines “to book by hand”); with it the '
                 "ERP's cash movement equals the bank amount.</b></p>",
-                f"{report.by_hand:,.2f}",
-                obj.currency,
+                money_text(report.by_hand, obj.currency),
             )
         else:
             erp = ""

@@ -121,8 +121,9 @@ class _RowError(ValueError):
 class _Row:
     """One CSV record read through the format; amounts strictly, errors as sentences naming row and column."""
 
-    def __init__(self, fmt: PayoutFormat, number: int, row: dict):
+    def __init__(self, fmt: PayoutFormat, number: int, row: dict, bad_amounts: list[str] | None = None):
         self.fmt, self.number, self.row = fmt, number, row
+        self.bad_amounts = bad_amounts if bad_amounts is not None else []
 
     def text(self, column: str) -> str:
         return (self.row.get(column) or "").strip() if column else ""
@@ -133,6 +134,7 @@ class _Row:
         value = self.row.get(column) or ""
         amount = amount_parse(value, decimal_separator=self.fmt.decimal_separator)
         if amount is None:
+            self.bad_amounts.append(value.strip())
             raise _RowError(
                 f"Row {self.number}, column {column} (value '{value.strip()}'): not an amount for this format "
                 f"(decimal separator '{self.fmt.decimal_separator}')"
@@ -342,6 +344,7 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
     if missing:
         raise PayoutFileError([_delimiter_hint(fmt, headers, delimiter) or _missing(fmt, missing)])
     problems: list[str] = []
+    bad_amounts: list[str] = []
     parsed = ParsedFile(lines=[])
     while True:
         try:
@@ -361,7 +364,7 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
                 f"decimal comma in a file separated by '{fmt.delimiter}'? quote it, or change the format's delimiter)"
             )
             continue
-        row = _Row(fmt, number, dict(zip(headers, record[: len(headers)], strict=False)))
+        row = _Row(fmt, number, dict(zip(headers, record[: len(headers)], strict=False)), bad_amounts)
         try:
             result = _read_row(fmt, row, fee_columns)
         except _RowError as exc:
@@ -374,5 +377,20 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
     if not parsed.lines and not problems:
         problems.append("the file has no rows")
     if problems:
-        raise PayoutFileError(problems)
+        hint = _separator_hint(fmt, bad_amounts)
+        raise PayoutFileError([hint, *problems] if hint else problems)
     return parsed
+
+
+def _separator_hint(fmt: PayoutFormat, bad_amounts: list[str]) -> str:
+    """One sentence when every refused amount reads with the other decimal separator (a file of decimal commas
+    under a format of decimal points, or the reverse): which format setting to change. Nothing is read at that
+    separator here; the user chooses."""
+    other = "," if fmt.decimal_separator == "." else "."
+    if not bad_amounts or any(amount_parse(v, decimal_separator=other) is None for v in bad_amounts):
+        return ""
+    return (
+        f"The amounts use the decimal separator '{other}' (e.g. '{bad_amounts[0]}'), but format “{fmt.name}” reads "
+        f"'{fmt.decimal_separator}': choose a format whose decimal separator is '{other}', or change it under "
+        f"Payout formats › {fmt.name} › Decimal separator"
+    )

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from .models import Integration, PayoutFormat
 from .payout_files import PRESETS, PayoutFileError
 from .payout_uploads import payout_upload_delete, payout_upload_get, payout_upload_keep
-from .payouts import payout_file_import, payout_file_preview, payout_report
+from .payouts import money_text, payout_file_import, payout_file_preview, payout_report
 
 
 class PayoutImportForm(forms.Form):
@@ -99,10 +99,10 @@ class PayoutImportMixin:
         for payout in payouts:
             report = payout_report(payout=payout)
             if not report.balances:
-                verdict = f"differs by {report.difference}."
+                verdict = f"differs by {money_text(report.difference, payout.currency)}."
             elif report.by_hand:
                 verdict = (
-                    f"the net equals the bank amount, but {report.by_hand:,.2f} {payout.currency} is left to book by hand "
+                    f"the net equals the bank amount, but {money_text(report.by_hand, payout.currency)} is left to book by hand "
                     "(lines “to book by hand”) before the ERP's cash movement equals it."
                 )
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import get_currency_precision
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -16,6 +17,32 @@ from .vat import unit
 
 ZERO = Decimal("0")
 Kind = PayoutLine.Kind
+
+
+def money_text(value: Decimal | None, currency: str) -> str:
+    """'1,749.00 SEK', '−200.00 SEK' (a true minus sign), '—' for no value; the currency's ISO 4217 decimals."""
+    if value is None:
+        return "—"
+    places = get_currency_precision(currency) if currency else 2
+    text = f"{abs(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):,}"
+    return f"{'−' if value < 0 else ''}{text} {currency}".strip()
+
+
+def figure_rows(figures: PayoutFigures, *, bank_amount: Decimal | None, currency: str) -> list[tuple[str, str]]:
+    """The payout's figures as (label, text) rows, the same on the import preview and the payout's page."""
+    rows = [
+        ("Captured payments", figures.payments),
+        ("Refunds", -figures.refunds),
+        ("Chargebacks", -figures.chargebacks),
+        ("Fees", -figures.fees),
+        ("Adjustments", figures.adjustments),
+        ("Net paid out", figures.net),
+        ("Received in the bank", bank_amount),
+        ("Difference", None if bank_amount is None else figures.net - bank_amount),
+        ("Cash Koppla books in the ERP", figures.erp_cash),
+        ("To book by hand", figures.by_hand),
+    ]
+    return [(label, money_text(value, currency)) for label, value in rows]
 
 
 # --------------------------------------------------------------------------- figures

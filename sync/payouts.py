@@ -31,7 +31,7 @@ from .payout_files import (  # noqa: F401  (re-exported)
     payout_format_from_preset,
     payout_provider,
 )
-from .payout_report import PayoutFigures, PayoutReport, payout_report  # noqa: F401  (re-exported)
+from .payout_report import PayoutFigures, PayoutReport, figure_rows, money_text, payout_report  # noqa: F401  (re-exported)
 
 ZERO = Decimal("0")
 Kind = PayoutLine.Kind
@@ -70,6 +70,19 @@ class PayoutDraft:
     @property
     def difference(self) -> Decimal:
         return self.figures.net - self.bank_amount
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        """The figures as the payout's page shows them: (label, '1,749.00 SEK')."""
+        return figure_rows(self.figures, bank_amount=self.bank_amount, currency=self.currency)
+
+    @property
+    def difference_text(self) -> str:
+        return money_text(self.difference, self.currency)
+
+    @property
+    def by_hand_text(self) -> str:
+        return money_text(self.figures.by_hand, self.currency)
 
     @property
     def balances(self) -> bool:

@@ -94,8 +94,14 @@ def test_the_preview_lists_the_skipped_totals_row_and_the_confirmed_payout_shows
 ):
     preview = upload(admin_client, integration, generic, (FIXTURES / "12_payout_totals_footer.csv").read_text())
     assert "Row 6 (&#x27;Total&#x27;): a totals row, not counted" in preview.content.decode()
+    figures = re.findall(r"<tr><th>([^<]+)</th><td[^>]*>([^<]+)</td></tr>", preview.content.decode())
 
     done = confirm(admin_client, preview)
+    # The preview shows the figures exactly as the payout's page does: thousands separators, currency, minus sign.
+    assert ("Captured payments", "1,749.00 SEK") in figures and ("Fees", "−43.73 SEK") in figures
+    assert ("Refunds", "0.00 SEK") in figures
+    shown = re.findall(r"<tr><th>([^<]+)</th><td[^>]*>([^<]+)</td></tr>", done.content.decode())
+    assert len(figures) == 10 and set(figures) <= set(shown)
 
     html = done.content.decode()
     assert "balances to the cent" in html
@@ -214,7 +220,7 @@ def changelist_queries(client, **params) -> tuple[int, str]:
 def test_19_the_changelist_runs_the_same_queries_for_5_and_50_payouts(admin_client, integration, generic):
     make_payouts(integration, generic, 1, 5)
     five, html = changelist_queries(admin_client)
-    assert html.count('<b style="color:#c62828">no (15.00)</b>') == 5  # net 1505.27 vs bank 1490.27
+    assert html.count('<b style="color:#c62828">no (15.00 SEK)</b>') == 5  # net 1505.27 vs bank 1490.27
     make_payouts(integration, generic, 6, 45)
     fifty, html = changelist_queries(admin_client)
     assert html.count('<td class="field-net_display">1505.27</td>') == 50

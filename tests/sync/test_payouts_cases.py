@@ -48,10 +48,20 @@ def test_11a_decimal_commas_in_a_decimal_point_format_are_refused_not_read_at_10
     generic.save()
     problems = problems_of(integration=integration, fmt=generic, content=read("11a_payout_semicolon_decimal_comma.csv"))
     assert problems[0] == (
+        "The amounts use the decimal separator ',' (e.g. '1250,00'), but format “Generic PSP” reads '.': choose a format "
+        "whose decimal separator is ',', or change it under Payout formats › Generic PSP › Decimal separator"
+    )
+    assert problems[1] == (
         "Row 2, column gross (value '1250,00'): not an amount for this format (decimal separator '.'); "
         "Row 2, column fee (value '31,25'): not an amount for this format (decimal separator '.')"
     )
     assert any(p.startswith("Row 4, column gross (value '1705,27')") for p in problems)
+
+
+def test_no_separator_hint_when_a_refused_amount_is_no_amount_either_way(integration, generic):
+    content = read("12_payout_totals_footer.csv").replace("499.00", "4x9.00")
+    problems = problems_of(integration=integration, fmt=generic, content=content)
+    assert problems == ["Row 3, column gross (value '4x9.00'): not an amount for this format (decimal separator '.')"]
 
 
 def test_11a_the_same_file_with_a_decimal_comma_format_balances(integration, generic):

@@ -136,7 +136,7 @@ def test_a_transfer_fee_no_payment_can_carry_is_to_book_by_hand_and_not_called_b
         url,
         {"integration": integration.pk, "format": generic.pk, "file": SimpleUploadedFile("p.csv", content.encode())},
     )
-    assert "-0.50 SEK is left to book by hand" in preview.content.decode()
+    assert "−0.50 SEK is left to book by hand" in preview.content.decode()
     key = preview.context["form"]["upload"].value()
 
     done = admin_client.post(
@@ -149,9 +149,9 @@ def test_a_transfer_fee_no_payment_can_carry_is_to_book_by_hand_and_not_called_b
     report = payout_report(payout=payout)
     assert report.balances and not report.erp_equals_bank and report.by_hand == Decimal("-0.50")
     html = done.content.decode()
-    assert "balances to the cent" not in html and "but -0.50 SEK is left to book by hand" in html
+    assert "balances to the cent" not in html and "but −0.50 SEK is left to book by hand" in html
     listing = admin_client.get(reverse("admin:sync_payout_changelist")).content.decode()
-    assert "net yes; -0.50 to book by hand" in listing
+    assert "net yes; −0.50 SEK to book by hand" in listing
 
 
 # --------------------------------------------------------------------------- signs (finding 7)
