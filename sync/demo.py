@@ -1,6 +1,10 @@
 """Demo data: sandbox connections, one integration, its mappings, and the sandboxes' own data.
 
-Idempotent: running it again updates what exists and adds what is missing.
+Seeded once: the first start creates everything; later starts only add what was
+never seeded (a DemoSeed row per integration and per mapping table says what was)
+and point the connections at the demo's port. The user's edits and deletions
+(notify e-mails, cash accounts, mapping rows, payout formats) are never undone;
+`make clean` starts from scratch.
 The Visma.net connection is left unconnected unless asked: the demo's first
 step is clicking Connect and passing the sandbox's authorize page.
 """
@@ -16,9 +20,10 @@ from django.utils import timezone
 from config.errors import ApplicationError
 from integrations.models import Connection
 from integrations.systems import AuthType, System
+from mappings.resources import RESOURCES
 from mappings.services import import_problems, mapping_import, vat_territories_load_standard
 
-from .models import Integration, PayoutFormat
+from .models import DemoSeed, Integration, PayoutFormat
 from .payouts import payout_format_from_preset
 from .services import integration_flows_ensure
 
@@ -63,35 +68,52 @@ def demo_admin_ensure() -> None:
 
 
 def demo_connections_ensure(*, site_url: str) -> tuple[Connection, Connection]:
-    shop, _ = Connection.objects.update_or_create(
-        name="Centra sandbox",
-        defaults={
-            "system": System.CENTRA,
-            "auth_type": AuthType.API_TOKEN,
-            "base_url": f"{site_url}/sandbox/centra/graphql",
-            "status": "connected",
-            "token_expires_at": timezone.now() + timedelta(days=30),
-        },
-    )
-    shop.secrets = {"api_token": DEMO_CENTRA_TOKEN, "webhook_secret": DEMO_WEBHOOK_SECRET}
-    shop.save()
-    erp, _ = Connection.objects.update_or_create(
-        name="Visma.net sandbox",
-        defaults={
-            "system": System.VISMA_NET,
-            "auth_type": AuthType.OAUTH2_CODE,
-            "base_url": f"{site_url}/sandbox/visma-net/api",
-            "token_url": f"{site_url}/sandbox/visma-connect/connect/token",
-            "authorize_url": f"{site_url}/sandbox/visma-connect/connect/authorize",
-            "client_id": DEMO_VISMA_CLIENT_ID,
-            "rate_limit": "100/10s",  # the Visma.net sandbox's own quota in the demo settings
-            "scopes": "vismanet_erp_service_api:read vismanet_erp_service_api:create "
+    """The two sandbox connections: created once; later calls only move their sandbox URLs to `site_url`."""
+    shop_urls = {"base_url": f"{site_url}/sandbox/centra/graphql"}
+    erp_urls = {
+        "base_url": f"{site_url}/sandbox/visma-net/api",
+        "token_url": f"{site_url}/sandbox/visma-connect/connect/token",
+        "authorize_url": f"{site_url}/sandbox/visma-connect/connect/authorize",
+    }
+    shop = Connection.objects.filter(name="Centra sandbox").first()
+    if shop is None:
+        shop = Connection(
+            name="Centra sandbox",
+            system=System.CENTRA,
+            auth_type=AuthType.API_TOKEN,
+            status="connected",
+            token_expires_at=timezone.now() + timedelta(days=30),
+            **shop_urls,
+        )
+        shop.secrets = {"api_token": DEMO_CENTRA_TOKEN, "webhook_secret": DEMO_WEBHOOK_SECRET}
+        shop.save()
+    else:
+        _fields_update(shop, shop_urls)
+    erp = Connection.objects.filter(name="Visma.net sandbox").first()
+    if erp is None:
+        erp = Connection(
+            name="Visma.net sandbox",
+            system=System.VISMA_NET,
+            auth_type=AuthType.OAUTH2_CODE,
+            client_id=DEMO_VISMA_CLIENT_ID,
+            rate_limit="100/10s",  # the Visma.net sandbox's own quota in the demo settings
+            scopes="vismanet_erp_service_api:read vismanet_erp_service_api:create "
             "vismanet_erp_service_api:update offline_access",
-        },
-    )
-    erp.secrets = {**(erp.secrets or {}), "client_secret": DEMO_VISMA_CLIENT_SECRET}
-    erp.save()
+            **erp_urls,
+        )
+        erp.secrets = {"client_secret": DEMO_VISMA_CLIENT_SECRET}
+        erp.save()
+    else:
+        _fields_update(erp, erp_urls)
     return shop, erp
+
+
+def _fields_update(connection: Connection, values: dict) -> None:
+    changed = [field for field, value in values.items() if getattr(connection, field) != value]
+    for field in changed:
+        setattr(connection, field, values[field])
+    if changed:
+        connection.save(update_fields=[*changed, "updated_at"])
 
 
 def demo_sandboxes_seed(*, orders: int = DEMO_ORDERS) -> dict:
@@ -129,10 +151,14 @@ def demo_seed(*, site_url: str | None = None, orders: int = DEMO_ORDERS, connect
 
 @transaction.atomic
 def demo_integration_seed(*, site_url: str | None = None) -> Integration:
+    """The demo integration, its payout formats and mapping tables, each seeded once (see the module's docstring).
+
+    Raises ApplicationError (a sentence) when a demo mapping file does not import; nothing is then written.
+    """
     site_url = (site_url or settings.SITE_URL).rstrip("/")
     demo_admin_ensure()
     shop, erp = demo_connections_ensure(site_url=site_url)
-    integration, created = Integration.objects.update_or_create(
+    integration, _ = Integration.objects.get_or_create(
         name=DEMO_INTEGRATION,
         defaults={
             "shop": shop,
@@ -144,15 +170,24 @@ def demo_integration_seed(*, site_url: str | None = None) -> Integration:
             "notify_emails": "ops@example.com",
         },
     )
+    DemoSeed.objects.get_or_create(integration=integration, part="integration")
     integration_flows_ensure(integration=integration)
-    if created:
-        vat_territories_load_standard(integration=integration)
-    for preset, name in DEMO_PAYOUT_FORMATS:
-        if not PayoutFormat.objects.filter(name=name).exists():
-            payout_format_from_preset(name=name, preset=preset)
+    seeded = set(integration.demo_seeds.values_list("part", flat=True))
+    if "payout_formats" not in seeded:
+        for preset, name in DEMO_PAYOUT_FORMATS:
+            if not PayoutFormat.objects.filter(name=name).exists():
+                payout_format_from_preset(name=name, preset=preset)
+        DemoSeed.objects.create(integration=integration, part="payout_formats")
     for table, path in DEMO_MAPPING_FILES:
-        result = mapping_import(integration=integration, table=table, content=path.read_text(encoding="utf-8"))
-        problems = import_problems(result)
-        if problems:
-            raise ApplicationError(f"Demo mapping {path.name} did not import: " + "; ".join(problems))
+        if table in seeded:
+            continue
+        # A table that already has rows (a demo database from before DemoSeed) counts as seeded.
+        if not RESOURCES[table]._meta.model.objects.filter(integration=integration).exists():
+            if table == "vat_territories":
+                vat_territories_load_standard(integration=integration)
+            result = mapping_import(integration=integration, table=table, content=path.read_text(encoding="utf-8"))
+            problems = import_problems(result)
+            if problems:
+                raise ApplicationError(f"Demo mapping {path.name} did not import: " + "; ".join(problems))
+        DemoSeed.objects.create(integration=integration, part=table)
     return integration

@@ -717,4 +717,5 @@ class PayoutLine(TimeStampedModel):
 
 
 from .bulk_models import BulkAction  # noqa: E402, F401
+from .demo_models import DemoSeed  # noqa: E402, F401
 from .payout_models import PayoutUpload  # noqa: E402, F401

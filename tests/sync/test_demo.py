@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 from integrations.models import Connection
 from mappings.models import CustomerClass, SkuRule, TaxZoneMapping, VatRateMapping, VatTerritory
-from sync.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
+from sync.demo import DEMO_MAPPING_FILES, DEMO_PASSWORD, DEMO_USERNAME, demo_seed
 from sync.models import Integration, IntegrationFlow, PayoutFormat
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +92,52 @@ def test_import_mappings_command_reports_row_errors(tmp_path, integration):
         call_command("import_mappings", "customer_classes", str(bad), integration=integration.name)
     assert "Row 2, column code (value 'A B'):" in str(exc.value)
     assert not CustomerClass.objects.exists()
+
+
+def test_demo_restart_keeps_the_users_edits_and_deletions():
+    from mappings.models import PaymentMethodMapping
+    from sync.models import DemoSeed
+
+    integration = demo_seed(site_url="http://127.0.0.1:8000")
+    Integration.objects.filter(pk=integration.pk).update(notify_emails="finance@shop.example", payment_cash_account="1999")
+    PaymentMethodMapping.objects.filter(integration=integration, shop_method="klarna-checkout").update(
+        erp_cash_account="1599"
+    )
+    TaxZoneMapping.objects.filter(integration=integration, country="AT", customer_type="B2C").update(sales_account="3999")
+    TaxZoneMapping.objects.filter(integration=integration, country="BE", customer_type="B2B").delete()
+    SkuRule.objects.filter(integration=integration).delete()  # a whole table emptied stays empty too
+    PayoutFormat.objects.filter(preset="stripe").delete()
+
+    again = demo_seed(site_url="http://127.0.0.1:8080")  # restarted on another port
+
+    again.refresh_from_db()
+    assert again.pk == integration.pk
+    assert again.notify_emails == "finance@shop.example"
+    assert again.payment_cash_account == "1999"
+    assert PaymentMethodMapping.objects.get(integration=again, shop_method="klarna-checkout").erp_cash_account == "1599"
+    assert TaxZoneMapping.objects.get(integration=again, country="AT", customer_type="B2C").sales_account == "3999"
+    assert not TaxZoneMapping.objects.filter(integration=again, country="BE", customer_type="B2B").exists()
+    assert TaxZoneMapping.objects.filter(integration=again).count() == 65
+    assert not SkuRule.objects.filter(integration=again).exists()
+    assert not PayoutFormat.objects.filter(preset="stripe").exists()
+    # Starting only follows the port: the sandbox connections move to it.
+    assert again.shop.base_url == "http://127.0.0.1:8080/sandbox/centra/graphql"
+    assert again.erp.token_url == "http://127.0.0.1:8080/sandbox/visma-connect/connect/token"
+    assert DemoSeed.objects.filter(integration=again).count() == 2 + len(DEMO_MAPPING_FILES)
+
+
+def test_demo_start_seeds_a_table_that_was_never_seeded():
+    """A demo database from before a table joined the demo gets that table once, and nothing else."""
+    from sync.models import DemoSeed
+
+    integration = demo_seed(site_url="http://127.0.0.1:8000")
+    SkuRule.objects.filter(integration=integration).delete()
+    DemoSeed.objects.filter(integration=integration, part="sku_rule").delete()
+    TaxZoneMapping.objects.filter(integration=integration, country="AT").delete()
+    DemoSeed.objects.filter(integration=integration, part="tax_zones").delete()  # rows left: counts as seeded
+
+    demo_seed(site_url="http://127.0.0.1:8000")
+
+    assert SkuRule.objects.filter(integration=integration).count() == 1
+    assert not TaxZoneMapping.objects.filter(integration=integration, country="AT").exists()
+    assert DemoSeed.objects.filter(integration=integration, part="tax_zones").exists()
