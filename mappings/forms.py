@@ -34,5 +34,7 @@ class IntegrationConfirmImportForm(ConfirmImportForm):
 
 class IntegrationExportForm(ExportForm):
     integration = forms.ModelChoiceField(
-        queryset=Integration.objects.all(), help_text="Rows of this integration are exported."
+        queryset=Integration.objects.all(),
+        help_text="Rows of this integration are exported.",
+        error_messages={"required": "Choose the integration whose rows to export."},
     )

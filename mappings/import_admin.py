@@ -110,6 +110,12 @@ class SpreadsheetImportExportMixin:
         return initial
 
     # -- export: one integration's rows, exactly the import columns -------
+    def init_request_context_data(self, request, form):
+        """The export page: its integration preselected like the import page's (the list's filter, or the only one)."""
+        if not form.is_bound and "integration" in form.fields and form.initial.get("integration") is None:
+            form.fields["integration"].initial = self._integration_initial(request)
+        return super().init_request_context_data(request, form)
+
     def get_export_resource_kwargs(self, request, **kwargs):
         resource_kwargs = super().get_export_resource_kwargs(request, **kwargs)
         form = kwargs.get("export_form")
