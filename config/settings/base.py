@@ -104,6 +104,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the favicon
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
 # --- security (safe by default; `manage.py check --deploy` is clean with DEBUG off)
@@ -209,8 +210,24 @@ SANDBOX_ENABLED = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Each 403 is logged once, without a traceback (config/log_filters.py).
+    "filters": {
+        "forbidden_without_traceback": {"()": "config.log_filters.ForbiddenWithoutTraceback"},
+        "skip_forbidden": {"()": "config.log_filters.SkipForbidden"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["forbidden_without_traceback"]},
+        # As Django's default for the development server, less the 403 lines django.request already logged.
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False, "filters": ["skip_forbidden"]},
+    },
 }
