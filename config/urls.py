@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -11,13 +12,21 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico on their own (e.g. on JSON pages): point them at the icon, no 404 logged."""
+    return HttpResponsePermanentRedirect(static("koppla/favicon.png"))
+
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),
     path("webhooks/centra/<int:integration_id>/", centra_webhook, name="centra_webhook"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
 ]
 
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
+
+handler403 = "config.forbidden.permission_denied"

@@ -43,6 +43,9 @@ def test_operations_group_has_exactly_the_permissions_ops_need():
         "sync.view_numberseriescheck",
         "sync.view_syncrecord",
         "sync.view_webhookevent",
+        "sync.view_payout",
+        "sync.add_payout",
+        "sync.view_payoutformat",
         "django_q.view_failure",
         "django_q.view_schedule",
     }
@@ -65,3 +68,11 @@ def test_ops_can_edit_mappings_view_logs_but_not_edit_connections(ops_client):
         == 403
     )
     assert ops_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+def test_ops_can_review_and_import_payouts(ops_client):
+    assert ops_client.get(reverse("admin:sync_payout_changelist")).status_code == 200
+    page = ops_client.get(reverse("admin:sync_payout_import"))
+    assert page.status_code == 200 and "You may not import payouts" not in page.content.decode()
+    assert ops_client.get(reverse("admin:sync_payoutformat_changelist")).status_code == 200
+    assert not ops_client.user.has_perm("sync.change_payoutformat")
