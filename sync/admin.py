@@ -13,6 +13,7 @@ from .admin_common import RunPermissionMixin, status_badge
 from .bulk_admin import BulkSpec, bulk_confirm_or_start
 from .forms import IntegrationForm
 from .models import Integration, IntegrationFlow, RecordLog, SyncRecord, SyncRun
+from .run_filters import EmptyScheduledRunsFilter
 from .selectors import integration_flows_with_state
 from .services import integration_flow_update, integration_flows_ensure, integration_schedules_sync
 
@@ -198,7 +199,7 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         "started_at",
         "duration_display",
     ]
-    list_filter = ["status", "flow", "trigger", "dry_run", "integration"]
+    list_filter = ["status", "flow", "trigger", "dry_run", "integration", EmptyScheduledRunsFilter]
     list_select_related = ["integration"]
     search_fields = ["id", "message", "cursor_to"]
     date_hierarchy = "created_at"
