@@ -7,16 +7,22 @@ from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
 OPERATIONS_GROUP = "Operations"  # created by sync/migrations/0002_operations_group.py
-# The admin page (the end of its URL name) → the permission it needs.
+# The admin page (the end of its URL name) → the permission it needs ("app.codename", or a codename of
+# the page's model with {model}) and what the user tried, in words ({plural}: the model's plural name).
 PAGE_PERMISSION = {
-    "changelist": ("view", "see the list of"),
-    "change": ("view", "open"),
-    "history": ("view", "see the history of"),
-    "add": ("add", "add"),
-    "delete": ("delete", "delete"),
-    "import": ("add", "import"),
-    "process_import": ("add", "import"),
-    "export": ("view", "export"),
+    "changelist": ("view_{model}", "see the list of {plural}"),
+    "change": ("view_{model}", "open {plural}"),
+    "history": ("view_{model}", "see the history of {plural}"),
+    "add": ("add_{model}", "add {plural}"),
+    "delete": ("delete_{model}", "delete {plural}"),
+    "import": ("add_{model}", "import {plural}"),
+    "process_import": ("add_{model}", "import {plural}"),
+    "export": ("view_{model}", "export {plural}"),
+    "test": ("test_{model}", "test {plural}"),
+    "resync": ("sync.resync_record", "resync {plural}"),
+    "check": ("sync.run_flow", "check {plural} now"),
+    "load_standard": ("add_{model}", "load the standard {plural}"),
+    "demo_file": ("add_{model}", "download demo {plural}"),
 }
 
 
@@ -26,16 +32,26 @@ def _needed_permission(request) -> tuple[str, Permission | None]:
         match = resolve(request.path_info)
     except Resolver404:
         return "", None
-    if match.namespace != admin.site.name:
+    if match.namespace != admin.site.name or not match.url_name:
         return "", None
     for model in admin.site._registry:
-        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
-        if match.url_name and match.url_name.startswith(prefix):
-            action, verb = PAGE_PERMISSION.get(match.url_name[len(prefix) :], ("view", "open"))
-            permission = Permission.objects.filter(
-                content_type__app_label=model._meta.app_label, codename=f"{action}_{model._meta.model_name}"
-            ).first()
-            return f"{verb} {model._meta.verbose_name_plural}", permission
+        opts = model._meta
+        prefix = f"{opts.app_label}_{opts.model_name}_"
+        if not match.url_name.startswith(prefix):
+            continue
+        page = match.url_name[len(prefix) :]
+        needed = ("change_{model}", "change {plural}") if page == "change" and request.method == "POST" else None
+        needed = needed or PAGE_PERMISSION.get(page)
+        if needed is None:
+            return "", None
+        code, tried = needed
+        app_label, _, codename = code.format(model=opts.model_name).rpartition(".")
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label or opts.app_label, codename=codename
+        ).first()
+        if permission and request.user.has_perm(f"{permission.content_type.app_label}.{permission.codename}"):
+            return "", None  # refused for another reason (e.g. a GET where a POST is expected): nothing to ask for
+        return tried.format(plural=opts.verbose_name_plural), permission
     return "", None
 
 

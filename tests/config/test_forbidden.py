@@ -92,3 +92,31 @@ def test_admin_pages_carry_the_favicon_and_favicon_ico_redirects(admin_client, c
     from django.contrib.staticfiles import finders
 
     assert finders.find("koppla/favicon.svg") and finders.find("koppla/favicon.png")
+
+
+def test_a_refused_custom_admin_page_names_its_own_permission(staff_client):
+    from tests.factories import ConnectionFactory
+
+    connection = ConnectionFactory()
+    response = staff_client.post(reverse("admin:integrations_connection_test", args=[connection.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Your account may not test connections." in html
+    assert "“Can test connections”" in html and "(integrations.test_connection)" in html
+    assert "Operations</strong> group, which has it" in html
+
+
+def test_saving_a_row_one_may_only_view_asks_for_the_change_permission(staff_client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import TaxZoneMappingFactory
+
+    row = TaxZoneMappingFactory()
+    staff_client.user.user_permissions.add(Permission.objects.get(codename="view_taxzonemapping"))
+    response = staff_client.post(reverse("admin:mappings_taxzonemapping_change", args=[row.pk]), {})
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Your account may not change tax zones." in html
+    assert "(mappings.change_taxzonemapping)" in html
