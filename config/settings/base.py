@@ -214,6 +214,7 @@ LOGGING = {
     "filters": {
         "forbidden_without_traceback": {"()": "config.log_filters.ForbiddenWithoutTraceback"},
         "skip_forbidden": {"()": "config.log_filters.SkipForbidden"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
@@ -222,9 +223,16 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         "server": {"class": "logging.StreamHandler", "formatter": "server"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler (DEBUG only) is left out: the root's prints each line once.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["forbidden_without_traceback"]},
         # As Django's default for the development server, less the 403 lines django.request already logged.

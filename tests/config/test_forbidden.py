@@ -120,3 +120,13 @@ def test_saving_a_row_one_may_only_view_asks_for_the_change_permission(staff_cli
     assert response.status_code == 403
     assert "Your account may not change tax zones." in html
     assert "(mappings.change_taxzonemapping)" in html
+
+
+def test_django_messages_reach_the_console_once_and_errors_still_mail_the_admins():
+    from django.utils.log import AdminEmailHandler
+
+    handlers = logging.getLogger("django").handlers
+    # Django's default adds a console handler of its own (DEBUG): with the root's, every line printed twice.
+    assert handlers and all(isinstance(handler, AdminEmailHandler) for handler in handlers)
+    assert logging.getLogger("django").propagate
+    assert any(isinstance(h, logging.StreamHandler) for h in logging.getLogger().handlers)
