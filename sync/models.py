@@ -645,6 +645,7 @@ class Payout(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("book_payout", "Can book payouts' lines in the ERP")]
         constraints = [
             # One payout per provider, merchant account and payout id, whatever the format row or the
             # letter case it was imported with.

@@ -143,10 +143,10 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # payouts come from files: use "Import a payout file"
 
-    def has_run_permission(self, request):
-        return request.user.has_perm("sync.run_flow")
+    def has_book_permission(self, request):
+        return request.user.has_perm("sync.book_payout")
 
-    @admin.action(description="Book the waiting lines in the ERP now", permissions=["run"])
+    @admin.action(description="Book the waiting lines in the ERP now", permissions=["book"])
     def book_now(self, request, queryset):
         from config.errors import ApplicationError
 

@@ -1,8 +1,8 @@
 """The Operations group imports and reviews payouts.
 
 View payouts and payout formats, and import payout files (the import page asks for
-sync.add_payout). Booking a payout's lines stays with its own permission: the
-"Book … now" action and the payouts flow need sync.run_flow.
+sync.add_payout). Booking a payout's lines stays with its own permission,
+sync.book_payout (0019), which the group does not get.
 """
 
 from django.contrib.auth.management import create_permissions

@@ -76,3 +76,46 @@ def test_ops_can_review_and_import_payouts(ops_client):
     assert page.status_code == 200 and "You may not import payouts" not in page.content.decode()
     assert ops_client.get(reverse("admin:sync_payoutformat_changelist")).status_code == 200
     assert not ops_client.user.has_perm("sync.change_payoutformat")
+
+
+def test_booking_payouts_is_a_permission_of_its_own_that_ops_do_not_hold(ops_client):
+    from django.contrib.auth.models import Permission
+
+    changelist = reverse("admin:sync_payout_changelist")
+
+    def actions() -> list[str]:
+        form = ops_client.get(changelist).context["action_form"]  # None when the user has no action at all
+        return [name for name, _ in form.fields["action"].choices] if form else []
+
+    assert "book_now" not in actions()  # ops run flows, but do not book payouts
+    assert ops_client.user.has_perm("sync.run_flow") and not ops_client.user.has_perm("sync.book_payout")
+
+    booker = User.objects.create_user("booker", is_staff=True)
+    booker.user_permissions.add(
+        Permission.objects.get(codename="view_payout"), Permission.objects.get(codename="book_payout")
+    )
+    ops_client.force_login(booker)
+    assert "book_now" in actions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_upgrade_whoever_could_start_runs_keeps_booking_but_operations():
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    MigrationExecutor(connection).migrate([("sync", "0018_operations_group_payouts")])
+    try:
+        run = Permission.objects.get(content_type__app_label="sync", codename="run_flow")
+        finance = Group.objects.create(name="Finance")
+        finance.permissions.add(run)
+        lone = User.objects.create_user("lone", is_staff=True)
+        lone.user_permissions.add(run)
+        MigrationExecutor(connection).migrate(latest)
+        book = Permission.objects.get(content_type__app_label="sync", codename="book_payout")
+        assert finance.permissions.filter(pk=book.pk).exists()
+        assert lone.user_permissions.filter(pk=book.pk).exists()
+        assert not Group.objects.get(name="Operations").permissions.filter(pk=book.pk).exists()
+    finally:
+        MigrationExecutor(connection).migrate(latest)
