@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, changelist_link
+from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, ReadOnlyAdmin, changelist_link
 from config.forms import HTTPS_URL_OVERRIDES
 from mappings.services import vat_territories_load_standard
 
@@ -58,10 +58,10 @@ class IntegrationFlowInline(admin.TabularInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(ErpLabelsMixin, admin.ModelAdmin):
     form = IntegrationForm
     formfield_overrides = HTTPS_URL_OVERRIDES
-    list_display = ["name", "shop", "erp", "mode", "is_active", "enabled_flows", "home_country"]
+    list_display = ["name", "shop", "erp_connection", "mode", "is_active", "enabled_flows", "home_country"]
     list_filter = ["is_active", "mode", "shop__system", "erp__system"]
     list_select_related = ["shop", "erp"]
     search_fields = ["name", "shop__name", "erp__name"]
@@ -105,6 +105,10 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_enabled=Count("flows", filter=Q(flows__enabled=True)))
+
+    @admin.display(description="ERP", ordering="erp__name")
+    def erp_connection(self, obj):
+        return obj.erp
 
     @admin.display(description="Flows on", ordering="_enabled")
     def enabled_flows(self, obj):
