@@ -19,6 +19,7 @@ from .admin_common import (
     run_progress_text,
     short_name,
     status_badge,
+    titled_filter,
 )
 from .bulk_admin import BulkSpec, bulk_confirm_or_start
 from .forms import IntegrationForm
@@ -62,7 +63,12 @@ class IntegrationAdmin(ErpLabelsMixin, admin.ModelAdmin):
     form = IntegrationForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = ["name", "shop", "erp_connection", "mode", "is_active", "enabled_flows", "home_country"]
-    list_filter = ["is_active", "mode", "shop__system", "erp__system"]
+    list_filter = [
+        "is_active",
+        "mode",
+        ("shop__system", titled_filter("shop system")),
+        ("erp__system", titled_filter("ERP system")),
+    ]
     list_select_related = ["shop", "erp"]
     search_fields = ["name", "shop__name", "erp__name"]
     ordering = ["name"]

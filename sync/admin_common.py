@@ -128,3 +128,14 @@ def run_progress_text(run, *, now=None) -> str:
             left = elapsed / run.done * (run.total - run.done)
             text += f", about {left / 60:.0f} min left" if left >= 90 else f", about {max(left, 1):.0f} s left"
     return text
+
+
+def titled_filter(title: str):
+    """A choices filter shown under its own title, e.g. "shop system" and "ERP system" for two `system` fields."""
+
+    class TitledChoicesFilter(admin.ChoicesFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return TitledChoicesFilter

@@ -66,9 +66,9 @@ def laptop(browser, live_server, demo):
     context.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def assert_columns_fit(page, columns: dict[str, str], table: str = "#result_list") -> None:
@@ -243,3 +243,28 @@ def test_readme_walk_through_at_1366_px(laptop, live_server, demo):
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
     expect(flows).not_to_contain_text("Skipped")
     assert IntegrationFlow.objects.filter(integration=demo, enabled=True).count() == 7
+
+
+def test_a_mapping_file_with_bad_rows_shows_each_reason_as_text_by_line(laptop, live_server, demo, tmp_path):
+    page, base = laptop, live_server.url
+    bad = tmp_path / "zones.csv"
+    bad.write_text(
+        "country,customer_type,customer_class,vat_zone,vat_category,sales_account\n"
+        "AT,B2C,EUB2C,OSS,OSS-AT,3106\n"
+        "XX,B2C,EUB2C,OSS,OSS-XX,3106\n"
+        "\n"
+        "DE,B2X,EUB2C,OSS,OSS-DE,3106\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{base}/admin/mappings/taxzonemapping/")
+    page.click("a.import_link")
+    page.select_option("#id_integration", str(demo.pk))
+    page.set_input_files("#id_import_file", str(bad))
+    page.click("input[type=submit]")
+    problems = page.locator("ul.import-problems li")
+    expect(problems.first).to_be_visible()
+    texts = problems.all_inner_texts()
+    shot(page, "11-mapping-import-problems", full_page=True)
+    assert any(t.startswith("Row 3") and "XX" in t for t in texts), texts  # line 3 of the file
+    assert any(t.startswith("Row 5") and "B2X" in t for t in texts), texts  # the blank line 4 counts
+    assert all(t.strip() for t in texts)

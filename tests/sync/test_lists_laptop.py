@@ -115,4 +115,4 @@ def test_erp_is_written_in_capitals_on_the_forms(admin_client, integration):
     mapping = admin_client.get(reverse("admin:mappings_paymentmethodmapping_add")).content.decode()
     assert "ERP payment method" in mapping and "Erp " not in mapping
     listing = admin_client.get(reverse("admin:sync_integration_changelist")).content.decode()
-    assert "Erp" not in listing
+    assert "Erp" not in listing and "By ERP system" in listing and "By shop system" in listing
