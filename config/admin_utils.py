@@ -1,6 +1,7 @@
 """Small helpers shared by the admin modules of every app."""
 
 import json
+import re
 
 from django.contrib import admin
 from django.urls import reverse
@@ -42,3 +43,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def erp_capitalised(text: str) -> str:
+    """A label with "ERP" written as the abbreviation it is ("Erp payment method" → "ERP payment method")."""
+    return re.sub(r"\berp\b", "ERP", text, flags=re.IGNORECASE)
+
+
+class ErpLabelsMixin:
+    """ModelAdmin forms label fields named after the ERP with "ERP", not Django's "Erp" from the field name."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and field.label:
+            field.label = erp_capitalised(str(field.label))
+        return field

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from import_export.admin import ImportExportModelAdmin
 
-from config.admin_utils import AUDIT_FIELDS
+from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin
 from sync.models import Integration
 
 from .countries import EU_MEMBER_STATES, EU_VAT_AREA_GOODS
@@ -39,7 +39,7 @@ from .services import vat_territories_load_standard
 from .vat_models import TREAT_AS_EXPORT, rate_label
 
 
-class MappingAdmin(SpreadsheetImportExportMixin, ImportExportModelAdmin):
+class MappingAdmin(ErpLabelsMixin, SpreadsheetImportExportMixin, ImportExportModelAdmin):
     """Admin of a per-integration mapping table with CSV/xlsx import (preview first) and export."""
 
     list_filter = ["integration"]

@@ -3,13 +3,24 @@ bulk_admin; shared pieces: admin_common)."""
 
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.html import format_html
 
-from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, changelist_link
+from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, ReadOnlyAdmin, changelist_link
 from config.forms import HTTPS_URL_OVERRIDES
 from mappings.services import vat_territories_load_standard
 
-from .admin_common import RunPermissionMixin, status_badge
+from .admin_common import (
+    LIST_MEDIA_CSS,
+    LIST_MEDIA_JS,
+    RunPermissionMixin,
+    compact_flow,
+    compact_when,
+    run_progress_text,
+    short_name,
+    status_badge,
+    titled_filter,
+)
 from .bulk_admin import BulkSpec, bulk_confirm_or_start
 from .forms import IntegrationForm
 from .models import Integration, IntegrationFlow, RecordLog, SyncRecord, SyncRun
@@ -49,11 +60,16 @@ class IntegrationFlowInline(admin.TabularInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(ErpLabelsMixin, admin.ModelAdmin):
     form = IntegrationForm
     formfield_overrides = HTTPS_URL_OVERRIDES
-    list_display = ["name", "shop", "erp", "mode", "is_active", "enabled_flows", "home_country"]
-    list_filter = ["is_active", "mode", "shop__system", "erp__system"]
+    list_display = ["name", "shop", "erp_connection", "mode", "is_active", "enabled_flows", "home_country"]
+    list_filter = [
+        "is_active",
+        "mode",
+        ("shop__system", titled_filter("shop system")),
+        ("erp__system", titled_filter("ERP system")),
+    ]
     list_select_related = ["shop", "erp"]
     search_fields = ["name", "shop__name", "erp__name"]
     ordering = ["name"]
@@ -97,6 +113,10 @@ class IntegrationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_enabled=Count("flows", filter=Q(flows__enabled=True)))
 
+    @admin.display(description="ERP", ordering="erp__name")
+    def erp_connection(self, obj):
+        return obj.erp
+
     @admin.display(description="Flows on", ordering="_enabled")
     def enabled_flows(self, obj):
         return changelist_link(IntegrationFlow, f"{obj._enabled} of 7", integration__id__exact=obj.pk)
@@ -114,16 +134,8 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 @admin.register(IntegrationFlow)
 class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "integration",
-        "flow",
-        "enabled",
-        "interval_minutes",
-        "last_run",
-        "failing",
-    ]
-    list_display_links = ["__str__"]
+    list_display = ["flow_name", "integration_name", "enabled", "interval_minutes", "last_run", "failing"]
+    list_display_links = ["flow_name"]
     list_editable = ["enabled", "interval_minutes"]
     list_filter = ["enabled", "flow", "integration"]
     list_select_related = ["integration"]
@@ -133,8 +145,20 @@ class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
     readonly_fields = ["integration", "flow", *AUDIT_FIELDS]
     actions = ["run_now", "switch_on", "switch_off"]
 
+    class Media:
+        css = LIST_MEDIA_CSS
+        js = LIST_MEDIA_JS
+
     def get_queryset(self, request):
         return integration_flows_with_state()
+
+    @admin.display(description="Flow", ordering="flow")
+    def flow_name(self, obj):
+        return obj.get_flow_display()
+
+    @admin.display(description="Integration", ordering="integration__name")
+    def integration_name(self, obj):
+        return short_name(obj.integration.name)
 
     def has_add_permission(self, request):
         return False  # every integration gets all its flows automatically
@@ -188,15 +212,14 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
     actions = ["retry_failed"]
     list_display = [
         "id",
-        "integration",
-        "flow",
+        "flow_display",
         "trigger",
         "status_display",
         "progress",
-        "ok_count",
-        "skipped_count",
-        "failed_count",
-        "started_at",
+        "ok",
+        "skipped",
+        "failed",
+        "started",
         "duration_display",
     ]
     list_filter = ["status", "flow", "trigger", "dry_run", "integration", EmptyScheduledRunsFilter]
@@ -229,6 +252,10 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
+    class Media:
+        css = LIST_MEDIA_CSS
+        js = LIST_MEDIA_JS
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "any_running": SyncRun.objects.filter(status="running").exists()}
         return super().changelist_view(request, extra_context)
@@ -239,9 +266,27 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.display(description="Progress")
     def progress(self, obj):
-        if obj.status == SyncRun.Status.RUNNING and obj.total <= obj.done:
-            return f"{obj.done} / ?"  # records still being read page by page: the total is not known yet
-        return f"{obj.done} / {obj.total}" if obj.total else "—"
+        return run_progress_text(obj)
+
+    @admin.display(description="Flow", ordering="flow")
+    def flow_display(self, obj):
+        return compact_flow(obj)
+
+    @admin.display(description="OK", ordering="ok_count")
+    def ok(self, obj):
+        return obj.ok_count
+
+    @admin.display(description="Skipped", ordering="skipped_count")
+    def skipped(self, obj):
+        return obj.skipped_count
+
+    @admin.display(description="Failed", ordering="failed_count")
+    def failed(self, obj):
+        return format_html('<b class="koppla-msg-error">{}</b>', obj.failed_count) if obj.failed_count else "0"
+
+    @admin.display(description="Started", ordering="started_at")
+    def started(self, obj):
+        return compact_when(obj.started_at)
 
     @admin.action(description="Retry all failed records of the selected runs", permissions=["resync"])
     def retry_failed(self, request, queryset):
@@ -250,6 +295,8 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
     @admin.display(description="Duration")
     def duration_display(self, obj):
         duration = obj.duration
+        if duration is None and obj.status == SyncRun.Status.RUNNING and obj.started_at:
+            return f"{str(timezone.now() - obj.started_at).split('.')[0]} so far"
         return str(duration).split(".")[0] if duration is not None else "—"
 
     @admin.display(description="Records")

@@ -1,5 +1,8 @@
-"""Pieces shared by the Sync admin pages: status colours and the run/resync permissions."""
+"""Pieces shared by the Sync admin pages: status colours, the run/resync permissions and the compact list cells
+that keep each list's decisive columns inside a 1366 px laptop screen."""
 
+from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html
 
 STATUS_COLOURS = {
@@ -32,3 +35,107 @@ class RunPermissionMixin:
 
     def has_resync_permission(self, request):
         return request.user.has_perm("sync.resync_record")
+
+
+# --------------------------------------------------------------------------- lists at laptop width
+MESSAGE_CHARS = 80  # a list shows this much of an error or note; the detail page shows all of it
+
+LIST_MEDIA_CSS = {"all": ["sync/koppla-lists.css"]}  # compact rows and cells (ModelAdmin.Media.css)
+LIST_MEDIA_JS = ["sync/koppla-lists.js"]  # the left navigation starts folded on a laptop (ModelAdmin.Media.js)
+
+
+def short_message(text: str, *, failed: bool):
+    """An error or note cut to MESSAGE_CHARS for a list cell: red for a failure, grey for a note; the whole
+    text (up to 1000 characters) in the tooltip, all of it on the detail page. "—" when empty."""
+    if not text:
+        return "—"
+    short = text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
+    css = "koppla-msg koppla-msg-error" if failed else "koppla-msg koppla-msg-note"
+    return format_html('<span class="{}" title="{}">{}</span>', css, text[:1000], short)
+
+
+class StatusWithFailedFilter(admin.ChoicesFieldListFilter):
+    """The status filter with a first choice *Failed*: every failed status at once (`status__in=retrying,dead`),
+    the name the README's walk-through uses; then each status on its own (`status__exact=...`)."""
+
+    failed = "retrying,dead"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.lookup_kwarg_in = f"{field_path}__in"
+        value = params.get(self.lookup_kwarg_in)
+        self.lookup_val_in = ",".join(value) if isinstance(value, list) else value
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    def expected_parameters(self):
+        return [*super().expected_parameters(), self.lookup_kwarg_in]
+
+    def choices(self, changelist):
+        remove = [self.lookup_kwarg, self.lookup_kwarg_isnull, self.lookup_kwarg_in]
+        exact = self.lookup_val or []
+        yield {
+            "selected": not exact and not self.lookup_val_in,
+            "query_string": changelist.get_query_string(remove=remove),
+            "display": "All",
+        }
+        yield {
+            "selected": self.lookup_val_in == self.failed,
+            "query_string": changelist.get_query_string({self.lookup_kwarg_in: self.failed}, remove),
+            "display": "Failed",
+        }
+        for value, label in self.field.flatchoices:
+            yield {
+                "selected": str(value) in exact,
+                "query_string": changelist.get_query_string({self.lookup_kwarg: value}, remove),
+                "display": label,
+            }
+
+
+INTEGRATION_CHARS = 24  # an integration's name in a list cell; the whole name in the tooltip
+
+
+def compact_when(value) -> str:
+    """A date and time in a list cell: "2026-12-01 04:05" in the site's time zone ("—" when empty)."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def short_name(name: str):
+    """An integration's name cut to INTEGRATION_CHARS, the whole name in the tooltip."""
+    short = name if len(name) <= INTEGRATION_CHARS else name[: INTEGRATION_CHARS - 1].rstrip() + "…"
+    return format_html('<span class="koppla-integration" title="{}">{}</span>', name, short)
+
+
+def compact_flow(obj):
+    """A record's or run's flow as one short cell: the flow's first word and, small below, the integration."""
+    return format_html("{}<br><small>{}</small>", obj.flow.capitalize(), short_name(obj.integration.name))
+
+
+ESTIMATE_AFTER_SECONDS = 20  # a run's time left is estimated once it has run this long and done a record
+
+
+def run_progress_text(run, *, now=None) -> str:
+    """A run's progress in words: "120 / 320", while running with the time left estimated from the pace so far
+    ("120 / 320, about 3 min left"); "120 done, still listing" while the listing is read page by page (the total
+    is known only at its end); "—" before anything is counted."""
+    running = run.status == "running"
+    if running and run.total <= run.done:
+        return f"{run.done} done, still listing" if run.done else "listing…"
+    if not run.total:
+        return "—"
+    text = f"{run.done} / {run.total}"
+    if running and run.started_at and run.done:
+        elapsed = ((now or timezone.now()) - run.started_at).total_seconds()
+        if elapsed >= ESTIMATE_AFTER_SECONDS:
+            left = elapsed / run.done * (run.total - run.done)
+            text += f", about {left / 60:.0f} min left" if left >= 90 else f", about {max(left, 1):.0f} s left"
+    return text
+
+
+def titled_filter(title: str):
+    """A choices filter shown under its own title, e.g. "shop system" and "ERP system" for two `system` fields."""
+
+    class TitledChoicesFilter(admin.ChoicesFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return TitledChoicesFilter

@@ -70,20 +70,25 @@ def _system_label(code: str) -> str:
         return code or "The remote system"
 
 
-def remote_error_message(exc: RemoteError) -> str:
-    """A remote failure in words an operations person can act on."""
+RECORD_RETRIED = "The record will be retried."
+RUN_RETRIED = "The flow's next run tries again."
+
+
+def remote_error_message(exc: RemoteError, *, then: str = RECORD_RETRIED) -> str:
+    """A remote failure in words an operations person can act on; `then` says what happens next for a passing
+    failure (a record's: it is retried; a whole run's: RUN_RETRIED)."""
     who = _system_label(exc.system)
     message = exc.message.rstrip(". ")  # it is followed by sentences of our own
     if isinstance(exc, AuthError):
         return f"{who} refused our credentials: {message}. Reconnect or fix the connection in Connections."
     if isinstance(exc, RateLimited):
         wait = f" for {exc.retry_after:.0f} s" if exc.retry_after else ""
-        return f"{who} asked us to slow down{wait}: {message}. The record will be retried."
+        return f"{who} asked us to slow down{wait}: {message}. {then}"
     if isinstance(exc, RemoteDown):
         maybe = (
             " The request may have arrived; the retry looks it up before creating anything." if exc.maybe_sent else ""
         )
-        return f"{who} did not answer properly: {message}.{maybe} The record will be retried."
+        return f"{who} did not answer properly: {message}.{maybe} {then}"
     if isinstance(exc, NotFound):
         return f"{who} does not know it: {message}."
     if isinstance(exc, ConfigurationError):
@@ -331,7 +336,7 @@ def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | No
     except ConnectionPaused as exc:
         return _stop_for_pause(run, exc, source_ids, done, cursors, item, calls, notes)
     except RemoteError as exc:
-        return run_fail(run=run, message=remote_error_message(exc), cursor_to=cursor)
+        return run_fail(run=run, message=remote_error_message(exc, then=RUN_RETRIED), cursor_to=cursor)
     except RecordFailed as exc:
         return run_fail(run=run, message=exc.message, cursor_to=cursor)
     except RunTakenOver as exc:

@@ -3,13 +3,24 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.template.defaultfilters import linebreaksbr
 from django.urls import path
+from django.utils.html import format_html
 
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_url, changelist_link, pretty_json
 from config.errors import ApplicationError
 from integrations.pauses import connections_paused
 
-from .admin_common import RunPermissionMixin, status_badge
+from .admin_common import (
+    LIST_MEDIA_CSS,
+    LIST_MEDIA_JS,
+    RunPermissionMixin,
+    StatusWithFailedFilter,
+    compact_flow,
+    compact_when,
+    short_message,
+    status_badge,
+)
 from .bulk_admin import BulkSpec, bulk_confirm_or_start
 from .models import RecordLog, SyncRecord
 from .services import records_resync
@@ -84,6 +95,25 @@ class ResyncButtonMixin:
     def status_display(self, obj):
         return status_badge(obj.status, obj.get_status_display())
 
+    @admin.display(description="Message")
+    def message(self, obj):
+        """The whole error of a failed attempt, or the note of one that succeeded or was skipped."""
+        text = getattr(obj, "error", None)
+        text = text if text is not None else obj.last_error
+        return linebreaksbr(text) if text else "—"
+
+    @admin.display(description="Flow", ordering="flow")
+    def flow_display(self, obj):
+        return compact_flow(obj)
+
+    @admin.display(description="Target", ordering="target_id")
+    def target(self, obj):
+        return obj.target_id or "—"
+
+    class Media:
+        css = LIST_MEDIA_CSS
+        js = LIST_MEDIA_JS
+
     def render_change_form(self, request, context, *args, **kwargs):
         context["can_resync"] = self.has_resync_permission(request)
         return super().render_change_form(request, context, *args, **kwargs)
@@ -92,17 +122,7 @@ class ResyncButtonMixin:
 @admin.register(RecordLog)
 class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
     actions = ["resync_selected"]
-    list_display = [
-        "created_at",
-        "integration",
-        "flow",
-        "record",
-        "target_id",
-        "status_display",
-        "attempt",
-        "short_error",
-        "run_link",
-    ]
+    list_display = ["record", "status_display", "short_error", "run_link", "target", "flow_display", "created"]
     list_filter = ["status", "flow", "integration"]
     list_select_related = ["integration", "run"]
     search_fields = ["source_id", "source_label", "target_id", "error"]
@@ -119,7 +139,7 @@ class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
         "status",
         "attempt",
         "next_attempt_at",
-        "error",
+        "message",
         "request_display",
         "response_display",
         "calls_display",
@@ -131,13 +151,19 @@ class RecordLogAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
     def resync_selected(self, request, queryset):
         return bulk_confirm_or_start(self, request, queryset, action="resync_selected", spec=RESYNC_LOGS)
 
-    @admin.display(description="Error")
+    @admin.display(description="Message")
     def short_error(self, obj):
-        return (obj.error[:100] + "…") if len(obj.error) > 100 else obj.error or "—"
+        """The error of a failed attempt (red) or the note of one that succeeded or was skipped (grey)."""
+        return short_message(obj.error, failed=obj.status == RecordLog.Status.FAILED)
 
     @admin.display(description="Run")
     def run_link(self, obj):
-        return admin_link(obj.run, f"Run #{obj.run_id}")
+        attempt = f", attempt {obj.attempt}" if obj.attempt > 1 else ""
+        return format_html("{}{}", admin_link(obj.run, f"#{obj.run_id}"), attempt)
+
+    @admin.display(description="When", ordering="created_at")
+    def created(self, obj):
+        return compact_when(obj.created_at)
 
     @admin.display(description="Payload")
     def request_display(self, obj):
@@ -158,18 +184,15 @@ class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
 
     actions = ["resync_selected"]
     list_display = [
-        "updated_at",
-        "integration",
-        "flow",
         "record",
         "status_display",
-        "attempts",
-        "next_attempt_at",
         "short_error",
-        "target_id",
+        "next_attempt",
+        "target",
         "log_link",
+        "flow_display",
     ]
-    list_filter = ["status", "flow", "integration"]
+    list_filter = [("status", StatusWithFailedFilter), "flow", "integration"]
     list_select_related = ["integration", "last_log"]
     search_fields = ["source_id", "source_label", "target_id", "last_error"]
     date_hierarchy = "updated_at"
@@ -183,16 +206,27 @@ class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
         "status",
         "attempts",
         "next_attempt_at",
-        "last_error",
+        "message",
         "log_link",
         "history_link",
         *AUDIT_FIELDS,
     ]
     readonly_fields = fields
 
-    @admin.display(description="Error")
+    @admin.display(description="Message")
     def short_error(self, obj):
-        return (obj.last_error[:100] + "…") if len(obj.last_error) > 100 else obj.last_error or "—"
+        """The last error of a failed record (red) or the note of a skipped or queued one (grey)."""
+        failed = obj.status in (SyncRecord.Status.RETRYING, SyncRecord.Status.DEAD)
+        return short_message(obj.last_error, failed=failed)
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        tries = f" ({obj.attempts} tries)" if obj.attempts > 1 else ""
+        return format_html("{}{}", status_badge(obj.status, obj.get_status_display()), tries)
+
+    @admin.display(description="Next attempt", ordering="next_attempt_at")
+    def next_attempt(self, obj):
+        return compact_when(obj.next_attempt_at)
 
     @admin.display(description="Last attempt")
     def log_link(self, obj):

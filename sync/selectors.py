@@ -14,10 +14,14 @@ CREDENTIALS_WARN_DAYS = 7
 
 
 def integration_flows_with_state(*, integration: Integration | None = None):
-    """IntegrationFlow rows annotated with their last run and the records waiting for action."""
-    last_run = SyncRun.objects.filter(integration=OuterRef("integration"), flow=OuterRef("flow")).order_by(
-        "-created_at"
-    )
+    """IntegrationFlow rows annotated with their last run and the records waiting for action.
+
+    `last_run_*` is the newest run that did something: a Skipped run (another run of the flow held it, e.g.
+    *Run now* right after *Switch on*) is never a flow's last run, so health shows the run that counted.
+    `last_started_at` is the newest run of any status (the scheduler is alive), for staleness.
+    """
+    runs = SyncRun.objects.filter(integration=OuterRef("integration"), flow=OuterRef("flow")).order_by("-created_at")
+    last_run = runs.exclude(status=SyncRun.Status.SKIPPED)
     failing = (
         SyncRecord.objects.filter(
             integration=OuterRef("integration"),
@@ -32,6 +36,7 @@ def integration_flows_with_state(*, integration: Integration | None = None):
         last_run_id=Subquery(last_run.values("pk")[:1]),
         last_run_status=Subquery(last_run.values("status")[:1]),
         last_run_at=Subquery(last_run.values("created_at")[:1]),
+        last_started_at=Subquery(runs.values("created_at")[:1]),
         failing_records=Subquery(failing[:1]),
     )
     if integration is not None:
@@ -145,14 +150,14 @@ def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard
             ok_7d=counts_7d.get((*key, "ok"), 0),
             failed_7d=counts_7d.get((*key, "failed"), 0),
             waiting=row.failing_records or 0,
-            stale=flow_is_stale(row, row.last_run_at, now),
+            stale=flow_is_stale(row, row.last_started_at, now),
             paused_until=max(
                 (c.paused_until for c, _ in paused if c.pk in (row.integration.shop_id, row.integration.erp_id)),
                 default=None,
             ),
         )
         if health.stale:
-            when = f"since {timezone.localtime(row.last_run_at):%Y-%m-%d %H:%M}" if row.last_run_at else "ever"
+            when = f"since {timezone.localtime(row.last_started_at):%Y-%m-%d %H:%M}" if row.last_started_at else "ever"
             warnings.append(
                 f"{row}: no run {when}, though it is scheduled every {row.interval_minutes} min. Is the q2 worker running?"
             )

@@ -235,9 +235,9 @@ def flows_stale_check(*, now=None) -> list[IntegrationFlow]:
     stale = []
     rows = integration_flows_with_state().filter(enabled=True, integration__is_active=True)
     for row in rows.order_by("integration__name", "flow"):
-        if flow_is_stale(row, row.last_run_at, now):
+        if flow_is_stale(row, row.last_started_at, now):
             stale.append(row)
-            flow_stale_notify(integration_flow=row, last_run_at=row.last_run_at)
+            flow_stale_notify(integration_flow=row, last_run_at=row.last_started_at)
     return stale
 
 

@@ -46,10 +46,16 @@ class SandboxObjectAdmin(admin.ModelAdmin):
             ("description", "status"),
             ("productNumber", "name"),
         ):
-            values = [str(data[k]) for k in keys if data.get(k) not in (None, "")]
+            values = [self._value(data, k) for k in keys if data.get(k) not in (None, "")]
             if values:
                 return " · ".join(values)[:120]
         return "—"
+
+    @staticmethod
+    def _value(data: dict, key: str) -> str:
+        """A field for the summary; an amount with its currency ("1249.00 SEK"), as the document has it."""
+        currency = data.get("currencyId") or data.get("currency") or ""
+        return f"{data[key]} {currency}".strip() if key == "amount" else str(data[key])
 
     @admin.display(description="Data")
     def data_display(self, obj):

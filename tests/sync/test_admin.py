@@ -176,6 +176,6 @@ def test_run_progress_says_when_the_total_is_not_known_yet():
     from sync.models import SyncRun
 
     progress = SyncRunAdmin(SyncRun, admin.site).progress
-    assert progress(SyncRun(status="running", done=57, total=57)) == "57 / ?"
+    assert progress(SyncRun(status="running", done=57, total=57)) == "57 done, still listing"
     assert progress(SyncRun(status="running", done=57, total=320)) == "57 / 320"
     assert progress(SyncRun(status="succeeded", done=320, total=320)) == "320 / 320"

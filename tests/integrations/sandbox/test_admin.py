@@ -20,6 +20,18 @@ def test_objects_are_listed_with_a_summary_and_credentials_are_hidden(admin_clie
     assert "secret-token-value" not in all_rows and "very-secret" not in all_rows and "koppla-demo" not in all_rows
 
 
+def test_an_amount_is_listed_with_its_currency(admin_client):
+    store.obj_put(
+        "visma_net", "invoice", "100002", {"customerRefNumber": "20002", "amount": "49.00", "currencyId": "EUR"}
+    )
+    store.obj_put("visma_net", "payment", "P1", {"description": "Adyen", "amount": "10.00", "currency": "NOK"})
+
+    html = admin_client.get(reverse("admin:sandbox_sandboxobject_changelist"), {"system": "visma_net"}).content.decode()
+
+    assert "20002 · 49.00 EUR" in html
+    assert "10.00 NOK" in html
+
+
 def test_faults_are_switched_off_from_the_list(admin_client):
     fault = SandboxFault.objects.create(system="visma_net", endpoint=".*", kind="server_error")
     url = reverse("admin:sandbox_sandboxfault_changelist")

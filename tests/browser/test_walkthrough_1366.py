@@ -1,0 +1,270 @@
+"""The README's demo walk-through, click by click, on a 1366×768 laptop screen.
+
+On every list an ops person lives in (Records, Record logs, Sync runs, Integration flows and the
+dashboard) the decisive columns' header cells must lie inside the viewport: their right edge at or
+before 1366 px, without scrolling sideways. Screenshots of the main pages go to
+test-results/screenshots/ (CI keeps test-results/ as artifacts).
+
+The qcluster of `make demo` picks a flow's schedule up within seconds of *Switch on*; here the
+flow schedules that are due are run once right after the click, which is what the worker does.
+"""
+
+import ast
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_q.models import Schedule
+from playwright.sync_api import expect
+
+from integrations.centra import sandbox as centra
+from integrations.models import Connection
+from sync.models import Flow, IntegrationFlow, Payout, SyncRecord, SyncRun
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WIDTH, HEIGHT = 1366, 768
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+# The columns that decide what to do next, by the admin's column class (column-<list_display name>).
+RECORDS_COLUMNS = {
+    "status_display": "Status",
+    "record": "Record",
+    "short_error": "Message",
+    "next_attempt": "Next attempt",
+    "target": "Target",
+    "log_link": "Last attempt",
+}
+RECORD_LOG_COLUMNS = {"status_display": "Status", "short_error": "Message", "run_link": "Run"}
+SYNC_RUN_COLUMNS = {
+    "status_display": "Status",
+    "failed": "Failed",
+    "started": "Started",
+    "duration_display": "Duration",
+}
+FLOW_COLUMNS = {"flow_name": "Flow", "enabled": "Enabled", "last_run": "Last run", "failing": "Failed records waiting"}
+
+
+@pytest.fixture
+def laptop(browser, live_server, demo):
+    """A logged-in tab of 1366×768; the ERP connection is not connected yet, as after `make demo`."""
+    from sync.demo import DEMO_PASSWORD, DEMO_USERNAME
+
+    Connection.objects.filter(pk=demo.erp_id).update(access_token="", refresh_token="", status="new")
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    context.set_default_timeout(60_000)
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/admin/login/")
+    tab.fill("#id_username", DEMO_USERNAME)
+    tab.fill("#id_password", DEMO_PASSWORD)
+    tab.click("input[type=submit]")
+    tab.wait_for_url(f"{live_server.url}/admin/")
+    yield tab
+    context.close()
+
+
+def shot(page, name: str, *, full_page: bool = False) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def assert_columns_fit(page, columns: dict[str, str], table: str = "#result_list") -> None:
+    """Each named header cell is shown, says its label and ends inside the 1366 px viewport."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, "the page scrolls sideways"
+    for css, label in columns.items():
+        cell = page.locator(f"{table} thead th.column-{css}")
+        expect(cell).to_be_visible()
+        expect(cell).to_contain_text(label)
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0, f"{label}: not laid out"
+        right = box["x"] + box["width"]
+        assert right <= WIDTH, f"{label} ends at {right:.0f} px, beyond {WIDTH}"
+        # Django's list scrolls sideways inside its own box: a column beyond that box is cut off too.
+        visible = cell.evaluate("th => th.closest('.results, table').getBoundingClientRect().right")
+        assert right <= visible + 1, f"{label} ends at {right:.0f} px, beyond the list's edge at {visible:.0f} px"
+
+
+def assert_row_height(page, most: int = 60) -> None:
+    heights = page.locator("#result_list tbody tr").evaluate_all(
+        "rows => rows.map(r => r.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) <= most, f"rows up to {max(heights):.0f} px tall"
+
+
+def tick_row(page, text: str) -> None:
+    page.locator("#result_list tbody tr", has_text=text).locator("input[name=_selected_action]").check()
+
+
+def action(page, name: str) -> None:
+    page.select_option("select[name=action]", name)
+    page.click("button[name=index]")
+
+
+def switch_on(page, base: str, *flow_labels: str) -> None:
+    """Sync › Integration flows: tick the flows, action *Switch on*; the worker's scheduler starts their runs."""
+    page.goto(f"{base}/admin/sync/integrationflow/")
+    for label in flow_labels:
+        tick_row(page, label)
+    action(page, "switch_on")
+    expect(page.locator(".messagelist")).to_contain_text(f"Switched on {len(flow_labels)} flow")
+    run_due_flow_schedules()
+
+
+def run_due_flow_schedules() -> None:
+    """What the qcluster's scheduler does with the flow schedules that are due: run each once, move it on."""
+    due = Schedule.objects.filter(next_run__lte=timezone.now(), func="sync.tasks.flow_run_scheduled")
+    assert due.exists(), "switching a flow on did not make its schedule due"
+    for schedule in due:
+        import_string(schedule.func)(*ast.literal_eval(f"({schedule.args},)"))
+        Schedule.objects.filter(pk=schedule.pk).update(next_run=timezone.now() + timedelta(hours=1))
+
+
+def test_readme_walk_through_at_1366_px(laptop, live_server, demo):
+    page, base = laptop, live_server.url
+    allowed = demo.allowed_order_statuses
+    exportable = [o for o in centra.orders() if o["status"] in allowed]
+    if not any(o["paymentMethod"]["uri"] == "swish" for o in exportable):
+        exportable[0]["paymentMethod"]["uri"] = "swish"  # the demo's deliberate gap in the mapping
+        centra.order_put(exportable[0])
+
+    # 1. Connect the ERP: Connections › Connections › Visma.net sandbox › Connect, approve, Test connection on both.
+    page.goto(f"{base}/admin/integrations/connection/")
+    page.locator("#result_list a", has_text=demo.erp.name).click()
+    page.click("#koppla-connect")
+    page.click("button.approve")
+    expect(page.locator(".messagelist")).to_contain_text("is connected")
+    page.click("#koppla-test-connection")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    page.goto(f"{base}/admin/integrations/connection/")
+    page.locator("#result_list a", has_text=demo.shop.name).click()
+    page.click("#koppla-test-connection")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    page.goto(f"{base}/admin/integrations/connection/")
+    shot(page, "01-connections")
+
+    # 2. Orders: Switch on starts the run; Sync › Sync runs shows it with its progress.
+    switch_on(page, base, Flow.ORDERS.label)
+    page.goto(f"{base}/admin/sync/integrationflow/")
+    shot(page, "02-integration-flows")
+    assert_columns_fit(page, FLOW_COLUMNS)
+    page.goto(f"{base}/admin/sync/syncrun/")
+    expect(page.locator("#result_list tbody tr").first).to_contain_text("Finished with failed records")
+    assert not SyncRun.objects.filter(status=SyncRun.Status.SKIPPED).exists()
+    shot(page, "03-sync-runs")
+    assert_columns_fit(page, SYNC_RUN_COLUMNS)
+    page.locator("#result_list tbody tr").first.locator("th a, td a").first.click()
+    expect(page.locator("#content")).to_contain_text("Finished with failed records")
+    shot(page, "04-sync-run")
+
+    # 3. A failed record: Sync › Records, filter Failed, open one; add the mapping row; Resync this record.
+    page.goto(f"{base}/admin/sync/syncrecord/")
+    page.locator("#changelist-filter a", has_text=re.compile(r"^\s*Failed\s*$")).click()
+    rows = page.locator("#result_list tbody tr")
+    expect(rows.first).to_contain_text("unknown payment method 'swish'")
+    shot(page, "05-records-failed")
+    assert_columns_fit(page, RECORDS_COLUMNS)
+    assert_row_height(page)
+    rows.first.locator("th a, td a").first.click()
+    expect(page.locator("#content")).to_contain_text(
+        "unknown payment method 'swish': add it in Mappings › Payment methods"
+    )
+    record_url = page.url
+    page.goto(f"{base}/admin/mappings/paymentmethodmapping/add/")
+    page.select_option("#id_integration", str(demo.pk))
+    page.fill("#id_shop_method", "swish")
+    page.fill("#id_erp_payment_method", "INVOICE")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    page.goto(record_url)
+    page.click("#koppla-resync")
+    expect(page.locator(".messagelist")).to_contain_text("it succeeded")
+    if SyncRecord.objects.filter(integration=demo, flow="orders").exclude(status="ok").exists():
+        page.goto(f"{base}/admin/sync/syncrecord/?status__in=retrying,dead")
+        page.locator("#action-toggle").check()
+        action(page, "resync_selected")
+        page.click("#koppla-confirm")
+        expect(page.locator(".messagelist")).to_contain_text("Queued")
+    assert not SyncRecord.objects.filter(integration=demo, flow="orders").exclude(status="ok").exists()
+    page.goto(f"{base}/admin/sync/recordlog/")
+    shot(page, "06-record-logs")
+    assert_columns_fit(page, RECORD_LOG_COLUMNS)
+    assert_row_height(page)
+
+    # 4. and 5. Customers, refunds; products, stock, documents: switch on (each starts its run).
+    switch_on(page, base, Flow.CUSTOMERS.label, Flow.REFUNDS.label)
+    switch_on(page, base, Flow.PRODUCTS.label, Flow.STOCK.label, Flow.DOCUMENTS.label)
+    page.goto(f"{base}/admin/sync/syncrun/")
+    assert_columns_fit(page, SYNC_RUN_COLUMNS)
+    started = SyncRun.objects.filter(integration=demo).values_list("flow", flat=True)
+    assert {"customers", "refunds", "products", "stock", "documents"} <= set(started)
+    page.goto(f"{base}/admin/sync/syncrecord/")
+    shot(page, "07-records")
+    assert_columns_fit(page, RECORDS_COLUMNS)
+    assert_row_height(page)
+
+    # 6. Payouts: switch the Payouts flow on, import the demo settlement file, book it.
+    switch_on(page, base, Flow.PAYOUTS.label)
+    page.goto(f"{base}/admin/sync/payout/")
+    page.click("#koppla-payout-import")
+    with page.expect_download() as download:
+        page.click("#koppla-demo-payout-download")
+    settlement = download.value.path()
+    page.select_option("#id_integration", str(demo.pk))
+    page.select_option("#id_format", label="Adyen settlement details")
+    page.set_input_files("#id_file", settlement)
+    page.click("#koppla-import-payout")
+    page.click("#koppla-confirm-payout")
+    expect(page.locator(".messagelist")).to_be_visible()
+    payout = Payout.objects.get(integration=demo)
+    page.goto(f"{base}/admin/sync/payout/")
+    page.locator("#result_list tbody input[name=_selected_action]").first.check()
+    action(page, "book_now")
+    expect(page.locator(".messagelist")).not_to_contain_text("refused")
+    assert SyncRun.objects.filter(integration=demo, flow="payouts").exclude(status=SyncRun.Status.SKIPPED).exists()
+    shot(page, "08-payouts")
+    page.goto(f"{base}/admin/sync/payout/{payout.pk}/change/")
+    shot(page, "09-payout")
+
+    # 7. Checks: Number series checks › Check now; the dashboard at the top of the admin index.
+    page.goto(f"{base}/admin/sync/numberseriescheck/")
+    page.click("#koppla-number-series-check")
+    expect(page.locator(".messagelist")).to_be_visible()
+    page.goto(f"{base}/admin/")
+    page.click("#koppla-dashboard-link a")
+    flows = page.locator("#koppla-flows")
+    expect(flows).to_be_visible()
+    shot(page, "10-dashboard")
+    for index in range(page.locator("#koppla-flows thead th").count()):
+        box = page.locator("#koppla-flows thead th").nth(index).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= WIDTH
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    expect(flows).not_to_contain_text("Skipped")
+    assert IntegrationFlow.objects.filter(integration=demo, enabled=True).count() == 7
+
+
+def test_a_mapping_file_with_bad_rows_shows_each_reason_as_text_by_line(laptop, live_server, demo, tmp_path):
+    page, base = laptop, live_server.url
+    bad = tmp_path / "zones.csv"
+    bad.write_text(
+        "country,customer_type,customer_class,vat_zone,vat_category,sales_account\n"
+        "AT,B2C,EUB2C,OSS,OSS-AT,3106\n"
+        "XX,B2C,EUB2C,OSS,OSS-XX,3106\n"
+        "\n"
+        "DE,B2X,EUB2C,OSS,OSS-DE,3106\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{base}/admin/mappings/taxzonemapping/")
+    page.click("a.import_link")
+    page.select_option("#id_integration", str(demo.pk))
+    page.set_input_files("#id_import_file", str(bad))
+    page.click("input[type=submit]")
+    problems = page.locator("ul.import-problems li")
+    expect(problems.first).to_be_visible()
+    texts = problems.all_inner_texts()
+    shot(page, "11-mapping-import-problems", full_page=True)
+    assert any(t.startswith("Row 3") and "XX" in t for t in texts), texts  # line 3 of the file
+    assert any(t.startswith("Row 5") and "B2X" in t for t in texts), texts  # the blank line 4 counts
+    assert all(t.strip() for t in texts)

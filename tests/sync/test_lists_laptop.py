@@ -1,0 +1,118 @@
+"""The lists an ops person lives in: short cells, the README's filter names, words that say what happens."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from integrations.http import RemoteDown
+from sync.admin_common import run_progress_text, short_message
+from sync.engine import RUN_RETRIED, remote_error_message
+from sync.models import IntegrationFlow, SyncRecord, SyncRun
+from sync.selectors import dashboard_build, integration_flows_with_state
+from tests.factories import RecordLogFactory, SyncRunFactory
+
+pytestmark = pytest.mark.django_db
+
+LONG_ERROR = "Order 20019: unknown payment method 'swish': add it in Mappings › Payment methods. " + "x" * 200
+
+
+def _record(integration, status, error="", source_id="order-1"):
+    log = RecordLogFactory(run=SyncRunFactory(integration=integration), source_id=source_id, error=error)
+    return SyncRecord.objects.create(
+        integration=integration,
+        flow="orders",
+        source_id=source_id,
+        source_label=source_id,
+        status=status,
+        last_error=error,
+        last_log=log,
+    )
+
+
+def test_a_skipped_run_is_never_a_flows_last_run(integration):
+    IntegrationFlow.objects.filter(integration=integration, flow="orders").update(enabled=True)
+    real = SyncRunFactory(integration=integration, flow="orders", status="succeeded")
+    SyncRun.objects.filter(pk=real.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    SyncRunFactory(integration=integration, flow="orders", status="skipped")
+
+    orders = next(f for f in dashboard_build().flows if f.integration_flow.flow == "orders")
+    row = integration_flows_with_state().get(integration=integration, flow="orders")
+
+    assert orders.last_run.pk == real.pk and orders.last_run.status == "succeeded"
+    assert (row.last_run_id, row.last_run_status) == (real.pk, "succeeded")
+    assert not orders.stale
+
+
+def test_records_filter_failed_as_the_readme_names_it(admin_client, integration):
+    _record(integration, "retrying", "first", "order-1")
+    _record(integration, "dead", "second", "order-2")
+    _record(integration, "ok", "Created invoice 100001.", "order-3")
+    url = reverse("admin:sync_syncrecord_changelist")
+
+    listing = admin_client.get(url).context["cl"]
+    choices = list(listing.filter_specs[0].choices(listing))
+    assert [c["display"] for c in choices][:2] == ["All", "Failed"]
+    assert "status__in=retrying%2Cdead" in choices[1]["query_string"]
+
+    failed = admin_client.get(url, {"status__in": "retrying,dead"}).context["cl"]
+    assert sorted(r.source_id for r in failed.result_list) == ["order-1", "order-2"]
+    chosen = [c["display"] for c in failed.filter_specs[0].choices(failed) if c["selected"]]
+    assert chosen == ["Failed"]
+    dead = admin_client.get(url, {"status__exact": "dead"}).context["cl"]
+    assert [r.source_id for r in dead.result_list] == ["order-2"]
+    assert [c["display"] for c in dead.filter_specs[0].choices(dead) if c["selected"]] == [
+        "Failed, gave up (needs action)"
+    ]
+
+
+def test_messages_are_cut_in_the_list_and_whole_on_the_detail_page(admin_client, integration):
+    record = _record(integration, "dead", LONG_ERROR)
+    note = _record(integration, "ok", "Created and released invoice 100031.", "order-9")
+
+    html = admin_client.get(reverse("admin:sync_syncrecord_changelist")).content.decode()
+    assert "column-short_error" in html and "Message" in html and ">Error<" not in html
+    cut = str(short_message(LONG_ERROR, failed=True))
+    assert "koppla-msg-error" in cut and escape(LONG_ERROR[:79].rstrip()) + "…<" in cut
+    assert "koppla-msg-note" in str(short_message(note.last_error, failed=False))
+    assert "sync/koppla-lists.css" in html
+
+    detail = admin_client.get(reverse("admin:sync_syncrecord_change", args=[record.pk])).content.decode()
+    assert "x" * 200 in detail
+
+
+def test_record_logs_call_a_success_note_a_message(admin_client, integration):
+    RecordLogFactory(run=SyncRunFactory(integration=integration), status="ok", error="Created invoice 100001.")
+    html = admin_client.get(reverse("admin:sync_recordlog_changelist")).content.decode()
+    assert "Created invoice 100001." in html and "koppla-msg-note" in html
+    assert "Message" in html and ">Error<" not in html
+
+
+def test_run_progress_has_a_total_and_the_time_left():
+    now = timezone.now()
+    running = SyncRun(status="running", total=400, done=100, started_at=now - timedelta(minutes=2))
+    assert run_progress_text(running, now=now) == "100 / 400, about 6 min left"
+    almost = SyncRun(status="running", total=400, done=390, started_at=now - timedelta(minutes=2))
+    assert run_progress_text(almost, now=now) == "390 / 400, about 3 s left"
+    listing = SyncRun(status="running", total=12, done=12, started_at=now - timedelta(minutes=2))
+    assert run_progress_text(listing, now=now) == "12 done, still listing"
+    finished = SyncRun(status="succeeded", total=400, done=400, started_at=now - timedelta(minutes=8))
+    assert run_progress_text(finished, now=now) == "400 / 400"
+
+
+def test_a_failed_run_does_not_promise_a_record_retry():
+    exc = RemoteDown("Visma.net answered 503", system="visma_net")
+    assert remote_error_message(exc).endswith("The record will be retried.")
+    run_text = remote_error_message(exc, then=RUN_RETRIED)
+    assert "record" not in run_text and run_text.endswith("The flow's next run tries again.")
+
+
+def test_erp_is_written_in_capitals_on_the_forms(admin_client, integration):
+    html = admin_client.get(reverse("admin:sync_integration_change", args=[integration.pk])).content.decode()
+    assert "ERP:" in html and "Stock ERP warehouses" in html and "Erp" not in html
+    mapping = admin_client.get(reverse("admin:mappings_paymentmethodmapping_add")).content.decode()
+    assert "ERP payment method" in mapping and "Erp " not in mapping
+    listing = admin_client.get(reverse("admin:sync_integration_changelist")).content.decode()
+    assert "Erp" not in listing and "By ERP system" in listing and "By shop system" in listing
