@@ -5,9 +5,9 @@ from collections import Counter
 import pytest
 from playwright.sync_api import expect
 
-from integrations.centra import sandbox as centra
 from integrations.visma_net import sandbox as visma
 from sync.models import SyncRecord
+from tests.browser.conftest import demo_exportable_orders
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +20,7 @@ def run_action(page, action: str) -> None:
 
 def test_enable_orders_run_now_fix_a_failed_record_and_resync(admin_page, live_server, demo):
     page, base = admin_page, live_server.url
-    allowed = demo.allowed_order_statuses
-    exportable = [o for o in centra.orders() if o["status"] in allowed]
-    if not any(o["paymentMethod"]["uri"] == "swish" for o in exportable):
-        exportable[0]["paymentMethod"]["uri"] = "swish"  # the demo's deliberate gap in the mapping
-        centra.order_put(exportable[0])
+    exportable = demo_exportable_orders(demo)
     swish = [str(o["number"]) for o in exportable if o["paymentMethod"]["uri"] == "swish"]
 
     # Switch the orders flow on, then run it now.

@@ -20,9 +20,9 @@ from django.utils.module_loading import import_string
 from django_q.models import Schedule
 from playwright.sync_api import expect
 
-from integrations.centra import sandbox as centra
 from integrations.models import Connection
 from sync.models import Flow, IntegrationFlow, Payout, SyncRecord, SyncRun
+from tests.browser.conftest import demo_exportable_orders, demo_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,18 +51,10 @@ FLOW_COLUMNS = {"flow_name": "Flow", "enabled": "Enabled", "last_run": "Last run
 @pytest.fixture
 def laptop(browser, live_server, demo):
     """A logged-in tab of 1366×768; the ERP connection is not connected yet, as after `make demo`."""
-    from sync.demo import DEMO_PASSWORD, DEMO_USERNAME
-
     Connection.objects.filter(pk=demo.erp_id).update(access_token="", refresh_token="", status="new")
     context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
     context.set_default_timeout(60_000)
-    tab = context.new_page()
-    tab.goto(f"{live_server.url}/admin/login/")
-    tab.fill("#id_username", DEMO_USERNAME)
-    tab.fill("#id_password", DEMO_PASSWORD)
-    tab.click("input[type=submit]")
-    tab.wait_for_url(f"{live_server.url}/admin/")
-    yield tab
+    yield demo_login(context.new_page(), live_server.url)
     context.close()
 
 
@@ -124,11 +116,7 @@ def run_due_flow_schedules() -> None:
 
 def test_readme_walk_through_at_1366_px(laptop, live_server, demo):
     page, base = laptop, live_server.url
-    allowed = demo.allowed_order_statuses
-    exportable = [o for o in centra.orders() if o["status"] in allowed]
-    if not any(o["paymentMethod"]["uri"] == "swish" for o in exportable):
-        exportable[0]["paymentMethod"]["uri"] = "swish"  # the demo's deliberate gap in the mapping
-        centra.order_put(exportable[0])
+    demo_exportable_orders(demo)  # one order paid with Swish, which the mapping lacks
 
     # 1. Connect the ERP: Connections › Connections › Visma.net sandbox › Connect, approve, Test connection on both.
     page.goto(f"{base}/admin/integrations/connection/")
