@@ -213,7 +213,7 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "flow_display",
-        "trigger",
+        "trigger_display",
         "status_display",
         "progress",
         "ok",
@@ -223,6 +223,12 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         "duration_display",
     ]
     list_filter = ["status", "flow", "trigger", "dry_run", "integration", EmptyScheduledRunsFilter]
+
+    @admin.display(description="Trigger", ordering="trigger")
+    def trigger_display(self, obj):
+        """The trigger's short name ("Follow-up"); the full label is on the run's page."""
+        return obj.get_trigger_display().split(" (")[0]
+
     list_select_related = ["integration"]
     search_fields = ["id", "message", "cursor_to"]
     date_hierarchy = "created_at"

@@ -105,17 +105,7 @@ class PayoutChangeList(ChangeList):
 
 @admin.register(Payout)
 class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
-    list_display = [
-        "reference",
-        "merchant_account",
-        "integration",
-        "format",
-        "currency",
-        "bank_amount",
-        "net_display",
-        "balance_display",
-        "status",
-    ]
+    list_display = ["payout_display", "integration", "bank_display", "net_display", "balance_display", "status"]
     list_filter = ["status", "integration", "format"]
     list_select_related = ["integration", "format"]
     search_fields = ["reference", "merchant_account", "file_name", "lines__order_number", "lines__psp_reference"]
@@ -240,9 +230,19 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="demo-payout-{preset}.csv"'
         return response
 
+    @admin.display(description="Payout", ordering="reference")
+    def payout_display(self, obj):
+        """Payout id and merchant account: what the bank transfer's text names."""
+        return f"{obj.reference} ({obj.merchant_account})" if obj.merchant_account else obj.reference
+
+    @admin.display(description="Bank amount", ordering="bank_amount")
+    def bank_display(self, obj):
+        return money_text(obj.bank_amount, obj.currency)
+
     @admin.display(description="Net")
     def net_display(self, obj):
-        return obj.list_net if hasattr(obj, "list_net") else payout_report(payout=obj).net
+        net = obj.list_net if hasattr(obj, "list_net") else payout_report(payout=obj).net
+        return money_text(net, obj.currency)
 
     @admin.display(description="Equals bank")
     def balance_display(self, obj):

@@ -23,7 +23,7 @@ class EmptyScheduledRunsFilter(admin.SimpleListFilter):
     other filters), so the page can say so and the counts stay honest.
     """
 
-    title = "Empty scheduled runs"
+    title = "empty scheduled runs"
     parameter_name = "empty_scheduled"
     SHOW, ONLY = "show", "only"
 

@@ -39,6 +39,13 @@ RECORDS_COLUMNS = {
     "log_link": "Last attempt",
 }
 RECORD_LOG_COLUMNS = {"status_display": "Status", "short_error": "Message", "run_link": "Run"}
+PAYOUT_COLUMNS = {
+    "payout_display": "Payout",
+    "bank_display": "Bank amount",
+    "net_display": "Net",
+    "balance_display": "Equals bank",
+    "status": "Status",
+}
 SYNC_RUN_COLUMNS = {
     "status_display": "Status",
     "failed": "Failed",
@@ -212,6 +219,7 @@ def test_readme_walk_through_at_1366_px(laptop, live_server, demo):
     action(page, "book_now")
     expect(page.locator(".messagelist")).not_to_contain_text("refused")
     assert SyncRun.objects.filter(integration=demo, flow="payouts").exclude(status=SyncRun.Status.SKIPPED).exists()
+    assert_columns_fit(page, PAYOUT_COLUMNS)
     shot(page, "08-payouts")
     page.goto(f"{base}/admin/sync/payout/{payout.pk}/change/")
     shot(page, "09-payout")

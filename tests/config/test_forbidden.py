@@ -40,7 +40,7 @@ def test_a_refused_page_does_not_offer_a_foreign_back_link(staff_client):
     assert "evil.example" not in response.content.decode()
 
 
-def test_a_permission_the_operations_group_lacks_is_named_without_the_group(staff_client):
+def test_a_permission_the_operations_group_lacks_says_the_group_lacks_it_too(staff_client):
     Group.objects.get(name="Operations")  # exists, but does not hold change_connection
     from tests.factories import ConnectionFactory
 
@@ -50,7 +50,9 @@ def test_a_permission_the_operations_group_lacks_is_named_without_the_group(staf
     html = response.content.decode()
     assert response.status_code == 403
     assert "“Can delete connection”" in html
-    assert "Operations" not in html.split('id="content-main"')[1]
+    page = " ".join(html.split('id="content-main"')[1].split())
+    assert "the <strong>Operations</strong> group does not have it" in page
+    assert "add you to the" not in page
 
 
 def test_a_refused_page_is_logged_once_without_a_traceback(staff_client, caplog):

@@ -116,3 +116,32 @@ def test_erp_is_written_in_capitals_on_the_forms(admin_client, integration):
     assert "ERP payment method" in mapping and "Erp " not in mapping
     listing = admin_client.get(reverse("admin:sync_integration_changelist")).content.decode()
     assert "Erp" not in listing and "By ERP system" in listing and "By shop system" in listing
+
+
+def test_sync_runs_list_shows_a_triggers_short_name(admin_client, integration):
+    SyncRunFactory(integration=integration, flow="orders", trigger=SyncRun.Trigger.FOLLOW_UP)
+    html = admin_client.get(reverse("admin:sync_syncrun_changelist")).content.decode()
+    assert '<td class="field-trigger_display">Follow-up</td>' in html
+    assert "records queued during another run)</td>" not in html  # the full label is on the run's page
+
+
+def test_payouts_list_names_the_payout_with_its_account_and_amounts_with_their_currency(admin_client, integration):
+    from decimal import Decimal
+
+    from sync.models import Payout, PayoutFormat
+    from sync.payouts import payout_format_from_preset
+
+    fmt = payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
+    Payout.objects.create(
+        integration=integration,
+        format=fmt,
+        provider="adyen",
+        merchant_account="KopplaEU",
+        reference="42",
+        currency="EUR",
+        bank_amount=Decimal("1099.15"),
+    )
+    html = admin_client.get(reverse("admin:sync_payout_changelist")).content.decode()
+    assert ">42 (KopplaEU)</a>" in html
+    assert '<td class="field-bank_display">1,099.15 EUR</td>' in html
+    assert '<td class="field-net_display">0.00 EUR</td>' in html

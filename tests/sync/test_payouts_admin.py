@@ -223,10 +223,10 @@ def test_19_the_changelist_runs_the_same_queries_for_5_and_50_payouts(admin_clie
     assert html.count('<b style="color:#c62828">no (15.00 SEK)</b>') == 5  # net 1505.27 vs bank 1490.27
     make_payouts(integration, generic, 6, 45)
     fifty, html = changelist_queries(admin_client)
-    assert html.count('<td class="field-net_display">1505.27</td>') == 50
+    assert html.count('<td class="field-net_display">1,505.27 SEK</td>') == 50
     assert fifty == five, f"{five} queries for 5 payouts, {fifty} for 50"
     searched, html = changelist_queries(admin_client, q="1001")  # a search over lines does not multiply sums
-    assert searched == five and html.count('<td class="field-net_display">1505.27</td>') == 50
+    assert searched == five and html.count('<td class="field-net_display">1,505.27 SEK</td>') == 50
 
 
 def test_19_equal_counts_with_a_currency_mapping_and_several_integrations(admin_client, integration, generic):
