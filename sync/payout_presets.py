@@ -133,35 +133,18 @@ def payout_format_from_preset(*, name: str, preset: str) -> PayoutFormat:
 # credit or debit column (a debit is negative: refunds, chargebacks, fees, the transfer to the bank leave
 # the Adyen balance); Klarna and Stripe: signed amounts seen from the provider balance. A row whose sign
 # contradicts its kind is refused: it would otherwise be read as the opposite movement.
+_PROVIDER_SIGNS = {  # what providers write: money in positive, money out (refunds, fees, the transfer) negative
+    PayoutLine.Kind.PAYMENT: 1,
+    PayoutLine.Kind.REFUND: -1,
+    PayoutLine.Kind.CHARGEBACK: -1,
+    PayoutLine.Kind.FEE: -1,
+    PayoutLine.Kind.PAYOUT: -1,
+}
 SIGNS: dict[str, dict[str, int]] = {
-    PayoutFormat.Preset.GENERIC: {
-        PayoutLine.Kind.PAYMENT: 1,
-        PayoutLine.Kind.REFUND: 1,
-        PayoutLine.Kind.CHARGEBACK: 1,
-        PayoutLine.Kind.FEE: 1,
-        PayoutLine.Kind.PAYOUT: 1,
-    },
-    PayoutFormat.Preset.ADYEN: {
-        PayoutLine.Kind.PAYMENT: 1,
-        PayoutLine.Kind.REFUND: -1,
-        PayoutLine.Kind.CHARGEBACK: -1,
-        PayoutLine.Kind.FEE: -1,
-        PayoutLine.Kind.PAYOUT: -1,
-    },
-    PayoutFormat.Preset.KLARNA: {
-        PayoutLine.Kind.PAYMENT: 1,
-        PayoutLine.Kind.REFUND: -1,
-        PayoutLine.Kind.CHARGEBACK: -1,
-        PayoutLine.Kind.FEE: -1,
-        PayoutLine.Kind.PAYOUT: -1,
-    },
-    PayoutFormat.Preset.STRIPE: {
-        PayoutLine.Kind.PAYMENT: 1,
-        PayoutLine.Kind.REFUND: -1,
-        PayoutLine.Kind.CHARGEBACK: -1,
-        PayoutLine.Kind.FEE: -1,
-        PayoutLine.Kind.PAYOUT: -1,
-    },
+    PayoutFormat.Preset.GENERIC: dict.fromkeys(_PROVIDER_SIGNS, 1),  # Koppla's own columns: every amount positive
+    PayoutFormat.Preset.ADYEN: _PROVIDER_SIGNS,
+    PayoutFormat.Preset.KLARNA: _PROVIDER_SIGNS,
+    PayoutFormat.Preset.STRIPE: _PROVIDER_SIGNS,
 }
 
 

@@ -25,16 +25,6 @@ def read(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def generic():
-    return payout_format_from_preset(name="Generic PSP", preset=PayoutFormat.Preset.GENERIC)
-
-
-@pytest.fixture
-def adyen():
-    return payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
-
-
 def problems_of(**kwargs) -> list[str]:
     with pytest.raises(PayoutFileError) as exc:
         payout_file_import(**kwargs)

@@ -29,21 +29,6 @@ ADYEN = (
 )
 
 
-@pytest.fixture
-def generic():
-    return payout_format_from_preset(name="Generic PSP", preset=PayoutFormat.Preset.GENERIC)
-
-
-@pytest.fixture
-def adyen():
-    return payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
-
-
-@pytest.fixture
-def stripe():
-    return payout_format_from_preset(name="Stripe", preset=PayoutFormat.Preset.STRIPE)
-
-
 def problems_of(**kwargs) -> list[str]:
     with pytest.raises(PayoutFileError) as exc:
         payout_file_import(**kwargs)
