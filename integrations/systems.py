@@ -37,6 +37,8 @@ class SystemInfo:
     default_scopes: str = ""
     # (requests, seconds) windows; every window must have room before a call goes out.
     rate_limits: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+    # Dotted path of the class implementing sync.ports.ShopPort / ErpPort for this role ("" = none yet).
+    adapter: str = ""
 
 
 SYSTEMS: dict[str, SystemInfo] = {
@@ -45,6 +47,7 @@ SYSTEMS: dict[str, SystemInfo] = {
         auth_types=(AuthType.API_TOKEN,),
         base_url="",  # per-customer host, e.g. https://<client>.centra.com/graphql-integration
         rate_limits=((20, 10), (10_000, 3_600)),
+        adapter="integrations.centra.adapter.CentraShop",
     ),
     System.VISMA_NET: SystemInfo(
         role=Role.ERP,
@@ -59,6 +62,7 @@ SYSTEMS: dict[str, SystemInfo] = {
         # Visma.net limits per tenant and announces them in X-RateLimit-* headers;
         # this client-side pace stays well under what a tenant normally gets.
         rate_limits=((50, 10),),
+        adapter="integrations.visma_net.adapter.VismaNetErp",
     ),
     System.FORTNOX: SystemInfo(
         role=Role.ERP,

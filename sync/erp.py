@@ -17,3 +17,62 @@ class ErpItem:
     updated_at: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
     warehouses: dict[str, Decimal] = field(default_factory=dict)  # warehouse id → available quantity
+
+
+@dataclass(frozen=True)
+class ErpCustomer:
+    number: str
+    name: str = ""
+    email: str = ""
+
+
+# ErpDocument.kind
+INVOICE = "invoice"
+CREDIT_NOTE = "credit_note"
+
+
+@dataclass(frozen=True)
+class ErpDocument:
+    """An invoice or a credit note as the ERP holds it. Amounts are positive, in `currency`."""
+
+    kind: str  # INVOICE or CREDIT_NOTE
+    number: str
+    status: str = ""  # the ERP's own word, for messages
+    released: bool = False  # posted: it counts in the ledger and can be paid
+    customer_number: str = ""
+    currency: str = ""
+    total: Decimal | None = None
+    balance: Decimal | None = None  # still to be paid
+    order_number: str = ""  # Koppla's reference on the document (the shop's order number)
+    date: str = ""  # document date, YYYY-MM-DD
+    payment_method: str = ""
+    link: str = ""  # the document's newest attachment (PDF) in the ERP, "" if none
+    figures: object | None = None  # sync.drafts.Figures as the ERP holds them, when read in full
+
+
+@dataclass(frozen=True)
+class ErpPayment:
+    number: str
+    reference: str = ""
+    status: str = ""
+    released: bool = False
+    on_hold: bool = False
+    amount: Decimal | None = None
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class VatCategory:
+    """A VAT category and its rate history ((start date YYYY-MM-DD, rate percent), ...), ascending."""
+
+    id: str
+    rates: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class NumberSeries:
+    """A number series of the ERP: its segments' (start, end, last used) numbers as text."""
+
+    id: str
+    description: str = ""
+    segments: tuple[tuple[str, str, str], ...] = ()

@@ -114,3 +114,15 @@ class ShopCustomer:
     @property
     def label(self) -> str:
         return self.email or f"customer {self.id}"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A record a shop adapter could not read: it fails alone with `message`; the listing goes on.
+
+    `cursor` is its change stamp as the shop sent it, so it still counts for the run's cursor."""
+
+    what: str  # "order", "refund", "customer"
+    source_id: str
+    message: str
+    cursor: str = ""

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from mappings.selectors import MappingSet
 from sync.bindings import binding_get, binding_save, checksum_of
+from sync.drafts import CustomerDraft
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopCustomer
 
 from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
 from .centra_adapter import customer_from_centra
 from .erp_documents import ShopToErpFlow, customer_key, customer_payload, customer_precheck
-from .order_mapping import CustomerDraft
 from .paging import cursor_moment, listing_plan, refs_for
 from .vat_rules import sale_of
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sync.drafts import DraftLine, TaxDetail
 from sync.vat import net_from_gross, rate_text, round_money, settle_units, split_by_weight, unit
 
 from .base import RecordFailed
@@ -42,28 +43,6 @@ class Part:
     account: str
     inventory_number: str = ""
     discount_percent: Decimal = ZERO
-
-
-@dataclass(frozen=True)
-class DraftLine:
-    description: str
-    quantity: Decimal
-    unit_price: Decimal  # net per unit, informational (the amount is authoritative)
-    amount: Decimal  # exact net amount of the line
-    vat_category: str
-    account: str
-    inventory_number: str = ""
-    discount_percent: Decimal = ZERO
-    key: str = ""
-    gross: Decimal = ZERO  # the line with its share of VAT (net + VAT of the line, as charged)
-    rate: Decimal = ZERO
-
-
-@dataclass(frozen=True)
-class TaxDetail:
-    vat_category: str
-    taxable: Decimal
-    vat: Decimal
 
 
 def net_of(part: Part, incl: bool, places: int) -> Decimal:

@@ -31,17 +31,14 @@ from integrations.visma_net.schemas import (
 )
 from mappings.selectors import MappingSet, mapping_set_load
 from sync.bindings import binding_get, binding_save
+from sync.drafts import CreditNoteDraft, CustomerDraft, DraftLine, Figures, InvoiceDraft
+from sync.drafts import TaxDetail as DraftTaxDetail
 from sync.leases import LeaseBusy, LeaseLost, lease_hold
 from sync.models import ExternalRef, Integration
 from sync.shop import ShopAddress
 from sync.vat import money, round_money
 
 from .base import FlowRunner, RecordFailed
-from .document_vat import DraftLine
-from .document_vat import TaxDetail as DraftTaxDetail
-from .figures import Figures
-from .order_mapping import CustomerDraft, InvoiceDraft
-from .refund_mapping import CreditNoteDraft
 
 # Visma.net statuses of a document that has been released.
 RELEASED = ("Open", "Closed")

@@ -13,29 +13,12 @@ mapping says today. Shape of the stored data (amounts as text, in the document's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from .document_vat import DraftLine, TaxDetail
+from sync.drafts import DraftLine, Figures, TaxDetail
 
 ZERO = Decimal("0")
-
-
-@dataclass(frozen=True)
-class Figures:
-    lines: tuple[DraftLine, ...]
-    tax: tuple[TaxDetail, ...]
-    gross: Decimal
-
-    @classmethod
-    def of(cls, draft) -> Figures:
-        """The figures of an invoice or credit note draft (lines, tax_details, gross_total)."""
-        return cls(draft.lines, draft.tax_details, draft.gross_total)
-
-    @property
-    def known(self) -> bool:
-        """False for a document bound before figures were stored (only its total is known)."""
-        return bool(self.lines)
 
 
 def figures_data(lines: tuple[DraftLine, ...], tax: tuple[TaxDetail, ...], gross: Decimal) -> dict:

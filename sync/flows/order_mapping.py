@@ -18,52 +18,15 @@ from decimal import Decimal
 
 from mappings.models import REST_OF_WORLD
 from mappings.selectors import MappingSet
-from sync.shop import ShopAddress, ShopLine, ShopOrder
+from sync.drafts import CustomerDraft, InvoiceDraft
+from sync.shop import ShopLine, ShopOrder
 from sync.vat import round_money
 
 from .base import RecordFailed
-from .document_vat import DraftLine, Part, TaxDetail, document_figures, spread
+from .document_vat import Part, document_figures, spread
 from .vat_rules import LineTax, Sale, category_rate, line_tax, local_date, sale_of
 
 ZERO = Decimal("0")
-
-
-@dataclass(frozen=True)
-class CustomerDraft:
-    email: str
-    name: str
-    is_company: bool
-    vat_number: str
-    customer_type: str
-    customer_class: str
-    vat_zone: str
-    country: str
-    address: ShopAddress
-    currency: str
-    credit_terms: str
-    payment_method: str
-
-
-@dataclass(frozen=True)
-class InvoiceDraft:
-    order_number: str
-    document_date: str
-    currency: str
-    customer: CustomerDraft
-    default_customer_number: str  # set: invoice the walk-in customer instead of one per shopper
-    payment_method: str
-    credit_terms: str
-    vat_zone: str
-    regime: str
-    country: str
-    lines: tuple[DraftLine, ...]
-    tax_details: tuple[TaxDetail, ...]
-    net_total: Decimal
-    vat_total: Decimal
-    gross_total: Decimal
-    text: str
-    warnings: tuple[str, ...] = ()
-    note: str = ""  # why the sale is taxed where it is, when a territory or the VAT number moved it
 
 
 # --------------------------------------------------------------------------- pieces

@@ -16,10 +16,11 @@ the record like a negative order line, unless the integration allows negative qu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from mappings.selectors import MappingSet
+from sync.drafts import CreditNoteDraft
 from sync.shop import ShopLine, ShopOrder, ShopRefund
 from sync.vat import net_from_gross, rate_text, round_money, split_by_weight
 
@@ -29,24 +30,6 @@ from .figures import Figures, figures_left
 from .order_mapping import currency_places, exact_in, line_name, negative_quantity_check
 
 ZERO = Decimal("0")
-
-
-@dataclass(frozen=True)
-class CreditNoteDraft:
-    refund_id: str
-    order_number: str
-    invoice_number: str
-    customer_number: str
-    document_date: str
-    currency: str
-    vat_zone: str
-    lines: tuple[DraftLine, ...]
-    tax_details: tuple[TaxDetail, ...]
-    net_total: Decimal
-    vat_total: Decimal
-    gross_total: Decimal
-    text: str
-    full: bool = False  # reverses all that was left of the invoice
 
 
 def credit_note_draft(

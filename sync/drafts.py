@@ -1,0 +1,111 @@
+"""Neutral drafts: what the pure mappers (sync/flows/*_mapping.py) make and the ERP adapters send.
+
+A draft states exactly what the ERP document must book: its lines' net amounts and VAT per VAT
+category, in the document's currency, to the currency's smallest unit (Decimal). How an ERP
+carries them (Visma.net tax details, Fortnox rows and RoundOff) is its adapter's business
+(integrations/<system>/adapter.py); no draft knows a system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .shop import ShopAddress
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal  # net per unit, informational (the amount is authoritative)
+    amount: Decimal  # exact net amount of the line
+    vat_category: str
+    account: str
+    inventory_number: str = ""
+    discount_percent: Decimal = ZERO
+    key: str = ""
+    gross: Decimal = ZERO  # the line with its share of VAT (net + VAT of the line, as charged)
+    rate: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class TaxDetail:
+    vat_category: str
+    taxable: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class Figures:
+    lines: tuple[DraftLine, ...]
+    tax: tuple[TaxDetail, ...]
+    gross: Decimal
+
+    @classmethod
+    def of(cls, draft) -> Figures:
+        """The figures of an invoice or credit note draft (lines, tax_details, gross_total)."""
+        return cls(draft.lines, draft.tax_details, draft.gross_total)
+
+    @property
+    def known(self) -> bool:
+        """False for a document bound before figures were stored (only its total is known)."""
+        return bool(self.lines)
+
+
+@dataclass(frozen=True)
+class CustomerDraft:
+    email: str
+    name: str
+    is_company: bool
+    vat_number: str
+    customer_type: str
+    customer_class: str
+    vat_zone: str
+    country: str
+    address: ShopAddress
+    currency: str
+    credit_terms: str
+    payment_method: str
+
+
+@dataclass(frozen=True)
+class InvoiceDraft:
+    order_number: str
+    document_date: str
+    currency: str
+    customer: CustomerDraft
+    default_customer_number: str  # set: invoice the walk-in customer instead of one per shopper
+    payment_method: str
+    credit_terms: str
+    vat_zone: str
+    regime: str
+    country: str
+    lines: tuple[DraftLine, ...]
+    tax_details: tuple[TaxDetail, ...]
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    text: str
+    warnings: tuple[str, ...] = ()
+    note: str = ""  # why the sale is taxed where it is, when a territory or the VAT number moved it
+
+
+@dataclass(frozen=True)
+class CreditNoteDraft:
+    refund_id: str
+    order_number: str
+    invoice_number: str
+    customer_number: str
+    document_date: str
+    currency: str
+    vat_zone: str
+    lines: tuple[DraftLine, ...]
+    tax_details: tuple[TaxDetail, ...]
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    text: str
+    full: bool = False  # reverses all that was left of the invoice

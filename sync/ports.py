@@ -1,0 +1,146 @@
+"""The two ports every flow speaks to: a shop (order source) and an ERP.
+
+A flow never imports a system package. It asks `shop_for(integration)` and
+`erp_for(integration)` (integrations/adapters.py) for adapters implementing
+these protocols, hands them neutral drafts (sync/drafts.py) and gets neutral
+records back (sync/shop.py, sync/erp.py). What a system cannot do is told by
+its `capabilities`, never by its name:
+
+- "webhooks": the shop posts changes (integrations/<system>/ has the view).
+- "order_attributes": the shop stores free attributes on an order (the documents flow writes
+  the ERP's invoice numbers there).
+- "catalogue_write": the shop takes products, variants, sizes and prices from the ERP.
+- "stock_write": the shop takes stock levels per warehouse.
+- "payment_write_off_reason_code": an ERP payment can write off a fee under a reason code.
+- "sales_order", "journal_transaction": the ERP has these document types.
+- "number_series": the ERP's number series can be read (the customer-number check).
+
+Errors: adapters raise integrations.http errors (RemoteError, NotFound, ValidationFailed,
+ConnectionPaused) for transport and remote refusals, and sync.flows.base.RecordFailed for a
+record that cannot be sent as it is (the message says what to fix). Money is Decimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft, PaymentDraft
+    from .erp import ErpCustomer, ErpDocument, ErpItem, ErpPayment, NumberSeries, VatCategory
+    from .shop import ShopCustomer, ShopOrder, ShopRefund, Unreadable
+
+# Capability names (see the module docstring).
+WEBHOOKS = "webhooks"
+ORDER_ATTRIBUTES = "order_attributes"
+CATALOGUE_WRITE = "catalogue_write"
+STOCK_WRITE = "stock_write"
+PAYMENT_WRITE_OFF_REASON_CODE = "payment_write_off_reason_code"
+SALES_ORDER = "sales_order"
+JOURNAL_TRANSACTION = "journal_transaction"
+NUMBER_SERIES = "number_series"
+
+
+@runtime_checkable
+class ShopPort(Protocol):
+    """An order source: orders, refunds and customers out; catalogue, stock and attributes in.
+
+    Listings yield neutral records in the order the shop stamps them (`updated_at` ascending);
+    a record the adapter cannot read is yielded as `Unreadable` (its id, its stamp, why) so that
+    it fails alone and the listing goes on. `*_get` returns None when the record is gone.
+    """
+
+    system: str  # the registry key, e.g. "centra"
+    display_name: str  # e.g. "Centra"
+    capabilities: frozenset[str]
+
+    def orders_changed(
+        self, *, statuses: list[str], created_from: date | None, updated_from: datetime | None
+    ) -> Iterable[ShopOrder | Unreadable]: ...
+
+    def order_get(self, number: str) -> ShopOrder | Unreadable | None: ...
+
+    def refunds_changed(self, *, updated_from: datetime | None) -> Iterable[ShopRefund | Unreadable]: ...
+
+    def refund_get(self, refund_id: str) -> ShopRefund | Unreadable | None: ...
+
+    def customers_changed(self, *, updated_from: datetime | None) -> Iterable[ShopCustomer | Unreadable]: ...
+
+    def customer_get(self, customer_id: str) -> ShopCustomer | Unreadable | None: ...
+
+
+@runtime_checkable
+class ErpPort(Protocol):
+    """An ERP: customers, invoices, credit notes and payments in; items, stock and documents out.
+
+    Creates return the ERP's number of what was created (the caller binds it at once, see
+    sync/bindings.py); `*_find` look a record up by Koppla's reference and return None when
+    there is none; `*_problems` tell, before any write, what the ERP would refuse (empty list:
+    nothing). `*_request` return exactly the body a create would send (dry runs and logs).
+    """
+
+    system: str  # the registry key, e.g. "visma_net"
+    display_name: str  # e.g. "Visma.net"
+    capabilities: frozenset[str]
+
+    # customers
+    def customer_find_by_email(self, email: str) -> list[ErpCustomer]: ...
+
+    def customer_problems(self, draft: CustomerDraft) -> list[str]: ...
+
+    def customer_request(self, draft: CustomerDraft) -> dict: ...
+
+    def customer_create(self, draft: CustomerDraft) -> str: ...
+
+    def customer_update(self, number: str, draft: CustomerDraft) -> None: ...
+
+    # VAT
+    def vat_categories(self) -> list[VatCategory]: ...
+
+    # invoices
+    def invoice_problems(self, draft: InvoiceDraft) -> list[str]: ...
+
+    def invoice_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict: ...
+
+    def invoice_create(self, draft: InvoiceDraft, *, customer_number: str) -> str: ...
+
+    def invoice_find(self, order_number: str) -> ErpDocument | None: ...
+
+    def invoice_get(self, number: str) -> ErpDocument: ...
+
+    def invoice_post(self, number: str) -> None: ...
+
+    # credit notes
+    def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]: ...
+
+    def credit_note_request(self, draft: CreditNoteDraft) -> dict: ...
+
+    def credit_note_create(self, draft: CreditNoteDraft) -> str: ...
+
+    def credit_note_find(self, refund_id: str) -> ErpDocument | None: ...
+
+    def credit_note_get(self, number: str) -> ErpDocument: ...
+
+    def credit_note_post(self, number: str) -> None: ...
+
+    # payments
+    def payment_find(self, reference: str) -> ErpPayment | None: ...
+
+    def payment_request(self, draft: PaymentDraft) -> dict: ...
+
+    def payment_book(self, draft: PaymentDraft) -> str: ...
+
+    def payment_get(self, number: str) -> ErpPayment: ...
+
+    def payment_post(self, number: str, *, refund: bool = False) -> None: ...
+
+    # items, stock and documents out
+    def items_changed(self, *, updated_from: datetime | None) -> Iterable[ErpItem]: ...
+
+    def item_get(self, number: str) -> ErpItem | None: ...
+
+    def documents_changed(self, kind: str, *, updated_from: datetime | None) -> Iterable[ErpDocument]: ...
+
+    # number series
+    def number_series_read(self, series_id: str) -> NumberSeries | None: ...
