@@ -198,7 +198,7 @@ def seed(integration, count: int, *, at: datetime) -> None:
     from integrations.visma_net import sandbox as visma
     from sync.erp import ErpItem
     from sync.flows.product_mapping import SkuRuleSpec, sku_parts
-    from sync.flows.products import item_checksum
+    from sync.flows.product_mapping import item_checksum
     from sync.models import ExternalRef
 
     rng = random.Random(1)
@@ -309,7 +309,7 @@ def seed(integration, count: int, *, at: datetime) -> None:
 def seed_sent(integration, *, at: datetime) -> None:
     """The state after a first run, written directly: STOCK bindings with the quantities in the ERP."""
     from integrations.sandbox.models import SandboxObject
-    from sync.flows.products import erp_item_from_visma
+    from integrations.visma_net.adapter_items import erp_item_from_visma
     from sync.flows.stock import erp_warehouses, stock_checksum, stock_quantity
     from sync.models import ExternalRef
 

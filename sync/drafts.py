@@ -109,3 +109,35 @@ class CreditNoteDraft:
     gross_total: Decimal
     text: str
     full: bool = False  # reverses all that was left of the invoice
+
+
+# --------------------------------------------------------------------------- payments (sync/flows/payouts.py)
+@dataclass(frozen=True)
+class PaymentDraftLine:
+    """What a payment settles on one document: `amount_paid`, plus `write_off` written off under
+    `write_off_reason` (e.g. a PSP fee); together they settle that much of the document."""
+
+    document_number: str
+    amount_paid: Decimal
+    document_kind: str = "invoice"  # sync.erp.INVOICE or CREDIT_NOTE
+    write_off: Decimal = ZERO
+    write_off_reason: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentDraft:
+    """A customer payment (or, `refund`, a refund paid out against credit notes) to book in the ERP.
+
+    `reference` is Koppla's reference of the payment (the payout line), which `payment_find` finds it by.
+    """
+
+    customer_number: str
+    amount: Decimal
+    lines: tuple[PaymentDraftLine, ...]
+    reference: str
+    refund: bool = False
+    payment_method: str = ""
+    cash_account: str = ""
+    currency: str = ""
+    payment_date: object | None = None  # datetime.date
+    text: str = ""

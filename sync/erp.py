@@ -17,6 +17,9 @@ class ErpItem:
     updated_at: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
     warehouses: dict[str, Decimal] = field(default_factory=dict)  # warehouse id → available quantity
+    # catalogue, stock and documents side (sync/flows/products.py, stock.py)
+    is_stock: bool = True  # False: a non-stock item (shipping, fees, services): it stays in the ERP
+    availability_updated_at: str = ""  # when its availability last changed (the stock flow's stamp)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ class ErpDocument:
     payment_method: str = ""
     link: str = ""  # the document's newest attachment (PDF) in the ERP, "" if none
     figures: object | None = None  # sync.drafts.Figures as the ERP holds them, when read in full
+    # documents-out and payouts side (sync/flows/documents.py, payouts.py)
+    updated_at: str = ""  # the ERP's change stamp
+    voided: bool = False  # voided after it was released (still shown on the shop order)
+    settled: bool = False  # released and paid in full (no balance left)
+    on_hold: bool = False
+    awaiting_release: bool = False  # complete but not released yet (release it, then pay it)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,13 @@ class ErpPayment:
     on_hold: bool = False
     amount: Decimal | None = None
     currency: str = ""
+    # payouts side (sync/flows/payouts.py)
+    refund: bool | None = None  # a refund paid out against credit notes (None: the ERP did not say)
+    awaiting_release: bool = False  # complete but not released yet
+    document_numbers: tuple[str, ...] = ()  # the documents it is applied to
+    amount_paid: Decimal = Decimal("0")  # on its first document (the payment's amount when not stated)
+    written_off: Decimal = Decimal("0")  # balance written off on its first document (e.g. a PSP fee)
+    write_off_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from .drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft, PaymentDraft
     from .erp import ErpCustomer, ErpDocument, ErpItem, ErpPayment, NumberSeries, VatCategory
-    from .shop import ShopCustomer, ShopOrder, ShopRefund, Unreadable
+    from .shop import ShopCustomer, ShopOrder, ShopProduct, ShopRefund, ShopSize, ShopVariant, Unreadable
 
 # Capability names (see the module docstring).
 WEBHOOKS = "webhooks"
@@ -68,6 +69,39 @@ class ShopPort(Protocol):
     def customers_changed(self, *, updated_from: datetime | None) -> Iterable[ShopCustomer | Unreadable]: ...
 
     def customer_get(self, customer_id: str) -> ShopCustomer | Unreadable | None: ...
+
+    # catalogue, stock and order attributes (sync/flows/products.py, stock.py, documents.py; capabilities
+    # CATALOGUE_WRITE, STOCK_WRITE, ORDER_ATTRIBUTES). Ids are the shop's; `fields` name neutral fields
+    # ("name", "description") and are sent as they are (absolute values, safe to repeat).
+    def product_find(self, product_number: str) -> ShopProduct | None: ...
+
+    def products_list(self) -> Iterable[ShopProduct]: ...
+
+    def product_create(self, *, product_number: str, name: str, description: str, active: bool) -> ShopProduct: ...
+
+    def product_update(self, product_id: str, *, fields: dict[str, str]) -> None: ...
+
+    def variant_create(
+        self, *, product_id: str, variant_number: str, name: str, sizes: list[ShopSize]
+    ) -> ShopVariant: ...  # with its sizes (their ids are ignored), in one call when the shop can
+
+    def variant_update(self, variant_id: str, *, fields: dict[str, str]) -> None: ...
+
+    def size_create(self, *, variant_id: str, name: str, size_number: str, ean: str) -> ShopSize: ...
+
+    def size_update(self, size_id: str, *, ean: str) -> None: ...
+
+    def price_set(self, *, variant_id: str, amount: Decimal, currency: str) -> None: ...
+
+    def stock_set(self, *, warehouse_id: str, levels: list[tuple[str, str, int]], description: str) -> list[str]:
+        """Absolute stock levels (variant id, size name, quantity); returns the shop's stock change ids."""
+        ...
+
+    def warehouses(self) -> list[tuple[str, str]]: ...  # (id, name)
+
+    def order_attributes_set(self, order_number: str, attributes: dict[str, str]) -> None: ...
+
+    def order_attributes_get(self, order_number: str) -> dict[str, str]: ...
 
 
 @runtime_checkable
@@ -125,18 +159,20 @@ class ErpPort(Protocol):
     def credit_note_post(self, number: str) -> None: ...
 
     # payments
-    def payment_find(self, reference: str) -> ErpPayment | None: ...
+    def payment_find(
+        self, reference: str, *, document_number: str = "", customer_number: str = ""
+    ) -> ErpPayment | None: ...  # narrowed to the invoice it pays, or to the customer
 
     def payment_request(self, draft: PaymentDraft) -> dict: ...
 
     def payment_book(self, draft: PaymentDraft) -> str: ...
 
-    def payment_get(self, number: str) -> ErpPayment: ...
+    def payment_get(self, number: str) -> ErpPayment | None: ...  # None: not in the ERP (any more)
 
-    def payment_post(self, number: str, *, refund: bool = False) -> None: ...
+    def payment_post(self, number: str, *, refund: bool = False) -> str: ...  # its status word once posted
 
     # items, stock and documents out
-    def items_changed(self, *, updated_from: datetime | None) -> Iterable[ErpItem]: ...
+    def items_changed(self, *, updated_from: datetime | None, attributes: bool = True) -> Iterable[ErpItem]: ...
 
     def item_get(self, number: str) -> ErpItem | None: ...
 
@@ -144,3 +180,14 @@ class ErpPort(Protocol):
 
     # number series
     def number_series_read(self, series_id: str) -> NumberSeries | None: ...
+
+    # catalogue, stock and documents out (sync/flows/products.py, stock.py, documents.py, payouts.py).
+    # Listings yield every item or document, non-stock items too (ErpItem.is_stock), in the ERP's own
+    # order, one page held at a time.
+    def stock_changed(self, *, updated_from: datetime | None, attributes: bool = False) -> Iterable[ErpItem]:
+        """Items whose availability changed, with their quantities per warehouse."""
+        ...
+
+    def item_stock_get(self, number: str, *, attributes: bool = False) -> ErpItem | None: ...
+
+    def document_get(self, kind: str, number: str) -> ErpDocument | None: ...  # None: not in the ERP

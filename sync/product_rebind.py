@@ -18,15 +18,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.storable import storable_json
-from integrations.clients import client_for
+from integrations.adapters import erp_for, shop_for
 from mappings.models import SkuRule
 from sync.leases import LeaseHandle
 from sync.models import ExternalRef
 
 from .flows.base import RecordFailed
 from .flows.catalogue import catalogue_hold_for_rebind
-from .flows.product_mapping import SkuParts, SkuRuleSpec, sku_parts
-from .flows.products import ONE_SIZE, erp_item_from_visma, is_stock_item, item_checksum, shop_size_name, variant_key
+from .flows.product_mapping import (
+    ONE_SIZE,
+    SkuParts,
+    SkuRuleSpec,
+    item_checksum,
+    shop_size_name,
+    sku_parts,
+    variant_key,
+)
+from .shop import ShopProduct, ShopSize, ShopVariant
 
 CATALOGUE_KINDS = (ExternalRef.Kind.PRODUCT, ExternalRef.Kind.VARIANT, ExternalRef.Kind.SIZE)
 SAMPLE = 50  # unmatched entries listed in the report
@@ -40,7 +48,7 @@ class Match:
     checksum: str
     product_id: str
     variant_id: str
-    size: dict
+    size: ShopSize
 
 
 @dataclass
@@ -82,24 +90,27 @@ def rule_text(spec: SkuRuleSpec) -> str:
     return f"{parts} (separator '{spec.separator}')" if spec.separator else parts
 
 
+Entry = tuple[ShopProduct, ShopVariant, ShopSize]
+
+
 def _shop_index(shop) -> tuple[dict, dict, dict]:
     """Shop sizes by (product number, variant number, size number) and by size name, and every SKU."""
-    by_number: dict[tuple[str, str, str], tuple[dict, dict, dict]] = {}
-    by_name: dict[tuple[str, str, str], tuple[dict, dict, dict]] = {}
+    by_number: dict[tuple[str, str, str], Entry] = {}
+    by_name: dict[tuple[str, str, str], Entry] = {}
     skus: dict[str, str] = {}  # size id → SKU
     for product in shop.products_list():
-        for variant in product.get("variants") or []:
-            for size in variant.get("productSizes") or []:
-                key = (str(product.get("productNumber") or ""), str(variant.get("variantNumber") or ""))
+        for variant in product.variants:
+            for size in variant.sizes:
+                key = (product.number, variant.number)
                 entry = (product, variant, size)
-                if size.get("sizeNumber"):
-                    by_number[(*key, str(size["sizeNumber"]))] = entry
-                by_name[(*key, str((size.get("size") or {}).get("name") or ""))] = entry
-                skus[str(size["id"])] = str(size.get("SKU") or "")
+                if size.number:
+                    by_number[(*key, size.number)] = entry
+                by_name[(*key, size.name)] = entry
+                skus[size.id] = size.sku
     return by_number, by_name, skus
 
 
-def _lookup(parts: SkuParts, by_number: dict, by_name: dict) -> tuple[dict, dict, dict] | None:
+def _lookup(parts: SkuParts, by_number: dict, by_name: dict) -> Entry | None:
     key = (parts.product, parts.variant)
     if parts.size:
         return by_number.get((*key, parts.size)) or by_name.get((*key, parts.size))
@@ -128,17 +139,16 @@ def sku_rule_rebind(*, rule: SkuRule, spec: SkuRuleSpec, apply: bool = False) ->
 
 def _match(*, rule: SkuRule, spec: SkuRuleSpec, lease: LeaseHandle | None = None) -> RebindReport:
     integration = rule.integration
-    shop = client_for(integration.shop)
-    erp = client_for(integration.erp)
+    shop = shop_for(integration)
+    erp = erp_for(integration)
     report = RebindReport(rule=rule_text(spec))
     by_number, by_name, skus = _shop_index(shop)
     if lease:
         lease.renew()
     taken: dict[str, str] = {}  # size id → item number
-    for node in erp.inventory_list(expand_warehouse_detail=False, expand_attribute=True):
-        if not is_stock_item(node):
+    for item in erp.items_changed(updated_from=None, attributes=True):
+        if not item.is_stock:
             continue
-        item = erp_item_from_visma(node)
         report.items += 1
         if lease and report.items % RENEW_EVERY == 0:
             lease.renew()
@@ -153,15 +163,13 @@ def _match(*, rule: SkuRule, spec: SkuRuleSpec, lease: LeaseHandle | None = None
             report.unmatched_items.append((item.number, f"no shop size with SKU {sku}"))
             continue
         product, variant, size = found
-        if str(size["id"]) in taken:
+        if size.id in taken:
             report.unmatched_items.append(
-                (item.number, f"gives the same shop size ({size.get('SKU')}) as item {taken[str(size['id'])]}")
+                (item.number, f"gives the same shop size ({size.sku or None}) as item {taken[size.id]}")
             )
             continue
-        taken[str(size["id"])] = item.number
-        report.matches.append(
-            Match(item.number, parts, item_checksum(item, parts), str(product["id"]), str(variant["id"]), size)
-        )
+        taken[size.id] = item.number
+        report.matches.append(Match(item.number, parts, item_checksum(item, parts), product.id, variant.id, size))
     report.unmatched_sizes = sorted(sku for size_id, sku in skus.items() if size_id not in taken)
     return report
 
@@ -182,7 +190,7 @@ def _apply(*, rule: SkuRule, spec: SkuRuleSpec, report: RebindReport) -> None:
                 integration=integration,
                 kind=ExternalRef.Kind.SIZE,
                 source_id=match.item_number,
-                target_id=str(match.size["id"]),
+                target_id=match.size.id,
                 checksum=match.checksum,
                 data=storable_json(
                     {
@@ -190,7 +198,7 @@ def _apply(*, rule: SkuRule, spec: SkuRuleSpec, report: RebindReport) -> None:
                         "variant": match.parts.variant,
                         "size": match.parts.size,
                         "key": match.parts.key,
-                        "sku": str(match.size.get("SKU") or ""),
+                        "sku": match.size.sku,
                         "product_id": match.product_id,
                         "variant_id": match.variant_id,
                         "size_name": shop_size_name(match.size, match.parts),

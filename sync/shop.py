@@ -126,3 +126,32 @@ class Unreadable:
     source_id: str
     message: str
     cursor: str = ""
+
+
+# --------------------------------------------------------------------------- catalogue (sync/flows/products.py, stock.py)
+# The shop's products as the catalogue flows see them. Not frozen: a flow keeps what it wrote on the
+# records it holds (a created variant joins its product, an updated name replaces the old one).
+@dataclass
+class ShopSize:
+    id: str
+    name: str  # what the shop calls the size (stock is set by it)
+    number: str = ""  # the size number, "" when the shop has none
+    sku: str = ""  # the SKU the shop built for it
+    ean: str = ""
+
+
+@dataclass
+class ShopVariant:
+    id: str
+    number: str
+    name: str = ""
+    sizes: list[ShopSize] = field(default_factory=list)
+
+
+@dataclass
+class ShopProduct:
+    id: str
+    number: str
+    name: str = ""
+    description: str = ""
+    variants: list[ShopVariant] = field(default_factory=list)

@@ -1,5 +1,169 @@
-"""VismaNetErp's items, stock and documents-out part (mixed into integrations/visma_net/adapter.py)."""
+"""VismaNetErp's items, stock and documents-out part (mixed into integrations/visma_net/adapter.py).
+
+InventoryDto → ErpItem (quantities are the warehouses' `available`, the EAN is the barcode
+cross-reference); customer invoices and credit notes → ErpDocument with a link to their newest
+attachment. Visma.net lists both by number, not by change: the flows move their cursors once a
+listing is read to its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from integrations.http import NotFound
+from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument, ErpItem
+
+from .client import filter_time
+
+ITEM_TYPES_NOT_STOCKED = ("NonStockItem", "ServiceItem", "LaborItem")
+DOCUMENT_PATHS = {INVOICE: "/v1/customerinvoice", CREDIT_NOTE: "/v1/customerCreditNote"}
+# Document states: released (Open: balance left, Closed: paid), voided after release, not released yet.
+RELEASED = ("Open", "Closed")
+AWAITING_RELEASE = "Balanced"
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def item_ean(node: dict) -> str:
+    """The item's EAN/GTIN: its barcode cross-reference ('' when it has none)."""
+    for reference in node.get("crossReferences") or []:
+        if str(reference.get("alternateType") or "") in ("Barcode", "Global") and reference.get("alternateID"):
+            return str(reference["alternateID"]).strip()
+    return ""
+
+
+def is_stock_item(node: dict) -> bool:
+    """Only stock items are products; non-stock items (shipping, fees, services) stay in the ERP."""
+    if node.get("stockItem") is False:
+        return False
+    return str(node.get("type") or "FinishedGoodItem") not in ITEM_TYPES_NOT_STOCKED
+
+
+def availability_stamp(node: dict) -> str:
+    """When the item's availability last changed: its newest warehouse detail change."""
+    stamps = [str(d.get("lastModifiedDateTime") or "") for d in node.get("warehouseDetails") or []]
+    return max(stamps, default="") or str(node.get("lastModifiedDateTime") or "")
+
+
+def erp_item_from_visma(node: dict) -> ErpItem:
+    """A Visma.net InventoryDto as the flows see it (quantities are the warehouses' `available`)."""
+    warehouses: dict[str, Decimal] = {}
+    for detail in node.get("warehouseDetails") or []:
+        warehouse = detail.get("warehouse")
+        if isinstance(warehouse, dict):
+            warehouse = warehouse.get("id")
+        if warehouse:
+            warehouses[str(warehouse)] = _decimal(detail.get("available")) or Decimal(0)
+    return ErpItem(
+        number=str(node.get("inventoryNumber") or ""),
+        description=str(node.get("description") or ""),
+        body=str(node.get("body") or ""),
+        price=_decimal(node.get("defaultPrice")),
+        ean=item_ean(node),
+        status=str(node.get("status") or "Active"),
+        updated_at=str(node.get("lastModifiedDateTime") or ""),
+        attributes={str(a.get("id")): str(a.get("value") or "") for a in node.get("attributes") or [] if a.get("id")},
+        warehouses=warehouses,
+        is_stock=is_stock_item(node),
+        availability_updated_at=availability_stamp(node),
+    )
+
+
+def document_number(node: dict) -> str:
+    return str(node.get("referenceNumber") or node.get("number") or "")
+
+
+def attachment_link(node: dict, *, erp_base_url: str) -> str:
+    """Link to the document's newest attachment (the ERP's PDF), '' when it has none."""
+    attachments = [a for a in node.get("attachments") or [] if a.get("id")]
+    if not attachments:
+        return ""
+    newest = max(attachments, key=lambda a: int(a.get("revision") or 0))
+    return f"{erp_base_url.rstrip('/')}/v1/attachment/{newest['id']}"
+
+
+def document_from_visma(kind: str, node: dict, *, erp_base_url: str = "") -> ErpDocument:
+    """A customer invoice or credit note; `order_number` is its customer reference (Koppla writes the order's)."""
+    status = str(node.get("status") or "")
+    method = node.get("paymentMethod") or {}
+    return ErpDocument(
+        kind=kind,
+        number=document_number(node),
+        status=status,
+        released=status in RELEASED,
+        customer_number=str((node.get("customer") or {}).get("number") or ""),
+        currency=str(node.get("currencyId") or ""),
+        total=_decimal(node.get("amount")),
+        balance=Decimal(str(node.get("balance") or 0)),
+        order_number=str(node.get("customerRefNumber") or ""),
+        date=str(node.get("documentDate") or "")[:10],
+        payment_method=str(method.get("id") or "") if isinstance(method, dict) else "",
+        link=attachment_link(node, erp_base_url=erp_base_url),
+        updated_at=str(node.get("lastModifiedDateTime") or ""),
+        voided=status == "Voided",
+        settled=status == "Closed",
+        on_hold=status == "Hold",
+        awaiting_release=status == AWAITING_RELEASE,
+    )
 
 
 class VismaNetItems:
     client = None  # the VismaNetClient, set by VismaNetErp
+    connection = None
+
+    # -- items and stock ----------------------------------------------------------------
+    def items_changed(self, *, updated_from: datetime | None, attributes: bool = True) -> Iterator[ErpItem]:
+        nodes = self.client.inventory_list(
+            modified_since=updated_from, expand_warehouse_detail=False, expand_attribute=attributes
+        )
+        return (erp_item_from_visma(node) for node in nodes)
+
+    def item_get(self, number: str) -> ErpItem | None:
+        try:
+            return erp_item_from_visma(self.client.inventory_get(number))
+        except NotFound:
+            return None
+
+    def stock_changed(self, *, updated_from: datetime | None, attributes: bool = False) -> Iterator[ErpItem]:
+        nodes = self.client.inventory_list(
+            availability_modified_since=updated_from, expand_warehouse_detail=True, expand_attribute=attributes
+        )
+        return (erp_item_from_visma(node) for node in nodes)
+
+    def item_stock_get(self, number: str, *, attributes: bool = False) -> ErpItem | None:
+        """One item with its warehouse details. The single-item GET takes no expand parameters, so the
+        list is asked for exactly this number (and matched again here)."""
+        params = {"inventoryNumber": number, "expandWarehouseDetail": True, "expandAttribute": attributes}
+        node = next((n for n in self.client.pages("/v1/inventory", params) if n.get("inventoryNumber") == number), None)
+        return None if node is None else erp_item_from_visma(node)
+
+    # -- documents out -------------------------------------------------------------------
+    def _base_url(self) -> str:
+        return self.connection.base_url if self.connection is not None else ""
+
+    def documents_changed(self, kind: str, *, updated_from: datetime | None) -> Iterator[ErpDocument]:
+        """Documents changed since `updated_from`, with their attachments (the list leaves them out unless asked)."""
+        params: dict = {"expandAttachments": True}
+        if updated_from is not None:
+            params.update(lastModifiedDateTime=filter_time(updated_from), lastModifiedDateTimeCondition=">=")
+        base_url = self._base_url()
+        return (
+            document_from_visma(kind, node, erp_base_url=base_url)
+            for node in self.client.pages(DOCUMENT_PATHS[kind], params)
+        )
+
+    def document_get(self, kind: str, number: str) -> ErpDocument | None:
+        try:
+            node = self.client.invoice_get(number) if kind == INVOICE else self.client.credit_note_get(number)
+        except NotFound:
+            return None
+        return document_from_visma(kind, node, erp_base_url=self._base_url())

@@ -1,10 +1,10 @@
-"""Payouts PSP → Visma.net: every settled order becomes a customer payment on its invoice.
+"""Payouts PSP → ERP: every settled order becomes a customer payment on its invoice.
 
 For each waiting payment or refund line of an imported payout:
 - bind the document: the order's invoice (ExternalRef INVOICE, written by the
   orders flow) or, for a refund, the order's open credit note (ExternalRef
   CREDIT_NOTE); a line without one is marked unmatched, never guessed;
-- map (pure, `payment_payload_for`): a payment of gross − fee applied to the
+- map (pure, `payment_draft_for`): a payment of gross − fee applied to the
   invoice with the fee written off under the integration's write-off reason
   code, so the invoice is settled by the gross amount; a refund pays out the
   gross amount against the credit note. Fees of rows that are not payments
@@ -16,24 +16,24 @@ For each waiting payment or refund line of an imported payout:
   the create, then the payment is released;
 - record: the line's status, ERP payment number and a message; the payout's status.
 
-Visma.net has no endpoint that lists write-off reason codes, so the code is
+The ERP (Visma.net) has no endpoint that lists write-off reason codes, so the code is
 checked on first use: when the ERP refuses it, the line fails with a message
 saying where to fix it, and the rest of the run does not try it again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
 
 from config.errors import ApplicationError
-from integrations.clients import client_for
-from integrations.http import ConnectionPaused, NotFound, RemoteError, ValidationFailed
-from integrations.visma_net.schemas import PaymentLine as ErpPaymentLine
-from integrations.visma_net.schemas import PaymentPayload
+from integrations.adapters import erp_for
+from integrations.http import ConfigurationError, ConnectionPaused, RemoteError, ValidationFailed
+from sync import ports
 from sync.bindings import binding_get, binding_save
+from sync.drafts import PaymentDraft, PaymentDraftLine
+from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
 from sync.models import ExternalRef, Flow, Integration, PayoutLine, RecordLog
 from sync.payouts import payout_line_mark, payout_status_refresh
 
@@ -52,17 +52,8 @@ class Unmatched(Exception):
 
 
 # --------------------------------------------------------------------------- map (pure)
-@dataclass(frozen=True)
-class ErpDocument:
-    """The invoice or credit note a line settles, as read from the ERP."""
-
-    kind: str  # "Invoice" or "CreditNote"
-    number: str
-    customer_number: str
-    currency: str
-    balance: Decimal
-    status: str
-    payment_method: str = ""
+def _kind_word(document: ErpDocument) -> str:
+    return "invoice" if document.kind == INVOICE else "creditnote"
 
 
 def payment_reference(line: PayoutLine) -> str:
@@ -71,57 +62,64 @@ def payment_reference(line: PayoutLine) -> str:
     return line.payout.reference[: REFERENCE_MAX - len(suffix)] + suffix
 
 
-def payment_payload_for(
-    line: PayoutLine, document: ErpDocument, *, reason_code: str, cash_account: str = "", reference: str = ""
-) -> PaymentPayload:
+def payment_draft_for(
+    line: PayoutLine,
+    document: ErpDocument,
+    *,
+    reason_code: str,
+    cash_account: str = "",
+    reference: str = "",
+    erp_name: str = "the ERP",
+) -> PaymentDraft:
     """The ERP payment for one payout line; RecordFailed when the amounts cannot settle the document."""
     reference = reference or payment_reference(line)
     what = f"Order {line.order_number} (row {line.line_no} of payout {line.payout.reference})"
     if line.currency and document.currency and line.currency != document.currency:
         raise RecordFailed(
-            f"{what} was paid in {line.currency} but {document.kind.lower()} {document.number} is in "
-            f"{document.currency}: book it by hand in Visma.net."
+            f"{what} was paid in {line.currency} but {_kind_word(document)} {document.number} is in "
+            f"{document.currency}: book it by hand in {erp_name}."
         )
     if line.gross <= 0:
         raise RecordFailed(f"{what} has no amount: nothing to book.")
-    if document.status != "Open" or document.balance <= 0:
+    balance = document.balance or ZERO
+    if not document.released or document.settled or balance <= 0:
         raise RecordFailed(
-            f"{what}: {'invoice' if document.kind == 'Invoice' else 'credit note'} {document.number} is not open "
-            f"in Visma.net (status {document.status}, balance {document.balance}): "
+            f"{what}: {'invoice' if document.kind == INVOICE else 'credit note'} {document.number} is not open "
+            f"in {erp_name} (status {document.status}, balance {balance}): "
             + (
                 "release it first, then resync this line."
-                if document.status in ("Balanced", "Hold")
-                else "it was settled some other way; check it in Visma.net (this line will not be booked twice)."
+                if document.awaiting_release or document.on_hold
+                else f"it was settled some other way; check it in {erp_name} (this line will not be booked twice)."
             )
         )
-    if line.gross > document.balance:
+    if line.gross > balance:
         raise RecordFailed(
-            f"{what} captured {line.gross} {line.currency} but {document.kind.lower()} {document.number} has only "
-            f"{document.balance} open: check the order and the document in Visma.net."
+            f"{what} captured {line.gross} {line.currency} but {_kind_word(document)} {document.number} has only "
+            f"{balance} open: check the order and the document in {erp_name}."
         )
     text = f"{line.payout.format.name} payout {line.payout.reference}" + (
         f", {line.psp_reference}" if line.psp_reference else ""
     )
     common = {
         "customer_number": document.customer_number,
-        "payment_method": document.payment_method or None,
-        "cash_account": cash_account or None,
-        "currency": document.currency or line.currency or None,
+        "payment_method": document.payment_method,
+        "cash_account": cash_account,
+        "currency": document.currency or line.currency,
         "payment_date": line.booked_on or line.payout.paid_out_on or None,
         "reference": reference,
         "text": text[:100],
     }
-    if document.kind == "CreditNote":
-        return PaymentPayload(
+    if document.kind == CREDIT_NOTE:
+        return PaymentDraft(
             amount=line.gross,
-            lines=(ErpPaymentLine(document.number, line.gross, document_type="CreditNote"),),
-            payment_type="Refund",
+            lines=(PaymentDraftLine(document.number, line.gross, document_kind=CREDIT_NOTE),),
+            refund=True,
             **common,
         )
     fee = line.fee + line.carried_fee
     if fee < 0:
         raise RecordFailed(
-            f"{what} has a negative fee ({fee}): a write-off cannot be negative. Book this line by hand in Visma.net."
+            f"{what} has a negative fee ({fee}): a write-off cannot be negative. Book this line by hand in {erp_name}."
         )
     if fee >= line.gross:
         carried = f" (incl. {line.carried_fee} of other rows of the payout)" if line.carried_fee else ""
@@ -129,28 +127,13 @@ def payment_payload_for(
     if fee and not reason_code:
         raise RecordFailed(
             f"{what} has a PSP fee of {fee} to write off, but the integration has no fee write-off reason code: "
-            "enter one (e.g. PSPFEE, as set up in Visma.net) under Integrations › Payouts, then resync."
+            f"enter one (e.g. PSPFEE, as set up in {erp_name}) under Integrations › Payouts, then resync."
         )
     paid = line.gross - fee
-    return PaymentPayload(
+    return PaymentDraft(
         amount=paid,
-        lines=(
-            ErpPaymentLine(document.number, paid, write_off=fee or None, write_off_reason=reason_code if fee else None),
-        ),
+        lines=(PaymentDraftLine(document.number, paid, write_off=fee, write_off_reason=reason_code if fee else ""),),
         **common,
-    )
-
-
-def _document(data: dict, kind: str) -> ErpDocument:
-    method = data.get("paymentMethod") or {}
-    return ErpDocument(
-        kind=kind,
-        number=str(data.get("referenceNumber") or ""),
-        customer_number=str((data.get("customer") or {}).get("number") or ""),
-        currency=str(data.get("currencyId") or ""),
-        balance=Decimal(str(data.get("balance") or 0)),
-        status=str(data.get("status") or ""),
-        payment_method=str(method.get("id") or "") if isinstance(method, dict) else "",
     )
 
 
@@ -158,14 +141,16 @@ def _document(data: dict, kind: str) -> ErpDocument:
 class PayoutsFlow(FlowRunner):
     flow = Flow.PAYOUTS
 
-    def __init__(self, *, integration: Integration, run, dry_run: bool, client=None):
+    def __init__(self, *, integration: Integration, run, dry_run: bool, erp=None):
         super().__init__(integration=integration, run=run, dry_run=dry_run)
-        if integration.erp.system != "visma_net":
+        try:
+            self.erp = erp or erp_for(integration)
+        except ConfigurationError:
             raise ApplicationError(
-                f"The payouts flow books payments in Visma.net; {integration.erp} is "
-                f"{integration.erp.get_system_display()}. Switch the payouts flow of {integration} off."
-            )
-        self.client = client or client_for(integration.erp)
+                f"The payouts flow cannot book payments in {integration.erp.get_system_display()} with this version "
+                f"of Koppla; {integration.erp} is {integration.erp.get_system_display()}. Switch the payouts flow of "
+                f"{integration} off."
+            ) from None
         self.reason_code = integration.fee_writeoff_reason_code.strip()
         self.reason_code_refused = ""  # the ERP's answer when it refused the code in this run
 
@@ -247,40 +232,47 @@ class PayoutsFlow(FlowRunner):
             notes = self._credit_notes_of(line)
             found = None
             for customer_number in dict.fromkeys(n.customer_number for n in notes):
-                found = self.client.payment_find(reference, customer_number=customer_number)
+                found = self.erp.payment_find(reference, customer_number=customer_number)
                 if found is not None:
                     break
             if found is not None:
-                applied = {str(p.get("refNbr")) for p in found.get("paymentLines") or []}
+                applied = set(found.document_numbers)
                 document = next((n for n in notes if n.number in applied), notes[0])
             else:
                 document = self._open_credit_note(line, notes)
         else:
             document = self._invoice_for(line)
-            found = self.client.payment_find(reference, invoice_number=document.number)
+            found = self.erp.payment_find(reference, document_number=document.number)
         if found is not None:  # created earlier, binding lost: adopt it
-            number = str(found.get("refNbr"))
+            number = found.number
             self._bind(line, number, document, payment_type)
             return self._finish(line, number, payment_type=payment_type, found="search")
 
-        payload = payment_payload_for(
+        draft = payment_draft_for(
             line,
             document,
             reason_code=self.reason_code,
             cash_account=self.integration.payment_cash_account.strip(),
             reference=reference,
+            erp_name=self.erp.display_name,
         )
-        self.payload = payload.body()
+        self.payload = self.erp.payment_request(draft)
         if self.dry_run:
             return Outcome(
                 status=RecordLog.Status.DRY_RUN,
                 request=self.payload,
-                message=f"Would book a {payment_type.lower()} of {payload.amount} on {document.number}.",
+                message=f"Would book a {payment_type.lower()} of {draft.amount} on {document.number}.",
+            )
+        if draft.lines[0].write_off and ports.PAYMENT_WRITE_OFF_REASON_CODE not in self.erp.capabilities:
+            raise RecordFailed(
+                f"Order {line.order_number} has a PSP fee of {draft.lines[0].write_off} to write off, but "
+                f"{self.erp.display_name} cannot write off a fee on a payment: book this line by hand.",
+                request=self.payload,
             )
         if (line.fee or line.carried_fee) and not refund and self.reason_code_refused:
             raise RecordFailed(self.reason_code_refused, request=self.payload)
         try:
-            number = self.client.payment_create(payload)
+            number = self.erp.payment_book(draft)
         except ValidationFailed as exc:
             raise self._refusal(line, exc) from exc
         self._bind(line, number, document, payment_type)
@@ -291,17 +283,16 @@ class PayoutsFlow(FlowRunner):
         ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=line.order_number)
         if ref is None:
             raise Unmatched(
-                f"No invoice in Visma.net is known for order {line.order_number}: the orders flow has not exported "
+                f"No invoice in {self.erp.display_name} is known for order {line.order_number}: the orders flow has not exported "
                 "it (or it was invoiced outside Koppla). Export the order, then resync this line; nothing was booked."
             )
-        try:
-            data = self.client.invoice_get(ref.target_id)
-        except NotFound:
+        document = self.erp.document_get(INVOICE, ref.target_id)
+        if document is None:
             raise RecordFailed(
-                f"Invoice {ref.target_id} of order {line.order_number} no longer exists in Visma.net: "
+                f"Invoice {ref.target_id} of order {line.order_number} no longer exists in {self.erp.display_name}: "
                 "check the order's external reference, then resync this line."
-            ) from None
-        return _document(data, "Invoice")
+            )
+        return document
 
     def _credit_notes_of(self, line: PayoutLine) -> list[ErpDocument]:
         """The credit notes of the refund's order, as the ERP has them now."""
@@ -314,29 +305,24 @@ class PayoutsFlow(FlowRunner):
             .filter(matches)
             .order_by("synced_at")
         )
-        notes = []
-        for ref in refs:
-            try:
-                notes.append(_document(self.client.credit_note_get(ref.target_id), "CreditNote"))
-            except NotFound:
-                continue
+        found = (self.erp.document_get(CREDIT_NOTE, ref.target_id) for ref in refs)
+        notes = [note for note in found if note is not None]
         if not notes:
             raise Unmatched(
-                f"No credit note in Visma.net is known for a refund of order {order}: the refunds flow has not "
+                f"No credit note in {self.erp.display_name} is known for a refund of order {order}: the refunds flow has not "
                 "exported the return. Export it, then resync this line; nothing was booked."
             )
         return notes
 
-    @staticmethod
-    def _open_credit_note(line: PayoutLine, notes: list[ErpDocument]) -> ErpDocument:
+    def _open_credit_note(self, line: PayoutLine, notes: list[ErpDocument]) -> ErpDocument:
         """The order's credit note with exactly the refunded amount still open (no guessing between amounts)."""
         for note in notes:
-            if note.status == "Open" and note.balance == line.gross:
+            if note.released and not note.settled and note.balance == line.gross:
                 return note
         seen = ", ".join(f"{n.number} ({n.status}, open {n.balance})" for n in notes)
         raise Unmatched(
             f"No credit note of order {line.order_number} has {line.gross} {line.currency} open to refund: "
-            f"found {seen}. Check the return in Visma.net, then resync this line; nothing was booked."
+            f"found {seen}. Check the return in {self.erp.display_name}, then resync this line; nothing was booked."
         )
 
     def _bind(self, line: PayoutLine, number: str, document: ErpDocument, payment_type: str) -> None:
@@ -367,41 +353,42 @@ class PayoutsFlow(FlowRunner):
             and code
             and ("reason code" in lowered or "writeoffreasoncode" in lowered or code.lower() in lowered)
         ):
+            erp = self.erp.display_name
             self.reason_code_refused = (
-                f"Visma.net refused the fee write-off reason code '{code}' of {self.integration}: {said} "
-                "Create the reason code in Visma.net (usage: balance write-off) or enter an existing one under "
+                f"{erp} refused the fee write-off reason code '{code}' of {self.integration}: {said} "
+                f"Create the reason code in {erp} (usage: balance write-off) or enter an existing one under "
                 "Integrations › Payouts, then resync the failed payout lines."
             )
             return RecordFailed(self.reason_code_refused, request=self.payload, response=exc.body)
         return RecordFailed(
-            f"Visma.net refused the payment for order {line.order_number}: {said}",
+            f"{self.erp.display_name} refused the payment for order {line.order_number}: {said}",
             request=self.payload,
             response=exc.body,
         )
 
     def _finish(self, line: PayoutLine, number: str, *, payment_type: str, found: str) -> Outcome:
         """Release the payment unless it already is, then mark the line booked."""
-        try:
-            payment = self.client.payment_get(number)
-        except NotFound:
+        erp = self.erp.display_name
+        payment = self.erp.payment_get(number)
+        if payment is None:
             raise RecordFailed(
-                f"Payment {number}, booked earlier for this line, no longer exists in Visma.net. If it was deleted on "
+                f"Payment {number}, booked earlier for this line, no longer exists in {erp}. If it was deleted on "
                 "purpose, delete its external reference (Payment, source "
                 f"{line.source_id}) and resync the line."
-            ) from None
-        status = str(payment.get("status") or "")
-        if status == "Hold":
+            )
+        status = payment.status
+        if payment.on_hold:
             raise RecordFailed(
-                f"Payment {number} is on hold in Visma.net: take it off hold, then resync this line to release it."
+                f"Payment {number} is on hold in {erp}: take it off hold, then resync this line to release it."
             )
         released = ""
-        if status == "Balanced":
-            self.client.payment_release(number, payment_type=payment.get("type") or payment_type)
+        if payment.awaiting_release:
+            refund = payment.refund if payment.refund is not None else payment_type == "Refund"
+            status = self.erp.payment_post(number, refund=refund) or status
             released = " and released"
-        applied = (payment.get("paymentLines") or [{}])[0]
-        document = applied.get("refNbr", "")
-        paid = Decimal(str(applied.get("amountPaid") or payment.get("paymentAmount") or 0))
-        written_off = Decimal(str(applied.get("balanceWriteOff") or 0))
+        document = payment.document_numbers[0] if payment.document_numbers else ""
+        paid = payment.amount_paid
+        written_off = payment.written_off
         if payment_type == "Refund":
             message = f"Refund {number}: {paid} paid out against credit note {document}"
             if line.fee:
@@ -416,17 +403,17 @@ class PayoutsFlow(FlowRunner):
         else:
             message = f"Payment {number}: {paid} paid on invoice {document}"
             if written_off:
-                reason = (applied.get("writeOffReasonCode") or {}).get("id", "")
+                reason = payment.write_off_reason
                 message += f", fee {written_off} written off ({reason})"
                 if line.carried_fee:
                     message += f", incl. {line.carried_fee} of the payout's refund, chargeback and fee rows"
-        origin = {"binding": " (found through its binding)", "search": " (found in Visma.net by its reference)"}
+        origin = {"binding": " (found through its binding)", "search": f" (found in {erp} by its reference)"}
         message += f"{released}{origin.get(found, '')}."
         payout_line_mark(line=line, status=PayoutLine.Status.BOOKED, message=message, target_id=number)
         return Outcome(
             status=RecordLog.Status.SKIPPED if found and not released else RecordLog.Status.OK,
             target_id=number,
             request=getattr(self, "payload", None),
-            response={"payment": number, "status": "Closed" if released else status},
+            response={"payment": number, "status": status},
             message=message,
         )

@@ -12,11 +12,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sync.bindings import checksum_of
 from sync.erp import ErpItem
+from sync.shop import ShopProduct, ShopSize, ShopVariant
 
 from .base import RecordFailed
 
 UPDATABLE_FIELDS = ("name", "description", "price", "ean")
+# What a size without a size source is called in the shop (shop sizes always have a name).
+ONE_SIZE = "One size"
+
+# Integration flag of each field that may overwrite an existing shop value.
+TICK_FLAGS = {
+    "name": "update_product_name",
+    "description": "update_product_description",
+    "price": "update_product_price",
+    "ean": "update_product_ean",
+}
+
+# The currency item prices are in: the ERP company's base currency, the one of its country.
+EURO_COUNTRIES = frozenset("AT BE BG CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
+HOME_CURRENCIES = {
+    "SE": "SEK",
+    "NO": "NOK",
+    "DK": "DKK",
+    "IS": "ISK",
+    "PL": "PLN",
+    "CZ": "CZK",
+    "HU": "HUF",
+    "RO": "RON",
+    "GB": "GBP",
+    "CH": "CHF",
+    **dict.fromkeys(EURO_COUNTRIES, "EUR"),
+}
 
 
 @dataclass(frozen=True)
@@ -129,3 +157,123 @@ def fields_to_send(current: dict | None, desired: dict, ticked: set[str]) -> dic
     if current is None:
         return {k: v for k, v in desired.items() if v not in (None, "")}
     return {k: v for k, v in desired.items() if k in ticked and v not in (None, "") and current.get(k) != v}
+
+
+# --------------------------------------------------------------------------- items → shop structure
+def is_active(item: ErpItem) -> bool:
+    return item.status == "Active"
+
+
+def shop_status(item: ErpItem) -> str:
+    """The product's status as the record's request shows it."""
+    return "ACTIVE" if is_active(item) else "INACTIVE"
+
+
+def size_name(parts: SkuParts) -> str:
+    return parts.size or ONE_SIZE
+
+
+def shop_size_name(size: ShopSize, parts: SkuParts) -> str:
+    """The name a shop size really has (what stock is set by)."""
+    return size.name or size_name(parts)
+
+
+def variant_key(parts: SkuParts) -> str:
+    """Source id of a VARIANT binding: product and variant number."""
+    return f"{parts.product}|{parts.variant}"
+
+
+def item_checksum(item: ErpItem, parts: SkuParts) -> str:
+    """Hash of everything of an item the shop gets: unchanged hash, nothing to do."""
+    return checksum_of(
+        {
+            "parts": [parts.product, parts.variant, parts.size],
+            "description": item.description,
+            "body": item.body,
+            "price": str(item.price) if item.price is not None else None,
+            "ean": item.ean,
+            "status": item.status,
+        }
+    )
+
+
+def ticked_fields(integration) -> set[str]:
+    return {name for name, flag in TICK_FLAGS.items() if getattr(integration, flag)}
+
+
+def price_currency(integration) -> str:
+    """The ERP's base currency ('' when Koppla does not know it for the company's country)."""
+    return HOME_CURRENCIES.get(integration.home_country, "")
+
+
+def find_variant(product: ShopProduct | None, variant_number: str) -> ShopVariant | None:
+    for variant in product.variants if product else ():
+        if variant.number == variant_number:
+            return variant
+    return None
+
+
+def find_size(variant: ShopVariant | None, parts: SkuParts) -> ShopSize | None:
+    name = size_name(parts)
+    for size in variant.sizes if variant else ():
+        if parts.size and size.number == parts.size:
+            return size
+        if size.name == name:
+            return size
+    return None
+
+
+@dataclass
+class ItemContext:
+    """One item with its place in the page's product structure (siblings share `variant`)."""
+
+    item: ErpItem
+    parts: SkuParts | None = None
+    product: ProductSpec | None = None
+    variant: VariantSpec | None = None
+    failure: str = ""
+    checksum: str = ""
+    failed_items: set[str] = field(default_factory=set)  # items of the page that failed (not sent as siblings)
+
+    def payload(self) -> dict:
+        """What the item maps to, as the record's request."""
+        if self.parts is None:
+            return {"item": self.item.number}
+        return {
+            "item": self.item.number,
+            "sku": self.parts.key,
+            "product": {
+                "productNumber": self.parts.product,
+                "name": self.product.name,
+                "description": self.product.description,
+                "status": shop_status(self.item),
+            },
+            "variant": {"variantNumber": self.parts.variant, "name": self.variant.name},
+            "size": {"name": size_name(self.parts), "sizeNumber": self.parts.size, "EAN": self.item.ean},
+            "price": str(self.item.price) if self.item.price is not None else None,
+        }
+
+
+def page_contexts(items: list[ErpItem], rule: SkuRuleSpec) -> list[ItemContext]:
+    """Map a page of items and order them products → variants → sizes (failures last)."""
+    products, failures = products_group(items, rule)
+    by_number = {item.number: item for item in items}
+    failed = set(failures)
+    contexts = []
+    for product in products.values():
+        for variant in product.variants.values():
+            for size in variant.sizes:
+                item = by_number[size.item_number]
+                parts = sku_parts(item, rule)
+                contexts.append(
+                    ItemContext(
+                        item=item,
+                        parts=parts,
+                        product=product,
+                        variant=variant,
+                        checksum=item_checksum(item, parts),
+                        failed_items=failed,
+                    )
+                )
+    contexts.extend(ItemContext(item=by_number[number], failure=message) for number, message in failures.items())
+    return contexts

@@ -1,4 +1,4 @@
-"""Products ERP → shop: Visma.net stock items become Centra products, variants and sizes.
+"""Products ERP → shop: the ERP's stock items become shop products, variants and sizes.
 
 fetch: stock items changed since the cursor (lastModifiedDateTime, read with a
        small overlap), page by page. Items whose own fields did not change
@@ -9,7 +9,7 @@ map:   the integration's SKU rule gives each item its product, variant and size
        → sizes (`products_group`). An item the rule cannot read, or that gives
        the SKU of another item, fails alone with a message naming both.
 bind:  ExternalRef first (PRODUCT by product number, VARIANT by product and
-       variant number, SIZE by item number), then Centra (`product_find`).
+       variant number, SIZE by item number), then the shop (`product_find`).
 write: under the integration's catalogue lease (shared with the SKU
        re-binding, flows/catalogue.py), create what is missing, committing
        each binding right after its create; a new variant is created with the sizes of its sibling items
@@ -20,140 +20,33 @@ write: under the integration's catalogue lease (shared with the SKU
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-
 from config.errors import ApplicationError
-from integrations.clients import client_for
-from integrations.http import NotFound
+from integrations.adapters import erp_for, shop_for
 from mappings.selectors import mapping_set_load
-from sync.bindings import binding_by_target, binding_get, binding_save, checksum_of
-from sync.erp import ErpItem
+from sync.bindings import binding_by_target, binding_get, binding_save
 from sync.models import ExternalRef, Flow, Integration
+from sync.shop import ShopProduct, ShopSize, ShopVariant
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .catalogue import CatalogueGuard
 from .paging import ListingCursor, ProductLookup, chunks, cursor_moment, refs_for
 from .product_mapping import (
-    ProductSpec,
-    SkuParts,
+    ONE_SIZE,
+    ItemContext,
     SkuRuleSpec,
-    VariantSpec,
     fields_to_send,
-    products_group,
-    sku_parts,
+    find_size,
+    find_variant,
+    is_active,
+    page_contexts,
+    price_currency,
+    shop_size_name,
+    size_name,
+    ticked_fields,
+    variant_key,
 )
 
 PAGE_SIZE = 500
-# What a size without a size source is called in the shop (Centra sizes always have a name).
-ONE_SIZE = "One size"
-
-# Integration flag of each field that may overwrite an existing shop value.
-TICK_FLAGS = {
-    "name": "update_product_name",
-    "description": "update_product_description",
-    "price": "update_product_price",
-    "ean": "update_product_ean",
-}
-
-# The currency item prices are in: the ERP company's base currency, the one of its country.
-EURO_COUNTRIES = frozenset("AT BE BG CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split())
-HOME_CURRENCIES = {
-    "SE": "SEK",
-    "NO": "NOK",
-    "DK": "DKK",
-    "IS": "ISK",
-    "PL": "PLN",
-    "CZ": "CZK",
-    "HU": "HUF",
-    "RO": "RON",
-    "GB": "GBP",
-    "CH": "CHF",
-    **dict.fromkeys(EURO_COUNTRIES, "EUR"),
-}
-
-
-# --------------------------------------------------------------------------- ERP items (pure)
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def item_ean(node: dict) -> str:
-    """The item's EAN/GTIN: its barcode cross-reference ('' when it has none)."""
-    for reference in node.get("crossReferences") or []:
-        if str(reference.get("alternateType") or "") in ("Barcode", "Global") and reference.get("alternateID"):
-            return str(reference["alternateID"]).strip()
-    return ""
-
-
-def erp_item_from_visma(node: dict) -> ErpItem:
-    """A Visma.net InventoryDto as the flows see it (quantities are the warehouses' `available`)."""
-    warehouses: dict[str, Decimal] = {}
-    for detail in node.get("warehouseDetails") or []:
-        warehouse = detail.get("warehouse")
-        if isinstance(warehouse, dict):
-            warehouse = warehouse.get("id")
-        if warehouse:
-            warehouses[str(warehouse)] = _decimal(detail.get("available")) or Decimal(0)
-    return ErpItem(
-        number=str(node.get("inventoryNumber") or ""),
-        description=str(node.get("description") or ""),
-        body=str(node.get("body") or ""),
-        price=_decimal(node.get("defaultPrice")),
-        ean=item_ean(node),
-        status=str(node.get("status") or "Active"),
-        updated_at=str(node.get("lastModifiedDateTime") or ""),
-        attributes={str(a.get("id")): str(a.get("value") or "") for a in node.get("attributes") or [] if a.get("id")},
-        warehouses=warehouses,
-    )
-
-
-def is_stock_item(node: dict) -> bool:
-    """Only stock items are products; non-stock items (shipping, fees, services) stay in the ERP."""
-    if node.get("stockItem") is False:
-        return False
-    return str(node.get("type") or "FinishedGoodItem") not in ("NonStockItem", "ServiceItem", "LaborItem")
-
-
-def shop_status(item: ErpItem) -> str:
-    return "ACTIVE" if item.status == "Active" else "INACTIVE"
-
-
-def size_name(parts: SkuParts) -> str:
-    return parts.size or ONE_SIZE
-
-
-def shop_size_name(node: dict, parts: SkuParts) -> str:
-    """The name a shop size really has (what setStock addresses it by)."""
-    return str((node.get("size") or {}).get("name") or size_name(parts))
-
-
-def variant_key(parts: SkuParts) -> str:
-    """Source id of a VARIANT binding: product and variant number."""
-    return f"{parts.product}|{parts.variant}"
-
-
-def item_checksum(item: ErpItem, parts: SkuParts) -> str:
-    """Hash of everything of an item the shop gets: unchanged hash, nothing to do."""
-    return checksum_of(
-        {
-            "parts": [parts.product, parts.variant, parts.size],
-            "description": item.description,
-            "body": item.body,
-            "price": str(item.price) if item.price is not None else None,
-            "ean": item.ean,
-            "status": item.status,
-        }
-    )
-
-
-def ticked_fields(integration: Integration) -> set[str]:
-    return {name for name, flag in TICK_FLAGS.items() if getattr(integration, flag)}
 
 
 def sku_rule_spec(integration: Integration) -> SkuRuleSpec:
@@ -166,88 +59,6 @@ def sku_rule_spec(integration: Integration) -> SkuRuleSpec:
     return SkuRuleSpec(*rule)
 
 
-def price_currency(integration: Integration) -> str:
-    """The ERP's base currency ('' when Koppla does not know it for the company's country)."""
-    return HOME_CURRENCIES.get(integration.home_country, "")
-
-
-def node_number(node: dict | None, key: str) -> str:
-    return str((node or {}).get(key) or "")
-
-
-def find_variant(product: dict | None, variant_number: str) -> dict | None:
-    for variant in (product or {}).get("variants") or []:
-        if node_number(variant, "variantNumber") == variant_number:
-            return variant
-    return None
-
-
-def find_size(variant: dict | None, parts: SkuParts) -> dict | None:
-    name = size_name(parts)
-    for size in (variant or {}).get("productSizes") or []:
-        if parts.size and node_number(size, "sizeNumber") == parts.size:
-            return size
-        if str((size.get("size") or {}).get("name") or "") == name:
-            return size
-    return None
-
-
-@dataclass
-class ItemContext:
-    """One item with its place in the page's product structure (siblings share `variant`)."""
-
-    item: ErpItem
-    parts: SkuParts | None = None
-    product: ProductSpec | None = None
-    variant: VariantSpec | None = None
-    failure: str = ""
-    checksum: str = ""
-    failed_items: set[str] = field(default_factory=set)  # items of the page that failed (not sent as siblings)
-
-    def payload(self) -> dict:
-        """What the item maps to, as the record's request."""
-        if self.parts is None:
-            return {"item": self.item.number}
-        return {
-            "item": self.item.number,
-            "sku": self.parts.key,
-            "product": {
-                "productNumber": self.parts.product,
-                "name": self.product.name,
-                "description": self.product.description,
-                "status": shop_status(self.item),
-            },
-            "variant": {"variantNumber": self.parts.variant, "name": self.variant.name},
-            "size": {"name": size_name(self.parts), "sizeNumber": self.parts.size, "EAN": self.item.ean},
-            "price": str(self.item.price) if self.item.price is not None else None,
-        }
-
-
-def page_contexts(items: list[ErpItem], rule: SkuRuleSpec) -> list[ItemContext]:
-    """Map a page of items and order them products → variants → sizes (failures last)."""
-    products, failures = products_group(items, rule)
-    by_number = {item.number: item for item in items}
-    failed = set(failures)
-    contexts = []
-    for product in products.values():
-        for variant in product.variants.values():
-            for size in variant.sizes:
-                item = by_number[size.item_number]
-                parts = sku_parts(item, rule)
-                contexts.append(
-                    ItemContext(
-                        item=item,
-                        parts=parts,
-                        product=product,
-                        variant=variant,
-                        checksum=item_checksum(item, parts),
-                        failed_items=failed,
-                    )
-                )
-    contexts.extend(ItemContext(item=by_number[number], failure=message) for number, message in failures.items())
-    return contexts
-
-
 # --------------------------------------------------------------------------- the flow
 class ProductsFlow(FlowRunner):
     flow = Flow.PRODUCTS
@@ -257,8 +68,8 @@ class ProductsFlow(FlowRunner):
         self.rule = sku_rule_spec(self.integration)
         self.catalogue = CatalogueGuard(integration=self.integration, rule=self.rule)
         self.ticked = ticked_fields(self.integration)
-        self.erp = client_for(self.integration.erp)
-        self.shop = client_for(self.integration.shop)
+        self.erp = erp_for(self.integration)
+        self.shop = shop_for(self.integration)
         self._products = ProductLookup(self.shop.product_find)
         self._sent: list[dict] = []
 
@@ -270,19 +81,17 @@ class ProductsFlow(FlowRunner):
         return SourceItem(source_id=context.item.number, label=label, data=context)
 
     def changed_since(self, cursor: str) -> Plan:
-        nodes = self.erp.inventory_list(
-            modified_since=cursor_moment(cursor), expand_warehouse_detail=False, expand_attribute=True
-        )
+        listed = self.erp.items_changed(updated_from=cursor_moment(cursor), attributes=True)
 
-        # Visma.net lists by item number, not by change: the cursor moves once the listing is read.
+        # The ERP lists by item number, not by change: the cursor moves once the listing is read.
         listing = ListingCursor(cursor, in_stamp_order=False)
         plan = Plan(items=())
 
         def items():
-            for page in chunks(nodes, PAGE_SIZE):
-                for node in page:
-                    listing.seen(str(node.get("inventoryNumber") or ""), str(node.get("lastModifiedDateTime") or ""))
-                erp_items = [erp_item_from_visma(node) for node in page if is_stock_item(node)]
+            for page in chunks(listed, PAGE_SIZE):
+                for erp_item in page:
+                    listing.seen(erp_item.number, erp_item.updated_at)
+                erp_items = [erp_item for erp_item in page if erp_item.is_stock]
                 contexts = page_contexts(erp_items, self.rule)
                 synced = dict(
                     ExternalRef.objects.filter(
@@ -301,13 +110,12 @@ class ProductsFlow(FlowRunner):
         return plan
 
     def fetch(self, source_id: str) -> SourceItem:
-        try:
-            node = self.erp.inventory_get(source_id)
-        except NotFound:
-            raise RecordFailed(f"Item {source_id} no longer exists in Visma.net.") from None
-        if not is_stock_item(node):
+        erp_item = self.erp.item_get(source_id)
+        if erp_item is None:
+            raise RecordFailed(f"Item {source_id} no longer exists in {self.erp.display_name}.")
+        if not erp_item.is_stock:
             return SourceItem(source_id=source_id, label=source_id, data=None)
-        [context] = page_contexts([erp_item_from_visma(node)], self.rule)
+        [context] = page_contexts([erp_item], self.rule)
         return self._source_item(context)
 
     # -- one item -------------------------------------------------------------------
@@ -342,39 +150,37 @@ class ProductsFlow(FlowRunner):
             integration=self.integration,
             kind=ExternalRef.Kind.SIZE,
             source_id=context.item.number,
-            target_id=size["id"],
+            target_id=size.id,
             data=self._size_data(context, product, variant, size),
             checksum=context.checksum,
         )
         done = [entry["action"] for entry in self._sent]
         return Outcome(
             status="ok",
-            target_id=str(size["id"]),
+            target_id=size.id,
             request=self.payload,
-            response={"product": product["id"], "variant": variant["id"], "size": size["id"], "SKU": size.get("SKU")},
-            message=(
-                f"SKU {size.get('SKU') or context.parts.key}: " + (", ".join(done) if done else "up to date") + "."
-            ),
+            response={"product": product.id, "variant": variant.id, "size": size.id, "SKU": size.sku or None},
+            message=f"SKU {size.sku or context.parts.key}: " + (", ".join(done) if done else "up to date") + ".",
         )
 
     def _record(self, action: str, **details) -> None:
         self._sent.append({"action": action, **details})
 
     @staticmethod
-    def _size_data(context: ItemContext, product: dict, variant: dict, size: dict) -> dict:
+    def _size_data(context: ItemContext, product: ShopProduct, variant: ShopVariant, size: ShopSize) -> dict:
         return {
             "product": context.parts.product,
             "variant": context.parts.variant,
             "size": context.parts.size,
             "key": context.parts.key,
-            "sku": str(size.get("SKU") or ""),
-            "product_id": str(product["id"]),
-            "variant_id": str(variant["id"]),
+            "sku": size.sku,
+            "product_id": product.id,
+            "variant_id": variant.id,
             "size_name": shop_size_name(size, context.parts),
         }
 
     # -- lookups ----------------------------------------------------------------------
-    def _product(self, product_number: str) -> dict | None:
+    def _product(self, product_number: str) -> ShopProduct | None:
         """The shop's product with this number (read once per run, kept up to date by our writes)."""
         return self._products.get(product_number)
 
@@ -386,16 +192,16 @@ class ProductsFlow(FlowRunner):
         )
 
     # -- product ----------------------------------------------------------------------
-    def _product_ensure(self, context: ItemContext) -> dict:
+    def _product_ensure(self, context: ItemContext) -> ShopProduct:
         number = context.parts.product
         ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.PRODUCT, source_id=number)
         node = self._product(number)
         if node is None and ref is not None:
             raise self._gone(f"Product {number}", ref, f"product number {number}")
-        if node is not None and ref is not None and str(node["id"]) != ref.target_id:
+        if node is not None and ref is not None and node.id != ref.target_id:
             raise RecordFailed(
                 f"Product {number} is bound to shop product {ref.target_id}, but the shop's product with number "
-                f"{number} is {node['id']}. Fix the product number in the shop, or delete the binding under Sync › "
+                f"{number} is {node.id}. Fix the product number in the shop, or delete the binding under Sync › "
                 "External references."
             )
         spec = context.product
@@ -403,28 +209,26 @@ class ProductsFlow(FlowRunner):
         if node is None:
             self._record("create product", productNumber=number, **desired)
             node = self.shop.product_create(
-                product_number=number, name=spec.name, status=shop_status(context.item), description=spec.description
+                product_number=number, name=spec.name, description=spec.description, active=is_active(context.item)
             )
             binding_save(
-                integration=self.integration, kind=ExternalRef.Kind.PRODUCT, source_id=number, target_id=node["id"]
+                integration=self.integration, kind=ExternalRef.Kind.PRODUCT, source_id=number, target_id=node.id
             )
-            node.setdefault("variants", [])
             self._products.remember(number, node)
             return node
         if ref is None:
             binding_save(
-                integration=self.integration, kind=ExternalRef.Kind.PRODUCT, source_id=number, target_id=node["id"]
+                integration=self.integration, kind=ExternalRef.Kind.PRODUCT, source_id=number, target_id=node.id
             )
-        current = {"name": node.get("name") or "", "description": node.get("description") or ""}
-        changes = fields_to_send(current, desired, self.ticked)
+        changes = fields_to_send({"name": node.name, "description": node.description}, desired, self.ticked)
         if changes:
-            self._record("update product", id=node["id"], **changes)
-            self.shop.product_update(str(node["id"]), fields=changes)
-            node.update(changes)
+            self._record("update product", id=node.id, **changes)
+            self.shop.product_update(node.id, fields=changes)
+            node.name, node.description = changes.get("name", node.name), changes.get("description", node.description)
         return node
 
     # -- variant ----------------------------------------------------------------------
-    def _variant_ensure(self, context: ItemContext, product: dict) -> dict:
+    def _variant_ensure(self, context: ItemContext, product: ShopProduct) -> ShopVariant:
         parts = context.parts
         key = variant_key(parts)
         ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.VARIANT, source_id=key)
@@ -436,39 +240,37 @@ class ProductsFlow(FlowRunner):
             siblings = self._new_sizes(context)
             self._record(
                 "create variant",
-                product=product["id"],
+                product=product.id,
                 variantNumber=parts.variant,
                 name=desired_name,
-                sizes=[s["name"] for s in siblings],
+                sizes=[size.name for _, size in siblings],
             )
             node = self.shop.variant_create(
-                product_id=str(product["id"]),
+                product_id=product.id,
                 variant_number=parts.variant,
                 name=desired_name,
-                sizes=[{k: v for k, v in s.items() if k != "item"} for s in siblings],
+                sizes=[size for _, size in siblings],
             )
             binding_save(
                 integration=self.integration,
                 kind=ExternalRef.Kind.VARIANT,
                 source_id=key,
-                target_id=node["id"],
+                target_id=node.id,
                 data={"created": True},
             )
-            product.setdefault("variants", []).append(node)
+            product.variants.append(node)
             self._bind_new_sizes(context, product, node, siblings)
             return node
         if ref is None:
-            binding_save(
-                integration=self.integration, kind=ExternalRef.Kind.VARIANT, source_id=key, target_id=node["id"]
-            )
-        changes = fields_to_send({"name": node.get("name") or ""}, {"name": desired_name}, self.ticked)
+            binding_save(integration=self.integration, kind=ExternalRef.Kind.VARIANT, source_id=key, target_id=node.id)
+        changes = fields_to_send({"name": node.name}, {"name": desired_name}, self.ticked)
         if changes:
-            self._record("update variant", id=node["id"], **changes)
-            self.shop.variant_update(str(node["id"]), fields=changes)
-            node.update(changes)
+            self._record("update variant", id=node.id, **changes)
+            self.shop.variant_update(node.id, fields=changes)
+            node.name = changes["name"]
         return node
 
-    def _new_sizes(self, context: ItemContext) -> list[dict]:
+    def _new_sizes(self, context: ItemContext) -> list[tuple[str, ShopSize]]:
         """Sizes a new variant is created with: this item's and its siblings' of the same page not yet bound."""
         siblings = [s for s in context.variant.sizes if s.item_number not in context.failed_items]
         bound = refs_for(
@@ -480,44 +282,40 @@ class ProductsFlow(FlowRunner):
         for size in siblings:
             if size.item_number != context.item.number and size.item_number in bound:
                 continue
-            name = size.size or ONE_SIZE
-            sizes.append({"item": size.item_number, "name": name, "size_number": size.size, "ean": size.ean})
+            sizes.append(
+                (size.item_number, ShopSize(id="", name=size.size or ONE_SIZE, number=size.size, ean=size.ean))
+            )
         return sizes
 
-    def _bind_new_sizes(self, context: ItemContext, product: dict, variant: dict, sizes: list[dict]) -> None:
+    def _bind_new_sizes(
+        self, context: ItemContext, product: ShopProduct, variant: ShopVariant, sizes: list[tuple[str, ShopSize]]
+    ) -> None:
         """Bind the sibling items' sizes created with the variant (their own records confirm them)."""
-        for size in sizes:
-            if size["item"] == context.item.number:
+        for item_number, size in sizes:
+            if item_number == context.item.number:
                 continue
-            node = next(
-                (
-                    n
-                    for n in variant.get("productSizes") or []
-                    if str((n.get("size") or {}).get("name")) == size["name"]
-                ),
-                None,
-            )
+            node = next((n for n in variant.sizes if n.name == size.name), None)
             if node is None:
                 continue
             binding_save(
                 integration=self.integration,
                 kind=ExternalRef.Kind.SIZE,
-                source_id=size["item"],
-                target_id=node["id"],
+                source_id=item_number,
+                target_id=node.id,
                 data={
                     "product": context.parts.product,
                     "variant": context.parts.variant,
-                    "size": size["size_number"],
-                    "product_id": str(product["id"]),
-                    "variant_id": str(variant["id"]),
-                    "size_name": size["name"],
-                    "sku": str(node.get("SKU") or ""),
+                    "size": size.number,
+                    "product_id": product.id,
+                    "variant_id": variant.id,
+                    "size_name": size.name,
+                    "sku": node.sku,
                 },
                 checksum="",  # the sibling's own record still runs and completes the binding
             )
 
     # -- size -------------------------------------------------------------------------
-    def _size_ensure(self, context: ItemContext, product: dict, variant: dict) -> dict:
+    def _size_ensure(self, context: ItemContext, product: ShopProduct, variant: ShopVariant) -> ShopSize:
         parts = context.parts
         number = context.item.number
         ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.SIZE, source_id=number)
@@ -525,34 +323,34 @@ class ProductsFlow(FlowRunner):
         if node is None and ref is not None and ref.checksum:
             raise self._gone(f"Size {size_name(parts)} of SKU {parts.key} (item {number})", ref, "size")
         if node is None:
-            self._record("create size", variant=variant["id"], name=size_name(parts), EAN=context.item.ean)
+            self._record("create size", variant=variant.id, name=size_name(parts), EAN=context.item.ean)
             node = self.shop.size_create(
-                variant_id=str(variant["id"]), name=size_name(parts), size_number=parts.size, ean=context.item.ean
+                variant_id=variant.id, name=size_name(parts), size_number=parts.size, ean=context.item.ean
             )
             binding_save(
                 integration=self.integration,
                 kind=ExternalRef.Kind.SIZE,
                 source_id=number,
-                target_id=node["id"],
+                target_id=node.id,
                 data=self._size_data(context, product, variant, node),
             )
-            variant.setdefault("productSizes", []).append(node)
+            variant.sizes.append(node)
             return node
-        other = binding_by_target(integration=self.integration, kind=ExternalRef.Kind.SIZE, target_id=str(node["id"]))
+        other = binding_by_target(integration=self.integration, kind=ExternalRef.Kind.SIZE, target_id=node.id)
         if other is not None and other.source_id != number:
             raise RecordFailed(
                 f"Item {number} gives SKU {parts.key}, which is already the shop size of item {other.source_id}: "
                 "the SKU rule must tell them apart (Mappings › SKU rules), or one of the items is a duplicate."
             )
-        changes = fields_to_send({"ean": node.get("EAN") or ""}, {"ean": context.item.ean}, self.ticked)
+        changes = fields_to_send({"ean": node.ean}, {"ean": context.item.ean}, self.ticked)
         if changes:
-            self._record("update size", id=node["id"], EAN=changes["ean"])
-            self.shop.size_update(str(node["id"]), fields={"EAN": changes["ean"]})
-            node["EAN"] = changes["ean"]
+            self._record("update size", id=node.id, EAN=changes["ean"])
+            self.shop.size_update(node.id, ean=changes["ean"])
+            node.ean = changes["ean"]
         return node
 
     # -- price ------------------------------------------------------------------------
-    def _price_ensure(self, context: ItemContext, variant: dict) -> None:
+    def _price_ensure(self, context: ItemContext, variant: ShopVariant) -> None:
         """Prices live on the variant; the price last sent is kept on the variant's binding.
 
         Sent for a variant Koppla created, then again only when it changed and
@@ -577,12 +375,12 @@ class ProductsFlow(FlowRunner):
                 f"Koppla does not know the currency of ERP prices for a company in {self.integration.home_country}: "
                 "untick 'Update product price' on the integration and price the products in the shop."
             )
-        self._record("set price", variant=variant["id"], amount=str(price), currency=currency)
-        self.shop.price_set(variant_id=str(variant["id"]), amount=price, currency=currency)
+        self._record("set price", variant=variant.id, amount=str(price), currency=currency)
+        self.shop.price_set(variant_id=variant.id, amount=price, currency=currency)
         binding_save(
             integration=self.integration,
             kind=ExternalRef.Kind.VARIANT,
             source_id=key,
-            target_id=str(variant["id"]),
+            target_id=variant.id,
             data={**data, "price": str(price), "currency": currency},
         )

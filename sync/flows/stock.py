@@ -1,4 +1,4 @@
-"""Stock ERP → shop: available quantities of Visma.net items become Centra stock levels.
+"""Stock ERP → shop: available quantities of the ERP's items become the shop's stock levels.
 
 fetch: items whose availability changed since the cursor
        (availabilityLastModifiedDateTime, read with a small overlap), page by
@@ -10,7 +10,7 @@ map:   quantity = `available` in the integration's ERP warehouses (their sum,
        An item whose quantity is what was last sent (its STOCK binding) is
        left out before it becomes a record: calls grow with changes, not with
        the catalogue.
-write: one setStock per batch of up to 100 variants (absolute levels, safe to
+write: one `stock_set` per batch of up to 100 variants (absolute levels, safe to
        repeat); each item's STOCK binding then keeps the quantity sent. The
        first item of a batch carries the call in its log; an item that cannot
        be placed fails alone, the rest of its batch is still sent.
@@ -27,26 +27,20 @@ from django.utils import timezone
 
 from config.errors import ApplicationError
 from config.storable import storable_json
-from integrations.clients import client_for
+from integrations.adapters import erp_for, shop_for
 from integrations.http import RemoteError
 from sync.bindings import binding_get, binding_key, binding_save, checksum_of
 from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
+from sync.shop import ShopProduct
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .paging import ListingCursor, ProductLookup, chunks, cursor_moment, refs_for
-from .product_mapping import SkuRuleSpec, sku_parts
-from .products import (
-    erp_item_from_visma,
-    find_size,
-    find_variant,
-    is_stock_item,
-    shop_size_name,
-    sku_rule_spec,
-)
+from .product_mapping import SkuRuleSpec, find_size, find_variant, shop_size_name, sku_parts
+from .products import sku_rule_spec
 
 PAGE_SIZE = 500
-BATCH_VARIANTS = 100  # variants per setStock call
+BATCH_VARIANTS = 100  # variants per stock_set call
 
 
 # --------------------------------------------------------------------------- mapping (pure)
@@ -65,12 +59,6 @@ def stock_quantity(item: ErpItem, *, warehouses: list[str], mode: str) -> int:
     return max(0, int(total.to_integral_value(rounding=ROUND_FLOOR)))
 
 
-def availability_stamp(node: dict) -> str:
-    """When the item's availability last changed: its newest warehouse detail change."""
-    stamps = [str(d.get("lastModifiedDateTime") or "") for d in node.get("warehouseDetails") or []]
-    return max(stamps, default="") or str(node.get("lastModifiedDateTime") or "")
-
-
 def stock_checksum(*, shop_warehouse: str, size_id: str, quantity: int) -> str:
     return checksum_of({"warehouse": shop_warehouse, "size": size_id, "quantity": quantity})
 
@@ -84,7 +72,7 @@ class Target:
 
 @dataclass
 class StockLine:
-    """One item's level to send; `batch` is the setStock call it travels in."""
+    """One item's level to send; `batch` is the stock_set call it travels in."""
 
     item: ErpItem
     quantity: int
@@ -118,7 +106,7 @@ def _variant_of(line: StockLine) -> str:
 
 
 def batched(lines: Iterable[StockLine], *, max_variants: int | None = None) -> Iterator[StockBatch]:
-    """setStock batches of at most `max_variants` (BATCH_VARIANTS) variants, filled across pages: a stream
+    """stock_set batches of at most `max_variants` (BATCH_VARIANTS) variants, filled across pages: a stream
     in, a stream out."""
     max_variants = max_variants or BATCH_VARIANTS
     current = StockBatch()
@@ -157,8 +145,8 @@ class StockFlow(FlowRunner):
         if not self.shop_warehouse:
             raise ApplicationError(f"{integration}: set the shop warehouse stock is sent to ('Stock shop warehouse').")
         self.rule: SkuRuleSpec = sku_rule_spec(integration)
-        self.erp = client_for(integration.erp)
-        self.shop = client_for(integration.shop)
+        self.erp = erp_for(integration)
+        self.shop = shop_for(integration)
         self._products = ProductLookup(self.shop.product_find)
 
     def _needs_attributes(self) -> bool:
@@ -166,22 +154,18 @@ class StockFlow(FlowRunner):
 
     # -- reading --------------------------------------------------------------------
     def changed_since(self, cursor: str) -> Plan:
-        nodes = self.erp.inventory_list(
-            availability_modified_since=cursor_moment(cursor),
-            expand_warehouse_detail=True,
-            expand_attribute=self._needs_attributes(),
-        )
-        # Visma.net lists by item number, not by change: the cursor moves once the listing is read.
+        listed = self.erp.stock_changed(updated_from=cursor_moment(cursor), attributes=self._needs_attributes())
+        # The ERP lists by item number, not by change: the cursor moves once the listing is read.
         listing = ListingCursor(cursor, in_stamp_order=False)
         plan = Plan(items=())
 
         def unsent_lines() -> Iterator[StockLine]:
-            for page in chunks(nodes, PAGE_SIZE):
+            for page in chunks(listed, PAGE_SIZE):
                 lines = []
-                for node in page:
-                    listing.seen(str(node.get("inventoryNumber") or ""), availability_stamp(node))
-                    if is_stock_item(node):
-                        lines.append(self._line(erp_item_from_visma(node)))
+                for erp_item in page:
+                    listing.seen(erp_item.number, erp_item.availability_updated_at)
+                    if erp_item.is_stock:
+                        lines.append(self._line(erp_item))
                 yield from self._unsent(lines)
 
         def items() -> Iterator[SourceItem]:
@@ -236,23 +220,13 @@ class StockFlow(FlowRunner):
     def _checksum(self, line: StockLine) -> str:
         return self._checksum_for(line.target.size_id, line.quantity)
 
-    def _inventory_one(self, number: str) -> dict | None:
-        """One item with its warehouse details. The single-item GET takes no expand parameters, so the
-        list is asked for exactly this number (and matched again here)."""
-        params = {
-            "inventoryNumber": number,
-            "expandWarehouseDetail": True,
-            "expandAttribute": self._needs_attributes(),
-        }
-        return next((n for n in self.erp.pages("/v1/inventory", params) if n.get("inventoryNumber") == number), None)
-
     def fetch(self, source_id: str) -> SourceItem:
-        node = self._inventory_one(source_id)
-        if node is None:
-            raise RecordFailed(f"Item {source_id} no longer exists in Visma.net.")
-        if not is_stock_item(node):
+        erp_item = self.erp.item_stock_get(source_id, attributes=self._needs_attributes())
+        if erp_item is None:
+            raise RecordFailed(f"Item {source_id} no longer exists in {self.erp.display_name}.")
+        if not erp_item.is_stock:
             return SourceItem(source_id=source_id, label=source_id, data=None)
-        line = self._line(erp_item_from_visma(node))
+        line = self._line(erp_item)
         size = binding_get(integration=self.integration, kind=ExternalRef.Kind.SIZE, source_id=source_id)
         if size is not None:
             line.target = self._target_of(size)
@@ -333,7 +307,7 @@ class StockFlow(FlowRunner):
         return to_send
 
     def _bind_sent(self, lines: list[StockLine]) -> None:
-        """Keep what a batch sent on its lines' STOCK bindings, in one transaction. (setStock sets absolute
+        """Keep what a batch sent on its lines' STOCK bindings, in one transaction. (stock_set sets absolute
         levels: should this not be written, the next run sends the same levels again, nothing worse.)"""
         now = timezone.now()
         with transaction.atomic():
@@ -391,7 +365,7 @@ class StockFlow(FlowRunner):
         return {"warehouse": self.shop_warehouse, **line.level(), "batch_levels": batch_size}
 
     # -- placing an item the products flow has not bound --------------------------------
-    def _product(self, product_number: str) -> dict | None:
+    def _product(self, product_number: str) -> ShopProduct | None:
         """The shop's product with this number (read once per run, kept up to date by our writes)."""
         return self._products.get(product_number)
 
@@ -405,7 +379,7 @@ class StockFlow(FlowRunner):
                 f"Item {item.number} (SKU {parts.key}) is not in the shop yet, so its stock cannot be set: the "
                 "products flow creates it; this item is retried after that."
             )
-        target = Target(size_id=str(size["id"]), variant_id=str(variant["id"]), size_name=shop_size_name(size, parts))
+        target = Target(size_id=size.id, variant_id=variant.id, size_name=shop_size_name(size, parts))
         if not self.dry_run:
             binding_save(
                 integration=self.integration,
@@ -417,8 +391,8 @@ class StockFlow(FlowRunner):
                     "variant": parts.variant,
                     "size": parts.size,
                     "key": parts.key,
-                    "sku": str(size.get("SKU") or ""),
-                    "product_id": str(product["id"]),
+                    "sku": size.sku,
+                    "product_id": product.id,
                     "variant_id": target.variant_id,
                     "size_name": target.size_name,
                 },

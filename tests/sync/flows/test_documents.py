@@ -8,6 +8,7 @@ from integrations.centra import sandbox as centra
 from integrations.clients import client_for
 from integrations.http import record_calls
 from integrations.visma_net import sandbox as visma
+from integrations.visma_net.adapter_items import attachment_link
 from integrations.visma_net.schemas import (
     Address,
     Application,
@@ -18,7 +19,8 @@ from integrations.visma_net.schemas import (
     InvoicePayload,
 )
 from sync.bindings import binding_save
-from sync.flows.documents import ErpDocument, attachment_link, document_attributes
+from sync.erp import ErpDocument
+from sync.flows.documents import document_attributes
 from sync.models import ExternalRef, Flow, Integration, RecordLog
 from sync.services import flow_run, integration_flows_ensure
 
@@ -226,7 +228,14 @@ def test_the_newest_attachment_is_the_link():
 
 
 def test_attributes_with_a_pdf_link():
-    document = ErpDocument("invoice", "000123", "5001", "2026-03-01", "Open", link="https://erp/v1/attachment/x")
+    document = ErpDocument(
+        kind="invoice",
+        number="000123",
+        order_number="5001",
+        date="2026-03-01",
+        status="Open",
+        link="https://erp/v1/attachment/x",
+    )
     assert document_attributes([document]) == {
         "erp_invoice_number": "000123",
         "erp_invoice_date": "2026-03-01",

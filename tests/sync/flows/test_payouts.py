@@ -22,9 +22,10 @@ from integrations.visma_net.schemas import (
     InvoicePayload,
 )
 from sync.bindings import binding_save
+from sync.erp import ErpDocument
 from sync.flows import payouts as payouts_flow
 from sync.flows.base import RecordFailed
-from sync.flows.payouts import ErpDocument, payment_payload_for
+from sync.flows.payouts import payment_draft_for
 from sync.models import ExternalRef, Flow, Integration, Payout, PayoutFormat, PayoutLine, RecordLog
 from sync.payouts import demo_fee, payout_csv_demo, payout_format_from_preset, payout_import, payout_report
 from sync.services import flow_run, integration_flows_ensure
@@ -372,24 +373,49 @@ def test_payment_payload_pays_gross_minus_fee_and_writes_the_fee_off(shop, gener
         fee=Decimal("15.25"),
         currency="SEK",
     )
-    invoice = ErpDocument("Invoice", "100003", "10002", "SEK", Decimal("1000"), "Open", "ADYEN")
+    invoice = ErpDocument(
+        kind="invoice",
+        number="100003",
+        customer_number="10002",
+        currency="SEK",
+        balance=Decimal("1000"),
+        status="Open",
+        released=True,
+        payment_method="ADYEN",
+    )
 
-    payload = payment_payload_for(line, invoice, reason_code="PSPFEE", cash_account="1582")
+    payload = payment_draft_for(line, invoice, reason_code="PSPFEE", cash_account="1582")
 
     assert (payload.amount, payload.reference, payload.cash_account) == (Decimal("984.75"), "B-9/4", "1582")
     (applied,) = payload.lines
-    assert (applied.invoice_number, applied.amount_paid, applied.write_off, applied.write_off_reason) == (
+    assert (applied.document_number, applied.amount_paid, applied.write_off, applied.write_off_reason) == (
         "100003",
         Decimal("984.75"),
         Decimal("15.25"),
         "PSPFEE",
     )
-    too_much = ErpDocument("Invoice", "100003", "10002", "SEK", Decimal("900"), "Open")
+    too_much = ErpDocument(
+        kind="invoice",
+        number="100003",
+        customer_number="10002",
+        currency="SEK",
+        balance=Decimal("900"),
+        status="Open",
+        released=True,
+    )
     with pytest.raises(RecordFailed, match="has only 900 open"):
-        payment_payload_for(line, too_much, reason_code="PSPFEE")
-    euro = ErpDocument("Invoice", "100003", "10002", "EUR", Decimal("1000"), "Open")
+        payment_draft_for(line, too_much, reason_code="PSPFEE")
+    euro = ErpDocument(
+        kind="invoice",
+        number="100003",
+        customer_number="10002",
+        currency="EUR",
+        balance=Decimal("1000"),
+        status="Open",
+        released=True,
+    )
     with pytest.raises(RecordFailed, match="paid in SEK but invoice 100003 is in EUR"):
-        payment_payload_for(line, euro, reason_code="PSPFEE")
+        payment_draft_for(line, euro, reason_code="PSPFEE")
 
 
 # --------------------------------------------------------------------------- the demo file
@@ -527,8 +553,9 @@ def test_fee_rows_and_a_chargeback_fee_are_written_off_and_the_chargeback_left_t
 
 @pytest.mark.parametrize("fee", [Decimal("0.50")])
 def test_a_carried_fee_too_large_for_the_payment_fails_clearly(shop, generic, fee):
+    from sync.erp import ErpDocument
     from sync.flows.base import RecordFailed
-    from sync.flows.payouts import ErpDocument, payment_payload_for
+    from sync.flows.payouts import payment_draft_for
 
     content = (
         "type,order_number,psp_reference,gross,fee,currency,date,payout\n"
@@ -540,6 +567,14 @@ def test_a_carried_fee_too_large_for_the_payment_fails_clearly(shop, generic, fe
     line = payout.lines.get(kind="payment")
     assert line.carried_fee == fee
     line.gross = Decimal("9.40")  # as if the file had been edited after the import
-    document = ErpDocument("Invoice", "100", "C1", "SEK", Decimal("10.00"), "Open")
+    document = ErpDocument(
+        kind="invoice",
+        number="100",
+        customer_number="C1",
+        currency="SEK",
+        balance=Decimal("10.00"),
+        status="Open",
+        released=True,
+    )
     with pytest.raises(RecordFailed, match=r"the fee 9.50 \(incl. 0.50 of other rows of the payout\)"):
-        payment_payload_for(line, document, reason_code="PSPFEE")
+        payment_draft_for(line, document, reason_code="PSPFEE")

@@ -6,8 +6,8 @@ import pytest
 
 from integrations.centra import sandbox as centra
 from integrations.visma_net import sandbox as visma
+from integrations.visma_net.adapter_items import erp_item_from_visma
 from mappings.models import SkuRule
-from sync.flows.products import erp_item_from_visma
 from sync.models import ExternalRef, Flow, Integration, RecordLog
 from sync.services import flow_run, integration_flows_ensure
 
