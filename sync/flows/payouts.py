@@ -23,8 +23,6 @@ saying where to fix it, and the rest of the run does not try it again.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models import Q
 
 from config.errors import ApplicationError
@@ -32,15 +30,12 @@ from integrations.adapters import erp_for
 from integrations.http import ConfigurationError, ConnectionPaused, RemoteError, ValidationFailed
 from sync import ports
 from sync.bindings import binding_get, binding_save
-from sync.drafts import PaymentDraft, PaymentDraftLine
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
 from sync.models import ExternalRef, Flow, Integration, PayoutLine, RecordLog
 from sync.payouts import payout_line_mark, payout_status_refresh
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-
-ZERO = Decimal("0")
-REFERENCE_MAX = 40  # longest paymentRef we write (the ERP's field is short)
+from .payout_mapping import payment_draft_for, payment_reference
 
 
 class Unmatched(Exception):
@@ -49,92 +44,6 @@ class Unmatched(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-# --------------------------------------------------------------------------- map (pure)
-def _kind_word(document: ErpDocument) -> str:
-    return "invoice" if document.kind == INVOICE else "creditnote"
-
-
-def payment_reference(line: PayoutLine) -> str:
-    """Our paymentRef for a line: the payout reference and the row number ("PO-77/12")."""
-    suffix = f"/{line.line_no}"
-    return line.payout.reference[: REFERENCE_MAX - len(suffix)] + suffix
-
-
-def payment_draft_for(
-    line: PayoutLine,
-    document: ErpDocument,
-    *,
-    reason_code: str,
-    cash_account: str = "",
-    reference: str = "",
-    erp_name: str = "the ERP",
-) -> PaymentDraft:
-    """The ERP payment for one payout line; RecordFailed when the amounts cannot settle the document."""
-    reference = reference or payment_reference(line)
-    what = f"Order {line.order_number} (row {line.line_no} of payout {line.payout.reference})"
-    if line.currency and document.currency and line.currency != document.currency:
-        raise RecordFailed(
-            f"{what} was paid in {line.currency} but {_kind_word(document)} {document.number} is in "
-            f"{document.currency}: book it by hand in {erp_name}."
-        )
-    if line.gross <= 0:
-        raise RecordFailed(f"{what} has no amount: nothing to book.")
-    balance = document.balance or ZERO
-    if not document.released or document.settled or balance <= 0:
-        raise RecordFailed(
-            f"{what}: {'invoice' if document.kind == INVOICE else 'credit note'} {document.number} is not open "
-            f"in {erp_name} (status {document.status}, balance {balance}): "
-            + (
-                "release it first, then resync this line."
-                if document.awaiting_release or document.on_hold
-                else f"it was settled some other way; check it in {erp_name} (this line will not be booked twice)."
-            )
-        )
-    if line.gross > balance:
-        raise RecordFailed(
-            f"{what} captured {line.gross} {line.currency} but {_kind_word(document)} {document.number} has only "
-            f"{balance} open: check the order and the document in {erp_name}."
-        )
-    text = f"{line.payout.format.name} payout {line.payout.reference}" + (
-        f", {line.psp_reference}" if line.psp_reference else ""
-    )
-    common = {
-        "customer_number": document.customer_number,
-        "payment_method": document.payment_method,
-        "cash_account": cash_account,
-        "currency": document.currency or line.currency,
-        "payment_date": line.booked_on or line.payout.paid_out_on or None,
-        "reference": reference,
-        "text": text[:100],
-    }
-    if document.kind == CREDIT_NOTE:
-        return PaymentDraft(
-            amount=line.gross,
-            lines=(PaymentDraftLine(document.number, line.gross, document_kind=CREDIT_NOTE),),
-            refund=True,
-            **common,
-        )
-    fee = line.fee + line.carried_fee
-    if fee < 0:
-        raise RecordFailed(
-            f"{what} has a negative fee ({fee}): a write-off cannot be negative. Book this line by hand in {erp_name}."
-        )
-    if fee >= line.gross:
-        carried = f" (incl. {line.carried_fee} of other rows of the payout)" if line.carried_fee else ""
-        raise RecordFailed(f"{what}: the fee {fee}{carried} is not less than the captured amount {line.gross}.")
-    if fee and not reason_code:
-        raise RecordFailed(
-            f"{what} has a PSP fee of {fee} to write off, but the integration has no fee write-off reason code: "
-            f"enter one (e.g. PSPFEE, as set up in {erp_name}) under Integrations › Payouts, then resync."
-        )
-    paid = line.gross - fee
-    return PaymentDraft(
-        amount=paid,
-        lines=(PaymentDraftLine(document.number, paid, write_off=fee, write_off_reason=reason_code if fee else ""),),
-        **common,
-    )
 
 
 # --------------------------------------------------------------------------- the flow

@@ -1,0 +1,104 @@
+"""Payout lines → payment drafts (pure): what one line of a PSP payout books in the ERP.
+
+A payment of gross − fee applied to the invoice with the fee written off under the integration's
+write-off reason code, so the invoice is settled by the gross amount; a refund pays out the gross
+amount against the credit note. RecordFailed says why a line cannot settle its document.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sync.drafts import PaymentDraft, PaymentDraftLine
+from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
+from sync.models import PayoutLine
+
+from .base import RecordFailed
+
+ZERO = Decimal("0")
+REFERENCE_MAX = 40  # longest payment reference we write (the ERP's field is short)
+
+
+def _kind_word(document: ErpDocument) -> str:
+    return "invoice" if document.kind == INVOICE else "creditnote"
+
+
+def payment_reference(line: PayoutLine) -> str:
+    """Our paymentRef for a line: the payout reference and the row number ("PO-77/12")."""
+    suffix = f"/{line.line_no}"
+    return line.payout.reference[: REFERENCE_MAX - len(suffix)] + suffix
+
+
+def payment_draft_for(
+    line: PayoutLine,
+    document: ErpDocument,
+    *,
+    reason_code: str,
+    cash_account: str = "",
+    reference: str = "",
+    erp_name: str = "the ERP",
+) -> PaymentDraft:
+    """The ERP payment for one payout line; RecordFailed when the amounts cannot settle the document."""
+    reference = reference or payment_reference(line)
+    what = f"Order {line.order_number} (row {line.line_no} of payout {line.payout.reference})"
+    if line.currency and document.currency and line.currency != document.currency:
+        raise RecordFailed(
+            f"{what} was paid in {line.currency} but {_kind_word(document)} {document.number} is in "
+            f"{document.currency}: book it by hand in {erp_name}."
+        )
+    if line.gross <= 0:
+        raise RecordFailed(f"{what} has no amount: nothing to book.")
+    balance = document.balance or ZERO
+    if not document.released or document.settled or balance <= 0:
+        raise RecordFailed(
+            f"{what}: {'invoice' if document.kind == INVOICE else 'credit note'} {document.number} is not open "
+            f"in {erp_name} (status {document.status}, balance {balance}): "
+            + (
+                "release it first, then resync this line."
+                if document.awaiting_release or document.on_hold
+                else f"it was settled some other way; check it in {erp_name} (this line will not be booked twice)."
+            )
+        )
+    if line.gross > balance:
+        raise RecordFailed(
+            f"{what} captured {line.gross} {line.currency} but {_kind_word(document)} {document.number} has only "
+            f"{balance} open: check the order and the document in {erp_name}."
+        )
+    text = f"{line.payout.format.name} payout {line.payout.reference}" + (
+        f", {line.psp_reference}" if line.psp_reference else ""
+    )
+    common = {
+        "customer_number": document.customer_number,
+        "payment_method": document.payment_method,
+        "cash_account": cash_account,
+        "currency": document.currency or line.currency,
+        "payment_date": line.booked_on or line.payout.paid_out_on or None,
+        "reference": reference,
+        "text": text[:100],
+    }
+    if document.kind == CREDIT_NOTE:
+        return PaymentDraft(
+            amount=line.gross,
+            lines=(PaymentDraftLine(document.number, line.gross, document_kind=CREDIT_NOTE),),
+            refund=True,
+            **common,
+        )
+    fee = line.fee + line.carried_fee
+    if fee < 0:
+        raise RecordFailed(
+            f"{what} has a negative fee ({fee}): a write-off cannot be negative. Book this line by hand in {erp_name}."
+        )
+    if fee >= line.gross:
+        carried = f" (incl. {line.carried_fee} of other rows of the payout)" if line.carried_fee else ""
+        raise RecordFailed(f"{what}: the fee {fee}{carried} is not less than the captured amount {line.gross}.")
+    if fee and not reason_code:
+        raise RecordFailed(
+            f"{what} has a PSP fee of {fee} to write off, but the integration has no fee write-off reason code: "
+            f"enter one (e.g. PSPFEE, as set up in {erp_name}) under Integrations › Payouts, then resync."
+        )
+    paid = line.gross - fee
+    return PaymentDraft(
+        amount=paid,
+        lines=(PaymentDraftLine(document.number, paid, write_off=fee, write_off_reason=reason_code if fee else ""),),
+        **common,
+    )
