@@ -197,8 +197,7 @@ def seed(integration, count: int, *, at: datetime) -> None:
     from integrations.sandbox.models import SandboxObject
     from integrations.visma_net import sandbox as visma
     from sync.erp import ErpItem
-    from sync.flows.product_mapping import SkuRuleSpec, sku_parts
-    from sync.flows.product_mapping import item_checksum
+    from sync.flows.product_mapping import SkuRuleSpec, item_checksum, sku_parts
     from sync.models import ExternalRef
 
     rng = random.Random(1)

@@ -16,7 +16,7 @@ For each waiting payment or refund line of an imported payout:
   the create, then the payment is released;
 - record: the line's status, ERP payment number and a message; the payout's status.
 
-The ERP (Visma.net) has no endpoint that lists write-off reason codes, so the code is
+An ERP may have no endpoint that lists write-off reason codes (Visma.net has none), so the code is
 checked on first use: when the ERP refuses it, the line fails with a message
 saying where to fix it, and the rest of the run does not try it again.
 """
