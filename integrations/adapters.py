@@ -11,13 +11,19 @@ from django.utils.module_loading import import_string
 
 from .http import ConfigurationError
 from .models import Connection
-from .systems import SYSTEMS, Role, system_info
+from .systems import SYSTEMS, Role, System, system_info
 
 
 def adapter_class(system: str, *, role: Role) -> type | None:
     """The adapter class of `system` in `role` (not built, nothing called), None when it has none."""
     info = system_info(system)
     return import_string(info.adapter) if info.adapter and info.role == role else None
+
+
+def adapter_name(system: str, *, role: Role) -> str:
+    """How messages name `system` in `role`: its adapter's display_name (e.g. "Visma.net"), else the registry label."""
+    cls = adapter_class(system, role=role)
+    return cls.display_name if cls is not None else System(system).label
 
 
 def systems_with(capability: str, *, role: Role) -> list[str]:
