@@ -343,7 +343,7 @@ def deliveries_plan(*, count: int, order_numbers: list[str], customer_ids: list[
 
 
 def signed(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    from sync.webhooks import signature_compute
+    from integrations.centra.webhooks import signature_compute
 
     timestamp = int(time.time()) if timestamp is None else timestamp
     return f"t={timestamp},v1={signature_compute(secret, timestamp, body)}"

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from sync.webhooks import centra_webhook
+from sync.webhooks import webhook
 
 
 def healthz(request):
@@ -21,7 +21,10 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("integrations/", include("integrations.urls")),
-    path("webhooks/centra/<int:integration_id>/", centra_webhook, name="centra_webhook"),
+    # /webhooks/<system>/<integration id>/, answered by the view the registry names (integrations/systems.py).
+    path("webhooks/<slug:system>/<int:integration_id>/", webhook, name="webhook"),
+    # The address users have in their Centra webhook settings: the same view, kept under its old name.
+    path("webhooks/centra/<int:integration_id>/", webhook, {"system": "centra"}, name="centra_webhook"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
 ]

@@ -11,19 +11,40 @@ from django.utils.module_loading import import_string
 
 from .http import ConfigurationError
 from .models import Connection
-from .systems import Role, system_info
+from .systems import SYSTEMS, Role, System, system_info
+
+
+def adapter_class(system: str, *, role: Role) -> type | None:
+    """The adapter class of `system` in `role` (not built, nothing called), None when it has none."""
+    info = system_info(system)
+    return import_string(info.adapter) if info.adapter and info.role == role else None
+
+
+def adapter_name(system: str, *, role: Role) -> str:
+    """How messages name `system` in `role`: its adapter's display_name (e.g. "Visma.net"), else the registry label."""
+    cls = adapter_class(system, role=role)
+    return cls.display_name if cls is not None else System(system).label
+
+
+def systems_with(capability: str, *, role: Role) -> list[str]:
+    """The registry keys of the systems whose `role` adapter declares `capability` (sync.ports names)."""
+    found = []
+    for system in SYSTEMS:
+        cls = adapter_class(system, role=role)
+        if cls is not None and capability in cls.capabilities:
+            found.append(str(system))
+    return found
 
 
 def adapter_for(connection: Connection, *, role: Role, **kwargs):
     """The adapter of `connection` in `role`; ConfigurationError when its system has none yet."""
-    info = system_info(connection.system)
-    path = info.adapter if info.role == role else ""
-    if not path:
+    cls = adapter_class(connection.system, role=role)
+    if cls is None:
         raise ConfigurationError(
             f"{connection.get_system_display()} cannot be used as {role.label} by this version of Koppla yet.",
             system=connection.system,
         )
-    return import_string(path)(connection, **kwargs)
+    return cls(connection, **kwargs)
 
 
 def shop_for(integration, **kwargs):

@@ -1,5 +1,7 @@
 """Build the HTTP layer for a connection and pick the client class of its system."""
 
+from django.utils.module_loading import import_string
+
 from .auth import auth_for, connection_secret_values
 from .http import (
     SYSTEM_CLOCK,
@@ -14,6 +16,7 @@ from .http import (
 from .models import Connection
 from .pauses import ConnectionPause
 from .ratelimit import RateLimiter
+from .systems import system_info
 
 
 def http_client_for(
@@ -44,16 +47,11 @@ DEFAULT_CLOCK: Clock = SYSTEM_CLOCK
 
 
 def client_for(connection: Connection, **kwargs):
-    """The API client of the connection's system (VismaNetClient, CentraClient…)."""
+    """The API client of the connection's system, the class the registry names (integrations/systems.py)."""
     kwargs.setdefault("clock", DEFAULT_CLOCK)
-    if connection.system == "visma_net":
-        from .visma_net.client import VismaNetClient
-
-        return VismaNetClient(connection, **kwargs)
-    if connection.system == "centra":
-        from .centra.client import CentraClient
-
-        return CentraClient(connection, **kwargs)
+    path = system_info(connection.system).client
+    if path:
+        return import_string(path)(connection, **kwargs)
     raise ConfigurationError(
         f"{connection.get_system_display()} is not supported by this version of Koppla yet.", system=connection.system
     )

@@ -1,6 +1,9 @@
-"""What Koppla knows about each remote system: role, auth, endpoints, rate limits.
+"""The registry: what Koppla knows about each remote system and where its parts live.
 
-A Connection starts from these defaults; base URL and rate limit can be
+Per system: role, auth, endpoints, rate limits, and the dotted paths of its API client,
+its port adapter (sync.ports.ShopPort / ErpPort) and its webhook view, the order statuses
+a shop offers, and where its built-in sandbox answers. The engine reads these; it never
+names a system. A Connection starts from these defaults; base URL and rate limit can be
 overridden per connection (e.g. a sandbox or a negotiated higher quota).
 """
 
@@ -39,6 +42,19 @@ class SystemInfo:
     rate_limits: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     # Dotted path of the class implementing sync.ports.ShopPort / ErpPort for this role ("" = none yet).
     adapter: str = ""
+    # Dotted path of the API client class, built by integrations.clients.client_for ("" = none yet).
+    client: str = ""
+    # A shop's order statuses (code, label) that an integration may export (Integration.allowed_order_statuses).
+    order_statuses: tuple[tuple[str, str], ...] = ()
+    # Dotted path of the view receiving the system's webhooks at /webhooks/<system>/<integration id>/ ("" = none).
+    webhook_view: str = ""
+    # Connection fields → path of the built-in sandbox under the site URL (demo and tests).
+    sandbox_urls: tuple[tuple[str, str], ...] = ()
+
+    def sandbox_fields(self, site_url: str) -> dict[str, str]:
+        """The connection fields (base_url, token_url…) pointing at this system's sandbox on `site_url`."""
+        root = site_url.rstrip("/")
+        return {field_name: f"{root}{path}" for field_name, path in self.sandbox_urls}
 
 
 SYSTEMS: dict[str, SystemInfo] = {
@@ -48,6 +64,16 @@ SYSTEMS: dict[str, SystemInfo] = {
         base_url="",  # per-customer host, e.g. https://<client>.centra.com/graphql-integration
         rate_limits=((20, 10), (10_000, 3_600)),
         adapter="integrations.centra.adapter.CentraShop",
+        client="integrations.centra.client.CentraClient",
+        # The GraphQL API's order statuses (completed orders are SHIPPED there).
+        order_statuses=(
+            ("PENDING", "Pending"),
+            ("CONFIRMED", "Confirmed"),
+            ("PROCESSING", "Processing"),
+            ("SHIPPED", "Shipped (completed)"),
+        ),
+        webhook_view="integrations.centra.webhooks.centra_webhook",
+        sandbox_urls=(("base_url", "/sandbox/centra/graphql"),),
     ),
     System.VISMA_NET: SystemInfo(
         role=Role.ERP,
@@ -63,6 +89,12 @@ SYSTEMS: dict[str, SystemInfo] = {
         # this client-side pace stays well under what a tenant normally gets.
         rate_limits=((50, 10),),
         adapter="integrations.visma_net.adapter.VismaNetErp",
+        client="integrations.visma_net.client.VismaNetClient",
+        sandbox_urls=(
+            ("base_url", "/sandbox/visma-net/api"),
+            ("token_url", "/sandbox/visma-connect/connect/token"),
+            ("authorize_url", "/sandbox/visma-connect/connect/authorize"),
+        ),
     ),
     System.FORTNOX: SystemInfo(
         role=Role.ERP,
@@ -87,6 +119,16 @@ SYSTEMS: dict[str, SystemInfo] = {
 
 def system_info(system: str) -> SystemInfo:
     return SYSTEMS[System(system)]
+
+
+def order_status_choices(system: str | None = None) -> list[tuple[str, str]]:
+    """The order statuses of `system`, or of every shop in the registry (each code once), as choices."""
+    infos = [system_info(system)] if system else [info for info in SYSTEMS.values() if info.role == Role.SHOP]
+    choices: dict[str, str] = {}
+    for info in infos:
+        for code, label in info.order_statuses:
+            choices.setdefault(code, label)
+    return list(choices.items())
 
 
 def parse_rate_limit(text: str) -> tuple[tuple[int, int], ...]:

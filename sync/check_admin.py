@@ -117,7 +117,9 @@ class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
         if not checks:
-            self.message_user(request, "No active integration with a Visma.net ERP to check.", messages.WARNING)
+            self.message_user(
+                request, f"No active integration with a {_number_series_erps()} ERP to check.", messages.WARNING
+            )
             return
         seen = {}
         for check in checks:  # an integration checked twice (it shares a company) counts once: its newest row
@@ -145,3 +147,13 @@ class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
             )
         )
         self._check(request, integrations)
+
+
+def _number_series_erps() -> str:
+    """The ERPs whose number series are checked, as messages name them, e.g. "Visma.net"."""
+    from integrations.adapters import adapter_name, systems_with
+    from integrations.systems import Role
+
+    from .ports import NUMBER_SERIES
+
+    return " or ".join(adapter_name(system, role=Role.ERP) for system in systems_with(NUMBER_SERIES, role=Role.ERP))

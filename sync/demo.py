@@ -7,6 +7,9 @@ and point the connections at the demo's port. The user's edits and deletions
 `make clean` starts from scratch.
 The Visma.net connection is left unconnected unless asked: the demo's first
 step is clicking Connect and passing the sandbox's authorize page.
+
+The connections' sandbox URLs come from the registry (SystemInfo.sandbox_urls); seeding the
+sandboxes and the scripted consent call the demo systems' own sandbox modules.
 """
 
 from datetime import timedelta
@@ -19,7 +22,7 @@ from django.utils import timezone
 
 from config.errors import ApplicationError
 from integrations.models import Connection
-from integrations.systems import AuthType, System
+from integrations.systems import AuthType, System, system_info
 from mappings.resources import RESOURCES
 from mappings.services import import_problems, mapping_import, vat_territories_load_standard
 
@@ -69,12 +72,8 @@ def demo_admin_ensure() -> None:
 
 def demo_connections_ensure(*, site_url: str) -> tuple[Connection, Connection]:
     """The two sandbox connections: created once; later calls only move their sandbox URLs to `site_url`."""
-    shop_urls = {"base_url": f"{site_url}/sandbox/centra/graphql"}
-    erp_urls = {
-        "base_url": f"{site_url}/sandbox/visma-net/api",
-        "token_url": f"{site_url}/sandbox/visma-connect/connect/token",
-        "authorize_url": f"{site_url}/sandbox/visma-connect/connect/authorize",
-    }
+    shop_urls = system_info(System.CENTRA).sandbox_fields(site_url)
+    erp_urls = system_info(System.VISMA_NET).sandbox_fields(site_url)
     shop = Connection.objects.filter(name="Centra sandbox").first()
     if shop is None:
         shop = Connection(

@@ -87,8 +87,8 @@ class VatCategory:
 
 @dataclass(frozen=True)
 class NumberSeries:
-    """A number series of the ERP: its segments' (start, end, last used) numbers as text."""
+    """A number series of the ERP: per segment (start, end, last used) numbers as text and the step."""
 
     id: str
     description: str = ""
-    segments: tuple[tuple[str, str, str], ...] = ()
+    segments: tuple[tuple[str, str, str, int], ...] = ()

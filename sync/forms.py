@@ -1,13 +1,14 @@
 from django import forms
 
 from config.forms import https_formfield
+from integrations.systems import order_status_choices
 
-from .models import CENTRA_ORDER_STATUSES, Integration
+from .models import Integration
 
 
 class IntegrationForm(forms.ModelForm):
     allowed_order_statuses = forms.MultipleChoiceField(
-        choices=CENTRA_ORDER_STATUSES,
+        choices=order_status_choices,  # every shop's, from the registry
         widget=forms.CheckboxSelectMultiple,
         help_text="Only orders in these shop statuses are exported.",
     )

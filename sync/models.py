@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 
 from config.models import TimeStampedModel
 from integrations.models import Connection
-from integrations.systems import Role
+from integrations.systems import Role, order_status_choices
 from mappings.countries import COUNTRIES
 
 
@@ -30,14 +30,6 @@ DEFAULT_INTERVALS = {
     Flow.REFUNDS: 10,
     Flow.PAYOUTS: 1440,
 }
-
-# Centra order statuses in the GraphQL API (completed orders are SHIPPED there).
-CENTRA_ORDER_STATUSES = [
-    ("PENDING", "Pending"),
-    ("CONFIRMED", "Confirmed"),
-    ("PROCESSING", "Processing"),
-    ("SHIPPED", "Shipped (completed)"),
-]
 
 
 def _default_statuses():
@@ -179,7 +171,9 @@ class Integration(TimeStampedModel):
         if self.erp_id and self.erp.role != Role.ERP:
             errors["erp"] = f"{self.erp} is not an ERP."
         statuses = self.allowed_order_statuses
-        valid = {code for code, _ in CENTRA_ORDER_STATUSES}
+        # The shop's own statuses (registry); without a shop system that has some, any shop's.
+        shop_system = self.shop.system if self.shop_id and self.shop.role == Role.SHOP else None
+        valid = {code for code, _ in order_status_choices(shop_system)} or {code for code, _ in order_status_choices()}
         if not isinstance(statuses, list) or not statuses or not set(statuses) <= valid:
             errors["allowed_order_statuses"] = f"Pick one or more of: {', '.join(sorted(valid))}."
         from django.core.validators import validate_email

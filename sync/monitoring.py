@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.storable import storable_text
+from integrations.adapters import adapter_name
 from integrations.http import HttpClient, RemoteError, RetryPolicy
+from integrations.systems import Role
 
 from .models import Integration, Notification
 
@@ -120,8 +122,8 @@ def number_series_notify(*, check) -> bool:
             f"{check.message.rstrip('.')}.\n\nNumber series {check.numbering_id} in {check.connection}: "
             f"{check.start_number}–{check.end_number}, last used {check.last_number or '—'}, "
             f"{'unknown' if check.remaining is None else check.remaining} left. Extend the range or give the "
-            "integrations separate ranges in Visma.net (Number series), or change the integration's customer "
-            "number sequence under Integrations › Monitoring."
+            f"integrations separate ranges in {adapter_name(check.connection.system, role=Role.ERP)} (Number series), "
+            "or change the integration's customer number sequence under Integrations › Monitoring."
         ),
         url=admin_absolute_url(check),
     )

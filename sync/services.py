@@ -9,10 +9,14 @@ from django_q.tasks import async_task
 
 from config.errors import ApplicationError
 from config.storable import storable_text
-from integrations.http import NotFound, RemoteError
+from integrations.adapters import adapter_name, erp_for, systems_with
+from integrations.http import RemoteError
 from integrations.models import Connection
+from integrations.systems import Role
 
+from . import ports
 from .engine import flow_execute, remote_error_message, run_begin, run_fail
+from .erp import NumberSeries
 from .flows import runner_class
 from .followups import followup_enqueue, run_skipped_queue
 from .models import (
@@ -248,20 +252,14 @@ def _erp_company(connection: Connection) -> str:
     return f"connection:{connection.pk}"
 
 
-def _segments(numbering: dict) -> tuple[Segment, ...]:
-    return tuple(
-        Segment(
-            start=str(part.get("startNbr") or ""),
-            end=str(part.get("endNbr") or ""),
-            last=str(part.get("lastNbr") or ""),
-            step=int(part.get("nbrStep") or 1),
-        )
-        for part in numbering.get("sequence") or []
-    )
+def _segments(series: NumberSeries) -> tuple[Segment, ...]:
+    return tuple(Segment(start=start, end=end, last=last, step=step) for start, end, last, step in series.segments)
 
 
 def number_series_check_run(*, integration: Integration | None = None) -> list[NumberSeriesCheck]:
-    """Read every integration's customer number sequence from its Visma.net company and store what it shows.
+    """Read every integration's customer number sequence from its ERP company and store what it shows.
+
+    Checked: integrations whose ERP adapter has the "number_series" capability (sync/ports.py).
 
     Capacity left (warning below the integration's threshold, error when none
     is left) and overlap with the sequence of another integration on the same
@@ -269,52 +267,55 @@ def number_series_check_run(*, integration: Integration | None = None) -> list[N
     that integration and the others on its ERP company are checked. People are
     told about every row that is not OK (throttled per problem).
     """
-    from integrations.clients import client_for
-
     from .monitoring import number_series_notify
 
+    systems = systems_with(ports.NUMBER_SERIES, role=Role.ERP)
     candidates = list(
-        Integration.objects.filter(is_active=True, erp__system="visma_net")
+        Integration.objects.filter(is_active=True, erp__system__in=systems)
         # A connection nobody has connected yet says so itself; the daily check starts once it is connected.
         .exclude(erp__status=Connection.Status.NEW)
         .select_related("erp")
         .order_by("name")
     )
     if integration is not None:
-        if integration.erp.system != "visma_net":
+        if integration.erp.system not in systems:
+            names = " or ".join(adapter_name(system, role=Role.ERP) for system in systems)
             raise ApplicationError(
-                f"{integration.erp} is {integration.erp.get_system_display()}: only Visma.net number series are checked."
+                f"{integration.erp} is {integration.erp.get_system_display()}: only {names} number series are checked."
             )
         company = _erp_company(integration.erp)
         candidates = [i for i in candidates if _erp_company(i.erp) == company and i.pk != integration.pk]
         candidates.insert(0, integration)
 
-    readings: dict[tuple[int, str], dict | tuple[str, str]] = {}
-    clients = {}
+    readings: dict[tuple[int, str], NumberSeries | tuple[str, str]] = {}
+    erps = {}
     for item in candidates:
         key = (item.erp_id, item.customer_numbering_id)
         if key in readings:
             continue
-        client = clients.get(item.erp_id) or clients.setdefault(item.erp_id, client_for(item.erp))
+        erp = erps.get(item.erp_id) or erps.setdefault(item.erp_id, erp_for(item))
         try:
-            readings[key] = client.number_sequence_get(item.customer_numbering_id)
-        except NotFound:
-            readings[key] = (
-                NumberSeriesCheck.Status.ERROR,
-                f"Visma.net has no number sequence '{item.customer_numbering_id}': enter the sequence new customers "
-                "are numbered from under Integrations › Monitoring",
-            )
+            series = erp.number_series_read(item.customer_numbering_id)
         except RemoteError as exc:
             readings[key] = (
                 NumberSeriesCheck.Status.WARNING,
                 f"Could not read number sequence '{item.customer_numbering_id}': {remote_error_message(exc)}",
             )
+            continue
+        if series is None:
+            readings[key] = (
+                NumberSeriesCheck.Status.ERROR,
+                f"{erp.display_name} has no number sequence '{item.customer_numbering_id}': enter the sequence new "
+                "customers are numbered from under Integrations › Monitoring",
+            )
+        else:
+            readings[key] = series
 
     uses, by_owner = [], {}
     for item in candidates:
         reading = readings[(item.erp_id, item.customer_numbering_id)]
         by_owner[item.name] = item
-        if isinstance(reading, dict):
+        if isinstance(reading, NumberSeries):
             uses.append(
                 SeriesUse(
                     owner=item.name,
@@ -332,10 +333,10 @@ def number_series_check_run(*, integration: Integration | None = None) -> list[N
     for item in candidates:
         reading = readings[(item.erp_id, item.customer_numbering_id)]
         fields = {"connection": item.erp, "integration": item, "numbering_id": item.customer_numbering_id}
-        if isinstance(reading, dict):
+        if isinstance(reading, NumberSeries):
             found = assessments[item.name]
             fields.update(
-                description=storable_text(reading.get("description"), 200),
+                description=storable_text(reading.description, 200),
                 start_number=storable_text(found.start)[:30],
                 end_number=storable_text(found.end)[:30],
                 last_number=storable_text(found.last)[:30],

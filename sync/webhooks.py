@@ -1,21 +1,23 @@
-"""Centra webhooks: check, store, enqueue, answer fast. The schedule is the safety net.
+"""Webhooks: check, store, enqueue, answer fast. The schedule is the safety net.
 
-Centra's webhook plugin posts `payload=<json>` form-encoded with the header
-`X-Centra-Signature: t=<unix ts>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>`
-and gives up after 5 s (integrations/centra/api-notes.md). Every delivery to a known
+Deliveries arrive at /webhooks/<system>/<integration id>/; `webhook` finds the system's view
+in the registry (SystemInfo.webhook_view, e.g. integrations/centra/webhooks.py), which hands
+`webhook_receive` a WebhookReceiver: the system's content type, signature check and payload
+reader. Everything else is here, the same for every system. Every delivery to a known
 integration is stored as a WebhookEvent with its reason, and no answer is a 500:
 
     202  verified: the valid ids are queued; skipped events are named in reason and notes
     200  the same signature was already accepted (a retry or a replay): stored as duplicate
-    400  empty or unreadable body, payload not an object with an events list
-    401  signature missing, malformed, not matching, or more than 5 minutes off
+    400  empty or unreadable body, payload not what the system sends
+    401  signature missing, malformed, not matching, or too old (the system's check)
     405  not a POST                  413  body over settings.WEBHOOK_MAX_BODY_BYTES
-    415  not application/x-www-form-urlencoded
-    404  no integration with that id: logged only, there is nothing to attach it to
+    415  not the content type the system sends
+    404  no integration with that id, or its shop is another system (or a system without
+         webhooks): logged only, there is nothing to attach it to
 
 An unexpected error is stored with the step it happened in and answered 202 when the
 signature was verified (the schedule picks the records up), 400 otherwise; only when
-nothing at all can be stored (database down) the answer is 503, so that Centra retries.
+nothing at all can be stored (database down) the answer is 503, so that the sender retries.
 """
 
 from __future__ import annotations
@@ -29,33 +31,21 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.debug import sensitive_variables
 
 from config.errors import ApplicationError
+from integrations.systems import SYSTEMS
 
 from .models import Integration, IntegrationFlow, SyncRun, WebhookEvent
 from .services import flow_run_enqueue
-from .webhook_checks import (
-    EVENT_FLOWS,
-    TOLERANCE_SECONDS,
-    PayloadError,
-    Verdict,
-    events_ids,
-    events_parse,
-    signature_compute,
-    signature_parts,
-    signature_verify,
-    storable,
-    storable_text,
-)
+from .webhook_checks import PayloadError, Verdict, storable, storable_text
 
-__all__ = ["EVENT_FLOWS", "TOLERANCE_SECONDS", "Verdict", "centra_webhook", "signature_compute", "signature_verify"]
+__all__ = ["Verdict", "WebhookReceiver", "webhook", "webhook_receive"]
 
 logger = logging.getLogger("koppla.webhooks")
 
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-STORED_EVENTS = 500  # Centra sends at most 100 per delivery
+STORED_EVENTS = 500  # senders post at most 100 per delivery (Centra)
 NOTES_LINES = 100
 REASON_LENGTH = WebhookEvent._meta.get_field("reason").max_length
 SIGNATURE_LENGTH = WebhookEvent._meta.get_field("signature").max_length
@@ -66,12 +56,34 @@ def _storable(text: str, limit: int = REASON_LENGTH) -> str:
     return storable_text(text, limit)
 
 
+class WebhookReceiver:
+    """What a system's webhook view tells `webhook_receive` (subclassed in integrations/<system>/webhooks.py)."""
+
+    system: str = ""  # the registry key; the integration's shop must be this system
+    sender: str = ""  # the system's name in reasons and logs, e.g. "Centra"
+    content_type: str = ""  # what the system posts, e.g. application/x-www-form-urlencoded
+    body_hint: str = ""  # what its body looks like, for the empty-body reason, e.g. "payload=<json>"
+
+    def verify(self, request: HttpRequest, body: bytes, integration: Integration) -> tuple[Verdict, str]:
+        """The signature's verdict and the signature to store (the header's, when it does not match)."""
+        raise NotImplementedError
+
+    def events(self, body: bytes) -> list:
+        """The delivery's events, items unchecked; PayloadError (why, a sentence) when unreadable."""
+        raise NotImplementedError
+
+    def ids(self, events: list) -> tuple[dict[str, list[str]], list[str]]:
+        """Source ids per flow named by the events, and one line per skipped event."""
+        raise NotImplementedError
+
+
 @dataclass
 class _Delivery:
     """What is known of one delivery so far; the catch-all stores whatever it holds."""
 
     integration: Integration
     request: HttpRequest
+    receiver: WebhookReceiver
     step: str = "reading the request"
     verified: bool = False
     signature: str = ""
@@ -118,7 +130,8 @@ def _reject(delivery: _Delivery, reason: str, status: int) -> JsonResponse:
     reason = _storable(reason)
     delivery.event = _store(delivery, status=WebhookEvent.Status.REJECTED, reason=reason)
     logger.warning(
-        "Rejected Centra webhook for integration %s from %s (%s): %s",
+        "Rejected %s webhook for integration %s from %s (%s): %s",
+        delivery.receiver.sender,
         delivery.integration.pk,
         delivery.remote_addr,
         status,
@@ -136,12 +149,14 @@ def _duplicate(delivery: _Delivery, original: WebhookEvent) -> JsonResponse:
         "acknowledged, nothing queued again"
     )
     event = _store(delivery, status=WebhookEvent.Status.DUPLICATE, reason=reason)
-    logger.info("Duplicate Centra webhook for integration %s: %s", delivery.integration.pk, reason)
+    logger.info(
+        "Duplicate %s webhook for integration %s: %s", delivery.receiver.sender, delivery.integration.pk, reason
+    )
     return JsonResponse({"duplicate": True, "event": event.pk, "original": original.pk}, status=200)
 
 
 def _unavailable() -> JsonResponse:
-    """Nothing could be stored (database down): the one 5xx, so that Centra delivers again."""
+    """Nothing could be stored (database down): the one 5xx, so that the sender delivers again."""
     return JsonResponse({"error": "temporarily unavailable, retry later"}, status=503, headers={"Retry-After": "60"})
 
 
@@ -151,24 +166,48 @@ def _accepted_original(delivery: _Delivery) -> WebhookEvent | None:
     ).first()
 
 
-# --------------------------------------------------------------------------- the view
+# --------------------------------------------------------------------------- the views
 @csrf_exempt
-@sensitive_variables("secret")  # the webhook secret, in signature_verify's frame
-def centra_webhook(request, integration_id: int):
-    """Receive one Centra delivery for integration `integration_id` (answers: module docstring)."""
+def webhook(request, system: str, integration_id: int):
+    """/webhooks/<system>/<integration id>/: the view the registry names for `system` answers."""
+    info = SYSTEMS.get(system)
+    if info is None or not info.webhook_view:
+        logger.warning(
+            "Webhook for %s, a system without webhooks, integration %s from %s: answered 404, not stored",
+            system[:40],
+            integration_id,
+            request.META.get("REMOTE_ADDR"),
+        )
+        return JsonResponse({"error": f"{system[:40]} posts no webhooks to Koppla"}, status=404)
+    return import_string(info.webhook_view)(request, integration_id)
+
+
+def webhook_receive(request, integration_id: int, *, receiver: WebhookReceiver) -> JsonResponse:
+    """Receive one delivery of `receiver`'s system for integration `integration_id` (answers: module docstring)."""
+    sender = receiver.sender
     try:
         integration = Integration.objects.select_related("shop").filter(pk=integration_id).first()
     except DatabaseError:
-        logger.exception("Centra webhook for integration %s: database unavailable, answered 503", integration_id)
+        logger.exception("%s webhook for integration %s: database unavailable, answered 503", sender, integration_id)
         return _unavailable()
     if integration is None:
         logger.warning(
-            "Centra webhook for unknown integration %s from %s: answered 404, not stored",
+            "%s webhook for unknown integration %s from %s: answered 404, not stored",
+            sender,
             integration_id,
             request.META.get("REMOTE_ADDR"),
         )
         return JsonResponse({"error": f"no integration with id {integration_id}"}, status=404)
-    delivery = _Delivery(integration=integration, request=request)
+    if integration.shop.system != receiver.system:
+        logger.warning(
+            "%s webhook for integration %s, whose shop is %s, from %s: answered 404, not stored",
+            sender,
+            integration_id,
+            integration.shop.get_system_display(),
+            request.META.get("REMOTE_ADDR"),
+        )
+        return JsonResponse({"error": f"integration {integration_id} has no {sender} shop"}, status=404)
+    delivery = _Delivery(integration=integration, request=request, receiver=receiver)
     try:
         return _receive(delivery)
     except Exception as exc:  # noqa: BLE001 - the catch-all: store the delivery, never a 500
@@ -176,9 +215,10 @@ def centra_webhook(request, integration_id: int):
 
 
 def _receive(delivery: _Delivery) -> JsonResponse:
-    request = delivery.request
+    request, receiver = delivery.request, delivery.receiver
+    empty = f"empty body (Content-Length 0 or missing): {receiver.sender} sends {receiver.body_hint}"
     if request.method != "POST":
-        return _reject(delivery, f"method {request.method} is not allowed: Centra posts deliveries", 405)
+        return _reject(delivery, f"method {request.method} is not allowed: {receiver.sender} posts deliveries", 405)
     limit = settings.WEBHOOK_MAX_BODY_BYTES
     length = _content_length(request)
     if length is None:
@@ -186,10 +226,12 @@ def _receive(delivery: _Delivery) -> JsonResponse:
     if length > limit:  # refused before reading a byte of it
         return _reject(delivery, f"body of {length} bytes is over the limit of {limit} bytes", 413)
     if length == 0:
-        return _reject(delivery, "empty body (Content-Length 0 or missing): Centra sends payload=<json>", 400)
-    if request.content_type != FORM_CONTENT_TYPE:
+        return _reject(delivery, empty, 400)
+    if request.content_type != receiver.content_type:
         kind = request.content_type or "missing"
-        return _reject(delivery, f"content type {kind} is not {FORM_CONTENT_TYPE}, which Centra sends", 415)
+        return _reject(
+            delivery, f"content type {kind} is not {receiver.content_type}, which {receiver.sender} sends", 415
+        )
     try:
         body = request.body
     except RequestDataTooBig:
@@ -199,12 +241,10 @@ def _receive(delivery: _Delivery) -> JsonResponse:
     if len(body) > limit:
         return _reject(delivery, f"body of {len(body)} bytes is over the limit of {limit} bytes", 413)
     if not body:
-        return _reject(delivery, "empty body (Content-Length 0 or missing): Centra sends payload=<json>", 400)
+        return _reject(delivery, empty, 400)
 
     delivery.step = "checking the signature"
-    header = request.META.get("HTTP_X_CENTRA_SIGNATURE", "")
-    verdict = signature_verify(header=header, body=body, secret=delivery.integration.shop.secret("webhook_secret"))
-    delivery.signature = verdict.signature or next(iter(signature_parts(header).get("v1", [])), "")
+    verdict, delivery.signature = receiver.verify(request, body, delivery.integration)
     delivery.signed_at = _signed_at(verdict.timestamp)
     if not verdict.ok:
         return _reject(delivery, verdict.reason, 401)
@@ -212,7 +252,7 @@ def _receive(delivery: _Delivery) -> JsonResponse:
 
     delivery.step = "reading the payload"
     try:
-        delivery.events = events_parse(body)
+        delivery.events = receiver.events(body)
     except PayloadError as exc:
         return _reject(delivery, f"unreadable payload: {exc}", 400)
     original = _accepted_original(delivery)
@@ -256,7 +296,7 @@ def _receive(delivery: _Delivery) -> JsonResponse:
 def _plan(delivery: _Delivery) -> tuple[dict[str, list[str]], list[str], list[str]]:
     """(ids to queue per flow, reason parts, notes lines) for a verified delivery."""
     integration = delivery.integration
-    wanted, skipped = events_ids(delivery.events)
+    wanted, skipped = delivery.receiver.ids(delivery.events)
     delivery.skipped = len(skipped)
     reason: list[str] = []
     if skipped:
@@ -307,7 +347,10 @@ def _enqueue(delivery: _Delivery, queue: dict[str, list[str]]) -> None:
 def _receive_failed(delivery: _Delivery, exc: Exception) -> JsonResponse:
     """The catch-all: record the delivery and what went wrong; 202 if verified, 400 if not, 503 if unstorable."""
     logger.exception(
-        "Unexpected error while %s of a Centra webhook for integration %s", delivery.step, delivery.integration.pk
+        "Unexpected error while %s of a %s webhook for integration %s",
+        delivery.step,
+        delivery.receiver.sender,
+        delivery.integration.pk,
     )
     reason = f"unexpected error while {delivery.step} ({type(exc).__name__}: {exc})"
     if delivery.verified:
@@ -319,8 +362,10 @@ def _receive_failed(delivery: _Delivery, exc: Exception) -> JsonResponse:
             WebhookEvent.objects.filter(pk=delivery.event.pk).update(reason=reason)
         else:
             delivery.event = _store_anyhow(delivery, reason)
-    except Exception:  # noqa: BLE001 - nothing can be stored: let Centra retry
-        logger.exception("Centra webhook for integration %s could not be stored", delivery.integration.pk)
+    except Exception:  # noqa: BLE001 - nothing can be stored: let the sender retry
+        logger.exception(
+            "%s webhook for integration %s could not be stored", delivery.receiver.sender, delivery.integration.pk
+        )
         if delivery.event is None:
             return _unavailable()
     return JsonResponse({"error": reason, "event": delivery.event.pk}, status=status)

@@ -7,10 +7,11 @@ from integrations.models import Connection
 from sync import ports
 
 from .adapter_items import VismaNetItems
+from .adapter_numbers import VismaNetNumberSeries
 from .adapter_payments import VismaNetPayments
 
 
-class VismaNetErp(VismaNetItems, VismaNetPayments):
+class VismaNetErp(VismaNetItems, VismaNetPayments, VismaNetNumberSeries):
     system = "visma_net"
     display_name = "Visma.net"
     capabilities = frozenset(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.webhooks import signature_verify
+from integrations.centra.webhooks import signature_verify
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "chaos.py"
 

@@ -12,10 +12,11 @@ import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
+from integrations.centra import webhooks as centra_webhooks
 from integrations.centra.sandbox import webhook_send
+from integrations.centra.webhooks import signature_compute, signature_verify
 from sync import services, webhooks
 from sync.models import IntegrationFlow, SyncRecord, SyncRun, WebhookEvent
-from sync.webhooks import signature_compute, signature_verify
 from tests.sync.test_engine import FakeFlow
 
 pytestmark = pytest.mark.django_db
@@ -349,7 +350,7 @@ def test_an_unexpected_error_after_the_signature_is_stored_and_answered_202(clie
     def broken(events):
         raise RuntimeError("bug in the id check")
 
-    monkeypatch.setattr(webhooks, "events_ids", broken)
+    monkeypatch.setattr(centra_webhooks, "events_ids", broken)
     response, _, _ = deliver(client, hooked, ONE)
     assert response.status_code == 202
     event = WebhookEvent.objects.get()
@@ -363,7 +364,7 @@ def test_an_unexpected_error_before_the_signature_is_stored_and_answered_400(cli
     def broken(**kwargs):
         raise ValueError("cannot decrypt the webhook secret")
 
-    monkeypatch.setattr(webhooks, "signature_verify", broken)
+    monkeypatch.setattr(centra_webhooks, "signature_verify", broken)
     response, _, _ = deliver(client, hooked, ONE)
     assert response.status_code == 400
     event = WebhookEvent.objects.get()

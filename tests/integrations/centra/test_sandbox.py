@@ -9,8 +9,8 @@ from django.urls import reverse
 from graphql import build_schema, parse, validate
 
 from integrations.centra import queries, sandbox
+from integrations.centra.webhooks import signature_verify
 from sync.models import WebhookEvent
-from sync.webhooks import signature_verify
 from tests.conftest import CENTRA_TOKEN
 
 from .conftest import order_node
