@@ -78,6 +78,9 @@ class ErpPort(Protocol):
     sync/bindings.py); `*_find` look a record up by Koppla's reference and return None when
     there is none; `*_problems` tell, before any write, what the ERP would refuse (empty list:
     nothing). `*_request` return exactly the body a create would send (dry runs and logs).
+    `*_get(number, figures=True)` also reads what the document booked (ErpDocument.figures: lines
+    in order with their VAT category and rate, VAT per category; keys are the caller's), for
+    documents bound before Koppla stored their figures.
     """
 
     system: str  # the registry key, e.g. "visma_net"

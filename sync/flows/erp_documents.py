@@ -108,10 +108,16 @@ class ShopToErpFlow(FlowRunner):
             self._rates_read = True
         return self._mappings
 
-    def shop_record(self, record, what: str):
-        """A record the shop returned by id, or RecordFailed saying it is gone (or why it cannot be read)."""
+    @staticmethod
+    def shop_record(record, what: str):
+        """A record the shop returned by id (or Unreadable), or RecordFailed saying it is gone."""
         if record is None:
             raise RecordFailed(f"{what} no longer exists in the shop.")
+        return record
+
+    @staticmethod
+    def readable(record):
+        """The record, or RecordFailed saying why the shop adapter could not read it."""
         if isinstance(record, Unreadable):
             raise RecordFailed(record.message)
         return record

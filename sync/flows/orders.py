@@ -147,7 +147,7 @@ class OrdersFlow(ShopToErpFlow):
 
     @staticmethod
     def _customer_number(ensured: EnsuredDocument) -> str:
-        return str(ensured.data.get("customer_number", ""))
+        return ensured.data.get("customer_number", "")
 
     def _dry_run_customer(self, draft: InvoiceDraft) -> str:
         """The customer number a live run would invoice, as far as it is known without writing."""

@@ -68,8 +68,10 @@ class RefundsFlow(ShopToErpFlow):
                 f"Return {refund.id} refunds order {refund.order_number}, which Koppla has not invoiced "
                 "(no released invoice is bound to it). Invoice the order first (Orders flow), or credit it by hand."
             )
-        order: ShopOrder = self.shop_record(
-            self.shop.order_get(refund.order_number), f"Order {refund.order_number} of return {refund.id}"
+        order: ShopOrder = self.readable(
+            self.shop_record(
+                self.shop.order_get(refund.order_number), f"Order {refund.order_number} of return {refund.id}"
+            )
         )
         invoiced, vat_zone = self._invoiced(order, invoice)
         draft = credit_note_draft(
