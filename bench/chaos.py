@@ -605,7 +605,7 @@ def drained(expected: dict) -> bool:
 def expected_records() -> dict:
     """Exportable order numbers, shop customer ids, and the e-mails the ERP should hold one customer for."""
     from integrations.centra import sandbox as centra
-    from sync.flows.centra_adapter import order_from_centra
+    from integrations.centra.adapter import order_from_centra
     from sync.models import Integration
 
     integration = Integration.objects.get()

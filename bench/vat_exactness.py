@@ -56,8 +56,8 @@ def audit() -> dict:
     Returns {"total": [order numbers], "vat_total": [...], "vat_category": [...],
     "nonzero_after_full_refund": ["<order> (<account>, <VAT category>): <amount>", ...], and counts}."""
     from integrations.centra import sandbox as centra
+    from integrations.centra.adapter import order_from_centra
     from integrations.visma_net import sandbox as visma
-    from sync.flows.centra_adapter import order_from_centra
 
     invoices = {inv.get("customerRefNumber"): inv for inv in visma.invoices()}
     notes_by_order = defaultdict(list)

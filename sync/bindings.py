@@ -9,6 +9,10 @@ surrogates, Decimal or dates can make the write fail), and lookups clean the
 key the same way, so a key is found as it was stored. Should the data still
 not store, the binding is saved without it: the target id is what prevents a
 second create, and it is never lost.
+
+Every ExternalRef query and write of the flows goes through here: single lookups, page-at-a-time
+lookups (`refs_for`, `refs_by_target`), saves, and `document_ensure`, the one way a document
+(invoice, credit note) is found or created, bound and posted exactly once.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +49,24 @@ def binding_by_target(*, integration: Integration, kind: str, target_id: str) ->
 def bindings_map(*, integration: Integration, kind: str) -> dict[str, str]:
     """source id → target id of every binding of a kind."""
     return dict(ExternalRef.objects.filter(integration=integration, kind=kind).values_list("source_id", "target_id"))
+
+
+def refs_for(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> dict[str, ExternalRef]:
+    """Bindings of one kind for the given source ids (one query per page, not one per record)."""
+    ids = list(dict.fromkeys(binding_key(s) for s in source_ids))
+    if not ids:
+        return {}
+    refs = ExternalRef.objects.filter(integration=integration, kind=kind, source_id__in=ids)
+    return {ref.source_id: ref for ref in refs}
+
+
+def refs_by_target(*, integration: Integration, kind: str, target_ids: Iterable[str]) -> dict[str, ExternalRef]:
+    """Bindings of one kind whose target is one of `target_ids` (target id → binding)."""
+    ids = list(dict.fromkeys(binding_key(t) for t in target_ids))
+    if not ids:
+        return {}
+    refs = ExternalRef.objects.filter(integration=integration, kind=kind, target_id__in=ids)
+    return {ref.target_id: ref for ref in refs}
 
 
 def credit_note_refs(*, integration: Integration, order_number: str, exclude: str = "") -> list[ExternalRef]:
@@ -95,3 +119,58 @@ def _binding_write(*, integration: Integration, kind: str, source_id: str, defau
             integration=integration, kind=kind, source_id=binding_key(source_id), defaults=defaults
         )
     return ref
+
+
+@dataclass(frozen=True)
+class EnsuredDocument:
+    number: str
+    created: bool  # created by this call (else bound before, or found remotely)
+    data: dict  # the binding's data as it was found or made (before posting)
+
+
+def document_ensure(
+    *,
+    integration: Integration,
+    kind: str,
+    source_id: str,
+    ref: ExternalRef | None,
+    find: Callable[[], tuple[str, dict] | None],
+    create: Callable[[], tuple[str, dict]],
+    post: Callable[..., None],
+    posted_data: Callable[[EnsuredDocument, dict], dict],
+) -> EnsuredDocument:
+    """The remote document of a source record, exactly once: bound → found → created, then posted.
+
+    1. `ref` (the source's binding, as the caller read it) names the document: it is used.
+    2. Else `find()` looks the document up remotely by Koppla's reference: (number, data), bound now.
+    3. Else `create()` creates it: (number, data), bound at once, before anything else can fail,
+       so a crash later never creates it a second time.
+    4. `post(number, check_status=…)` posts it; check_status is set unless it was just created
+       (one made earlier may be posted already).
+    5. The binding is saved with its data merged with `posted_data(ensured, data as bound)` and
+       "released": True, so the source is left out from then on.
+    """
+    if ref is not None:
+        ensured = EnsuredDocument(ref.target_id, False, ref.data or {})
+    else:
+        found = find()
+        if found is not None:
+            number, data = found
+            binding_save(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
+            ensured = EnsuredDocument(number, False, data)
+        else:
+            number, data = create()
+            # Committed right after the create, before anything else can fail.
+            binding_save(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
+            ensured = EnsuredDocument(number, True, data)
+    post(ensured.number, check_status=not ensured.created)
+    bound = binding_get(integration=integration, kind=kind, source_id=source_id)
+    bound_data = bound.data if bound else {}
+    binding_save(
+        integration=integration,
+        kind=kind,
+        source_id=source_id,
+        target_id=ensured.number,
+        data={**(bound_data or {}), **posted_data(ensured, bound_data), "released": True},
+    )
+    return ensured

@@ -50,6 +50,7 @@ class ErpDocument:
     date: str = ""  # document date, YYYY-MM-DD
     payment_method: str = ""
     link: str = ""  # the document's newest attachment (PDF) in the ERP, "" if none
+    vat_zone: str = ""  # the customer's VAT zone the document was booked in
     figures: object | None = None  # sync.drafts.Figures as the ERP holds them, when read in full
     # documents-out and payouts side (sync/flows/documents.py, payouts.py)
     updated_at: str = ""  # the ERP's change stamp

@@ -112,6 +112,9 @@ class ErpPort(Protocol):
     sync/bindings.py); `*_find` look a record up by Koppla's reference and return None when
     there is none; `*_problems` tell, before any write, what the ERP would refuse (empty list:
     nothing). `*_request` return exactly the body a create would send (dry runs and logs).
+    `*_get(number, figures=True)` also reads what the document booked (ErpDocument.figures: lines
+    in order with their VAT category and rate, VAT per category; keys are the caller's), for
+    documents bound before Koppla stored their figures.
     """
 
     system: str  # the registry key, e.g. "visma_net"
@@ -130,7 +133,8 @@ class ErpPort(Protocol):
     def customer_update(self, number: str, draft: CustomerDraft) -> None: ...
 
     # VAT
-    def vat_categories(self) -> list[VatCategory]: ...
+    def vat_categories(self) -> list[VatCategory]:
+        """The ERP's VAT categories with their rate histories (read once per adapter)."""
 
     # invoices
     def invoice_problems(self, draft: InvoiceDraft) -> list[str]: ...
@@ -139,11 +143,13 @@ class ErpPort(Protocol):
 
     def invoice_create(self, draft: InvoiceDraft, *, customer_number: str) -> str: ...
 
-    def invoice_find(self, order_number: str) -> ErpDocument | None: ...
+    def invoice_find(self, order_number: str) -> ErpDocument | None:
+        """The invoice of a shop order (Koppla's reference is the order number), or None."""
 
-    def invoice_get(self, number: str) -> ErpDocument: ...
+    def invoice_get(self, number: str, *, figures: bool = False) -> ErpDocument: ...
 
-    def invoice_post(self, number: str) -> None: ...
+    def invoice_post(self, number: str) -> None:
+        """Post (release) the invoice; ValidationFailed with the ERP's words when it refuses."""
 
     # credit notes
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]: ...
@@ -152,9 +158,10 @@ class ErpPort(Protocol):
 
     def credit_note_create(self, draft: CreditNoteDraft) -> str: ...
 
-    def credit_note_find(self, refund_id: str) -> ErpDocument | None: ...
+    def credit_note_find(self, refund_id: str) -> ErpDocument | None:
+        """The credit note of a shop refund (Koppla's reference names the refund), or None."""
 
-    def credit_note_get(self, number: str) -> ErpDocument: ...
+    def credit_note_get(self, number: str, *, figures: bool = False) -> ErpDocument: ...
 
     def credit_note_post(self, number: str) -> None: ...
 

@@ -1,7 +1,7 @@
 """Shop records as the flows see them, whatever shop they come from.
 
-Shop clients' results are converted into these plain dataclasses (see the
-adapters in sync/flows/), so the mapping functions know nothing of GraphQL
+Shop adapters (integrations/<system>/adapter.py) convert their system's answers into these
+plain dataclasses, so the mapping functions know nothing of GraphQL
 or of a particular shop's field names. Money is Decimal throughout.
 """
 
@@ -93,6 +93,7 @@ class ShopRefund:
     shipping_amount: Decimal = Decimal("0")  # shipping refunded
     shipping_tax_percent: Decimal | None = None
     total: Decimal = Decimal("0")
+    refunded: bool = False  # the money has gone back to the shopper: it is credited now
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,35 @@
-"""Visma.net ERP as an ErpPort (sync/ports.py): neutral drafts → Visma.net payloads, answers → neutral records."""
+"""Visma.net ERP as an ErpPort (sync/ports.py): neutral drafts → Visma.net payloads, answers → neutral records.
+
+This part: customers, VAT categories, invoices and credit notes (payload building and answer
+reading in payloads.py; what Visma.net would refuse in limits.py). Items, stock and documents
+out are adapter_items.py's, payments adapter_payments.py's.
+
+VAT: Visma.net keys a document's tax details by VAT id, not by VAT category. The adapter reads
+the VAT categories once (`vat_categories`, kept for its life, one run) and keys every document
+it builds or reads by them; flows only ask for the categories' rates.
+"""
 
 from __future__ import annotations
 
 from integrations.clients import client_for
 from integrations.models import Connection
 from sync import ports
+from sync.drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft
+from sync.erp import CREDIT_NOTE, INVOICE, ErpCustomer, ErpDocument, VatCategory
 
 from .adapter_items import VismaNetItems
 from .adapter_numbers import VismaNetNumberSeries
 from .adapter_payments import VismaNetPayments
+from .limits import customer_problems, document_problems
+from .payloads import (
+    credit_note_payload,
+    credit_note_reference,
+    customer_from_visma,
+    customer_payload,
+    document_from_visma,
+    invoice_payload,
+    vat_categories_read,
+)
 
 
 class VismaNetErp(VismaNetItems, VismaNetPayments, VismaNetNumberSeries):
@@ -21,3 +42,83 @@ class VismaNetErp(VismaNetItems, VismaNetPayments, VismaNetNumberSeries):
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection
         self.client = client_for(connection, **kwargs)
+        self._vat_ids: dict[str, str] | None = None
+        self._vat_categories: list[VatCategory] | None = None
+
+    # -- customers ------------------------------------------------------------------------
+    def customer_find_by_email(self, email: str) -> list[ErpCustomer]:
+        return [customer_from_visma(node) for node in self.client.customer_find_by_email(email)]
+
+    def customer_problems(self, draft: CustomerDraft) -> list[str]:
+        return customer_problems(self.customer_request(draft))
+
+    def customer_request(self, draft: CustomerDraft) -> dict:
+        return customer_payload(draft).body()
+
+    def customer_create(self, draft: CustomerDraft) -> str:
+        return self.client.customer_create(customer_payload(draft))
+
+    def customer_update(self, number: str, draft: CustomerDraft) -> None:
+        self.client.customer_update(number, customer_payload(draft))
+
+    # -- VAT ----------------------------------------------------------------------------------
+    def vat_categories(self) -> list[VatCategory]:
+        """The VAT categories with their rate histories (read once; the VAT ids are kept with them)."""
+        if self._vat_categories is None:
+            self._vat_ids, self._vat_categories = vat_categories_read(self.client.vat_category_list())
+        return self._vat_categories
+
+    @property
+    def vat_ids(self) -> dict[str, str]:
+        """VAT category → the VAT id its tax detail lines are keyed by."""
+        self.vat_categories()
+        return self._vat_ids
+
+    # -- invoices -------------------------------------------------------------------------------
+    def invoice_problems(self, draft: InvoiceDraft) -> list[str]:
+        """What Visma.net would refuse in the invoice (checked before the customer is resolved)."""
+        payload = invoice_payload(draft, customer_number=draft.default_customer_number or "0", vat_ids={})
+        return document_problems(payload.body(), lines_key="invoiceLines", what="invoice")
+
+    def invoice_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
+        return invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids).body()
+
+    def invoice_create(self, draft: InvoiceDraft, *, customer_number: str) -> str:
+        return self.client.invoice_create(invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids))
+
+    def invoice_find(self, order_number: str) -> ErpDocument | None:
+        node = self.client.invoice_find(order_number)
+        return None if node is None else self._document(INVOICE, node)
+
+    def invoice_get(self, number: str, *, figures: bool = False) -> ErpDocument:
+        """The invoice; with what it booked (`figures`) when asked."""
+        return self._document(INVOICE, self.client.invoice_get(number), figures=figures)
+
+    def invoice_post(self, number: str) -> None:
+        self.client.invoice_release(number)
+
+    # -- credit notes -----------------------------------------------------------------------------
+    def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]:
+        body = credit_note_payload(draft, vat_ids={}).body()
+        return document_problems(body, lines_key="lines", what="credit note")
+
+    def credit_note_request(self, draft: CreditNoteDraft) -> dict:
+        return credit_note_payload(draft, vat_ids=self.vat_ids).body()
+
+    def credit_note_create(self, draft: CreditNoteDraft) -> str:
+        return self.client.credit_note_create(credit_note_payload(draft, vat_ids=self.vat_ids))
+
+    def credit_note_find(self, refund_id: str) -> ErpDocument | None:
+        node = self.client.credit_note_find(credit_note_reference(refund_id))
+        return None if node is None else self._document(CREDIT_NOTE, node)
+
+    def credit_note_get(self, number: str, *, figures: bool = False) -> ErpDocument:
+        """The credit note; with what it booked (`figures`) when asked."""
+        return self._document(CREDIT_NOTE, self.client.credit_note_get(number), figures=figures)
+
+    def credit_note_post(self, number: str) -> None:
+        self.client.credit_note_release(number)
+
+    def _document(self, kind: str, node: dict, *, figures: bool = False) -> ErpDocument:
+        vat_ids = self.vat_ids if figures else None
+        return document_from_visma(kind, node, base_url=self.connection.base_url, vat_ids=vat_ids)

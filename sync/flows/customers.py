@@ -1,4 +1,4 @@
-"""Customers shop → ERP: create or update the Visma.net customer of each changed shop customer.
+"""Customers shop → ERP: create or update the ERP customer of each changed shop customer.
 
 Matched by binding (the same e-mail binding the orders flow uses), then by
 e-mail in the ERP; the search and the create run under the e-mail's lease,
@@ -12,15 +12,14 @@ zone, VAT number), and only when it changed since it was last sent.
 from __future__ import annotations
 
 from mappings.selectors import MappingSet
-from sync.bindings import binding_get, binding_save, checksum_of
+from sync.bindings import binding_get, binding_save, checksum_of, refs_for
 from sync.drafts import CustomerDraft
 from sync.models import ExternalRef, Flow
-from sync.shop import ShopCustomer
+from sync.shop import ShopCustomer, Unreadable
 
-from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
-from .centra_adapter import customer_from_centra
-from .erp_documents import ShopToErpFlow, customer_key, customer_payload, customer_precheck
-from .paging import cursor_moment, listing_plan, refs_for
+from .base import Outcome, Plan, RecordFailed, SourceItem
+from .erp_documents import ShopToErpFlow, customer_key, customer_precheck
+from .paging import cursor_moment, listing_plan
 from .vat_rules import sale_of
 
 
@@ -51,18 +50,16 @@ def customer_draft(customer: ShopCustomer, mappings: MappingSet) -> CustomerDraf
 class CustomersFlow(ShopToErpFlow):
     flow = Flow.CUSTOMERS
 
-    def _item(self, node: dict) -> SourceItem:
-        try:
-            customer = customer_from_centra(node)
-        except RecordFailed as exc:
-            return unreadable_item(node, exc, what="customer")
+    def _item(self, customer: ShopCustomer | Unreadable) -> SourceItem:
+        if isinstance(customer, Unreadable):
+            return self.unreadable_item(customer, what="customer")
         return SourceItem(source_id=customer.id, label=customer.label, data=customer, cursor=customer.updated_at)
 
     def changed_since(self, cursor: str) -> Plan:
         """Customers stamped from the cursor minus the overlap on, in updatedAt order (unchanged ones are
         skipped by the checksum on their binding when processed)."""
-        nodes = self.shop.customers_changed(updated_from=cursor_moment(cursor))
-        return listing_plan(nodes, cursor, self._item, done=self._up_to_date)
+        customers = self.shop.customers_changed(updated_from=cursor_moment(cursor))
+        return listing_plan(customers, cursor, self._item, done=self._up_to_date)
 
     def _up_to_date(self, items: list[SourceItem]) -> set[str]:
         """Customers of the page whose ERP customer already has exactly what they would send (checksum)."""
@@ -72,7 +69,7 @@ class CustomersFlow(ShopToErpFlow):
             if not customer.email:
                 continue
             try:
-                body = customer_payload(customer_draft(customer, self.mappings)).body()
+                body = self.erp.customer_request(customer_draft(customer, self.mappings))
             except RecordFailed:
                 continue  # processing says what is wrong
             checksums[item.source_id] = (customer_key(customer.email), checksum_of(body))
@@ -95,22 +92,21 @@ class CustomersFlow(ShopToErpFlow):
         if not customer.email:
             return Outcome(status="skipped", message="The customer has no e-mail address to match an ERP customer by.")
         draft = customer_draft(customer, self.mappings)
-        payload = customer_payload(draft)
-        body = payload.body()
+        body = self.erp.customer_request(draft)
         self.payload = body
-        customer_precheck(draft, payload)  # before the create or update
+        customer_precheck(self.erp, draft)  # before the create or update
         if self.dry_run:
             return Outcome(status="dry_run", request=body)
         checksum = checksum_of(body)
         # Binding, else (under the e-mail's lease shared with the orders flow) search, else create.
-        number, how = self.customers.ensure(draft, payload)
+        number, how = self.customers.ensure(draft)
         if how == "created":
             message = f"Created customer {number}."
         else:
             ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=draft.email)
             if ref and ref.checksum == checksum:
                 return Outcome(status="skipped", target_id=number, message=f"Customer {number} is up to date.")
-            self.erp.customer_update(number, payload)
+            self.erp.customer_update(number, draft)
             message = f"Updated customer {number}."
         # Remember what was sent, so an unchanged customer is not sent again.
         binding_save(

@@ -1,34 +1,30 @@
-"""Orders shop → ERP: each order becomes one released Visma.net customer invoice, exactly once.
+"""Orders shop → ERP: each order becomes one released (posted) ERP customer invoice, exactly once.
 
 fetch: orders in the integration's allowed statuses, created on/after the
 cut-off date, changed since the cursor (re-read with an overlap), not yet
 invoiced (released ones are left out by their binding, without a log).
 map:   `invoice_draft` (pure; tax zone, VAT, accounts, shipping, payment).
 bind:  ExternalRef(invoice, order number), else an invoice search by the order
-       number in customerRefNumber; the customer by binding, else by e-mail.
+       number (the ERP adapter's reference); the customer by binding, else by e-mail.
 write: create the customer if needed, create the invoice, commit the binding
-       at once, then release. A failed release leaves the binding, so the
-       resync releases the same invoice instead of creating another.
+       at once, then release (sync.bindings.document_ensure). A failed release
+       leaves the binding, so the resync releases the same invoice instead of
+       creating another.
 """
 
 from __future__ import annotations
 
 from integrations.http import ValidationFailed
 from mappings.models import Regime
-from sync.bindings import binding_get, binding_save, bindings_map
+from sync.bindings import EnsuredDocument, binding_get, bindings_map, document_ensure, refs_for
 from sync.models import ExternalRef, Flow
-from sync.shop import ShopOrder
+from sync.shop import ShopOrder, Unreadable
 
-from .base import Outcome, Plan, RecordFailed, SourceItem, unreadable_item
-from .centra_adapter import order_from_centra
-from .erp_documents import RELEASED, ShopToErpFlow, invoice_payload, invoice_precheck
+from .base import Outcome, Plan, RecordFailed, SourceItem
+from .erp_documents import ShopToErpFlow, customer_key, invoice_precheck
 from .figures import figures_data
 from .order_mapping import InvoiceDraft, invoice_draft
-from .paging import cursor_moment, listing_plan, refs_for
-
-
-def invoice_number_of(document: dict) -> str:
-    return str(document.get("referenceNumber") or document.get("number") or "")
+from .paging import cursor_moment, listing_plan
 
 
 class OrdersFlow(ShopToErpFlow):
@@ -39,21 +35,19 @@ class OrdersFlow(ShopToErpFlow):
         self._item_numbers: dict[str, str] | None = None
 
     # -- reading ------------------------------------------------------------------
-    def _item(self, node: dict) -> SourceItem:
-        try:
-            order = order_from_centra(node)
-        except RecordFailed as exc:
-            return unreadable_item(node, exc, what="order", id_key="number")
+    def _item(self, order: ShopOrder | Unreadable) -> SourceItem:
+        if isinstance(order, Unreadable):
+            return self.unreadable_item(order, what="order")
         return SourceItem(source_id=order.number, label=order.label, data=order, cursor=order.updated_at)
 
     def changed_since(self, cursor: str) -> Plan:
         """Orders stamped from the cursor minus the overlap on, in updatedAt order; released ones are left out."""
-        nodes = self.shop.orders_changed(
+        orders = self.shop.orders_changed(
             statuses=list(self.integration.allowed_order_statuses),
             created_from=self.integration.order_cutoff_date,
             updated_from=cursor_moment(cursor),
         )
-        return listing_plan(nodes, cursor, self._item, done=self._released)
+        return listing_plan(orders, cursor, self._item, done=self._released)
 
     def _released(self, items: list[SourceItem]) -> set[str]:
         """Orders of the page already invoiced and released: nothing to do, nothing to log."""
@@ -95,27 +89,28 @@ class OrdersFlow(ShopToErpFlow):
 
         draft = invoice_draft(order, self.mappings, item_numbers=self.item_numbers)
         if not ref:
-            invoice_precheck(draft)  # before the customer is resolved: nothing is created for a refused invoice
+            invoice_precheck(
+                self.erp, draft
+            )  # before the customer is resolved: nothing is created for a refused invoice
         if self.dry_run:
-            payload = invoice_payload(draft, customer_number=draft.default_customer_number or "(new)", vat_ids={})
-            return Outcome(status="dry_run", request=payload.body(), message=self._summary(draft))
+            request = self.erp.invoice_request(draft, customer_number=self._dry_run_customer(draft))
+            return Outcome(status="dry_run", request=request, message=self._summary(draft))
 
-        number, customer_number, created = self._invoice_ensure(order, draft, ref)
-        self._release(order, number, check_status=not created)
-        bound = binding_get(integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=order.number)
-        binding_save(
+        ensured = document_ensure(
             integration=self.integration,
             kind=ExternalRef.Kind.INVOICE,
             source_id=order.number,
-            target_id=number,
-            data={
-                **(bound.data if bound else {}),
-                # The figures are those of the invoice as created (kept), none for one found by search.
-                **self._binding_data(draft, customer_number, figures=not (bound and bound.data)),
-                "released": True,
-            },
+            ref=ref,
+            find=lambda: self._invoice_find(order, draft),
+            create=lambda: self._invoice_create(draft),
+            post=lambda number, check_status: self._release(order, number, check_status=check_status),
+            # The figures are those of the invoice as created (kept), none for one found by search.
+            posted_data=lambda ensured, bound: self._binding_data(
+                draft, self._customer_number(ensured), figures=not bound
+            ),
         )
-        verb = "Created and released" if created else "Released"
+        number, customer_number = ensured.number, self._customer_number(ensured)
+        verb = "Created and released" if ensured.created else "Released"
         return Outcome(
             status="ok",
             target_id=number,
@@ -150,49 +145,45 @@ class OrdersFlow(ShopToErpFlow):
             data["figures"] = figures_data(draft.lines, draft.tax_details, draft.gross_total)
         return data
 
-    def _invoice_ensure(self, order: ShopOrder, draft: InvoiceDraft, ref: ExternalRef | None) -> tuple[str, str, bool]:
-        """(invoice number, customer number, created now): the binding, else a search, else a create."""
-        if ref:
-            return ref.target_id, (ref.data or {}).get("customer_number", ""), False
-        found = self.erp.invoice_find(order.number)
-        if found:
-            number = invoice_number_of(found)
-            customer_number = str((found.get("customer") or {}).get("number") or "")
-            binding_save(
-                integration=self.integration,
-                kind=ExternalRef.Kind.INVOICE,
-                source_id=order.number,
-                target_id=number,
-                # What this draft would book may not be what the found invoice booked: no figures, so a
-                # refund reads the invoice back from the ERP.
-                data={**self._binding_data(draft, customer_number, figures=False), "found_by": "search"},
-            )
-            return number, customer_number, False
+    @staticmethod
+    def _customer_number(ensured: EnsuredDocument) -> str:
+        return ensured.data.get("customer_number", "")
 
+    def _dry_run_customer(self, draft: InvoiceDraft) -> str:
+        """The customer number a live run would invoice, as far as it is known without writing."""
+        if draft.default_customer_number:
+            return draft.default_customer_number
+        return self.customers.bound(customer_key(draft.customer.email)) or "(new)"
+
+    def _invoice_find(self, order: ShopOrder, draft: InvoiceDraft) -> tuple[str, dict] | None:
+        """The invoice made for the order earlier (a crash before its binding), found by its reference."""
+        found = self.erp.invoice_find(order.number)
+        if found is None:
+            return None
+        # What this draft would book may not be what the found invoice booked: no figures, so a
+        # refund reads the invoice back from the ERP.
+        return found.number, {
+            **self._binding_data(draft, found.customer_number, figures=False),
+            "found_by": "search",
+        }
+
+    def _invoice_create(self, draft: InvoiceDraft) -> tuple[str, dict]:
         customer_number, _ = self.customers.resolve(draft.customer, default_number=draft.default_customer_number)
-        payload = invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids)
-        self.payload = payload.body()
-        number = self.erp.invoice_create(payload)
-        # The binding is committed right after the create, before anything else can fail.
-        binding_save(
-            integration=self.integration,
-            kind=ExternalRef.Kind.INVOICE,
-            source_id=order.number,
-            target_id=number,
-            data=self._binding_data(draft, customer_number),
-        )
-        return number, customer_number, True
+        self.payload = self.erp.invoice_request(draft, customer_number=customer_number)
+        number = self.erp.invoice_create(draft, customer_number=customer_number)
+        return number, self._binding_data(draft, customer_number)
 
     def _release(self, order: ShopOrder, number: str, *, check_status: bool) -> None:
         """Release the invoice; one created earlier (a retry) may already be released."""
-        if check_status and self.erp.invoice_get(number).get("status") in RELEASED:
+        if check_status and self.erp.invoice_get(number).released:
             return
         try:
-            self.erp.invoice_release(number)
+            self.erp.invoice_post(number)
         except ValidationFailed as exc:
+            erp = self.erp.display_name
             raise RecordFailed(
-                f"Invoice {number} for order {order.number} was created, but Visma.net refused to release it: "
-                f"{exc.message}. Fix the invoice in Visma.net (or the mapping) and resync: the resync releases "
+                f"Invoice {number} for order {order.number} was created, but {erp} refused to release it: "
+                f"{exc.message}. Fix the invoice in {erp} (or the mapping) and resync: the resync releases "
                 f"this same invoice, it does not create a new one.",
                 response=exc.body,
             ) from exc

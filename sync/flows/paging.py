@@ -10,8 +10,7 @@ from itertools import islice
 
 from django.conf import settings
 
-from sync.bindings import binding_key
-from sync.models import ExternalRef, Integration
+from sync.bindings import refs_by_target, refs_for  # noqa: F401 - the flows' page-at-a-time lookups live there
 
 from .base import Plan, SourceItem
 
@@ -170,24 +169,6 @@ def chunks(iterable: Iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def refs_for(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> dict[str, ExternalRef]:
-    """Bindings of one kind for the given source ids (one query per page, not one per record)."""
-    ids = list(dict.fromkeys(binding_key(s) for s in source_ids))
-    if not ids:
-        return {}
-    refs = ExternalRef.objects.filter(integration=integration, kind=kind, source_id__in=ids)
-    return {ref.source_id: ref for ref in refs}
-
-
-def refs_by_target(*, integration: Integration, kind: str, target_ids: Iterable[str]) -> dict[str, ExternalRef]:
-    """Bindings of one kind whose target is one of `target_ids` (target id → binding)."""
-    ids = list(dict.fromkeys(binding_key(t) for t in target_ids))
-    if not ids:
-        return {}
-    refs = ExternalRef.objects.filter(integration=integration, kind=kind, target_id__in=ids)
-    return {ref.target_id: ref for ref in refs}
 
 
 class ProductLookup:

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sync.flows.centra_adapter import customer_from_centra, order_from_centra, refund_from_centra
+from integrations.centra.adapter import customer_from_centra, order_from_centra, refund_from_centra
 from tests.integrations.centra.conftest import order_node
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from integrations.centra import demo_data, sandbox
+from integrations.centra.adapter import order_from_centra
 from integrations.centra.client import CentraClient
 from integrations.visma_net.demo_data import VAT_CATEGORIES, category_rate, stock_items
 from mappings.countries import EU_MEMBER_STATES
 from mappings.selectors import mapping_set_load
 from sync.demo import demo_seed
 from sync.flows.base import RecordFailed
-from sync.flows.centra_adapter import order_from_centra
 from sync.flows.order_mapping import invoice_draft
 from sync.vat import vat_number_problem
 
@@ -30,14 +30,11 @@ def erp_rates(mappings):
 
     from integrations.visma_net import demo_data as visma_demo
     from integrations.visma_net import sandbox as visma
-    from sync.flows.erp_documents import vat_categories_load
+    from integrations.visma_net.payloads import vat_categories_read
 
     visma_demo.seed()
-
-    class Erp:
-        vat_category_list = staticmethod(visma.vat_categories)
-
-    return replace(mappings, category_rates=vat_categories_load(Erp())[1])
+    _ids, categories = vat_categories_read(visma.vat_categories())
+    return replace(mappings, category_rates={category.id: category.rates for category in categories})
 
 
 def fixture_column(name: str, column: str) -> set[str]:

@@ -22,11 +22,11 @@ def resolve_in_rounds(database_url, integration_id, rounds, barrier, results):
     django.setup()
     from django.db import connection
 
-    from integrations.clients import client_for
+    from integrations.adapters import erp_for
+    from integrations.centra.adapter import customer_from_centra
     from mappings.selectors import mapping_set_load
-    from sync.flows.centra_adapter import customer_from_centra
     from sync.flows.customers import customer_draft
-    from sync.flows.erp_documents import ErpCustomers, customer_payload
+    from sync.flows.erp_documents import ErpCustomers
     from sync.models import Integration
 
     integration = Integration.objects.select_related("erp").get(pk=integration_id)
@@ -34,13 +34,13 @@ def resolve_in_rounds(database_url, integration_id, rounds, barrier, results):
     try:
         for email, node, side in rounds:
             draft = customer_draft(customer_from_centra(node), mappings)
-            customers = ErpCustomers(integration=integration, erp=client_for(integration.erp))
+            customers = ErpCustomers(integration=integration, erp=erp_for(integration))
             barrier.wait(timeout=120)
             try:
                 if side == "orders":
                     number, _ = customers.resolve(draft)
                 else:
-                    number, _ = customers.ensure(draft, customer_payload(draft))
+                    number, _ = customers.ensure(draft)
                 results.put((email, side, number, ""))
             except Exception:  # noqa: BLE001 - reported to the parent, which fails the test
                 results.put((email, side, "", traceback.format_exc()))

@@ -107,16 +107,18 @@ def test_a_worker_whose_lease_was_taken_over_while_it_searched_creates_nothing(f
 
     from django.utils import timezone
 
-    from integrations.clients import client_for
+    from integrations.adapters import erp_for
+    from integrations.centra.adapter import customer_from_centra
     from mappings.selectors import mapping_set_load
     from sync.flows.base import RecordFailed
-    from sync.flows.centra_adapter import customer_from_centra
     from sync.flows.customers import customer_draft
     from sync.flows.erp_documents import ErpCustomers
     from sync.leases import lease_acquire
 
     email = "slow.search@example.com"
-    draft = customer_draft(customer_from_centra(shop_customer(email, 1)), mapping_set_load(integration=flow_integration))
+    draft = customer_draft(
+        customer_from_centra(shop_customer(email, 1)), mapping_set_load(integration=flow_integration)
+    )
     real_search = VismaNetClient.customer_find_by_email
 
     def slow_search(client, wanted):
@@ -127,7 +129,7 @@ def test_a_worker_whose_lease_was_taken_over_while_it_searched_creates_nothing(f
         return found
 
     monkeypatch.setattr(VismaNetClient, "customer_find_by_email", slow_search)
-    customers = ErpCustomers(integration=flow_integration, erp=client_for(flow_integration.erp))
+    customers = ErpCustomers(integration=flow_integration, erp=erp_for(flow_integration))
 
     with pytest.raises(RecordFailed, match="took so long that another worker took over") as exc:
         customers.resolve(draft)

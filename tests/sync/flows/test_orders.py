@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from integrations.centra import demo_data as centra_demo
 from integrations.centra import sandbox as centra
+from integrations.centra.adapter import order_from_centra
 from integrations.sandbox.models import SandboxFault
 from integrations.visma_net import sandbox as visma
 from mappings.models import PaymentMethodMapping, TaxZoneMapping
-from sync.flows.centra_adapter import order_from_centra
 from sync.models import ExternalRef, Flow, RecordLog, SyncRecord
 from sync.services import flow_run
 

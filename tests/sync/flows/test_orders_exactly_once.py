@@ -12,7 +12,7 @@ from integrations.centra import sandbox as centra
 from integrations.sandbox.models import SandboxFault
 from integrations.visma_net import sandbox as visma
 from mappings.models import PaymentMethodMapping
-from sync.flows import orders as orders_flow
+from sync import bindings
 from sync.models import ExternalRef, Flow, RecordLog, SyncRecord
 from sync.services import flow_run
 
@@ -34,7 +34,7 @@ def invoice_refs() -> Counter:
 def test_crash_between_remote_create_and_binding_commit_creates_no_duplicate(flow_integration, monkeypatch, resync):
     centra_demo.seed(orders=12)
     add_swish(flow_integration)
-    real_save = orders_flow.binding_save
+    real_save = bindings.binding_save
     crashed = []
 
     def crash_once_after_invoice_create(**kwargs):
@@ -43,7 +43,7 @@ def test_crash_between_remote_create_and_binding_commit_creates_no_duplicate(flo
             raise SystemError("worker killed right after the remote create")
         return real_save(**kwargs)
 
-    monkeypatch.setattr(orders_flow, "binding_save", crash_once_after_invoice_create)
+    monkeypatch.setattr(bindings, "binding_save", crash_once_after_invoice_create)
     run = flow_run(integration=flow_integration, flow=Flow.ORDERS, trigger="manual")
 
     victim = crashed[0]

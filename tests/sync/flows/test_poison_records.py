@@ -12,7 +12,7 @@ from integrations.centra import sandbox as centra
 from integrations.centra.client import CentraClient
 from integrations.sandbox.models import SandboxFault
 from integrations.visma_net import sandbox as visma
-from sync.flows import orders as orders_flow
+from integrations.visma_net.adapter import VismaNetErp
 from sync.models import ExternalRef, Flow, RecordLog, SyncRecord, SyncRun
 from sync.services import flow_run
 from tests.integrations.centra.conftest import order_node
@@ -146,7 +146,7 @@ def test_values_of_the_wrong_type_fail_their_order_alone_with_a_readable_message
 def test_a_gateway_page_413_is_shown_as_a_sentence_not_as_markup(flow_integration, monkeypatch, settings):
     """Chaos case 6 without the precheck: the customer is created, the invoice hits the proxy's 413 page."""
     settings.VISMA_NET_LIMITS = {**settings.VISMA_NET_LIMITS, "request_bytes": 3_000}
-    monkeypatch.setattr(orders_flow, "invoice_precheck", lambda draft: None)  # the state before the fix
+    monkeypatch.setattr(VismaNetErp, "invoice_problems", lambda self, draft: [])  # the state before the fix
     node = shop_order(7300)
     node["lines"] = [{**node["lines"][0], "id": f"7300{i:02d}"} for i in range(12)]
     node["grandTotal"] = {"value": "2459.00", "currency": {"code": "SEK"}}

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from integrations.centra import sandbox as centra
 from integrations.visma_net import sandbox as visma
-from sync.flows import orders as orders_flow
+from integrations.visma_net.adapter import VismaNetErp
 from sync.flows.base import RecordFailed
 from sync.flows.erp_documents import invoice_precheck
 from sync.flows.order_mapping import invoice_draft
@@ -52,7 +52,7 @@ def few_lines(settings):
 def test_the_sandbox_refuses_too_many_lines_and_without_the_precheck_a_customer_is_left_behind(
     flow_integration, few_lines, monkeypatch
 ):
-    monkeypatch.setattr(orders_flow, "invoice_precheck", lambda draft: None)  # the state before the fix
+    monkeypatch.setattr(VismaNetErp, "invoice_problems", lambda self, draft: [])  # the state before the fix
     centra.order_put(shop_order(7500, lines=12))
 
     result = run(flow_integration)
@@ -80,7 +80,7 @@ def test_a_ten_thousand_line_order_is_refused_with_the_default_limits():
     big = order("SE", [line("10.00", 25)] * 10_000)
 
     with pytest.raises(RecordFailed) as refused:
-        invoice_precheck(invoice_draft(big, MAPPINGS))
+        invoice_precheck(VismaNetErp.__new__(VismaNetErp), invoice_draft(big, MAPPINGS))  # no remote read
 
     assert "the invoice has 10,000 lines, Koppla sends at most 1,000 in one Visma.net document" in refused.value.message
     assert "the invoice request would be" in refused.value.message  # and larger than a request may be
@@ -117,9 +117,7 @@ def test_an_address_longer_than_the_erp_takes_fails_before_the_customer_is_creat
 
 def test_the_sandbox_refuses_an_address_longer_than_the_limit(flow_integration, monkeypatch):
     """The emulator refuses what the precheck stops (so the precheck is what keeps the ERP clean)."""
-    from sync.flows import erp_documents
-
-    monkeypatch.setattr(erp_documents, "customer_precheck", lambda customer, payload: None)
+    monkeypatch.setattr(VismaNetErp, "customer_problems", lambda self, draft: [])
     node = shop_order(7701)
     node["billingAddress"] = {**node["billingAddress"], "address1": "x" * 51}
     centra.order_put(node)

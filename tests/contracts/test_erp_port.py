@@ -1,0 +1,293 @@
+"""ErpPort behaviour, the same for every ERP: run against each ERP adapter through its sandbox (`erp_port`).
+
+Customers, VAT categories, invoices and credit notes: create, find by Koppla's reference, read
+back (status, totals, figures), post, and the prechecks that tell before any write what the ERP
+would refuse. The master data the drafts name (VAT category, account, customer class, VAT zone)
+is the seeded demo company's, per system in ERP_FACTS.
+"""
+
+import json
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import pytest
+
+from sync.drafts import CreditNoteDraft, CustomerDraft, DraftLine, InvoiceDraft, TaxDetail
+from sync.erp import CREDIT_NOTE, INVOICE, ErpCustomer, ErpDocument
+from sync.ports import ErpPort
+from sync.shop import ShopAddress
+
+
+@dataclass(frozen=True)
+class ErpFacts:
+    """Ids of the seeded demo company that a domestic 25 % sale books to."""
+
+    vat_category: str
+    rate: Decimal
+    account: str
+    customer_class: str
+    vat_zone: str
+    currency: str
+
+
+ERP_FACTS = {
+    "visma_net": ErpFacts(
+        vat_category="SE25",
+        rate=Decimal("25"),
+        account="3001",
+        customer_class="DOMESTIC",
+        vat_zone="SE",
+        currency="SEK",
+    ),
+}
+
+
+@pytest.fixture
+def facts(erp_port) -> ErpFacts:
+    assert erp_port.system in ERP_FACTS, f"add the {erp_port.system} demo company's ids to ERP_FACTS"
+    return ERP_FACTS[erp_port.system]
+
+
+def customer(facts: ErpFacts, email: str = "Port.Test@Example.se", **changes) -> CustomerDraft:
+    draft = CustomerDraft(
+        email=email,
+        name="Port Test",
+        is_company=False,
+        vat_number="",
+        customer_type="B2C",
+        customer_class=facts.customer_class,
+        vat_zone=facts.vat_zone,
+        country="SE",
+        address=ShopAddress(
+            first_name="Port",
+            last_name="Test",
+            address1="Storgatan 1",
+            zip_code="114 55",
+            city="Stockholm",
+            country="SE",
+            email=email,
+        ),
+        currency="",
+        credit_terms="",
+        payment_method="",
+    )
+    return replace(draft, **changes)
+
+
+def line(facts: ErpFacts, net: str, *, key: str = "line:1") -> DraftLine:
+    amount = Decimal(net)
+    return DraftLine(
+        description="Merino T-shirt",
+        quantity=Decimal("1"),
+        unit_price=amount,
+        amount=amount,
+        vat_category=facts.vat_category,
+        account=facts.account,
+        key=key,
+        gross=amount * (100 + facts.rate) / 100,
+        rate=facts.rate,
+    )
+
+
+def invoice(facts: ErpFacts, order_number: str = "PORT-1001", *, lines: int = 1) -> InvoiceDraft:
+    drafted = tuple(line(facts, "100.00", key=f"line:{i}") for i in range(1, lines + 1))
+    net = sum((d.amount for d in drafted), Decimal("0"))
+    vat = net * facts.rate / 100
+    return InvoiceDraft(
+        order_number=order_number,
+        document_date="2026-03-02",
+        currency=facts.currency,
+        customer=customer(facts),
+        default_customer_number="",
+        payment_method="",
+        credit_terms="",
+        vat_zone=facts.vat_zone,
+        regime="domestic",
+        country="SE",
+        lines=drafted,
+        tax_details=(TaxDetail(facts.vat_category, net, vat),),
+        net_total=net,
+        vat_total=vat,
+        gross_total=net + vat,
+        text=f"Order {order_number}",
+    )
+
+
+def credit_note(
+    facts: ErpFacts, *, customer_number: str, invoice_number: str, refund_id: str = "501"
+) -> CreditNoteDraft:
+    return CreditNoteDraft(
+        refund_id=refund_id,
+        order_number="PORT-1001",
+        invoice_number=invoice_number,
+        customer_number=customer_number,
+        document_date="2026-03-05",
+        currency=facts.currency,
+        vat_zone=facts.vat_zone,
+        lines=(line(facts, "40.00", key="line:1"),),
+        tax_details=(TaxDetail(facts.vat_category, Decimal("40.00"), Decimal("10.00")),),
+        net_total=Decimal("40.00"),
+        vat_total=Decimal("10.00"),
+        gross_total=Decimal("50.00"),
+        text="Return 501 of order PORT-1001",
+    )
+
+
+DOCUMENT_SIDE = [
+    name
+    for name in dir(ErpPort)
+    if name.startswith(("customer_", "vat_", "invoice_", "credit_note_")) and callable(getattr(ErpPort, name))
+]
+
+
+def test_the_adapter_implements_the_customer_and_document_side_of_the_port_and_names_itself(erp_port):
+    assert DOCUMENT_SIDE and all(callable(getattr(erp_port, name, None)) for name in DOCUMENT_SIDE)
+    assert erp_port.display_name and erp_port.system
+    assert isinstance(erp_port.capabilities, frozenset)
+
+
+# --------------------------------------------------------------------------- customers
+def test_a_created_customer_is_found_by_its_email_whatever_its_case(erp_port, facts):
+    assert erp_port.customer_find_by_email("port.test@example.se") == []
+
+    number = erp_port.customer_create(customer(facts))
+
+    found = erp_port.customer_find_by_email("PORT.TEST@example.se")
+    assert [c.number for c in found] == [number]
+    assert isinstance(found[0], ErpCustomer) and found[0].email.lower() == "port.test@example.se"
+    assert found[0].name == "Port Test"
+
+
+def test_a_customer_update_changes_what_the_erp_holds(erp_port, facts):
+    number = erp_port.customer_create(customer(facts))
+
+    erp_port.customer_update(number, customer(facts, name="Port Test Renamed"))
+
+    [found] = erp_port.customer_find_by_email("port.test@example.se")
+    assert (found.number, found.name) == (number, "Port Test Renamed")
+
+
+def test_the_customer_request_is_the_body_of_the_customer_and_a_sane_one_has_no_problems(erp_port, facts):
+    body = erp_port.customer_request(customer(facts))
+
+    assert isinstance(body, dict) and "Storgatan 1" in json.dumps(body)
+    assert body == erp_port.customer_request(customer(facts))  # the same draft, the same body
+    assert erp_port.customer_problems(customer(facts)) == []
+
+
+def test_an_address_the_erp_would_refuse_is_a_problem_before_anything_is_written(erp_port, facts):
+    too_long = customer(facts, address=replace(customer(facts).address, address1="Storgatan " * 60))
+
+    problems = erp_port.customer_problems(too_long)
+
+    assert problems and any("characters" in p for p in problems)
+    assert erp_port.customer_find_by_email("port.test@example.se") == []
+
+
+# --------------------------------------------------------------------------- VAT
+def test_vat_categories_carry_their_rates_by_date(erp_port, facts):
+    categories = {c.id: c for c in erp_port.vat_categories()}
+
+    domestic = categories[facts.vat_category]
+    assert domestic.rates and domestic.rates[-1][1] == facts.rate
+    for category in categories.values():
+        starts = [start for start, _rate in category.rates]
+        assert starts == sorted(starts)
+        assert all(isinstance(rate, Decimal) for _start, rate in category.rates)
+    assert erp_port.vat_categories() == list(categories.values())  # read once, the same answer
+
+
+# --------------------------------------------------------------------------- invoices
+def test_an_invoice_is_created_found_by_its_order_number_and_posted(erp_port, facts):
+    draft = invoice(facts)
+    customer_number = erp_port.customer_create(draft.customer)
+    assert erp_port.invoice_find(draft.order_number) is None
+
+    number = erp_port.invoice_create(draft, customer_number=customer_number)
+
+    found = erp_port.invoice_find(draft.order_number)
+    assert isinstance(found, ErpDocument) and found.kind == INVOICE
+    assert (found.number, found.customer_number, found.released) == (number, customer_number, False)
+    document = erp_port.invoice_get(number)
+    assert (document.total, document.currency, document.order_number) == (
+        Decimal("125.00"),
+        facts.currency,
+        "PORT-1001",
+    )
+    assert document.figures is None  # only read when asked
+
+    erp_port.invoice_post(number)
+
+    posted = erp_port.invoice_get(number)
+    assert posted.released and posted.status
+    assert erp_port.invoice_find("PORT-9999") is None
+
+
+def test_an_invoice_read_back_in_full_states_what_it_booked(erp_port, facts):
+    draft = invoice(facts, lines=2)
+    number = erp_port.invoice_create(draft, customer_number=erp_port.customer_create(draft.customer))
+
+    document = erp_port.invoice_get(number, figures=True)
+
+    figures = document.figures
+    assert [(t.vat_category, t.taxable, t.vat) for t in figures.tax] == [
+        (facts.vat_category, Decimal("200.00"), Decimal("50.00"))
+    ]
+    assert [(d.amount, d.vat_category, d.rate) for d in figures.lines] == [
+        (Decimal("100.00"), facts.vat_category, facts.rate)
+    ] * 2
+    assert figures.gross == Decimal("250.00")
+    assert document.vat_zone == facts.vat_zone
+
+
+def test_the_invoice_request_is_what_a_create_sends(erp_port, facts):
+    draft = invoice(facts)
+
+    body = erp_port.invoice_request(draft, customer_number="10042")
+
+    assert body == erp_port.invoice_request(draft, customer_number="10042")
+    text = json.dumps(body)
+    assert "10042" in text and "PORT-1001" in text and "Merino T-shirt" in text
+
+
+def test_an_invoice_the_erp_would_refuse_is_a_problem_before_anything_is_written(erp_port, facts):
+    assert erp_port.invoice_problems(invoice(facts)) == []
+
+    problems = erp_port.invoice_problems(invoice(facts, lines=5_000))
+
+    assert problems and any("lines" in p for p in problems)
+    assert erp_port.invoice_find("PORT-1001") is None
+
+
+# --------------------------------------------------------------------------- credit notes
+def test_a_credit_note_is_created_found_by_its_refund_and_posted(erp_port, facts):
+    draft = invoice(facts)
+    customer_number = erp_port.customer_create(draft.customer)
+    invoice_number = erp_port.invoice_create(draft, customer_number=customer_number)
+    erp_port.invoice_post(invoice_number)
+    note = credit_note(facts, customer_number=customer_number, invoice_number=invoice_number)
+    assert erp_port.credit_note_find(note.refund_id) is None
+    assert erp_port.credit_note_problems(note) == []
+
+    number = erp_port.credit_note_create(note)
+
+    found = erp_port.credit_note_find(note.refund_id)
+    assert isinstance(found, ErpDocument) and found.kind == CREDIT_NOTE
+    assert (found.number, found.customer_number, found.released) == (number, customer_number, False)
+    erp_port.credit_note_post(number)
+    posted = erp_port.credit_note_get(number, figures=True)
+    assert posted.released and posted.total == Decimal("50.00")
+    assert [(t.vat_category, t.taxable, t.vat) for t in posted.figures.tax] == [
+        (facts.vat_category, Decimal("40.00"), Decimal("10.00"))
+    ]
+    assert erp_port.credit_note_find("999") is None
+
+
+def test_the_credit_note_request_names_its_refund_and_a_huge_one_is_a_problem(erp_port, facts):
+    note = credit_note(facts, customer_number="10042", invoice_number="INV-1")
+
+    body = erp_port.credit_note_request(note)
+
+    assert body == erp_port.credit_note_request(note) and "501" in json.dumps(body)
+    huge = replace(note, lines=note.lines * 5_000)
+    assert any("lines" in p for p in erp_port.credit_note_problems(huge))
