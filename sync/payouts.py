@@ -89,6 +89,18 @@ class PayoutDraft:
         return self.difference == ZERO
 
 
+class AlreadyImported(str):
+    """The problem "payout 42 (KopplaEU) was already imported on ...": one sentence naming the payout once; the
+    import page links the name (`label`) to the payout's page (`payout_pk`)."""
+
+    def __new__(cls, existing: Payout, label: str):
+        file = f"file {existing.file_name}" if existing.file_name else "a file without a name"
+        after = f" was already imported on {existing.created_at:%Y-%m-%d} from {file} with the format {existing.format.name}"
+        problem = super().__new__(cls, f"payout {label}{after}")
+        problem.before, problem.label, problem.after, problem.payout_pk = "payout ", label, after, existing.pk
+        return problem
+
+
 @dataclass
 class PayoutFilePreview:
     payouts: list[PayoutDraft]
@@ -230,10 +242,7 @@ def payout_file_preview(
             .first()
         )
         if existing is not None:
-            problems.append(
-                f"payout {label} of {fmt.name} was already imported on {existing.created_at:%Y-%m-%d} as "
-                f"{existing} (file {existing.file_name or 'without a name'})"
-            )
+            problems.append(AlreadyImported(existing, label))
             continue
         draft = PayoutDraft(
             reference=name[:100],
