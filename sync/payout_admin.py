@@ -24,7 +24,6 @@ from .payout_import_view import PayoutImportMixin
 from .payout_report import figure_rows, money_text, payout_figures_for, payout_report
 
 LINES_PER_PAGE = 100
-BOOK = "Book the waiting lines"
 BOOK_PERMISSION = "sync.book_payout"  # not held by the Operations group: whoever books is given it
 
 COLUMN_FIELDS = [name for name in PRESETS[PayoutFormat.Preset.GENERIC]]
@@ -149,9 +148,9 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
 
     def book_hint(self, request) -> str:
         """Why the user cannot book ('' when they can): the permission, who grants it."""
-        return permission_hint(request.user, BOOK_PERMISSION, doing=f"Booking the waiting lines in the ERP ({BOOK})")
+        return permission_hint(request.user, BOOK_PERMISSION, doing="Booking payouts' lines in the ERP")
 
-    @admin.action(description=f"{BOOK} in the ERP now", permissions=["book"])
+    @admin.action(description="Book the waiting lines in the ERP now", permissions=["book"])
     def book_now(self, request, queryset):
         from .services import flow_run_enqueue
 

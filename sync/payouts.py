@@ -90,14 +90,17 @@ class PayoutDraft:
 
 
 class AlreadyImported(str):
-    """The problem "payout 42 (KopplaEU) was already imported on ...": one sentence naming the payout once; the
+    """The problem "Payout 42 (KopplaEU) was already imported on ...": one sentence naming the payout once; the
     import page links the name (`label`) to the payout's page (`payout_pk`)."""
 
     def __new__(cls, existing: Payout, label: str):
         file = f"file {existing.file_name}" if existing.file_name else "a file without a name"
-        after = f" was already imported on {existing.created_at:%Y-%m-%d} from {file} with the format {existing.format.name}"
-        problem = super().__new__(cls, f"payout {label}{after}")
-        problem.before, problem.label, problem.after, problem.payout_pk = "payout ", label, after, existing.pk
+        after = (
+            f" was already imported on {existing.created_at:%Y-%m-%d} from {file} with the format "
+            f"{existing.format.name}: open it to book or check its lines."
+        )
+        problem = super().__new__(cls, f"Payout {label}{after}")
+        problem.before, problem.label, problem.after, problem.payout_pk = "Payout ", label, after, existing.pk
         return problem
 
 

@@ -54,7 +54,7 @@ def test_a_stale_book_action_is_refused_with_the_reason_and_books_nothing(ops_cl
     data = {"action": "book_now", "_selected_action": [payout.pk]}
     response = ops_client.post(reverse("admin:sync_payout_changelist"), data, follow=True)
     html = response.content.decode()
-    assert "Nothing was booked. Booking the waiting lines in the ERP" in html and HINT in html
+    assert "Nothing was booked. Booking payouts&#x27; lines in the ERP needs" in html and HINT in html
     assert "No action selected" not in html
 
 
@@ -100,8 +100,8 @@ def test_a_payout_imported_before_is_named_once_with_a_link_to_it(admin_client, 
     problems = html[html.index('id="koppla-payout-problems"') :]
     problem = problems[: problems.index("</li>")]
     link = f'<a href="{reverse("admin:sync_payout_change", args=[payout.pk])}">{payout.reference}</a>'
-    assert f"payout {link} was already imported on " in problem
-    assert problem.endswith("from file po77.csv with the format Demo PSP")
+    assert f"Payout {link} was already imported on " in problem
+    assert problem.endswith("from file po77.csv with the format Demo PSP: open it to book or check its lines.")
     assert problem.count(payout.reference) == 1
     assert Payout.objects.count() == 1
 
