@@ -183,11 +183,13 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
 
     def book_view(self, request, object_id):
         """The payout page's Book button (POST): book_now for this payout, back to its page."""
-        if request.method != "POST" or not self.has_book_permission(request):
+        if not self.has_book_permission(request):
             raise PermissionDenied
         payout = self.get_object(request, object_id)
         if payout is None:
             raise Http404
+        if request.method != "POST":  # an address typed or bookmarked: the payout's page, nothing booked
+            return redirect("admin:sync_payout_change", payout.pk)
         self.book_now(request, Payout.objects.filter(pk=payout.pk))
         return redirect("admin:sync_payout_change", payout.pk)
 

@@ -75,6 +75,7 @@ def test_whoever_may_book_gets_the_button_and_no_hint(admin_client, payout, monk
     assert "koppla-book-hint" not in html
     assert "koppla-book-hint" not in admin_client.get(reverse("admin:sync_payout_changelist")).content.decode()
 
+    assert admin_client.get(reverse("admin:sync_payout_book", args=[payout.pk])).url == page and not queued
     response = admin_client.post(reverse("admin:sync_payout_book", args=[payout.pk]), follow=True)
     assert response.redirect_chain[-1][0] == page
     assert len(queued) == 1 and queued[0] and "Queued" in response.content.decode()
