@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from config.storable import storable_text
 
@@ -231,7 +232,7 @@ def payout_file_preview(
         )
         if existing is not None:
             problems.append(
-                f"payout {label} of {fmt.name} was already imported on {existing.created_at:%Y-%m-%d} as "
+                f"payout {label} of {fmt.name} was already imported on {timezone.localtime(existing.created_at):%Y-%m-%d} as "
                 f"{existing} (file {existing.file_name or 'without a name'})"
             )
             continue
