@@ -312,7 +312,9 @@ def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | No
         paused = flow_pause(runner)
         if paused is not None:
             raise paused  # a connection it needs is paused: call nothing
-        listing = ListingProgress(run)  # "listing: 3 pages read, 250 records so far" until the total is known
+        # A full run shows "listing: 3 pages read, 250 records so far" until its total is known; a run of
+        # given ids reads no listing (pages its fetches read are look-ups).
+        listing = ListingProgress(run, active=full)
         with listing.observing():
             items, total, notes, plan = _plan_items(runner, run=run, source_ids=source_ids)
         if total is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 
 from django.utils import timezone
 
@@ -23,8 +24,9 @@ _LISTED = re.compile(r"(\d+) of (\d+) records")
 class ListingProgress:
     """Counts the pages and records of one run's listing and writes them to the run as they are read."""
 
-    def __init__(self, run: SyncRun):
+    def __init__(self, run: SyncRun, *, active: bool = True):
         self.run = run
+        self.active = active
         self.pages = 0
         self.records = 0
         self.total: int | None = None
@@ -45,12 +47,15 @@ class ListingProgress:
         return f"{LISTING_PREFIX}{pages}, {self.records} records so far"
 
     def observing(self):
-        """The block in which pages read count for this run's listing."""
-        return listing_observed(self.page_read)
+        """The block in which pages read count for this run's listing (none when not `active`)."""
+        return listing_observed(self.page_read) if self.active else nullcontext()
 
     def observe(self, items: Iterable) -> Iterator:
         """`items`, with the pages read while each next item is fetched counted (not those a record's
         processing reads for its own look-ups)."""
+        if not self.active:
+            yield from items
+            return
         iterator = iter(items)
         while True:
             with self.observing():

@@ -239,3 +239,8 @@ def test_system_label_never_shows_a_code():
     assert system_label("visma_net") == "Visma.net ERP"
     assert system_label("notification") == "Notification"
     assert system_label("") == "The remote system"
+
+
+def test_a_resync_reads_no_listing_so_its_look_up_pages_show_no_listing(integration, paged_flow):
+    run = services.flow_run(integration=integration, flow="orders", trigger="resync", source_ids=["A", "B"])
+    assert paged_flow.seen == ["0 / 2", "1 / 2"] and run.message == ""
