@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from config.storable import storable_text
 
@@ -96,7 +97,7 @@ class AlreadyImported(str):
     def __new__(cls, existing: Payout, label: str):
         file = f"file {existing.file_name}" if existing.file_name else "a file without a name"
         after = (
-            f" was already imported on {existing.created_at:%Y-%m-%d} from {file} with the format "
+            f" was already imported on {timezone.localtime(existing.created_at):%Y-%m-%d} from {file} with the format "
             f"{existing.format.name}: open it to book or check its lines."
         )
         problem = super().__new__(cls, f"Payout {label}{after}")

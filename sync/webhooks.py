@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
@@ -132,7 +133,7 @@ def _reject(delivery: _Delivery, reason: str, status: int) -> JsonResponse:
 
 def _duplicate(delivery: _Delivery, original: WebhookEvent) -> JsonResponse:
     reason = (
-        f"repeat of event {original.pk}, accepted {original.created_at:%Y-%m-%d %H:%M:%S} UTC: "
+        f"repeat of event {original.pk}, accepted {timezone.localtime(original.created_at):%Y-%m-%d %H:%M:%S}: "
         "acknowledged, nothing queued again"
     )
     event = _store(delivery, status=WebhookEvent.Status.DUPLICATE, reason=reason)

@@ -34,7 +34,7 @@ def _record(integration, status, error="", source_id="order-1"):
 
 def test_a_skipped_run_is_never_a_flows_last_run(integration):
     IntegrationFlow.objects.filter(integration=integration, flow="orders").update(enabled=True)
-    real = SyncRunFactory(integration=integration, flow="orders", status="succeeded")
+    real = SyncRunFactory(integration=integration, flow="orders", status="succeeded", total=3, done=3, ok_count=3)
     SyncRun.objects.filter(pk=real.pk).update(created_at=timezone.now() - timedelta(minutes=1))
     SyncRunFactory(integration=integration, flow="orders", status="skipped")
 
