@@ -23,6 +23,7 @@ PAGE_PERMISSION = {
     "check": ("sync.run_flow", "check {plural} now"),
     "load_standard": ("add_{model}", "load the standard {plural}"),
     "demo_file": ("add_{model}", "download demo {plural}"),
+    "book": ("sync.book_payout", "book the lines of {plural} in the ERP"),
 }
 
 
@@ -53,6 +54,23 @@ def _needed_permission(request) -> tuple[str, Permission | None]:
             return "", None  # refused for another reason (e.g. a GET where a POST is expected): nothing to ask for
         return tried.format(plural=opts.verbose_name_plural), permission
     return "", None
+
+
+def permission_hint(user, perm: str, *, doing: str) -> str:
+    """'' when `user` has `perm` ("app.codename"); else one sentence for the page where the refused button or
+    action would be: what needs which permission, whether the Operations group has it, who grants it."""
+    if user.has_perm(perm):
+        return ""
+    app_label, _, codename = perm.partition(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    name = f"“{permission.name}” ({perm})" if permission else perm
+    in_operations = bool(permission and Group.objects.filter(name=OPERATIONS_GROUP, permissions=permission).exists())
+    ask = (
+        f"ask an administrator to give it to you or to add you to the {OPERATIONS_GROUP} group, which has it"
+        if in_operations
+        else f"the {OPERATIONS_GROUP} group does not have it: ask an administrator to give it to you"
+    )
+    return f"{doing} needs the permission {name}, which your account does not have; {ask} (Authentication › Users)."
 
 
 def permission_denied(request, exception=None):

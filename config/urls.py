@@ -33,3 +33,4 @@ if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
 
 handler403 = "config.forbidden.permission_denied"
+handler404 = "config.not_found.page_not_found"

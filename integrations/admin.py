@@ -18,6 +18,12 @@ from .services import connection_secrets_update, connection_test
 from .systems import AuthType
 
 WARN_DAYS = 7
+# The auth type in the list (the connection's page shows the whole label).
+AUTH_SHORT = {
+    AuthType.API_TOKEN: "API token",
+    AuthType.OAUTH2_CODE: "OAuth2 consent",
+    AuthType.OAUTH2_CLIENT_CREDENTIALS: "OAuth2 service",
+}
 # Error reports (e-mails to ADMINS) star these POST values and every local variable below the view.
 SECRET_POST_PARAMETERS = tuple(SECRET_KEYS)
 
@@ -27,13 +33,13 @@ class ConnectionAdmin(admin.ModelAdmin):
     form = ConnectionForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = [
-        "name",
+        "name_display",
         "system",
-        "auth_type",
+        "auth_display",
         "status_badge",
         "pause_state",
         "credentials_state",
-        "last_checked_at",
+        "checked_display",
     ]
     list_filter = ["system", "auth_type", "status"]
     actions = ["test_selected"]
@@ -50,6 +56,10 @@ class ConnectionAdmin(admin.ModelAdmin):
         ("State", {"fields": state_fields}),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]
+
+    class Media:  # the lists' laptop layout (1366 px): compact cells, the left navigation folded
+        css = {"all": ["sync/koppla-lists.css"]}
+        js = ["sync/koppla-lists.js"]
 
     # -- Connect / Test connection -----------------------------------------
     def get_urls(self):
@@ -155,6 +165,19 @@ class ConnectionAdmin(admin.ModelAdmin):
             connection_secrets_update(connection=obj, changes=changes)
             names = ", ".join(SECRET_KEYS[k].lower() for k in changes)
             self.message_user(request, f"Updated secrets: {names}.", messages.INFO)
+
+    # -- list cells: one line each at 1366 px, the full text in the tooltip and on the connection's page --
+    @admin.display(description="Name", ordering="name")
+    def name_display(self, obj):
+        return format_html('<span class="koppla-integration" title="{}">{}</span>', obj.name, obj.name)
+
+    @admin.display(description="Auth", ordering="auth_type")
+    def auth_display(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.get_auth_type_display(), AUTH_SHORT.get(obj.auth_type, ""))
+
+    @admin.display(description="Last checked", ordering="last_checked_at")
+    def checked_display(self, obj):
+        return timezone.localtime(obj.last_checked_at).strftime("%Y-%m-%d %H:%M") if obj.last_checked_at else "—"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):

@@ -34,9 +34,11 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 
 from .error_text import error_text
 from .redaction import Redactor
+from .systems import system_label
 
 logger = logging.getLogger("koppla.http")
 
@@ -230,7 +232,7 @@ def record_response_hook(redactor: Redactor, *, system: str) -> Callable:
                 "status": response.status_code,
                 "duration_ms": int(response.elapsed.total_seconds() * 1000),
                 "attempt": 1,
-                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "at": timezone.localtime().isoformat(timespec="seconds"),
                 "request_headers": redactor.headers(request.headers),
                 "request_body": redactor.body(request.body, request.headers.get("Content-Type", "")),
                 "response_body": redactor.body(response.content, response.headers.get("Content-Type", "")),
@@ -383,7 +385,7 @@ class HttpClient:
                     continue
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
                 raise RemoteDown(
-                    f"{self.system} {kind} after {attempt} attempt(s): {type(exc).__name__}",
+                    f"{system_label(self.system)} {kind} after {attempt} attempt(s): {type(exc).__name__}",
                     system=self.system,
                     method=method,
                     url=self.redactor.url(url),
@@ -463,7 +465,7 @@ class HttpClient:
             "status": response.status_code if response is not None else None,
             "duration_ms": int((self.clock.time() - started) * 1000),
             "attempt": attempt,
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "at": timezone.localtime().isoformat(timespec="seconds"),
             "request_headers": self.redactor.headers(headers),
             "request_body": request_body,
             "response_body": (

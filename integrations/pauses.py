@@ -23,10 +23,11 @@ from urllib.parse import urlsplit
 
 import requests
 from django.db.models import Q
+from django.utils import timezone
 
 from .http import SYSTEM_CLOCK, Clock, ConnectionPaused, parse_retry_after
 from .models import Connection
-from .systems import System
+from .systems import system_label  # noqa: F401  (sync.pauses imports it from here)
 
 # A pause that ends within this many seconds counts as over (clock and rounding noise).
 EPSILON = 0.001
@@ -61,24 +62,18 @@ def clock_now() -> datetime:
 
 
 def until_text(until: datetime, *, now: datetime | None = None) -> str:
-    """'14:05 UTC' (with seconds when there are any; with the date when it is not today, UTC)."""
-    until = until.astimezone(UTC)
-    now = (now or clock_now()).astimezone(UTC)
+    """'14:05' in the site's time zone, as every time in the admin (with seconds when there are any; with
+    the date when it is not today there)."""
+    until = timezone.localtime(until)
+    now = timezone.localtime(now or clock_now())
     text = until.strftime("%H:%M:%S" if until.second or until.microsecond else "%H:%M")
     if until.date() != now.date():
         text = f"{until:%Y-%m-%d} {text}"
-    return f"{text} UTC"
-
-
-def system_label(code: str) -> str:
-    try:
-        return str(System(code).label)
-    except ValueError:
-        return code or "The remote system"
+    return text
 
 
 def pause_message(*, system: str, until: datetime, now: datetime | None = None) -> str:
-    """'Visma.net asked us to wait until 14:05 UTC: nothing is sent to it before then.'"""
+    """'Visma.net ERP asked us to wait until 14:05: nothing is sent to it before then.'"""
     return f"{system_label(system)} asked us to wait until {until_text(until, now=now)}: nothing is sent to it before then."
 
 

@@ -19,6 +19,18 @@ class System(models.TextChoices):
     EACCOUNTING = "eaccounting", "Visma eAccounting"
 
 
+def system_label(code: str) -> str:
+    """A system's display name for every message a person reads ("Centra", "Visma.net ERP"), never its slug.
+
+    Codes outside the registry (e.g. the "notification" webhook client) are capitalised, with spaces;
+    an empty code is "The remote system".
+    """
+    try:
+        return str(System(code).label)
+    except ValueError:
+        return code.replace("_", " ").capitalize() if code else "The remote system"
+
+
 class AuthType(models.TextChoices):
     API_TOKEN = "api_token", "API token (bearer)"
     OAUTH2_CODE = "oauth2_code", "OAuth2 authorization code (interactive consent)"

@@ -5,9 +5,11 @@ from django.db.models import F, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
 from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin
+from sync.admin_common import LIST_MEDIA_CSS, LIST_MEDIA_JS, short_name
 from sync.models import Integration
 
 from .countries import EU_MEMBER_STATES, EU_VAT_AREA_GOODS
@@ -80,18 +82,27 @@ class RegimeFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The VAT regime in the tax-zone list (the filter and the row's page show the whole label).
+REGIME_SHORT = {
+    Regime.DOMESTIC: "Domestic",
+    Regime.EU_B2C: "EU B2C, OSS",
+    Regime.EU_B2B: "EU B2B, 0 %",
+    Regime.EXPORT: "Export, 0 %",
+}
+
+
 @admin.register(TaxZoneMapping)
 class TaxZoneMappingAdmin(MappingAdmin):
     resource_classes = [TaxZoneMappingResource]
     list_display = [
         "country_display",
-        "customer_type",
+        "type_display",
         "regime_display",
         "customer_class",
         "vat_zone",
-        "vat_category",
+        "category_display",
         "sales_account",
-        "integration",
+        "integration_display",
     ]
     list_filter = ["integration", "customer_type", RegimeFilter, "vat_zone", "customer_class__code"]
     list_select_related = ["integration", "customer_class"]
@@ -106,16 +117,41 @@ class TaxZoneMappingAdmin(MappingAdmin):
         "vat_zone",
         "vat_category",
         "sales_account",
+        "regime_label",
         *AUDIT_FIELDS,
     ]
+    readonly_fields = ["regime_label", *AUDIT_FIELDS]
 
     @admin.display(description="Country", ordering="country")
     def country_display(self, obj):
         return obj.country_label
 
+    class Media:  # the lists' laptop layout (1366 px): compact cells, the left navigation folded
+        css = LIST_MEDIA_CSS
+        js = LIST_MEDIA_JS
+
+    # -- list cells: one line each at 1366 px, the full label in the tooltip and on the row's page ------
+    @admin.display(description="Type", ordering="customer_type")
+    def type_display(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.get_customer_type_display(), obj.customer_type)
+
     @admin.display(description="VAT regime")
     def regime_display(self, obj):
-        return obj.regime.label
+        regime = obj.regime
+        return format_html('<span title="{}">{}</span>', regime.label, REGIME_SHORT[regime])
+
+    @admin.display(description="VAT regime")
+    def regime_label(self, obj):
+        """The whole label on the row's page (the list shows it short)."""
+        return obj.regime.label if obj and obj.pk else "Follows from the country, customer type and home country."
+
+    @admin.display(description="VAT category", ordering="vat_category")
+    def category_display(self, obj):
+        return obj.vat_category
+
+    @admin.display(description="Integration", ordering="integration__name")
+    def integration_display(self, obj):
+        return short_name(obj.integration.name)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

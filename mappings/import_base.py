@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.encoding import force_str
+from django.utils.html import format_html
 from import_export import resources, widgets
 
 from .file_problems import text_shown
@@ -70,6 +72,27 @@ class IntegrationForeignKeyWidget(widgets.ForeignKeyWidget):
         raise ValueError(f"'{value}' matches several rows that differ only in upper/lower case: write it exactly.")
 
 
+class ReadableDiff(resources.Diff):
+    """The import preview's cells: a changed value as "old → new" (old struck through, new underlined, an arrow
+    between, "(empty)" for a blank side), never the two run together as "3105999"; other cells show the value."""
+
+    def as_html(self):
+        cells = []
+        for old, new in zip(self.left, self.right, strict=False):
+            old, new = force_str(old if old is not None else ""), force_str(new if new is not None else "")
+            if self.new or old == new:
+                cells.append(format_html("{}", new))
+                continue
+            cells.append(
+                format_html(
+                    '<span class="koppla-diff"><del class="koppla-old">{}</del> → <ins class="koppla-new">{}</ins></span>',
+                    old or "(empty)",
+                    new or "(empty)",
+                )
+            )
+        return cells
+
+
 class IntegrationScopedResource(resources.ModelResource):
     # Columns whose values are codes: compared and stored upper-case.
     upper_columns: tuple[str, ...] = ()
@@ -89,6 +112,9 @@ class IntegrationScopedResource(resources.ModelResource):
     @property
     def columns(self) -> list[str]:
         return list(self._meta.fields)
+
+    def get_diff_class(self):
+        return ReadableDiff
 
     def get_queryset(self):
         return self._meta.model.objects.filter(integration=self.integration)

@@ -23,9 +23,10 @@ from .admin_common import (
 )
 from .bulk_admin import BulkSpec, bulk_confirm_or_start
 from .forms import IntegrationForm
+from .heartbeat import run_is_stale, stale_runs
 from .models import Integration, IntegrationFlow, RecordLog, SyncRecord, SyncRun
 from .run_filters import EmptyScheduledRunsFilter
-from .selectors import integration_flows_with_state
+from .selectors import NO_WORK_TEXT, integration_flows_with_state
 from .services import integration_flow_update, integration_flows_ensure, integration_schedules_sync
 
 # Actions that ask first. The confirmation page carries the list's filter (or the ticked ids); what is
@@ -168,14 +169,34 @@ class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
 
     @admin.display(description="Last run", ordering="last_run_at")
     def last_run(self, obj):
+        """The last run that did something; a later run that found nothing new shows as "(checked …)"."""
+        checked = (
+            format_html(
+                "<small>(checked {}, {})</small>",
+                short_when(obj.last_checked_at),
+                NO_WORK_TEXT.get(obj.last_checked_status, "nothing new"),
+            )
+            if obj.last_checked_id and obj.last_checked_id != obj.last_run_id
+            else ""
+        )
         if not obj.last_run_id:
-            return "never"
-        label = dict(SyncRun.Status.choices).get(obj.last_run_status, obj.last_run_status)
+            return format_html("never {}", checked) if checked else "never"
+        if (
+            obj.last_run_status == SyncRun.Status.RUNNING
+            and obj.last_run_heartbeat_at
+            and run_is_stale(SyncRun(status="running", heartbeat_at=obj.last_run_heartbeat_at))
+        ):
+            badge = status_badge("failed", "Interrupted")
+        else:
+            label = dict(SyncRun.Status.choices).get(obj.last_run_status, obj.last_run_status)
+            badge = status_badge(obj.last_run_status, label)
         return format_html(
-            '<a href="{}">#{}</a> {}',
+            '<a href="{}">#{}</a> {} {} {}',
             f"../syncrun/{obj.last_run_id}/change/",
             obj.last_run_id,
-            status_badge(obj.last_run_status, label),
+            badge,
+            short_when(obj.last_run_started),
+            checked,
         )
 
     @admin.display(description="Failed records waiting", ordering="failing_records")
@@ -205,6 +226,20 @@ class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
         for integration_flow in queryset.select_related("integration"):
             integration_flow_update(integration_flow=integration_flow, enabled=False)
         self.message_user(request, f"Switched off {queryset.count()} flow(s); their schedules are removed.")
+
+
+def short_when(value) -> str:
+    """A moment in the site's time zone: "10:42" today, "11-30 10:42" another day, "" when empty."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local:%H:%M}" if local.date() == timezone.localdate() else f"{local:%m-%d %H:%M}"
+
+
+def stale_run_text(run) -> str:
+    """A run still marked running whose worker went silent: what the lists show instead of "Running"."""
+    last_sign = run.heartbeat_at or run.started_at
+    return f"Interrupted (no sign of its worker since {short_when(last_sign)})"
 
 
 @admin.register(SyncRun)
@@ -237,7 +272,7 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         "integration",
         "flow",
         "trigger",
-        "status",
+        "status_display",
         "dry_run",
         "requested_by",
         "progress",
@@ -263,15 +298,29 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         js = LIST_MEDIA_JS
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "any_running": SyncRun.objects.filter(status="running").exists()}
+        # Refresh while a run is alive; a run whose worker died refreshes nothing.
+        live = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).exclude(pk__in=stale_runs().values("pk"))
+        extra_context = {**(extra_context or {}), "any_running": live.exists()}
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = SyncRun.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        extra_context = {
+            **(extra_context or {}),
+            "run_live": bool(run and run.status == "running" and not run_is_stale(run)),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):
+        if run_is_stale(obj):
+            return status_badge("failed", stale_run_text(obj))
         return status_badge(obj.status, obj.get_status_display())
 
     @admin.display(description="Progress")
     def progress(self, obj):
+        if run_is_stale(obj):
+            return f"stopped at {obj.done} / {obj.total}" if obj.total else f"stopped after {obj.done}"
         return run_progress_text(obj)
 
     @admin.display(description="Flow", ordering="flow")

@@ -114,10 +114,16 @@ ESTIMATE_AFTER_SECONDS = 20  # a run's time left is estimated once it has run th
 
 def run_progress_text(run, *, now=None) -> str:
     """A run's progress in words: "120 / 320", while running with the time left estimated from the pace so far
-    ("120 / 320, about 3 min left"); "120 done, still listing" while the listing is read page by page (the total
-    is known only at its end); "—" before anything is counted."""
+    ("120 / 320, about 3 min left"); while the listing is read page by page (the total is known only at its end)
+    "listing: 3 pages read, 250 records so far (120 done)" (sync/run_progress.py), or "120 done, still listing"
+    before a page was counted; "—" before anything is counted."""
+    from .run_progress import listing_text
+
     running = run.status == "running"
     if running and run.total <= run.done:
+        listing = listing_text(run, now=now)
+        if listing:
+            return listing
         return f"{run.done} done, still listing" if run.done else "listing…"
     if not run.total:
         return "—"

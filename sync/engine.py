@@ -41,13 +41,14 @@ from integrations.http import (
     RemoteError,
     record_calls,
 )
-from integrations.systems import System
+from integrations.systems import system_label
 
 from .flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .heartbeat import RunHeartbeat, run_record_begin, runs_take_over
 from .models import Integration, RecordLog, SyncRecord, SyncRun
 from .pauses import cursor_before, flow_pause, records_wait, run_pause_stop
 from .recording import RecordAttempt, record_store
+from .run_progress import ListingProgress
 
 logger = logging.getLogger("koppla.sync")
 
@@ -63,13 +64,6 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 # --------------------------------------------------------------------------- messages
-def _system_label(code: str) -> str:
-    try:
-        return System(code).label
-    except ValueError:
-        return code or "The remote system"
-
-
 RECORD_RETRIED = "The record will be retried."
 RUN_RETRIED = "The flow's next run tries again."
 
@@ -77,7 +71,7 @@ RUN_RETRIED = "The flow's next run tries again."
 def remote_error_message(exc: RemoteError, *, then: str = RECORD_RETRIED) -> str:
     """A remote failure in words an operations person can act on; `then` says what happens next for a passing
     failure (a record's: it is retried; a whole run's: RUN_RETRIED)."""
-    who = _system_label(exc.system)
+    who = system_label(exc.system)
     message = exc.message.rstrip(". ")  # it is followed by sentences of our own
     if isinstance(exc, AuthError):
         return f"{who} refused our credentials: {message}. Reconnect or fix the connection in Connections."
@@ -318,10 +312,14 @@ def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | No
         paused = flow_pause(runner)
         if paused is not None:
             raise paused  # a connection it needs is paused: call nothing
-        items, total, notes, plan = _plan_items(runner, run=run, source_ids=source_ids)
+        # A full run shows "listing: 3 pages read, 250 records so far" until its total is known; a run of
+        # given ids reads no listing (pages its fetches read are look-ups).
+        listing = ListingProgress(run, active=full)
+        with listing.observing():
+            items, total, notes, plan = _plan_items(runner, run=run, source_ids=source_ids)
         if total is not None:
             SyncRun.objects.filter(pk=run.pk).update(total=total)
-        for item in items:
+        for item in listing.observe(items):
             if heartbeat.lost.is_set():
                 raise RunTakenOver(f"Run #{run.pk} was taken over by another run; it stopped before {item.source_id}.")
             run_record_begin(run=run, source_id=item.source_id)

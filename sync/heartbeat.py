@@ -3,8 +3,9 @@
 The lock of a flow is its one running SyncRun (engine.run_begin). While the worker running
 it is alive, a small daemon thread bumps `heartbeat_at` every SYNC_HEARTBEAT_SECONDS (30 s),
 also while one slow record is being processed, with its own database connection. A run
-silent for SYNC_RUN_STALE_SECONDS (180 s) is taken over by the next `run_begin`: closed as
-failed, and the record it had in flight (`current_source_id`) gets a failed log and a
+silent for SYNC_RUN_STALE_SECONDS (180 s) is dead: the next `run_begin` of its flow, the demo's
+start and every task the q2 worker starts close it (`runs_interrupted_close`) as failed with the note
+"Interrupted: the worker stopped at HH:MM …", and the record it had in flight (`current_source_id`) gets a failed log and a
 retrying state, so it is retried, and looked up before anything is created.
 """
 
@@ -93,24 +94,56 @@ def run_record_begin(*, run: SyncRun, source_id: str) -> None:
     SyncRun.objects.filter(pk=run.pk).update(current_source_id=source_id[:100], heartbeat_at=timezone.now())
 
 
-def runs_take_over(*, integration, flow: str) -> list[SyncRun]:
-    """Close the flow's running runs that sent no heartbeat for `stale_after()`; log their in-flight record.
+INTERRUPTED = (
+    "Interrupted: the worker stopped at {stopped} (no heartbeat for {seconds} s, limit {limit} s); "
+    "records not finished will be picked up by the next run."
+)
 
-    Each stale run is claimed with one conditional update (still running, heartbeat unchanged), so of
-    two runs starting at once only one takes it over, and a run that beat meanwhile is left alone.
-    """
-    now = timezone.now()
-    limit = now - stale_after()
-    stale = SyncRun.objects.filter(integration=integration, flow=flow, status=SyncRun.Status.RUNNING).filter(
+
+def run_is_stale(run: SyncRun, *, now=None) -> bool:
+    """A run still marked running whose worker has been silent for longer than `stale_after()`: it is dead."""
+    if run.status != SyncRun.Status.RUNNING:
+        return False
+    last_sign = run.heartbeat_at or run.started_at or run.created_at
+    return last_sign is not None and (now or timezone.now()) - last_sign > stale_after()
+
+
+def stale_runs():
+    """Running runs whose worker sent no heartbeat for `stale_after()`: dead, whatever their status says."""
+    limit = timezone.now() - stale_after()
+    return SyncRun.objects.filter(status=SyncRun.Status.RUNNING).filter(
         Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
     )
+
+
+def runs_take_over(*, integration, flow: str) -> list[SyncRun]:
+    """Close the flow's running runs that sent no heartbeat for `stale_after()`; log their in-flight record."""
+    return _runs_close(stale_runs().filter(integration=integration, flow=flow), why="taken over by the next run")
+
+
+def runs_interrupted_close() -> list[SyncRun]:
+    """Close every run whose worker died (no heartbeat for `stale_after()`), of any flow.
+
+    Called where a worker starts (the demo command, every task of the q2 worker) so that a run stopped
+    mid-way (Ctrl-C, a killed worker) is shown as interrupted at once, not as running until its flow's
+    next run takes it over.
+    """
+    return _runs_close(stale_runs(), why="closed at the worker's start")
+
+
+def _runs_close(stale, *, why: str) -> list[SyncRun]:
+    """Each stale run is claimed with one conditional update (still running, heartbeat unchanged), so of
+    two workers closing it at once only one does, and a run that beat meanwhile is left alone."""
+    now = timezone.now()
     taken = []
-    for run in stale:
-        seconds = int((now - (run.heartbeat_at or run.started_at)).total_seconds())
+    for run in stale.select_related("integration"):
+        last_sign = run.heartbeat_at or run.started_at
+        seconds = int((now - last_sign).total_seconds())
         in_flight = run.current_source_id
-        message = (
-            f"No heartbeat for {seconds} s (limit {int(stale_after().total_seconds())} s): the worker running it "
-            "stopped. Taken over by the next run; its records are retried."
+        message = INTERRUPTED.format(
+            stopped=f"{timezone.localtime(last_sign):%H:%M}",
+            seconds=seconds,
+            limit=int(stale_after().total_seconds()),
         )
         if in_flight:
             message += f" Record {in_flight} was being processed: it got a failed log and is retried."
@@ -122,7 +155,7 @@ def runs_take_over(*, integration, flow: str) -> list[SyncRun]:
                 continue
             if in_flight and not RecordLog.objects.filter(run=run, source_id=in_flight).exists():
                 _in_flight_record_fail(run=run, source_id=in_flight, seconds=seconds)
-        logger.warning("Took over %s of %s: %s", run, integration, message)
+        logger.warning("Run %s of %s %s: %s", run, run.integration, why, message)
         taken.append(run)
     return taken
 

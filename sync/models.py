@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from config.models import TimeStampedModel
 from integrations.models import Connection
@@ -448,7 +449,7 @@ class Lease(models.Model):
         ordering = ["key"]
 
     def __str__(self) -> str:
-        return f"{self.key} (held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S})"
+        return f"{self.key} (held by {self.holder} until {timezone.localtime(self.expires_at):%Y-%m-%d %H:%M:%S})"
 
 
 class NumberSeriesCheck(TimeStampedModel):

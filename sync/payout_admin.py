@@ -6,7 +6,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -14,17 +14,27 @@ from django.utils.safestring import mark_safe
 
 from config.admin_utils import AUDIT_FIELDS
 from config.errors import ApplicationError
+from config.forbidden import permission_hint
 from integrations.http import RemoteError
 
-from .models import Integration, Payout, PayoutFormat, PayoutLine
+from .models import Flow, Integration, Payout, PayoutFormat, PayoutLine, SyncRun
 from .payout_demo import payout_csv_demo
 from .payout_files import PRESETS
 from .payout_import_view import PayoutImportMixin
 from .payout_report import figure_rows, money_text, payout_figures_for, payout_report
 
 LINES_PER_PAGE = 100
+BOOK_PERMISSION = "sync.book_payout"  # not held by the Operations group: whoever books is given it
 
 COLUMN_FIELDS = [name for name in PRESETS[PayoutFormat.Preset.GENERIC]]
+
+
+def _waiting_lines(payout):
+    """The payment and refund lines booking would send: waiting, failed or unmatched so far."""
+    return payout.lines.filter(
+        kind__in=[PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND],
+        status__in=[PayoutLine.Status.PENDING, PayoutLine.Status.FAILED, PayoutLine.Status.UNMATCHED],
+    )
 
 
 @admin.register(PayoutFormat)
@@ -134,24 +144,19 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
         return False  # payouts come from files: use "Import a payout file"
 
     def has_book_permission(self, request):
-        return request.user.has_perm("sync.book_payout")
+        return request.user.has_perm(BOOK_PERMISSION)
+
+    def book_hint(self, request) -> str:
+        """Why the user cannot book ('' when they can): the permission, who grants it."""
+        return permission_hint(request.user, BOOK_PERMISSION, doing="Booking payouts' lines in the ERP")
 
     @admin.action(description="Book the waiting lines in the ERP now", permissions=["book"])
     def book_now(self, request, queryset):
-        from config.errors import ApplicationError
-
-        from .models import Flow, SyncRun
         from .services import flow_run_enqueue
 
         queued = refused = 0
         for payout in queryset.select_related("integration"):
-            ids = [
-                line.source_id
-                for line in payout.lines.filter(
-                    kind__in=[PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND],
-                    status__in=[PayoutLine.Status.PENDING, PayoutLine.Status.FAILED, PayoutLine.Status.UNMATCHED],
-                )
-            ]
+            ids = [line.source_id for line in _waiting_lines(payout)]
             if not ids:
                 continue
             try:
@@ -176,6 +181,25 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
         elif not refused:
             self.message_user(request, "Nothing to book: every payment and refund line is booked.", messages.INFO)
 
+    def book_view(self, request, object_id):
+        """The payout page's Book button (POST): book_now for this payout, back to its page."""
+        if not self.has_book_permission(request):
+            raise PermissionDenied
+        payout = self.get_object(request, object_id)
+        if payout is None:
+            raise Http404
+        if request.method != "POST":  # an address typed or bookmarked: the payout's page, nothing booked
+            return redirect("admin:sync_payout_change", payout.pk)
+        self.book_now(request, Payout.objects.filter(pk=payout.pk))
+        return redirect("admin:sync_payout_change", payout.pk)
+
+    def changelist_view(self, request, extra_context=None):
+        hint = self.book_hint(request)
+        if hint and request.method == "POST" and request.POST.get("action") == "book_now":
+            self.message_user(request, f"Nothing was booked. {hint}", messages.ERROR)  # e.g. a page opened before
+            return redirect(request.get_full_path())
+        return super().changelist_view(request, {**(extra_context or {}), "book_hint": hint})
+
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -183,6 +207,7 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="sync_payout_import"),
             path("demo-file/", self.admin_site.admin_view(self.demo_file_view), name="sync_payout_demo_file"),
+            path("<path:object_id>/book/", self.admin_site.admin_view(self.book_view), name="sync_payout_book"),
             *super().get_urls(),
         ]
 
@@ -192,6 +217,9 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         payout = self.get_object(request, object_id)
         extra_context = {**(extra_context or {}), **(self._lines_context(request, payout) if payout else {})}
+        if payout:
+            extra_context.update(book_hint=self.book_hint(request), can_book=self.has_book_permission(request))
+            extra_context["book_waiting"] = _waiting_lines(payout).count()
         return super().change_view(request, object_id, form_url, extra_context)
 
     @staticmethod

@@ -40,6 +40,16 @@ def _read_upload(upload) -> str:
         ) from None
 
 
+def _integration_initial(request):
+    """The integration to preselect, as the mapping import and export pages do: the one the query string names
+    (`?integration=` or the payouts list's filter `?integration__id__exact=`), else the only one there is."""
+    chosen = request.GET.get("integration") or request.GET.get("integration__id__exact")
+    if chosen and chosen.isdigit() and Integration.objects.filter(pk=chosen).exists():
+        return int(chosen)
+    only = list(Integration.objects.values_list("pk", flat=True)[:2])
+    return only[0] if len(only) == 1 else None
+
+
 class PayoutImportMixin:
     """`import_view` for PayoutAdmin."""
 
@@ -48,6 +58,8 @@ class PayoutImportMixin:
             messages.error(request, "You may not import payouts.")
             return redirect("admin:sync_payout_changelist")
         form = PayoutImportForm(request.POST or None, request.FILES or None)
+        if not form.is_bound:
+            form.fields["integration"].initial = _integration_initial(request)
         problems, preview = [], None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

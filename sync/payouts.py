@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from config.storable import storable_text
 
@@ -87,6 +88,21 @@ class PayoutDraft:
     @property
     def balances(self) -> bool:
         return self.difference == ZERO
+
+
+class AlreadyImported(str):
+    """The problem "Payout 42 (KopplaEU) was already imported on ...": one sentence naming the payout once; the
+    import page links the name (`label`) to the payout's page (`payout_pk`)."""
+
+    def __new__(cls, existing: Payout, label: str):
+        file = f"file {existing.file_name}" if existing.file_name else "a file without a name"
+        after = (
+            f" was already imported on {timezone.localtime(existing.created_at):%Y-%m-%d} from {file} with the format "
+            f"{existing.format.name}: open it to book or check its lines."
+        )
+        problem = super().__new__(cls, f"Payout {label}{after}")
+        problem.before, problem.label, problem.after, problem.payout_pk = "Payout ", label, after, existing.pk
+        return problem
 
 
 @dataclass
@@ -230,10 +246,7 @@ def payout_file_preview(
             .first()
         )
         if existing is not None:
-            problems.append(
-                f"payout {label} of {fmt.name} was already imported on {existing.created_at:%Y-%m-%d} as "
-                f"{existing} (file {existing.file_name or 'without a name'})"
-            )
+            problems.append(AlreadyImported(existing, label))
             continue
         draft = PayoutDraft(
             reference=name[:100],

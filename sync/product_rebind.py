@@ -202,7 +202,7 @@ def _apply(*, rule: SkuRule, spec: SkuRuleSpec, report: RebindReport) -> None:
                         "product_id": match.product_id,
                         "variant_id": match.variant_id,
                         "size_name": shop_size_name(match.size, match.parts),
-                        "rebound_at": now.isoformat(timespec="seconds"),
+                        "rebound_at": timezone.localtime(now).isoformat(timespec="seconds"),
                     }
                 ),
                 synced_at=now,

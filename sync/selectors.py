@@ -13,15 +13,30 @@ from .models import Integration, IntegrationFlow, NumberSeriesCheck, RecordLog, 
 CREDENTIALS_WARN_DAYS = 7
 
 
+# A run that did no work: it finished without failing and went through no record (nothing changed, or
+# it stopped at once because the remote asked us to wait). It never hides the last run that did work.
+NO_WORK = Q(
+    status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PAUSED],
+    done=0,
+    ok_count=0,
+    skipped_count=0,
+    failed_count=0,
+)
+NO_WORK_TEXT = {SyncRun.Status.SUCCEEDED: "nothing new", SyncRun.Status.PAUSED: "paused: the remote asked us to wait"}
+
+
 def integration_flows_with_state(*, integration: Integration | None = None):
     """IntegrationFlow rows annotated with their last run and the records waiting for action.
 
     `last_run_*` is the newest run that did something: a Skipped run (another run of the flow held it, e.g.
-    *Run now* right after *Switch on*) is never a flow's last run, so health shows the run that counted.
+    *Run now* right after *Switch on*) and a run that did no work (NO_WORK: nothing new, or paused at once)
+    are never a flow's last run, so health shows the run that counted. `last_checked_*` is the newest run
+    that was not skipped, also one that did no work ("checked 10:55, nothing new").
     `last_started_at` is the newest run of any status (the scheduler is alive), for staleness.
     """
     runs = SyncRun.objects.filter(integration=OuterRef("integration"), flow=OuterRef("flow")).order_by("-created_at")
-    last_run = runs.exclude(status=SyncRun.Status.SKIPPED)
+    checked = runs.exclude(status=SyncRun.Status.SKIPPED)
+    last_run = checked.exclude(NO_WORK)
     failing = (
         SyncRecord.objects.filter(
             integration=OuterRef("integration"),
@@ -36,6 +51,11 @@ def integration_flows_with_state(*, integration: Integration | None = None):
         last_run_id=Subquery(last_run.values("pk")[:1]),
         last_run_status=Subquery(last_run.values("status")[:1]),
         last_run_at=Subquery(last_run.values("created_at")[:1]),
+        last_run_started=Subquery(last_run.values("started_at")[:1]),
+        last_run_heartbeat_at=Subquery(last_run.values("heartbeat_at")[:1]),
+        last_checked_id=Subquery(checked.values("pk")[:1]),
+        last_checked_status=Subquery(checked.values("status")[:1]),
+        last_checked_at=Subquery(checked.values("created_at")[:1]),
         last_started_at=Subquery(runs.values("created_at")[:1]),
         failing_records=Subquery(failing[:1]),
     )
@@ -67,6 +87,7 @@ def failing_records(*, integration: Integration | None = None):
 class FlowHealth:
     integration_flow: IntegrationFlow
     last_run: SyncRun | None
+    last_check: SyncRun | None = None  # a later run that did no work (nothing new, paused at once)
     ok_24h: int = 0
     failed_24h: int = 0
     ok_7d: int = 0
@@ -78,6 +99,17 @@ class FlowHealth:
     @staticmethod
     def _rate(ok: int, failed: int) -> float | None:
         return None if ok + failed == 0 else 100.0 * ok / (ok + failed)
+
+    @property
+    def last_run_interrupted(self) -> bool:
+        """The last run still says Running but its worker went silent (see heartbeat.run_is_stale)."""
+        from .heartbeat import run_is_stale
+
+        return self.last_run is not None and run_is_stale(self.last_run)
+
+    @property
+    def last_check_text(self) -> str:
+        return NO_WORK_TEXT.get(self.last_check.status, "nothing new") if self.last_check else ""
 
     @property
     def paused_text(self) -> str:
@@ -135,8 +167,12 @@ def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard
     paused = connections_paused_now(now=pause_now)
     counts_24h = _record_counts(now - timedelta(hours=24))
     counts_7d = _record_counts(now - timedelta(days=7))
+    state = integration_flows_with_state()
     runs = {
-        r.pk: r for r in SyncRun.objects.filter(pk__in=Subquery(integration_flows_with_state().values("last_run_id")))
+        r.pk: r
+        for r in SyncRun.objects.filter(
+            Q(pk__in=Subquery(state.values("last_run_id"))) | Q(pk__in=Subquery(state.values("last_checked_id")))
+        )
     }
     flows = []
     warnings = []
@@ -145,6 +181,7 @@ def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard
         health = FlowHealth(
             integration_flow=row,
             last_run=runs.get(row.last_run_id),
+            last_check=runs.get(row.last_checked_id) if row.last_checked_id != row.last_run_id else None,
             ok_24h=counts_24h.get((*key, "ok"), 0),
             failed_24h=counts_24h.get((*key, "failed"), 0),
             ok_7d=counts_7d.get((*key, "ok"), 0),
@@ -161,7 +198,7 @@ def dashboard_build(*, now: datetime | None = None, days: int = 14) -> Dashboard
             warnings.append(
                 f"{row}: no run {when}, though it is scheduled every {row.interval_minutes} min. Is the q2 worker running?"
             )
-        if row.enabled or health.last_run or health.waiting:
+        if row.enabled or health.last_run or health.last_check or health.waiting:
             flows.append(health)
 
     for connection, waiting in paused:

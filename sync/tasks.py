@@ -3,12 +3,14 @@
 from django.contrib.auth import get_user_model
 
 from .followups import flow_followup_run
+from .heartbeat import runs_interrupted_close
 from .models import Integration, IntegrationFlow, SyncRun
 from .services import flow_run, number_series_check_run
 from .services import flows_stale_check as flows_stale_check_service
 
 
 def flow_run_task(integration_id: int, flow: str, trigger: str, source_ids=None, requested_by_id=None) -> int:
+    runs_interrupted_close()  # runs of a worker that died are closed before this one starts
     integration = Integration.objects.get(pk=integration_id)
     user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
     run = flow_run(integration=integration, flow=flow, trigger=trigger, source_ids=source_ids, requested_by=user)
@@ -17,6 +19,7 @@ def flow_run_task(integration_id: int, flow: str, trigger: str, source_ids=None,
 
 def flow_followup_task(integration_id: int, flow: str) -> int | None:
     """A follow-up run for the records queued while another run held the flow's lock."""
+    runs_interrupted_close()
     integration = Integration.objects.get(pk=integration_id)
     run = flow_followup_run(integration=integration, flow=flow)
     return run.pk if run else None
@@ -27,6 +30,7 @@ def flow_run_scheduled(integration_id: int, flow: str) -> int | None:
     switch = (
         IntegrationFlow.objects.select_related("integration").filter(integration_id=integration_id, flow=flow).first()
     )
+    runs_interrupted_close()
     if switch is None or not switch.enabled or not switch.integration.is_active:
         return None
     return flow_run(integration=switch.integration, flow=flow, trigger=SyncRun.Trigger.SCHEDULE).pk
@@ -40,7 +44,8 @@ def number_series_check_all() -> str:
 
 
 def flows_stale_check() -> str:
-    """Hourly: tell people about enabled flows that have stopped running."""
+    """Hourly: tell people about enabled flows that have stopped running (and close runs whose worker died)."""
+    runs_interrupted_close()
     stale = flows_stale_check_service()
     return f"{len(stale)} stale flow(s)" + (": " + ", ".join(str(f) for f in stale) if stale else "")
 

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
@@ -145,7 +146,7 @@ def _reject(delivery: _Delivery, reason: str, status: int) -> JsonResponse:
 
 def _duplicate(delivery: _Delivery, original: WebhookEvent) -> JsonResponse:
     reason = (
-        f"repeat of event {original.pk}, accepted {original.created_at:%Y-%m-%d %H:%M:%S} UTC: "
+        f"repeat of event {original.pk}, accepted {timezone.localtime(original.created_at):%Y-%m-%d %H:%M:%S}: "
         "acknowledged, nothing queued again"
     )
     event = _store(delivery, status=WebhookEvent.Status.DUPLICATE, reason=reason)

@@ -1,7 +1,9 @@
 """Demo: everything on one machine with no accounts anywhere.
 
-SQLite, DEBUG, console e-mail and the sandbox emulators mounted at /sandbox/.
-Every default here can still be overridden from the environment (e.g. DATABASE_URL).
+SQLite, console e-mail and the sandbox emulators mounted at /sandbox/. DEBUG is off, as in production,
+so a wrong address shows Koppla's 404 page (and a refusal its 403 page) in the admin's layout rather than
+Django's technical pages; WhiteNoise serves the static files that `runserver` serves only under DEBUG.
+Every default here can still be overridden from the environment (e.g. DATABASE_URL, DEBUG=1).
 """
 
 import os
@@ -10,7 +12,7 @@ from pathlib import Path
 _BASE_DIR = Path(__file__).resolve().parents[2]
 (_BASE_DIR / "var").mkdir(exist_ok=True)
 _DEMO_DEFAULTS = {
-    "DEBUG": "1",
+    "DEBUG": "0",
     "SECRET_KEY": "demo-only-secret-key-not-for-production-5b1f0e4c9a7d3e2f8c6b",
     # A fixed demo key so the demo database stays readable across restarts.
     "FIELD_ENCRYPTION_KEYS": "ZGVtby1rZXktbm90LWZvci1wcm9kdWN0aW9uLXVzZSE=",
@@ -27,13 +29,18 @@ for _key, _value in _DEMO_DEFAULTS.items():
     os.environ.setdefault(_key, _value)
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASES, INSTALLED_APPS, _tune_sqlite, env  # noqa: E402
+from .base import DATABASES, INSTALLED_APPS, MIDDLEWARE, _tune_sqlite, env  # noqa: E402
 
 # The sandboxes speak plain http on localhost; oauthlib refuses that unless told.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 SANDBOX_ENABLED = True
 INSTALLED_APPS = [*INSTALLED_APPS, "integrations.sandbox"]
+
+# Static files straight from the apps' static/ folders (no collectstatic), re-read when they change.
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 
 # The emulated remote systems keep their state in a database of their own, so a
 # flow holding a write transaction on ours never waits for the sandbox's writes.

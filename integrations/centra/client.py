@@ -50,6 +50,7 @@ from integrations.http import (
     ValidationFailed,
     response_error_text,
 )
+from integrations.listing import listing_page_read
 from integrations.models import Connection
 
 from . import queries as q
@@ -226,6 +227,7 @@ class CentraClient:
                     f"Centra returned page {page} of {field} twice: it does not page this request.", system=SYSTEM
                 )
             previous_first = nodes[0]
+            listing_page_read(records=len(nodes))
             yield from nodes
             if len(nodes) < self.page_size:
                 return

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from integrations.http import RemoteError
+from integrations.listing import listing_page_read
 
 SYSTEM = "visma_net"
 
@@ -62,6 +63,7 @@ def read_pages(get: Callable[[dict], Any], path: str, *, size: int) -> Iterator[
                 f"Visma.net returned page {number} of {path} twice: it does not page this request.", system=SYSTEM
             )
         previous_first = records[0]
+        listing_page_read(records=len(records), total=total)
         yield from records
         seen += len(records)
         in_force = min(size, max_size) if max_size else size

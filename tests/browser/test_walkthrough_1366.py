@@ -1,7 +1,7 @@
 """The README's demo walk-through, click by click, on a 1366×768 laptop screen.
 
-On every list an ops person lives in (Records, Record logs, Sync runs, Integration flows and the
-dashboard) the decisive columns' header cells must lie inside the viewport: their right edge at or
+On every list an ops person lives in (Records, Record logs, Sync runs, Integration flows, Payouts,
+Connections, Tax zones and the dashboard) the decisive columns' header cells must lie inside the viewport: their right edge at or
 before 1366 px, without scrolling sideways. Screenshots of the main pages go to
 test-results/screenshots/ (CI keeps test-results/ as artifacts).
 
@@ -51,6 +51,25 @@ SYNC_RUN_COLUMNS = {
     "failed": "Failed",
     "started": "Started",
     "duration_display": "Duration",
+}
+CONNECTION_COLUMNS = {
+    "name_display": "Name",
+    "system": "System",
+    "auth_display": "Auth",
+    "status_badge": "Status",
+    "pause_state": "Paused",
+    "credentials_state": "Credentials",
+    "checked_display": "Last checked",
+}
+TAX_ZONE_COLUMNS = {
+    "country_display": "Country",
+    "type_display": "Type",
+    "regime_display": "VAT regime",
+    "customer_class": "Customer class",
+    "vat_zone": "VAT zone",
+    "category_display": "VAT category",
+    "sales_account": "Sales account",
+    "integration_display": "Integration",
 }
 FLOW_COLUMNS = {"flow_name": "Flow", "enabled": "Enabled", "last_run": "Last run", "failing": "Failed records waiting"}
 
@@ -139,6 +158,8 @@ def test_readme_walk_through_at_1366_px(laptop, live_server, demo):
     expect(page.locator(".messagelist .success")).to_be_visible()
     page.goto(f"{base}/admin/integrations/connection/")
     shot(page, "01-connections")
+    assert_columns_fit(page, CONNECTION_COLUMNS)
+    assert_row_height(page, most=45)  # one line per row
 
     # 2. Orders: Switch on starts the run; Sync › Sync runs shows it with its progress.
     switch_on(page, base, Flow.ORDERS.label)
@@ -253,6 +274,9 @@ def test_a_mapping_file_with_bad_rows_shows_each_reason_as_text_by_line(laptop, 
         encoding="utf-8",
     )
     page.goto(f"{base}/admin/mappings/taxzonemapping/")
+    shot(page, "11-tax-zones")
+    assert_columns_fit(page, TAX_ZONE_COLUMNS)
+    assert_row_height(page, most=45)  # one line per row
     page.click("a.import_link")
     page.select_option("#id_integration", str(demo.pk))
     page.set_input_files("#id_import_file", str(bad))
@@ -260,7 +284,7 @@ def test_a_mapping_file_with_bad_rows_shows_each_reason_as_text_by_line(laptop, 
     problems = page.locator("ul.import-problems li")
     expect(problems.first).to_be_visible()
     texts = problems.all_inner_texts()
-    shot(page, "11-mapping-import-problems", full_page=True)
+    shot(page, "12-mapping-import-problems", full_page=True)
     assert any(t.startswith("Row 3") and "XX" in t for t in texts), texts  # line 3 of the file
     assert any(t.startswith("Row 5") and "B2X" in t for t in texts), texts  # the blank line 4 counts
     assert all(t.strip() for t in texts)

@@ -56,7 +56,7 @@ def test_a_long_retry_after_pauses_the_connection_for_every_client(conn):
     assert len(responses.calls) == 1, "a paused connection must not be called"
     assert other_clock.sleeps == []  # a long pause is not slept through in a worker
     assert held.value.until == at(3600)
-    assert "until 09:00 UTC" in held.value.message
+    assert "until 10:00" in held.value.message  # 09:00 UTC in the site's time zone (Stockholm)
 
     responses.replace(responses.GET, URL, json={"ok": True})
     other_clock.now = START + 3600  # the pause is over: calls go out again
@@ -128,7 +128,7 @@ def test_testing_a_paused_connection_says_until_when_and_leaves_its_status(conn,
     connection_pause_start(connection_id=conn.pk, until=at(3600), reason="HTTP 429 to POST /graphql")
     result = connection_test(connection=Connection.objects.get(pk=conn.pk))
     assert not result.ok
-    assert result.message.startswith("Centra asked us to wait until 09:00 UTC")
+    assert result.message.startswith("Centra asked us to wait until 10:00")
     assert len(responses.calls) == 0
     conn.refresh_from_db()
     assert conn.status == "connected"
@@ -136,9 +136,10 @@ def test_testing_a_paused_connection_says_until_when_and_leaves_its_status(conn,
 
 def test_until_text_is_short_today_and_dated_otherwise():
     now = at(0)
-    assert until_text(at(3600), now=now) == "09:00 UTC"
-    assert until_text(at(3630), now=now) == "09:00:30 UTC"
-    assert until_text(at(86400), now=now) == "2027-01-16 08:00 UTC"
+    # In the site's time zone (Europe/Stockholm, UTC+1 in January), as every other time on the page.
+    assert until_text(at(3600), now=now) == "10:00"
+    assert until_text(at(3630), now=now) == "10:00:30"
+    assert until_text(at(86400), now=now) == "2027-01-16 09:00"
 
 
 @pytest.mark.postgres

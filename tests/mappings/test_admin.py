@@ -166,3 +166,49 @@ def test_reimport_says_which_rows_are_new_and_which_unchanged(admin_client, inte
     cells = re.findall(r'<td class="import-type">\s*(\w+)\s*</td>', again.content.decode())
     assert len(cells) == 66 and set(cells) == {"Unchanged"}
     assert "Import finished: 0 new, 0 updated and 66 unchanged tax zones." in confirm(again).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("model", "header", "before", "after", "old", "new"),
+    [
+        (
+            "taxzonemapping",
+            TAX_HEADER.strip(),
+            "SE,B2C,DOMESTIC,SE,MP1,3105",
+            "SE,B2C,DOMESTIC,SE,MP1,3999",
+            "3105",
+            "3999",
+        ),
+        ("customerclass", "code,description", "EXPORT,Outside", "EXPORT,", "Outside", "(empty)"),
+        (
+            "paymentmethodmapping",
+            "shop_method,erp_payment_method,erp_cash_account,description",
+            "card,CARD,1930,",
+            "card,KORT,1930,",
+            "CARD",
+            "KORT",
+        ),
+    ],
+)
+def test_the_preview_shows_a_changed_value_as_old_arrow_new(
+    admin_client, integration_with_classes, model, header, before, after, old, new
+):
+    from mappings.resources import RESOURCES
+    from mappings.services import mapping_import
+
+    table = {resource._meta.model._meta.model_name: name for name, resource in RESOURCES.items()}[model]
+    result = mapping_import(integration=integration_with_classes, table=table, content=f"{header}\n{before}\n")
+    assert not result.has_errors() and not result.has_validation_errors(), getattr(result, "problems", None)
+
+    html = upload(admin_client, integration_with_classes, f"{header}\n{after}\n", model=model).content.decode()
+    expected = f'<del class="koppla-old">{old}</del> → <ins class="koppla-new">{new}</ins>'
+    assert expected in html
+    assert re.sub(r"<[^>]+>", "", expected) == f"{old} → {new}"  # readable as text too, not "{old}{new}"
+    assert "A changed value shows as old → new." in html
+
+
+def test_every_mapping_resource_previews_changes_as_old_arrow_new():
+    from mappings.import_base import ReadableDiff
+    from mappings.resources import RESOURCES
+
+    assert RESOURCES and all(resource().get_diff_class() is ReadableDiff for resource in RESOURCES.values())

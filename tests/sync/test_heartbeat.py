@@ -35,7 +35,7 @@ def test_a_run_silent_for_longer_than_the_limit_is_taken_over_and_its_in_flight_
     assert fresh.status == SyncRun.Status.RUNNING
     dead.refresh_from_db()
     assert dead.status == SyncRun.Status.FAILED and dead.current_source_id == ""
-    assert "No heartbeat for 200 s (limit 180 s)" in dead.message and "Record C" in dead.message
+    assert "no heartbeat for 200 s, limit 180 s" in dead.message and "Record C" in dead.message
     log = RecordLog.objects.get(run=dead, source_id="C")
     assert log.status == "failed" and log.attempt == 2 and log.source_label == "order C"
     assert "worker processing this record stopped" in log.error and "looks up" in log.error

@@ -34,7 +34,7 @@ def _record(integration, status, error="", source_id="order-1"):
 
 def test_a_skipped_run_is_never_a_flows_last_run(integration):
     IntegrationFlow.objects.filter(integration=integration, flow="orders").update(enabled=True)
-    real = SyncRunFactory(integration=integration, flow="orders", status="succeeded")
+    real = SyncRunFactory(integration=integration, flow="orders", status="succeeded", total=3, done=3, ok_count=3)
     SyncRun.objects.filter(pk=real.pk).update(created_at=timezone.now() - timedelta(minutes=1))
     SyncRunFactory(integration=integration, flow="orders", status="skipped")
 
@@ -145,3 +145,38 @@ def test_payouts_list_names_the_payout_with_its_account_and_amounts_with_their_c
     assert ">42 (KopplaEU)</a>" in html
     assert '<td class="field-bank_display">1,099.15 EUR</td>' in html
     assert '<td class="field-net_display">0.00 EUR</td>' in html
+
+
+def test_tax_zones_list_has_short_one_line_cells_and_the_full_labels_on_the_rows_page(admin_client, integration):
+    from tests.factories import TaxZoneMappingFactory
+
+    integration.name = "Centra Nordics → Visma.net ERP (production company 1)"
+    integration.save()
+    row = TaxZoneMappingFactory(integration=integration, country="DE", customer_type="B2C")
+    html = admin_client.get(reverse("admin:mappings_taxzonemapping_changelist")).content.decode()
+    assert "sync/koppla-lists.css" in html and "sync/koppla-lists.js" in html
+    assert '<span title="Consumer (B2C)">B2C</span>' in html and ">Consumer (B2C)</td>" not in html
+    assert '<span title="EU B2C (OSS, destination VAT)">EU B2C, OSS</span>' in html
+    assert "VAT category / code" not in html.split('id="result_list"')[1]  # the short header in the list
+    assert f'title="{escape(integration.name)}">{escape(integration.name[:23].rstrip())}…</span>' in html
+
+    detail = admin_client.get(reverse("admin:mappings_taxzonemapping_change", args=[row.pk])).content.decode()
+    assert "EU B2C (OSS, destination VAT)" in detail and "VAT category / code" in detail
+    assert admin_client.get(reverse("admin:mappings_taxzonemapping_add")).status_code == 200
+
+
+def test_connections_list_has_short_one_line_cells_and_the_full_labels_on_the_connections_page(admin_client):
+    from datetime import datetime
+
+    from tests.factories import ConnectionFactory
+
+    checked = timezone.make_aware(datetime(2026, 12, 1, 6, 40))
+    connection = ConnectionFactory(name="Visma.net sandbox", auth_type="oauth2_code", last_checked_at=checked)
+    html = admin_client.get(reverse("admin:integrations_connection_changelist")).content.decode()
+    assert "sync/koppla-lists.css" in html and "sync/koppla-lists.js" in html
+    assert '<span title="OAuth2 authorization code (interactive consent)">OAuth2 consent</span>' in html
+    assert '<span class="koppla-integration" title="Visma.net sandbox">Visma.net sandbox</span>' in html
+    assert '<td class="field-checked_display">2026-12-01 06:40</td>' in html
+
+    detail = admin_client.get(reverse("admin:integrations_connection_change", args=[connection.pk])).content.decode()
+    assert "OAuth2 authorization code (interactive consent)" in detail

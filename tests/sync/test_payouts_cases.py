@@ -139,7 +139,10 @@ def test_13_two_merchant_accounts_in_one_batch_make_two_payouts(integration, ady
         payout_file_import(
             integration=integration, fmt=adyen, content=read("13_adyen_two_merchant_accounts_same_batch.csv")
         )
-    assert [p.split(" of Adyen")[0] for p in exc.value.problems] == ["payout 42 (KopplaEU)", "payout 42 (KopplaNL)"]
+    assert [p.split(" was already imported")[0] for p in exc.value.problems] == [
+        "Payout 42 (KopplaEU)",
+        "Payout 42 (KopplaNL)",
+    ]
     assert Payout.objects.count() == 2
 
 

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from sync.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
+from sync.heartbeat import runs_interrupted_close
 
 
 class Command(BaseCommand):
@@ -30,6 +31,13 @@ class Command(BaseCommand):
             call_command("migrate", database="sandbox", interactive=False, verbosity=0)
         integration = demo_seed(site_url=f"http://127.0.0.1:{port}")
         self.stdout.write(f"Demo data ready: integration “{integration}”.")
+        interrupted = runs_interrupted_close()
+        if interrupted:
+            self.stdout.write(
+                f"Closed {len(interrupted)} run(s) left running when the demo last stopped: "
+                + ", ".join(f"#{run.pk}" for run in interrupted)
+                + ". Their unfinished records are picked up by the next run."
+            )
         if seed_only:
             return
         self.serve(port)

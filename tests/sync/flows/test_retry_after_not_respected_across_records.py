@@ -47,6 +47,7 @@ def _orders(n=6):
         centra.order_put(node)
 
 
+# Times in messages are in the site's time zone (Europe/Stockholm): the pause ends at 09:00 UTC, shown as 10:00.
 def _paused_run(integration):
     _orders()
     fault = SandboxFault.objects.create(system="visma_net", endpoint=r".*", kind="rate_limit", retry_after=3600)
@@ -63,7 +64,7 @@ def test_a_run_started_during_the_pause_calls_nothing(flow_integration, fake_clo
     assert fault.fired == 1
     for run in (first, second):
         assert run.status == SyncRun.Status.PAUSED and run.failed_count == 0
-        assert "Visma.net ERP asked us to wait until 09:00" in run.message
+        assert "Visma.net ERP asked us to wait until 10:00" in run.message
     assert "the run sent nothing" in second.message
 
 
@@ -105,14 +106,14 @@ def test_the_pause_shows_on_the_connection_and_the_dashboard(flow_integration, a
     _paused_run(flow_integration)
     erp = flow_integration.erp
     changelist = admin_client.get(reverse("admin:integrations_connection_changelist")).content.decode()
-    assert "paused until 09:00" in changelist
+    assert "paused until 10:00" in changelist
     change = admin_client.get(reverse("admin:integrations_connection_change", args=[erp.pk])).content.decode()
-    assert "Visma.net ERP asked us to wait until 09:00" in change
+    assert "Visma.net ERP asked us to wait until 10:00" in change
     assert "HTTP 429 to GET /sandbox/visma-net/api/v1/" in change
     dashboard = admin_client.get(reverse("admin:dashboard")).content.decode()
-    assert f"Connection {erp.name}: Visma.net ERP asked us to wait until 09:00" in dashboard
+    assert f"Connection {erp.name}: Visma.net ERP asked us to wait until 10:00" in dashboard
     assert "1 record waits for it" in dashboard
-    assert "paused until 09:00" in dashboard
+    assert "paused until 10:00" in dashboard
 
 
 def test_resyncing_a_waiting_record_during_the_pause_says_it_waits(flow_integration, admin_client):
@@ -122,4 +123,4 @@ def test_resyncing_a_waiting_record_during_the_pause_says_it_waits(flow_integrat
         response = admin_client.post(reverse("admin:sync_syncrecord_resync", args=[record.pk]), follow=True)
     assert calls == []
     shown = [str(m) for m in response.context["messages"]]
-    assert any(m.startswith("Queued order 7000: Visma.net ERP asked us to wait until 09:00") for m in shown), shown
+    assert any(m.startswith("Queued order 7000: Visma.net ERP asked us to wait until 10:00") for m in shown), shown
