@@ -25,12 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SYNC = ROOT / "sync"
 SYSTEM_PACKAGES = {f"integrations.{key}" for key in SYSTEMS}
 ALLOWED = {"sync/demo.py"}
-# Flows still being moved behind the ports (issue 15): they import a system package today.
-CONVERTING = {
-    "sync/flows/documents.py",
-    "sync/flows/erp_documents.py",
-    "sync/flows/payouts.py",
-}
 
 
 def system_imports(source: str) -> list[str]:
@@ -56,12 +50,7 @@ def _modules() -> list[str]:
     return [p for p in paths if not p.startswith("sync/migrations/") and p not in ALLOWED]
 
 
-def _params() -> list:
-    converting = pytest.mark.xfail(strict=True, reason="being moved behind the ports")
-    return [pytest.param(path, marks=[converting] if path in CONVERTING else [], id=path) for path in _modules()]
-
-
-@pytest.mark.parametrize("path", _params())
+@pytest.mark.parametrize("path", _modules())
 def test_no_sync_module_imports_a_system_package(path):
     imports = system_imports((ROOT / path).read_text(encoding="utf-8"))
     assert imports == [], f"{path} imports {', '.join(imports)}: speak to the ports (sync/ports.py) instead"
@@ -87,7 +76,7 @@ def later():
     ]
 
 
-def test_the_allowed_and_converting_files_exist():
-    """A renamed or removed file must leave these lists too, or they would excuse nothing."""
-    assert all((ROOT / path).is_file() for path in ALLOWED | CONVERTING)
-    assert set(_modules()) >= CONVERTING and "sync/flows/orders.py" in _modules()
+def test_the_allowed_files_exist_and_the_flows_are_walked():
+    """A renamed or removed file must leave ALLOWED too, or it would excuse nothing."""
+    assert all((ROOT / path).is_file() for path in ALLOWED)
+    assert {"sync/flows/orders.py", "sync/flows/payouts.py", "sync/flows/erp_documents.py"} <= set(_modules())
