@@ -16,12 +16,10 @@ from integrations.http import NotFound
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument, ErpItem
 
 from .client import filter_time
+from .payloads import document_from_visma
 
 ITEM_TYPES_NOT_STOCKED = ("NonStockItem", "ServiceItem", "LaborItem")
 DOCUMENT_PATHS = {INVOICE: "/v1/customerinvoice", CREDIT_NOTE: "/v1/customerCreditNote"}
-# Document states: released (Open: balance left, Closed: paid), voided after release, not released yet.
-RELEASED = ("Open", "Closed")
-AWAITING_RELEASE = "Balanced"
 
 
 def _decimal(value) -> Decimal | None:
@@ -78,44 +76,6 @@ def erp_item_from_visma(node: dict) -> ErpItem:
     )
 
 
-def document_number(node: dict) -> str:
-    return str(node.get("referenceNumber") or node.get("number") or "")
-
-
-def attachment_link(node: dict, *, erp_base_url: str) -> str:
-    """Link to the document's newest attachment (the ERP's PDF), '' when it has none."""
-    attachments = [a for a in node.get("attachments") or [] if a.get("id")]
-    if not attachments:
-        return ""
-    newest = max(attachments, key=lambda a: int(a.get("revision") or 0))
-    return f"{erp_base_url.rstrip('/')}/v1/attachment/{newest['id']}"
-
-
-def document_from_visma(kind: str, node: dict, *, erp_base_url: str = "") -> ErpDocument:
-    """A customer invoice or credit note; `order_number` is its customer reference (Koppla writes the order's)."""
-    status = str(node.get("status") or "")
-    method = node.get("paymentMethod") or {}
-    return ErpDocument(
-        kind=kind,
-        number=document_number(node),
-        status=status,
-        released=status in RELEASED,
-        customer_number=str((node.get("customer") or {}).get("number") or ""),
-        currency=str(node.get("currencyId") or ""),
-        total=_decimal(node.get("amount")),
-        balance=Decimal(str(node.get("balance") or 0)),
-        order_number=str(node.get("customerRefNumber") or ""),
-        date=str(node.get("documentDate") or "")[:10],
-        payment_method=str(method.get("id") or "") if isinstance(method, dict) else "",
-        link=attachment_link(node, erp_base_url=erp_base_url),
-        updated_at=str(node.get("lastModifiedDateTime") or ""),
-        voided=status == "Voided",
-        settled=status == "Closed",
-        on_hold=status == "Hold",
-        awaiting_release=status == AWAITING_RELEASE,
-    )
-
-
 class VismaNetItems:
     client = None  # the VismaNetClient, set by VismaNetErp
     connection = None
@@ -157,7 +117,7 @@ class VismaNetItems:
             params.update(lastModifiedDateTime=filter_time(updated_from), lastModifiedDateTimeCondition=">=")
         base_url = self._base_url()
         return (
-            document_from_visma(kind, node, erp_base_url=base_url)
+            document_from_visma(kind, node, base_url=base_url)
             for node in self.client.pages(DOCUMENT_PATHS[kind], params)
         )
 
@@ -166,4 +126,4 @@ class VismaNetItems:
             node = self.client.invoice_get(number) if kind == INVOICE else self.client.credit_note_get(number)
         except NotFound:
             return None
-        return document_from_visma(kind, node, erp_base_url=self._base_url())
+        return document_from_visma(kind, node, base_url=self._base_url())

@@ -26,6 +26,8 @@ from .schemas import Address, Contact, CreditNotePayload, CustomerPayload, Docum
 
 # Visma.net statuses of a document that has been released.
 RELEASED = ("Open", "Closed")
+# Not released yet (created, waiting for its release action).
+AWAITING_RELEASE = "Balanced"
 
 
 # --------------------------------------------------------------------------- payloads
@@ -172,13 +174,18 @@ def document_from_visma(
         customer_number=str((node.get("customer") or {}).get("number") or ""),
         currency=str(node.get("currencyId") or ""),
         total=_amount(node.get("amountInCurrency", node.get("amount"))),
-        balance=_amount(node.get("balanceInCurrency", node.get("balance"))),
+        balance=money(node.get("balanceInCurrency", node.get("balance")) or 0),
         order_number=str(node.get("customerRefNumber") or ""),
         date=str(node.get("documentDate") or "")[:10],
         payment_method=str(method.get("id") or "") if isinstance(method, dict) else "",
         link=attachment_link(node, base_url=base_url),
         vat_zone=str((node.get("customerVatZone") or {}).get("id") or ""),
         figures=None if vat_ids is None else figures_read(node, vat_ids),
+        updated_at=str(node.get("lastModifiedDateTime") or ""),
+        voided=status == "Voided",
+        settled=status == "Closed",
+        on_hold=status == "Hold",
+        awaiting_release=status == AWAITING_RELEASE,
     )
 
 

@@ -8,7 +8,7 @@ from integrations.centra import sandbox as centra
 from integrations.clients import client_for
 from integrations.http import record_calls
 from integrations.visma_net import sandbox as visma
-from integrations.visma_net.adapter_items import attachment_link
+from integrations.visma_net.payloads import attachment_link
 from integrations.visma_net.schemas import (
     Address,
     Application,
@@ -221,10 +221,9 @@ def test_resync_of_one_document(shop_erp, erp, customer):
 def test_the_newest_attachment_is_the_link():
     node = {"attachments": [{"id": "a1", "revision": 1}, {"id": "b2", "revision": 3}, {"name": "no id"}]}
     assert (
-        attachment_link(node, erp_base_url="https://erp.example.com/API/")
-        == "https://erp.example.com/API/v1/attachment/b2"
+        attachment_link(node, base_url="https://erp.example.com/API/") == "https://erp.example.com/API/v1/attachment/b2"
     )
-    assert attachment_link({}, erp_base_url="https://erp.example.com") == ""
+    assert attachment_link({}, base_url="https://erp.example.com") == ""
 
 
 def test_attributes_with_a_pdf_link():
