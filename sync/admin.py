@@ -359,4 +359,5 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         return changelist_link(RecordLog, "Show the records of this run", run__id__exact=obj.pk)
 
 
-from . import bulk_admin, check_admin, payout_admin, record_admin  # noqa: E402,F401  (register the other Sync pages)
+from . import bulk_admin, check_admin, record_admin  # noqa: E402,F401  (register the other Sync pages)
+from .payouts import admin as payouts_admin  # noqa: E402,F401

@@ -61,7 +61,7 @@ def populated(integration):
         object_ids=["1"],
         total=1,
     )
-    from sync.payouts import payout_format_from_preset, payout_import
+    from sync.payouts.services import payout_format_from_preset, payout_import
     from tests.sync.test_payouts_import import GENERIC
 
     payout_import(integration=integration, fmt=payout_format_from_preset(name="PSP", preset="generic"), content=GENERIC)

@@ -129,7 +129,7 @@ def test_payouts_list_names_the_payout_with_its_account_and_amounts_with_their_c
     from decimal import Decimal
 
     from sync.models import Payout, PayoutFormat
-    from sync.payouts import payout_format_from_preset
+    from sync.payouts.services import payout_format_from_preset
 
     fmt = payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
     Payout.objects.create(
