@@ -16,7 +16,7 @@ from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin
 
 from .admin_common import status_badge
 from .bulk import CHUNK_SIZE, bulk_action_problems, bulk_action_start, bulk_action_summary
-from .bulk_models import BulkAction
+from .models import BulkAction
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from config.models import TimeStampedModel
-from sync.models import Integration
+from sync.models.integrations import Integration
 
 
 class PayoutFormat(TimeStampedModel):
