@@ -172,7 +172,7 @@ def test_connection_list_warns_about_expiring_credentials(admin_client):
 
 
 def test_run_progress_says_when_the_total_is_not_known_yet():
-    from sync.admin import SyncRunAdmin
+    from sync.admin.runs import SyncRunAdmin
     from sync.models import SyncRun
 
     progress = SyncRunAdmin(SyncRun, admin.site).progress

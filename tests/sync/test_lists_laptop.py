@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from integrations.http import RemoteDown
-from sync.admin_common import run_progress_text, short_message
+from sync.admin.common import run_progress_text, short_message
 from sync.engine import RUN_RETRIED, remote_error_message
 from sync.models import IntegrationFlow, SyncRecord, SyncRun
 from sync.selectors import dashboard_build, integration_flows_with_state
