@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
 from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin
-from sync.admin_common import LIST_MEDIA_CSS, LIST_MEDIA_JS, short_name
+from sync.admin.common import LIST_MEDIA_CSS, LIST_MEDIA_JS, short_name
 from sync.models import Integration
 
 from .countries import EU_MEMBER_STATES, EU_VAT_AREA_GOODS

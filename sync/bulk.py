@@ -21,7 +21,7 @@ from django_q.tasks import async_task
 
 from config.errors import ApplicationError
 
-from .bulk_models import BulkAction
+from .models import BulkAction
 
 logger = logging.getLogger("koppla.sync")
 

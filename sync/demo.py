@@ -27,7 +27,7 @@ from mappings.resources import RESOURCES
 from mappings.services import import_problems, mapping_import, vat_territories_load_standard
 
 from .models import DemoSeed, Integration, PayoutFormat
-from .payouts import payout_format_from_preset
+from .payouts.services import payout_format_from_preset
 from .services import integration_flows_ensure
 
 FIXTURES = Path(__file__).resolve().parent.parent / "mappings" / "fixtures"

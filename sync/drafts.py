@@ -111,7 +111,7 @@ class CreditNoteDraft:
     full: bool = False  # reverses all that was left of the invoice
 
 
-# --------------------------------------------------------------------------- payments (sync/flows/payouts.py)
+# --------------------------------------------------------------------------- payments (sync/payouts/flow.py)
 @dataclass(frozen=True)
 class PaymentDraftLine:
     """What a payment settles on one document: `amount_paid`, plus `write_off` written off under

@@ -69,7 +69,7 @@ class ErpPayment:
     on_hold: bool = False
     amount: Decimal | None = None
     currency: str = ""
-    # payouts side (sync/flows/payouts.py)
+    # payouts side (sync/payouts/flow.py)
     refund: bool | None = None  # a refund paid out against credit notes (None: the ERP did not say)
     awaiting_release: bool = False  # complete but not released yet
     document_numbers: tuple[str, ...] = ()  # the documents it is applied to

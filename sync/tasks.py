@@ -53,7 +53,7 @@ def flows_stale_check() -> str:
 def bulk_action_task(bulk_action_id: int) -> str:
     """An admin action confirmed on more rows than one chunk: handle them chunk by chunk (sync/bulk.py)."""
     from .bulk import bulk_action_execute, bulk_action_summary
-    from .bulk_models import BulkAction
+    from .models import BulkAction
 
     bulk_action = bulk_action_execute(bulk_action=BulkAction.objects.get(pk=bulk_action_id))
     return f"{bulk_action.get_status_display()}: {bulk_action_summary(bulk_action)}"

@@ -11,7 +11,7 @@ RUNNERS = {
     "stock": "sync.flows.stock.StockFlow",
     "documents": "sync.flows.documents.DocumentsFlow",
     "refunds": "sync.flows.refunds.RefundsFlow",
-    "payouts": "sync.flows.payouts.PayoutsFlow",
+    "payouts": "sync.payouts.flow.PayoutsFlow",
 }
 
 

@@ -19,7 +19,7 @@ def fake_flow(monkeypatch):
 @pytest.fixture
 def generic():
     from sync.models import PayoutFormat
-    from sync.payouts import payout_format_from_preset
+    from sync.payouts.services import payout_format_from_preset
 
     return payout_format_from_preset(name="Generic PSP", preset=PayoutFormat.Preset.GENERIC)
 
@@ -27,7 +27,7 @@ def generic():
 @pytest.fixture
 def adyen():
     from sync.models import PayoutFormat
-    from sync.payouts import payout_format_from_preset
+    from sync.payouts.services import payout_format_from_preset
 
     return payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
 
@@ -35,6 +35,6 @@ def adyen():
 @pytest.fixture
 def stripe():
     from sync.models import PayoutFormat
-    from sync.payouts import payout_format_from_preset
+    from sync.payouts.services import payout_format_from_preset
 
     return payout_format_from_preset(name="Stripe", preset=PayoutFormat.Preset.STRIPE)

@@ -61,7 +61,7 @@ def populated(integration):
         object_ids=["1"],
         total=1,
     )
-    from sync.payouts import payout_format_from_preset, payout_import
+    from sync.payouts.services import payout_format_from_preset, payout_import
     from tests.sync.test_payouts_import import GENERIC
 
     payout_import(integration=integration, fmt=payout_format_from_preset(name="PSP", preset="generic"), content=GENERIC)
@@ -172,7 +172,7 @@ def test_connection_list_warns_about_expiring_credentials(admin_client):
 
 
 def test_run_progress_says_when_the_total_is_not_known_yet():
-    from sync.admin import SyncRunAdmin
+    from sync.admin.runs import SyncRunAdmin
     from sync.models import SyncRun
 
     progress = SyncRunAdmin(SyncRun, admin.site).progress

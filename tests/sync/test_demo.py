@@ -57,7 +57,7 @@ def test_demo_payout_file_downloads_from_the_import_page_and_books(admin_client,
     from tests.fakes import FakeClock
 
     monkeypatch.setattr("integrations.clients.DEFAULT_CLOCK", FakeClock())  # rate-limit spacing without sleeping
-    from sync.payouts import payout_import
+    from sync.payouts.services import payout_import
     from sync.services import flow_run
 
     integration = demo_seed(site_url="http://testserver", orders=30, connect=True)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from integrations.http import RemoteDown
-from sync.admin_common import run_progress_text, short_message
+from sync.admin.common import run_progress_text, short_message
 from sync.engine import RUN_RETRIED, remote_error_message
 from sync.models import IntegrationFlow, SyncRecord, SyncRun
 from sync.selectors import dashboard_build, integration_flows_with_state
@@ -129,7 +129,7 @@ def test_payouts_list_names_the_payout_with_its_account_and_amounts_with_their_c
     from decimal import Decimal
 
     from sync.models import Payout, PayoutFormat
-    from sync.payouts import payout_format_from_preset
+    from sync.payouts.services import payout_format_from_preset
 
     fmt = payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
     Payout.objects.create(

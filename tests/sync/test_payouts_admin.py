@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sync.models import Payout, PayoutFormat, PayoutLine, PayoutUpload
-from sync.payouts import payout_format_from_preset, payout_import
+from sync.payouts.services import payout_format_from_preset, payout_import
 from tests.sync.test_payouts_import import GENERIC
 
 pytestmark = pytest.mark.django_db

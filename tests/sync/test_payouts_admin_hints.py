@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from sync.models import Payout, PayoutFormat
-from sync.payouts import payout_format_from_preset, payout_import
+from sync.payouts.services import payout_format_from_preset, payout_import
 from tests.factories import IntegrationFactory
 from tests.sync.test_payouts_import import GENERIC
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from sync.models import Payout, PayoutFormat, PayoutLine
-from sync.payout_files import amount_parse
-from sync.payouts import (
+from sync.payouts.files import amount_parse
+from sync.payouts.services import (
     PayoutFileError,
     payout_file_import,
     payout_file_preview,
@@ -263,7 +263,7 @@ def test_the_migration_fills_existing_preset_formats_with_the_presets_new_values
     import importlib
 
     migration = importlib.import_module("sync.migrations.0015_payout_identity_merchant_account_row_kinds")
-    from sync.payout_presets import PRESETS
+    from sync.payouts.presets import PRESETS
 
     for preset, values in migration.NEW_PRESET_VALUES.items():
         assert values == {name: PRESETS[preset][name] for name in values}, preset

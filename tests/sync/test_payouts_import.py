@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from sync.models import Payout, PayoutFormat, PayoutLine
-from sync.payouts import PayoutFileError, payout_format_from_preset, payout_import, payout_report
+from sync.payouts.services import PayoutFileError, payout_format_from_preset, payout_import, payout_report
 
 pytestmark = pytest.mark.django_db
 

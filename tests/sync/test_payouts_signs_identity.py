@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from sync.models import Payout, PayoutFormat, PayoutLine
-from sync.payouts import (
+from sync.payouts.services import (
     PayoutFileError,
     payout_file_import,
     payout_format_from_preset,

@@ -14,7 +14,7 @@ from integrations.http import HttpClient, RemoteDown, RetryPolicy, record_calls
 from integrations.listing import listing_page_read
 from integrations.systems import system_label
 from sync import services, tasks
-from sync.admin_common import run_progress_text
+from sync.admin.common import run_progress_text
 from sync.engine import run_begin
 from sync.flows.base import Outcome, Plan, SourceItem
 from sync.heartbeat import runs_interrupted_close

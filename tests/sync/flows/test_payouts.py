@@ -23,11 +23,11 @@ from integrations.visma_net.schemas import (
 )
 from sync.bindings import binding_save
 from sync.erp import ErpDocument
-from sync.flows import payouts as payouts_flow
 from sync.flows.base import RecordFailed
-from sync.flows.payouts import payment_draft_for
 from sync.models import ExternalRef, Flow, Integration, Payout, PayoutFormat, PayoutLine, RecordLog
-from sync.payouts import demo_fee, payout_csv_demo, payout_format_from_preset, payout_import, payout_report
+from sync.payouts import flow as payouts_flow
+from sync.payouts.flow import payment_draft_for
+from sync.payouts.services import demo_fee, payout_csv_demo, payout_format_from_preset, payout_import, payout_report
 from sync.services import flow_run, integration_flows_ensure
 from tests.factories import ConnectionFactory
 from tests.fakes import FakeClock
@@ -555,7 +555,7 @@ def test_fee_rows_and_a_chargeback_fee_are_written_off_and_the_chargeback_left_t
 def test_a_carried_fee_too_large_for_the_payment_fails_clearly(shop, generic, fee):
     from sync.erp import ErpDocument
     from sync.flows.base import RecordFailed
-    from sync.flows.payouts import payment_draft_for
+    from sync.payouts.flow import payment_draft_for
 
     content = (
         "type,order_number,psp_reference,gross,fee,currency,date,payout\n"

@@ -18,9 +18,9 @@ from decimal import Decimal
 
 from config.errors import ApplicationError
 from config.storable import storable_text
+from sync.models import PayoutFormat, PayoutLine
 
-from .models import PayoutFormat, PayoutLine
-from .payout_presets import (  # noqa: F401
+from .presets import (  # noqa: F401
     KIND_FIELDS,
     PRESETS,
     SIGNS,

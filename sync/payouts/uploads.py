@@ -14,8 +14,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .payout_files import PayoutFileError
-from .payout_models import PayoutUpload
+from .files import PayoutFileError
+from .models import PayoutUpload
 
 PAYOUT_UPLOAD_HOURS = 24
 _AGAIN = "upload the file again and preview it"

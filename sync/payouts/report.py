@@ -10,10 +10,10 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from mappings.selectors import currency_decimals
+from sync.models import Payout, PayoutLine
+from sync.vat import unit
 
-from .models import Payout, PayoutLine
-from .payout_files import ParsedLine
-from .vat import unit
+from .files import ParsedLine
 
 ZERO = Decimal("0")
 Kind = PayoutLine.Kind

@@ -10,8 +10,11 @@ from django.utils.html import format_html
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_url, changelist_link, pretty_json
 from config.errors import ApplicationError
 from integrations.pauses import connections_paused
+from sync.models import RecordLog, SyncRecord
+from sync.services import records_resync
 
-from .admin_common import (
+from .bulk import BulkSpec, bulk_confirm_or_start
+from .common import (
     LIST_MEDIA_CSS,
     LIST_MEDIA_JS,
     RunPermissionMixin,
@@ -21,9 +24,6 @@ from .admin_common import (
     short_message,
     status_badge,
 )
-from .bulk_admin import BulkSpec, bulk_confirm_or_start
-from .models import RecordLog, SyncRecord
-from .services import records_resync
 
 _RESYNC_TEXT = (
     "Each record is read again from the source and synced now. Whatever was already created in the "

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from .models import Integration, PayoutFormat
-from .payout_files import PRESETS, PayoutFileError
-from .payout_uploads import payout_upload_delete, payout_upload_get, payout_upload_keep
-from .payouts import money_text, payout_file_import, payout_file_preview, payout_report
+from sync.models import Integration, PayoutFormat
+
+from .files import PRESETS, PayoutFileError
+from .services import money_text, payout_file_import, payout_file_preview, payout_report
+from .uploads import payout_upload_delete, payout_upload_get, payout_upload_keep
 
 
 class PayoutImportForm(forms.Form):

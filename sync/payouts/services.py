@@ -3,7 +3,7 @@
 A payout's identity is (provider = the format's preset, merchant account, payout/batch id; letter case
 ignored), whichever format row reads the file: a file with
 several merchant accounts or batches makes one payout each. Reading the file (presets, strict
-amounts, row kinds, totals rows) is `sync.payout_files`; the demo file is `sync.payout_demo`.
+amounts, row kinds, totals rows) is `sync.payouts.files`; the demo file is `sync.payouts.demo`.
 
 Fees that are not on a payment row (on refunds, chargebacks, fee and bank-transfer rows) are carried by one
 payment of the same payout: its write-off is its own fee plus theirs, so the cash the ERP
@@ -21,10 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.storable import storable_text
+from sync.models import Integration, Payout, PayoutFormat, PayoutLine
 
-from .models import Integration, Payout, PayoutFormat, PayoutLine
-from .payout_demo import demo_fee, payout_csv_demo  # noqa: F401  (re-exported)
-from .payout_files import (  # noqa: F401  (re-exported)
+from .demo import demo_fee, payout_csv_demo  # noqa: F401  (re-exported)
+from .files import (  # noqa: F401  (re-exported)
     PRESETS,
     ParsedLine,
     PayoutFileError,
@@ -32,7 +32,7 @@ from .payout_files import (  # noqa: F401  (re-exported)
     payout_format_from_preset,
     payout_provider,
 )
-from .payout_report import PayoutFigures, PayoutReport, figure_rows, money_text, payout_report  # noqa: F401  (re-exported)
+from .report import PayoutFigures, PayoutReport, figure_rows, money_text, payout_report  # noqa: F401  (re-exported)
 
 ZERO = Decimal("0")
 Kind = PayoutLine.Kind

@@ -13,10 +13,10 @@ from django.utils.html import format_html
 
 from config.admin_actions import confirm_page, selection_of
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin
+from sync.bulk import CHUNK_SIZE, bulk_action_problems, bulk_action_start, bulk_action_summary
+from sync.models import BulkAction
 
-from .admin_common import status_badge
-from .bulk import CHUNK_SIZE, bulk_action_problems, bulk_action_start, bulk_action_summary
-from .bulk_models import BulkAction
+from .common import status_badge
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,11 @@ from integrations.http import ConfigurationError, ConnectionPaused, RemoteError,
 from sync import ports
 from sync.bindings import binding_get, binding_save
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
+from sync.flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from sync.models import ExternalRef, Flow, Integration, PayoutLine, RecordLog
-from sync.payouts import payout_line_mark, payout_status_refresh
 
-from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .payout_mapping import payment_draft_for, payment_reference
+from .mapping import payment_draft_for, payment_reference
+from .services import payout_line_mark, payout_status_refresh
 
 
 class Unmatched(Exception):

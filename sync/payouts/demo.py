@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from sync.models import ExternalRef, Integration, PayoutFormat
 
-from .models import ExternalRef, Integration, PayoutFormat
-from .payout_files import PRESETS
+from .files import PRESETS
 
 CENT = Decimal("0.01")
 DEMO_FEE_RATE = Decimal("0.015")

@@ -11,9 +11,8 @@ from decimal import Decimal
 
 from sync.drafts import PaymentDraft, PaymentDraftLine
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
+from sync.flows.base import RecordFailed
 from sync.models import PayoutLine
-
-from .base import RecordFailed
 
 ZERO = Decimal("0")
 REFERENCE_MAX = 40  # longest payment reference we write (the ERP's field is short)

@@ -5,7 +5,7 @@ Sources: Adyen "Settlement details report" columns and journal types; Klarna set
 Each preset fills a PayoutFormat; every value can be changed per format in the admin.
 """
 
-from .models import PayoutFormat, PayoutLine
+from sync.models import PayoutFormat, PayoutLine
 
 PRESETS: dict[str, dict] = {
     PayoutFormat.Preset.GENERIC: {

@@ -16,12 +16,12 @@ from config.admin_utils import AUDIT_FIELDS
 from config.errors import ApplicationError
 from config.forbidden import permission_hint
 from integrations.http import RemoteError
+from sync.models import Flow, Integration, Payout, PayoutFormat, PayoutLine, SyncRun
 
-from .models import Flow, Integration, Payout, PayoutFormat, PayoutLine, SyncRun
-from .payout_demo import payout_csv_demo
-from .payout_files import PRESETS
-from .payout_import_view import PayoutImportMixin
-from .payout_report import figure_rows, money_text, payout_figures_for, payout_report
+from .demo import payout_csv_demo
+from .files import PRESETS
+from .import_view import PayoutImportMixin
+from .report import figure_rows, money_text, payout_figures_for, payout_report
 
 LINES_PER_PAGE = 100
 BOOK_PERMISSION = "sync.book_payout"  # not held by the Operations group: whoever books is given it
@@ -152,7 +152,7 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
 
     @admin.action(description="Book the waiting lines in the ERP now", permissions=["book"])
     def book_now(self, request, queryset):
-        from .services import flow_run_enqueue
+        from sync.services import flow_run_enqueue
 
         queued = refused = 0
         for payout in queryset.select_related("integration"):

@@ -1,4 +1,4 @@
-"""Admin of what the system keeps for checking: webhook deliveries, bindings, number-series readings."""
+"""Admin of number-series readings: capacity left and overlaps, checked again on demand."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -6,61 +6,11 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
 
-from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, pretty_json
+from config.admin_utils import ReadOnlyAdmin
 from config.errors import ApplicationError
+from sync.models import Integration, NumberSeriesCheck
 
-from .admin_common import RunPermissionMixin, status_badge
-from .models import ExternalRef, Integration, NumberSeriesCheck, WebhookEvent
-
-
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "integration", "status_display", "reason", "event_count", "enqueued", "remote_addr"]
-    list_filter = ["status", "integration"]
-    list_select_related = ["integration"]
-    search_fields = ["reason", "signature", "remote_addr"]
-    date_hierarchy = "created_at"
-    ordering = ["-created_at"]
-    fields = [
-        "integration",
-        "status",
-        "reason",
-        "notes",
-        "signed_at",
-        "remote_addr",
-        "events_display",
-        "enqueued",
-        *AUDIT_FIELDS,
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="Status", ordering="status")
-    def status_display(self, obj):
-        return status_badge(obj.status, obj.get_status_display())
-
-    @admin.display(description="Events")
-    def event_count(self, obj):
-        return len(obj.events or [])
-
-    @admin.display(description="Events")
-    def events_display(self, obj):
-        return pretty_json(obj.events)
-
-
-@admin.register(ExternalRef)
-class ExternalRefAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "source_id", "target_id", "integration", "synced_at"]
-    list_filter = ["kind", "integration"]
-    list_select_related = ["integration"]
-    search_fields = ["source_id", "target_id"]
-    date_hierarchy = "synced_at"
-    ordering = ["-synced_at"]
-    fields = ["integration", "kind", "source_id", "target_id", "checksum", "data_display", "synced_at", *AUDIT_FIELDS]
-    readonly_fields = fields
-
-    @admin.display(description="Data")
-    def data_display(self, obj):
-        return pretty_json(obj.data)
+from .common import RunPermissionMixin
 
 
 @admin.register(NumberSeriesCheck)
@@ -97,7 +47,7 @@ class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        from .selectors import number_series_latest
+        from sync.selectors import number_series_latest
 
         problems = number_series_latest().exclude(status=NumberSeriesCheck.Status.OK).order_by("numbering_id")
         extra_context = {
@@ -108,7 +58,7 @@ class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
         return super().changelist_view(request, extra_context)
 
     def _check(self, request, integrations) -> None:
-        from .services import number_series_check_run
+        from sync.services import number_series_check_run
 
         checks = []
         for integration in [None] if integrations is None else integrations:
@@ -153,7 +103,6 @@ def _number_series_erps() -> str:
     """The ERPs whose number series are checked, as messages name them, e.g. "Visma.net"."""
     from integrations.adapters import adapter_name, systems_with
     from integrations.systems import Role
-
-    from .ports import NUMBER_SERIES
+    from sync.ports import NUMBER_SERIES
 
     return " or ".join(adapter_name(system, role=Role.ERP) for system in systems_with(NUMBER_SERIES, role=Role.ERP))

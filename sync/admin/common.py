@@ -117,7 +117,7 @@ def run_progress_text(run, *, now=None) -> str:
     ("120 / 320, about 3 min left"); while the listing is read page by page (the total is known only at its end)
     "listing: 3 pages read, 250 records so far (120 done)" (sync/run_progress.py), or "120 done, still listing"
     before a page was counted; "—" before anything is counted."""
-    from .run_progress import listing_text
+    from sync.run_progress import listing_text
 
     running = run.status == "running"
     if running and run.total <= run.done:
@@ -145,3 +145,17 @@ def titled_filter(title: str):
             self.title = title
 
     return TitledChoicesFilter
+
+
+def short_when(value) -> str:
+    """A moment in the site's time zone: "10:42" today, "11-30 10:42" another day, "" when empty."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local:%H:%M}" if local.date() == timezone.localdate() else f"{local:%m-%d %H:%M}"
+
+
+def stale_run_text(run) -> str:
+    """A run still marked running whose worker went silent: what the lists show instead of "Running"."""
+    last_sign = run.heartbeat_at or run.started_at
+    return f"Interrupted (no sign of its worker since {short_when(last_sign)})"

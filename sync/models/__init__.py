@@ -1,0 +1,39 @@
+"""The models of the `sync` app, one module per area; every model and constant is importable from here.
+
+integrations (Integration, IntegrationFlow, Flow), runs (SyncRun, RecordLog, SyncRecord), webhooks,
+bindings (ExternalRef), operations (Lease, NumberSeriesCheck, Notification), bulk (BulkAction),
+demo (DemoSeed); the payout models live in sync/payouts/models.py.
+"""
+
+# In the order the models were always registered (isort would sort them).
+from .integrations import DEFAULT_INTERVALS, Flow, Integration, IntegrationFlow, _default_statuses, validate_country  # noqa: I001
+from .runs import RecordLog, SyncRecord, SyncRun
+from .webhooks import WebhookEvent
+from .bindings import ExternalRef
+from .operations import Lease, Notification, NumberSeriesCheck
+from sync.payouts.models import Payout, PayoutFormat, PayoutLine, PayoutUpload
+from .bulk import BulkAction
+from .demo import DemoSeed
+
+__all__ = [
+    "DEFAULT_INTERVALS",
+    "BulkAction",
+    "DemoSeed",
+    "ExternalRef",
+    "Flow",
+    "Integration",
+    "IntegrationFlow",
+    "Lease",
+    "Notification",
+    "NumberSeriesCheck",
+    "Payout",
+    "PayoutFormat",
+    "PayoutLine",
+    "PayoutUpload",
+    "RecordLog",
+    "SyncRecord",
+    "SyncRun",
+    "WebhookEvent",
+    "_default_statuses",
+    "validate_country",
+]

@@ -1,0 +1,46 @@
+"""Bindings: the source record ↔ remote object pairs written by sync/bindings.py."""
+
+from django.db import models
+
+from config.models import TimeStampedModel
+
+from .integrations import Integration
+
+
+class ExternalRef(TimeStampedModel):
+    """The binding between a source record and the object we created for it remotely.
+
+    Written and committed right after a successful remote create; every create
+    first looks here (then searches the remote), so nothing is created twice.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+        PRODUCT = "product", "Product"
+        VARIANT = "variant", "Product variant"
+        SIZE = "size", "Product size"
+        STOCK = "stock", "Stock level"
+        DOCUMENT = "document", "Document on order"
+        PAYMENT = "payment", "Payment"
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="external_refs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_id = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=100)
+    checksum = models.CharField(max_length=64, blank=True, help_text="Hash of what was last sent.")
+    data = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-synced_at"]
+        verbose_name = "external reference"
+        indexes = [models.Index(fields=["integration", "kind", "target_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "kind", "source_id"], name="externalref_unique_source"),
+            models.CheckConstraint(condition=~models.Q(target_id=""), name="externalref_target_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.source_id} → {self.target_id}"

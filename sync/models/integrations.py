@@ -1,0 +1,208 @@
+"""Integrations (one shop connected to one ERP), their flows and each flow's switch."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from config.models import TimeStampedModel
+from integrations.models import Connection
+from integrations.systems import Role, order_status_choices
+from mappings.countries import COUNTRIES
+
+
+class Flow(models.TextChoices):
+    ORDERS = "orders", "Orders → ERP invoices"
+    CUSTOMERS = "customers", "Customers → ERP"
+    PRODUCTS = "products", "Products ERP → shop"
+    STOCK = "stock", "Stock ERP → shop"
+    DOCUMENTS = "documents", "Invoices & credit notes ERP → shop"
+    REFUNDS = "refunds", "Refunds → ERP credit notes"
+    PAYOUTS = "payouts", "Payouts → ERP payments"
+
+
+# How often the schedule runs each flow unless the integration says otherwise (minutes).
+DEFAULT_INTERVALS = {
+    Flow.ORDERS: 5,
+    Flow.CUSTOMERS: 15,
+    Flow.PRODUCTS: 60,
+    Flow.STOCK: 15,
+    Flow.DOCUMENTS: 30,
+    Flow.REFUNDS: 10,
+    Flow.PAYOUTS: 1440,
+}
+
+
+def _default_statuses():
+    return ["SHIPPED"]
+
+
+def validate_country(value: str) -> None:
+    if value not in COUNTRIES:
+        raise ValidationError(f"'{value}' is not an ISO 3166-1 alpha-2 country code.")
+
+
+class Integration(TimeStampedModel):
+    """One shop connected to one ERP, with its flow switches and order rules."""
+
+    class Mode(models.TextChoices):
+        LIVE = "live", "Live: write to the target system"
+        DRY_RUN = "dry_run", "Dry run: map and record payloads, write nothing"
+
+    class TaxCountrySource(models.TextChoices):
+        SHIPPING = "shipping", "Shipping address"
+        BILLING = "billing", "Billing address"
+
+    name = models.CharField(max_length=100, unique=True)
+    shop = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="shop_integrations", help_text="Order source."
+    )
+    erp = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="erp_integrations")
+    is_active = models.BooleanField(default=True, help_text="Off: no flow of this integration runs.")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.LIVE)
+    home_country = models.CharField(
+        max_length=2, default="SE", validators=[validate_country], help_text="Country the company is VAT registered in."
+    )
+    tax_country_source = models.CharField(
+        max_length=10,
+        choices=TaxCountrySource.choices,
+        default=TaxCountrySource.SHIPPING,
+        help_text="Which address decides the VAT country (OSS: where the goods go).",
+    )
+    order_cutoff_date = models.DateField(
+        null=True, blank=True, help_text="Orders created before this date are never exported."
+    )
+    allowed_order_statuses = models.JSONField(
+        default=_default_statuses, help_text="Only orders in these shop statuses are exported."
+    )
+    default_customer_number = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="ERP customer used for every private-person order (walk-in customer). Blank: one ERP customer per shopper.",
+    )
+    allow_negative_quantities = models.BooleanField(
+        default=False,
+        help_text="Send order and return lines with a negative quantity to the ERP as they are. Off: such an "
+        "order or return fails with the line named, before anything is written to the ERP.",
+    )
+
+    class VatRateCheck(models.TextChoices):
+        REFUSE = "refuse", "Refuse: the record fails"
+        WARN = "warn", "Warn: book with the shop's VAT and log a warning"
+
+    vat_rate_check = models.CharField(
+        "VAT rate check",
+        max_length=10,
+        choices=VatRateCheck.choices,
+        default=VatRateCheck.REFUSE,
+        help_text="When a line's charged VAT rate differs from its VAT category's rate on the document date: "
+        "refuse = the record fails with the line named; warn = the document is booked with the shop's VAT and a "
+        "warning is written to the record log.",
+    )
+    rounding_account = models.CharField(
+        max_length=10,
+        default="3740",
+        validators=[RegexValidator(r"^[0-9]{4,10}$", "An account is 4 to 10 digits, e.g. 3740 (BAS).")],
+        help_text="Account rounding remainders between the lines' nets and the document's taxable amount are "
+        "booked to.",
+    )
+    notify_emails = models.TextField(
+        blank=True, help_text="Who is told when a flow breaks: e-mail addresses, one per line or comma-separated."
+    )
+    notify_webhook_url = models.URLField(
+        blank=True, help_text="Optional chat webhook (Slack/Teams-style incoming webhook) that gets the same messages."
+    )
+    number_series_warn_below = models.PositiveIntegerField(
+        default=500, help_text="Warn when fewer customer numbers than this are left in the ERP's number series."
+    )
+    customer_numbering_id = models.CharField(
+        max_length=30,
+        default="CUSTOMER",
+        help_text="The ERP number sequence new customers are numbered from (checked for capacity and overlap).",
+    )
+    # Products ERP → shop: which fields of an existing shop product are overwritten from the ERP.
+    update_product_name = models.BooleanField(
+        default=False, help_text="Overwrite product/variant names in the shop when the ERP's change."
+    )
+    update_product_description = models.BooleanField(
+        default=False, help_text="Overwrite descriptions in the shop when the ERP's change."
+    )
+    update_product_price = models.BooleanField(default=True, help_text="Send price changes to the shop.")
+    update_product_ean = models.BooleanField(default=True, help_text="Send EAN changes to the shop.")
+
+    # Stock ERP → shop
+    class StockMode(models.TextChoices):
+        SUM = "sum", "Sum of the listed warehouses"
+        SINGLE = "single", "First listed warehouse only"
+
+    stock_erp_warehouses = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="ERP warehouse ids whose available quantity is sent, comma-separated. Blank: all warehouses.",
+    )
+    stock_mode = models.CharField(max_length=10, choices=StockMode.choices, default=StockMode.SUM)
+    stock_shop_warehouse = models.CharField(
+        max_length=50, default="1", help_text="Shop warehouse id the stock levels are set in."
+    )
+    # Payouts PSP → ERP
+    fee_writeoff_reason_code = models.CharField(
+        "fee write-off reason code",
+        max_length=30,
+        blank=True,
+        help_text="ERP reason code PSP fees are written off with on customer payments (checked against the ERP).",
+    )
+    payment_cash_account = models.CharField(
+        max_length=30, blank=True, help_text="ERP cash account PSP payouts are booked to."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    @property
+    def notify_recipients(self) -> list[str]:
+        return [a.strip() for a in self.notify_emails.replace("\n", ",").split(",") if a.strip()]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.shop_id and self.shop.role != Role.SHOP:
+            errors["shop"] = f"{self.shop} is not a shop system."
+        if self.erp_id and self.erp.role != Role.ERP:
+            errors["erp"] = f"{self.erp} is not an ERP."
+        statuses = self.allowed_order_statuses
+        # The shop's own statuses (registry); without a shop system that has some, any shop's.
+        shop_system = self.shop.system if self.shop_id and self.shop.role == Role.SHOP else None
+        valid = {code for code, _ in order_status_choices(shop_system)} or {code for code, _ in order_status_choices()}
+        if not isinstance(statuses, list) or not statuses or not set(statuses) <= valid:
+            errors["allowed_order_statuses"] = f"Pick one or more of: {', '.join(sorted(valid))}."
+        from django.core.validators import validate_email
+
+        for address in self.notify_recipients:
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors["notify_emails"] = f"'{address}' is not an e-mail address."
+        if errors:
+            raise ValidationError(errors)
+
+
+class IntegrationFlow(TimeStampedModel):
+    """The on/off switch and schedule of one flow of one integration."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="flows")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    enabled = models.BooleanField(default=False)
+    interval_minutes = models.PositiveIntegerField(default=15, help_text="Scheduled run interval.")
+
+    class Meta:
+        ordering = ["integration__name", "flow"]
+        permissions = [("run_flow", "Can start a flow run now")]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "flow"], name="integrationflow_unique"),
+            models.CheckConstraint(condition=models.Q(flow__in=Flow.values), name="integrationflow_flow_valid"),
+            models.CheckConstraint(condition=models.Q(interval_minutes__gte=1), name="integrationflow_interval_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} · {self.get_flow_display()}"
