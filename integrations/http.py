@@ -14,6 +14,9 @@
 - one token refresh and retry on 401 when the auth can refresh;
 - recording of every exchange with secrets redacted (see `record_calls`, redaction.py);
 - typed errors mapped from each system's own error shape (`error_parser`).
+
+The errors live in remote_errors.py and the clock, retry policy and Retry-After reading in
+retry.py; both are importable from here as before.
 """
 
 from __future__ import annotations
@@ -23,12 +26,9 @@ import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -38,162 +38,58 @@ from django.utils import timezone
 
 from .error_text import error_text
 from .redaction import Redactor
+from .remote_errors import (
+    AuthError,
+    ConfigurationError,
+    ConnectionPaused,
+    NotFound,
+    RateLimited,
+    RemoteDown,
+    RemoteError,
+    ValidationFailed,
+)
+from .retry import (
+    MAX_ASKED_WAIT,
+    SYSTEM_CLOCK,
+    Clock,
+    RetryPolicy,
+    SystemClock,
+    may_have_reached_server,
+    parse_retry_after,
+)
 from .systems import system_label
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "MAX_ASKED_WAIT",
+    "SYSTEM_CLOCK",
+    "Auth",
+    "AuthError",
+    "Clock",
+    "ConfigurationError",
+    "ConnectionPaused",
+    "ErrorParser",
+    "HttpClient",
+    "NotFound",
+    "RateLimited",
+    "Redactor",
+    "RemoteDown",
+    "RemoteError",
+    "RetryPolicy",
+    "SystemClock",
+    "ValidationFailed",
+    "default_error_parser",
+    "may_have_reached_server",
+    "parse_retry_after",
+    "record_calls",
+    "record_response_hook",
+    "response_error_text",
+    "session_for",
+]
 
 logger = logging.getLogger("koppla.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-# --------------------------------------------------------------------------- errors
-class RemoteError(Exception):
-    """A remote call failed. `message` is what the remote said (or what went wrong)."""
-
-    kind = "remote_error"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        system: str = "",
-        status: int | None = None,
-        method: str = "",
-        url: str = "",
-        body: Any = None,
-        retry_after: float | None = None,
-        maybe_sent: bool = False,
-    ):
-        super().__init__(message)
-        self.message = message
-        self.system = system
-        self.status = status
-        self.method = method
-        self.url = url
-        self.body = body
-        self.retry_after = retry_after
-        self.maybe_sent = maybe_sent
-
-    def __str__(self) -> str:
-        where = f"{self.method} {self.url}".strip()
-        status = f" (HTTP {self.status})" if self.status else ""
-        return f"{self.message}{status}" + (f" [{where}]" if where else "")
-
-
-class AuthError(RemoteError):
-    """Credentials were refused or have expired: reconnect the connection."""
-
-    kind = "auth"
-
-
-class RateLimited(RemoteError):
-    """The remote asked us to slow down longer than we are willing to wait in a worker."""
-
-    kind = "rate_limited"
-
-
-class ConnectionPaused(RateLimited):
-    """The remote asked us to wait longer than a worker waits: nothing more is sent to it before `until`.
-
-    Raised before sending while the connection is paused, or on the answer that
-    asked for the wait (429/503 with Retry-After or a rate-limit reset header).
-    `until` is an aware UTC datetime; `retry_after` the seconds left then.
-    """
-
-    kind = "paused"
-
-    def __init__(self, message: str, *, until: datetime, reason: str = "", **kwargs):
-        super().__init__(message, **kwargs)
-        self.until = until
-        self.reason = reason
-
-
-class ValidationFailed(RemoteError):
-    """The remote refused the data (400/409/422 or GraphQL userErrors)."""
-
-    kind = "validation"
-
-
-class NotFound(RemoteError):
-    kind = "not_found"
-
-
-class RemoteDown(RemoteError):
-    """5xx, timeout or no connection. `maybe_sent` tells whether a write may have happened."""
-
-    kind = "remote_down"
-
-
-class ConfigurationError(RemoteError):
-    """Our side is not set up to make this call (no token, missing setting)."""
-
-    kind = "configuration"
-
-
-# --------------------------------------------------------------------------- time
-class Clock(Protocol):
-    def time(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def time(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
-
-
-SYSTEM_CLOCK = SystemClock()
-
-
-# The longest wait a remote's answer can impose (seconds). A larger value (years, an overflowing
-# timestamp, "inf") is read as this: the connection stays paused a day, visibly, and the remote
-# says again if it still wants us to wait.
-MAX_ASKED_WAIT = 24 * 3600.0
-
-
-def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds, an HTTP date, or a unix timestamp.
-
-    None when the header is missing or unreadable (including NaN); otherwise 0 ≤ result ≤ MAX_ASKED_WAIT.
-    """
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        number = float(value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return min(MAX_ASKED_WAIT, max(0.0, moment.timestamp() - now))
-    if number != number:  # NaN
-        return None
-    if number > 1_000_000_000:  # an absolute unix timestamp (Centra describes it so)
-        number -= now
-    return min(MAX_ASKED_WAIT, max(0.0, number))
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    jitter: float = 0.5
-    # A Retry-After longer than this is not waited out inside a worker: the
-    # call fails with RateLimited and the record is retried later.
-    max_retry_after: float = 120.0
-    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Delay before attempt `attempt + 1`: exponential, capped, with jitter."""
-        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return delay * (1 + self.jitter * rng.random())
 
 
 # --------------------------------------------------------------------------- recording
@@ -265,18 +161,6 @@ def session_for(key: str, base_url: str) -> requests.Session:
 
 
 # --------------------------------------------------------------------------- client
-_NOT_SENT_MARKERS = ("NewConnectionError", "Connection refused", "Failed to resolve", "Name or service not known")
-
-
-def may_have_reached_server(exc: Exception) -> bool:
-    """False only when the request certainly never left: connect timeout, refused, DNS failure."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.ReadTimeout):
-        return True
-    return not any(marker in str(exc) for marker in _NOT_SENT_MARKERS)
-
-
 class Auth(Protocol):
     def headers(self) -> dict[str, str]: ...
 

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from integrations.http import NotFound
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument, ErpItem
 
-from .client import filter_time
+from .operations import filter_time
 from .payloads import document_from_visma
 
 ITEM_TYPES_NOT_STOCKED = ("NonStockItem", "ServiceItem", "LaborItem")

@@ -3,7 +3,9 @@
 Thin, typed methods named `<noun>_<verb>`, one per API operation (each marked
 with `@operation(METHOD, path)` so contract tests can list them). Reads return
 the ERP's JSON with numbers parsed as `Decimal`; writes take the payload
-dataclasses of `schemas.py`. Errors are the typed errors of `integrations.http`.
+dataclasses of `schemas.py`. Errors are the typed errors of `integrations.http`
+(Visma.net's error shapes are read in errors.py; the operation marker, filter
+times, Location numbers and action results are in operations.py).
 
 Facts of the API this client relies on (spec: visma-net-erp-v1, OpenAPI 3.0.4):
 - Creates answer 201 with the new number only in the `Location` header.
@@ -26,13 +28,10 @@ Facts of the API this client relies on (spec: visma-net-erp-v1, OpenAPI 3.0.4):
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -42,129 +41,40 @@ from integrations.http import (
     AuthError,
     Clock,
     NotFound,
-    RemoteError,
     RetryPolicy,
     ValidationFailed,
-    response_error_text,
 )
 from integrations.models import Connection
 
-from .keys import key_decode, key_segment
+from .errors import error_message_from, visma_error_message
+from .keys import key_segment
+from .operations import (
+    ActionResult,
+    _clean,
+    _first_exact,
+    filter_time,
+    number_from_location,
+    operation,
+    vat_category_rate,
+)
 from .paging import read_pages
 from .schemas import CreditNotePayload, CustomerPayload, InvoicePayload, PaymentPayload, payment_release_body
 
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "ActionResult",
+    "VismaNetClient",
+    "error_message_from",
+    "filter_time",
+    "number_from_location",
+    "operation",
+    "vat_category_rate",
+    "visma_error_message",
+]
+
 DEFAULT_PAGE_SIZE = 500
 
-
-# --------------------------------------------------------------------------- errors
-def error_message_from(body: Any) -> str:
-    """The ERP's own message from any of Visma.net's error shapes ('' when there is none)."""
-    if isinstance(body, list):
-        return "; ".join(m for m in (error_message_from(item) for item in body) if m)
-    if not isinstance(body, dict):
-        return ""
-    # The exception object: {"ExceptionType", "ExceptionMessage", "ExceptionFaultCode", "ExceptionMessageID", "ExceptionDetails"}
-    message = body.get("ExceptionMessage") or body.get("exceptionMessage")
-    if message:
-        details = body.get("ExceptionDetails") or body.get("exceptionDetails")
-        if details and str(details) not in str(message):
-            message = f"{message} ({details})"
-        return str(message)
-    # {"message": ...}, optionally with ASP.NET's modelState {"field": ["problem", ...]}
-    message = body.get("message") or body.get("Message")
-    problems = body.get("modelState") or body.get("ModelState") or body.get("errors")
-    if not message and body.get("title"):  # RFC 7807 problem details
-        message = body["title"]
-    if isinstance(problems, dict) and problems:
-        listed = "; ".join(
-            f"{field}: {', '.join(map(str, issues)) if isinstance(issues, list) else issues}"
-            for field, issues in problems.items()
-        )
-        message = f"{str(message).rstrip('. ')}: {listed}" if message else listed
-    if message:
-        return str(message)
-    # An action result or DTO that failed: {"actionResult": "Failed", "errorInfo": ...}
-    if body.get("errorInfo"):
-        return str(body["errorInfo"])
-    if body.get("error_description") or body.get("error"):
-        return str(body.get("error_description") or body.get("error"))
-    return ""
-
-
-def visma_error_message(response: requests.Response) -> str:
-    """error_parser for HttpClient: what Visma.net said, from its JSON or text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response_error_text(response)  # e.g. a gateway's HTML page: its title, not its markup
-    return error_message_from(body) or json.dumps(body)[:500]
-
-
-# --------------------------------------------------------------------------- helpers
-def operation(method: str, path: str) -> Callable:
-    """Mark a client method with the API operation it calls (read by contract tests and build_subset.py)."""
-
-    def decorate(fn: Callable) -> Callable:
-        fn.visma_operation = (method, path)
-        return fn
-
-    return decorate
-
-
-def filter_time(moment: datetime | date) -> str:
-    """A lastModifiedDateTime filter value: UTC, `yyyy-MM-ddTHH:mm:ss.FFF` (a format the spec accepts)."""
-    if isinstance(moment, datetime):
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
-    return moment.isoformat()
-
-
-def number_from_location(response: requests.Response) -> str:
-    """The new record's number: the last segment of the Location header (a `b64(...)` key decoded)."""
-    location = response.headers.get("Location", "")
-    number = unquote(urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]) if location else ""
-    try:
-        number = key_decode(number)
-    except ValueError:
-        pass  # not ours to judge: keep what the ERP wrote
-    if not number:
-        raise RemoteError(
-            f"Visma.net answered {response.status_code} to a create without a Location header: "
-            "the record may exist; search for it before trying again.",
-            system="visma_net",
-            status=response.status_code,
-            method=response.request.method if response.request else "",
-            url=response.url,
-            maybe_sent=True,
-        )
-    return number
-
-
-def vat_category_rate(category: dict, *, on: date | None = None) -> Decimal:
-    """The VAT rate (percent) of a VatCategoryDto on a date: the sum of its lines' rates in force then."""
-    on_text = (on or date.today()).isoformat()
-    total = Decimal("0")
-    for line in category.get("vatCategoryLines") or []:
-        rates = sorted(
-            (r for r in line.get("vatRates") or [] if str(r.get("startDate") or "")[:10] <= on_text),
-            key=lambda r: str(r.get("startDate") or ""),
-        )
-        if rates:
-            total += Decimal(str(rates[-1].get("vatRate") or 0))
-    return total
-
-
 _segment = key_segment  # every key that goes into a path
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    """What an action (release) answered: actionResult Done/Queued/InProcess (Failed is raised)."""
-
-    action_id: str
-    result: str
-    error: str = ""
 
 
 # --------------------------------------------------------------------------- client
@@ -449,17 +359,3 @@ class VismaNetClient:
     def number_sequence_get(self, numbering_id: str) -> dict:
         """A numbering with its segments (startNbr, endNbr, lastNbr, nextNumber) for capacity checks."""
         return self._get(f"/v1/numberSequence/{_segment(numbering_id)}")
-
-
-def _clean(params: dict | None) -> dict | None:
-    """Drop None; booleans as the lower-case words the API expects."""
-    if not params:
-        return None
-    return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in params.items() if v is not None}
-
-
-def _first_exact(records: Iterator[dict], field: str, value: str) -> dict | None:
-    for record in records:
-        if str(record.get(field) or "") == value:
-            return record
-    return None

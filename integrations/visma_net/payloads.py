@@ -20,8 +20,8 @@ from sync.erp import ErpCustomer, ErpDocument, VatCategory
 from sync.shop import ShopAddress
 from sync.vat import money
 
-from .client import vat_category_rate
 from .limits import limit
+from .operations import vat_category_rate
 from .schemas import Address, Contact, CreditNotePayload, CustomerPayload, DocumentLine, InvoicePayload, TaxDetail
 
 # Visma.net statuses of a document that has been released.
