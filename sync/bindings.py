@@ -51,22 +51,23 @@ def bindings_map(*, integration: Integration, kind: str) -> dict[str, str]:
     return dict(ExternalRef.objects.filter(integration=integration, kind=kind).values_list("source_id", "target_id"))
 
 
+def _refs_by(field: str, *, integration: Integration, kind: str, ids: Iterable[str]) -> dict[str, ExternalRef]:
+    """Bindings of one kind whose `field` (source_id or target_id) is one of `ids`, keyed by that field."""
+    keys = list(dict.fromkeys(binding_key(i) for i in ids))
+    if not keys:
+        return {}
+    refs = ExternalRef.objects.filter(integration=integration, kind=kind, **{f"{field}__in": keys})
+    return {getattr(ref, field): ref for ref in refs}
+
+
 def refs_for(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> dict[str, ExternalRef]:
     """Bindings of one kind for the given source ids (one query per page, not one per record)."""
-    ids = list(dict.fromkeys(binding_key(s) for s in source_ids))
-    if not ids:
-        return {}
-    refs = ExternalRef.objects.filter(integration=integration, kind=kind, source_id__in=ids)
-    return {ref.source_id: ref for ref in refs}
+    return _refs_by("source_id", integration=integration, kind=kind, ids=source_ids)
 
 
 def refs_by_target(*, integration: Integration, kind: str, target_ids: Iterable[str]) -> dict[str, ExternalRef]:
     """Bindings of one kind whose target is one of `target_ids` (target id → binding)."""
-    ids = list(dict.fromkeys(binding_key(t) for t in target_ids))
-    if not ids:
-        return {}
-    refs = ExternalRef.objects.filter(integration=integration, kind=kind, target_id__in=ids)
-    return {ref.target_id: ref for ref in refs}
+    return _refs_by("target_id", integration=integration, kind=kind, ids=target_ids)
 
 
 def credit_note_refs(*, integration: Integration, order_number: str, exclude: str = "") -> list[ExternalRef]:
