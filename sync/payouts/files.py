@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,6 +19,16 @@ from config.errors import ApplicationError
 from config.storable import storable_text
 from sync.models import PayoutFormat, PayoutLine
 
+from .amounts import MAX_DECIMALS, amount_limit_problem, amount_parse, total_limit_problem  # noqa: F401
+from .checks import (
+    RepeatedRows,
+    currency_problem,
+    header_key,
+    length_problems,
+    open_quote_problem,
+    repeated_header_problems,
+)
+from .hints import delimiter_hint, missing_columns, separator_hint
 from .presets import (  # noqa: F401
     KIND_FIELDS,
     PRESETS,
@@ -44,51 +53,6 @@ def _values(text: str) -> list[str]:
 
 def _columns(text: str) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
-
-
-# --------------------------------------------------------------------------- amounts
-_DIGITS = {
-    ".": re.compile(r"^\d+(\.\d+)?$"),
-    ",": re.compile(r"^\d+(,\d+)?$"),
-}
-# Thousands separators are read only where they cannot be a decimal separator: the other mark (or a
-# space) in groups of three AND followed by the format's decimal separator: '1,250.00' with '.',
-# '1.250,00' with ','. '1,250' with '.' is refused: it could be 1.25 written with a decimal comma.
-_GROUPED = {
-    ".": re.compile(r"^\d{1,3}([, ]\d{3})+\.\d+$|^\d{1,3}( \d{3})+$"),
-    ",": re.compile(r"^\d{1,3}([. ]\d{3})+,\d+$|^\d{1,3}( \d{3})+$"),
-}
-MAX_DECIMALS = 2  # amounts are stored to the cent: a third decimal would be rounded away
-
-
-def amount_parse(text: str, *, decimal_separator: str) -> Decimal | None:
-    """The amount in `text` read with the format's decimal separator ('.' or ','), or None when it is not one.
-
-    Accepted: an optional sign (leading '-' or '+', or a trailing '-'), digits, the decimal separator
-    and at most two decimals; thousands separators only in the unambiguous shapes of `_GROUPED`
-    (spaces, or the other mark in groups of three before the decimal separator). Anything else is
-    refused rather than read at another scale: with '.', '1250,00' and '1.250,00' are not amounts.
-    Blank is Decimal("0").
-    """
-    raw = (text or "").strip().replace("\u00a0", " ").replace("\u202f", " ")
-    if not raw:
-        return Decimal("0")
-    sign = 1
-    if raw[0] in "+-":
-        sign, raw = (-1 if raw[0] == "-" else 1), raw[1:].strip()
-    elif raw.endswith("-"):
-        sign, raw = -1, raw[:-1].strip()
-    separator = decimal_separator if decimal_separator in _DIGITS else "."
-    if _DIGITS[separator].match(raw):
-        digits = raw
-    elif _GROUPED[separator].match(raw):
-        digits = raw.replace(" ", "").replace("," if separator == "." else ".", "")
-    else:
-        return None
-    digits = digits.replace(",", ".")
-    if "." in digits and len(digits.split(".")[1]) > MAX_DECIMALS:
-        return None
-    return sign * Decimal(digits)
 
 
 # --------------------------------------------------------------------------- rows
@@ -128,17 +92,22 @@ class _Row:
     def text(self, column: str) -> str:
         return (self.row.get(column) or "").strip() if column else ""
 
-    def amount(self, column: str) -> Decimal:
+    def amount(self, column: str, *, currency: str = "") -> Decimal:
+        """The column's amount, exact: _RowError when it is not an amount, has more decimals than `currency`'s
+        minor unit or more digits than a payout stores."""
         if not column:
             return Decimal("0")
         value = self.row.get(column) or ""
-        amount = amount_parse(value, decimal_separator=self.fmt.decimal_separator)
+        amount = amount_parse(value, decimal_separator=self.fmt.decimal_separator, max_decimals=None)
         if amount is None:
             self.bad_amounts.append(value.strip())
             raise _RowError(
                 f"Row {self.number}, column {column} (value '{value.strip()}'): not an amount for this format "
                 f"(decimal separator '{self.fmt.decimal_separator}')"
             )
+        limit = amount_limit_problem(amount, currency=currency)
+        if limit:
+            raise _RowError(f"Row {self.number}, column {column} (value '{value.strip()}'): {limit}")
         return amount
 
     def has_amount(self, *columns: str) -> bool:
@@ -176,6 +145,26 @@ def _sign_problem(fmt: PayoutFormat, row: _Row, kind: str, expected: int, has_gr
     return text + f"{'positive' if expected > 0 else 'negative'} in this format (“{fmt.name}”)"
 
 
+_TEXT_FIELDS = ("col_payout", "col_merchant_account", "col_order", "col_psp_reference")
+
+
+def _fee_sign_problems(fmt: PayoutFormat, row: _Row, values: dict[str, Decimal], fee_columns: list[str]) -> list[str]:
+    """Generic formats (Koppla's columns): a fee is a cost the provider kept, written positive (negative when
+    the format says fees are written negative); the other sign would add the fee to the payout."""
+    if fmt.preset != PayoutFormat.Preset.GENERIC:
+        return []
+    problems = []
+    for column in fee_columns:
+        value = values.get(column)
+        if value is not None and (value < 0 if not fmt.fees_negative else value > 0):
+            written = "negative numbers" if fmt.fees_negative else "positive numbers"
+            problems.append(
+                f"Row {row.number}, column {column} (value '{row.text(column)}'): fees are costs the provider kept, "
+                f"written as {written} in format “{fmt.name}”; a fee the provider paid back is an adjustment row"
+            )
+    return problems
+
+
 def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLine | str:
     """A counted line, or the reason the row is skipped (a str); _RowError when it is refused."""
     amount_columns = [fmt.col_gross, fmt.col_gross_debit, fmt.col_net, fmt.col_net_debit, *fee_columns]
@@ -197,13 +186,22 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
             f"“{fmt.name}”; known types: {_known_types(fmt)}. Add it to the format's type values or remove the row"
         )
 
-    # Read every amount first so that all bad cells of the row are reported together.
-    errors, values = [], {}
+    # Read every amount and currency first so that all bad cells of the row are reported together.
+    currency = row.text(fmt.col_currency).upper()
+    net_currency = row.text(fmt.col_net_currency).upper()
+    errors = [
+        problem
+        for column in (fmt.col_currency, fmt.col_net_currency)
+        if (problem := currency_problem(row.number, column, row.text(column)))
+    ]
+    errors += length_problems(fmt, row.number, {name: row.text(getattr(fmt, name)) for name in _TEXT_FIELDS})
+    values = {}
     for column in dict.fromkeys(c for c in amount_columns if c):
         try:
-            values[column] = row.amount(column)
+            values[column] = row.amount(column, currency=net_currency or currency)
         except _RowError as exc:
             errors.append(str(exc))
+    errors += _fee_sign_problems(fmt, row, values, fee_columns)
     if errors:
         raise _RowError("; ".join(errors))
     zero = Decimal("0")
@@ -223,8 +221,6 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
         pass
     elif expected and signed and (signed > 0) != (expected > 0):
         raise _RowError(_sign_problem(fmt, row, kind, expected, has_gross))
-    currency = row.text(fmt.col_currency).upper()
-    net_currency = row.text(fmt.col_net_currency).upper()
     if currency and net_currency and currency != net_currency:
         raise _RowError(
             f"Row {row.number}: gross currency {currency} (column {fmt.col_currency}) differs from net currency "
@@ -262,6 +258,9 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
                 f"Row {row.number}, column {fmt.col_date} (value '{row.text(fmt.col_date)}'): not a date in the "
                 f"format's pattern {fmt.date_format}"
             ) from None
+    too_large = [p for what, v in (("the gross", gross), ("the fees", fee)) if (p := total_limit_problem(v, what=what))]
+    if too_large:
+        raise _RowError(f"Row {row.number}: " + "; ".join(too_large))
     return ParsedLine(
         line_no=row.number,
         kind=kind,
@@ -277,33 +276,6 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
     )
 
 
-def _header_key(name: str) -> str:
-    return name.replace("\ufeff", "").strip().casefold()
-
-
-def _missing(fmt: PayoutFormat, missing: list[str]) -> str:
-    return f"missing column(s) {', '.join(missing)} (format “{fmt.name}”)"
-
-
-_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
-
-
-def _delimiter_hint(fmt: PayoutFormat, headers: list[str], delimiter: str) -> str:
-    """When the header reads as one column holding another separator: which one the file seems to use."""
-    cells = [h for h in headers if h]
-    if len(cells) != 1:
-        return ""
-    counts = {d: cells[0].count(d) for d in _DELIMITER_NAMES if d != delimiter}
-    found = max(counts, key=counts.get)
-    if not counts[found]:
-        return ""
-    return (
-        f"the file looks {_DELIMITER_NAMES[found]}-separated (its header reads as one column) but format "
-        f"“{fmt.name}” expects {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}: change the format's delimiter "
-        f"(Payout formats › {fmt.name} › Delimiter) or save the file {_DELIMITER_NAMES.get(delimiter)}-separated"
-    )
-
-
 def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
     """Read a settlement CSV with the format's columns; raise PayoutFileError listing every bad row.
 
@@ -316,9 +288,11 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
     text = storable_text(content).lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     headers: list[str] = []
+    header_row = 1
     for record in reader:
         if any(cell.strip() for cell in record):
             headers = [h.strip() for h in record]
+            header_row = reader.line_num
             break
     fee_columns = _columns(fmt.col_fee)
     needed = [
@@ -338,24 +312,32 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
     ]
     # Headers are matched ignoring letter case, surrounding spaces and a byte order mark: each is renamed to
     # the format's spelling of its column.
-    spelled = {_header_key(c): c for c in needed if c}
-    headers = [spelled.get(_header_key(h), h) for h in headers]
+    spelled = {header_key(c): c for c in needed if c}
+    headers = [spelled.get(header_key(h), h) for h in headers]
     missing = [c for c in dict.fromkeys(needed) if c and c not in headers]
     if missing:
-        raise PayoutFileError([_delimiter_hint(fmt, headers, delimiter) or _missing(fmt, missing)])
-    problems: list[str] = []
+        raise PayoutFileError([delimiter_hint(fmt, headers, delimiter) or missing_columns(fmt, missing)])
+    problems: list[str] = repeated_header_problems(fmt, headers, needed, row=header_row)
+    if problems:
+        raise PayoutFileError(problems)
     bad_amounts: list[str] = []
     parsed = ParsedFile(lines=[])
+    repeated = RepeatedRows()
+    read = {c for c in needed if c}
     while True:
+        number = reader.line_num + 1  # a record's row is the line it starts on
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(f"Row {reader.line_num}: not readable as CSV ({exc})")
+            problems.append(f"Row {number}: not readable as CSV ({exc})")
             break
-        number = reader.line_num
         if not any(cell.strip() for cell in record):
+            continue
+        quote = open_quote_problem(fmt, start=number, end=reader.line_num, headers=headers, record=record, read=read)
+        if quote:
+            problems.append(quote)
             continue
         extra = [cell for cell in record[len(headers) :] if cell.strip()]
         if extra:
@@ -372,25 +354,13 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
             continue
         if isinstance(result, str):
             parsed.skipped.append(result)
+        elif repeat := repeated.problem(number, record):
+            problems.append(repeat)
         else:
             parsed.lines.append(result)
     if not parsed.lines and not problems:
         problems.append("the file has no rows")
     if problems:
-        hint = _separator_hint(fmt, bad_amounts)
+        hint = separator_hint(fmt, bad_amounts)
         raise PayoutFileError([hint, *problems] if hint else problems)
     return parsed
-
-
-def _separator_hint(fmt: PayoutFormat, bad_amounts: list[str]) -> str:
-    """One sentence when every refused amount reads with the other decimal separator (a file of decimal commas
-    under a format of decimal points, or the reverse): which format setting to change. Nothing is read at that
-    separator here; the user chooses."""
-    other = "," if fmt.decimal_separator == "." else "."
-    if not bad_amounts or any(amount_parse(v, decimal_separator=other) is None for v in bad_amounts):
-        return ""
-    return (
-        f"The amounts use the decimal separator '{other}' (e.g. '{bad_amounts[0]}'), but format “{fmt.name}” reads "
-        f"'{fmt.decimal_separator}': choose a format whose decimal separator is '{other}', or change it under "
-        f"Payout formats › {fmt.name} › Decimal separator"
-    )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from config.storable import storable_text
 from sync.models import Integration, Payout, PayoutFormat, PayoutLine
 
+from .checks import draft_limit_problems, typed_reference_problem
 from .demo import demo_fee, payout_csv_demo  # noqa: F401  (re-exported)
 from .files import (  # noqa: F401  (re-exported)
     PRESETS,
@@ -152,7 +153,8 @@ def _carry_fees(draft: PayoutDraft) -> None:
 
 
 def _group_key(line: ParsedLine) -> tuple[str, str]:
-    return (line.merchant_account, line.payout_ref)
+    """A payout's identity in a file: merchant account and payout id, letter case ignored ('BATCH-1' = 'batch-1')."""
+    return (line.merchant_account.casefold(), line.payout_ref.casefold())
 
 
 def payout_file_preview(
@@ -174,11 +176,15 @@ def payout_file_preview(
     """
     parsed = payout_file_parse(fmt=fmt, content=content)
     groups: dict[tuple[str, str], list[ParsedLine]] = {}
+    spelled: dict[tuple[str, str], tuple[str, str]] = {}  # the group's account and id as its first row writes them
     for line in parsed.lines:
         groups.setdefault(_group_key(line), []).append(line)
-    problems: list[str] = []
+        spelled.setdefault(_group_key(line), (line.merchant_account, line.payout_ref))
+    problems: list[str] = [p for p in [typed_reference_problem(reference)] if p]
     if len(groups) > 1:
-        named = ", ".join(f"{ref or '(none)'}" + (f" ({account})" if account else "") for account, ref in groups)
+        named = ", ".join(
+            f"{ref or '(none)'}" + (f" ({account})" if account else "") for account, ref in spelled.values()
+        )
         if reference or bank_amount is not None:
             problems.append(
                 f"the file holds {len(groups)} payouts ({named}): leave the payout id and the bank amount blank, "
@@ -191,16 +197,17 @@ def payout_file_preview(
                 "rows have one"
             )
     accounts_of = {}
-    for account, ref in groups:
+    for (_, ref_key), (account, _) in spelled.items():
         if account:
-            accounts_of.setdefault(ref, []).append(account)
+            accounts_of.setdefault(ref_key, []).append(account)
     drafts = []
-    for (account, ref), lines in groups.items():
-        if fmt.col_merchant_account and not account and accounts_of.get(ref):
+    for key, lines in groups.items():
+        account, ref = spelled[key]
+        if fmt.col_merchant_account and not account and accounts_of.get(key[1]):
             problems.append(
                 f"Row(s) {', '.join(str(line.line_no) for line in lines[:20])}: no merchant account in column "
                 f"{fmt.col_merchant_account} while the other rows of payout {ref or '(no id)'} have one "
-                f"({', '.join(accounts_of[ref])}); fill in the merchant account the row(s) belong to"
+                f"({', '.join(accounts_of[key[1]])}); fill in the merchant account the row(s) belong to"
             )
             continue
         if reference and ref and reference.casefold() != ref.casefold():
@@ -257,6 +264,10 @@ def payout_file_preview(
             lines=_fold_fee_rows(lines),
         )
         _carry_fees(draft)
+        too_large = draft_limit_problems(draft, label)
+        if too_large:
+            problems.extend(too_large)
+            continue
         drafts.append(draft)
     if problems:
         raise PayoutFileError(problems)

@@ -1,0 +1,135 @@
+"""Checks of a settlement file beyond its amounts: a header naming a column twice, a quote left open, a row
+repeated, a currency that is not ISO 4217, a value longer than the payout's field holds.
+
+Each returns the problem as one sentence naming the row (the file's line number) and column, or '' when
+there is none; `payout_file_parse` (files.py) collects them so that every problem of a file is listed.
+"""
+
+from __future__ import annotations
+
+from mappings.countries import CURRENCIES
+from sync.models import Payout, PayoutFormat, PayoutLine
+
+from .amounts import total_limit_problem
+
+
+def header_key(name: str) -> str:
+    """A header as Koppla matches it: without a byte order mark or surrounding spaces, letter case ignored."""
+    return name.replace("\ufeff", "").strip().casefold()
+
+
+def repeated_header_problems(fmt: PayoutFormat, headers: list[str], read: list[str], *, row: int) -> list[str]:
+    """A column the format reads that the header names twice or more (letter case ignored): which of the two
+    holds the value cannot be told, so the file is refused. Columns the format does not read may repeat."""
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(headers, start=1):
+        positions.setdefault(header_key(name), []).append(number)
+    problems = []
+    for column in dict.fromkeys(c for c in read if c):
+        found = positions.get(header_key(column), [])
+        if len(found) > 1:
+            problems.append(
+                f"Row {row}: the header names column {column} {len(found)} times (columns "
+                f"{', '.join(map(str, found))}): Koppla cannot tell which one format “{fmt.name}” should read; "
+                "remove or rename the extra one(s)"
+            )
+    return problems
+
+
+def open_quote_problem(
+    fmt: PayoutFormat, *, start: int, end: int, headers: list[str], record: list[str], read: set[str]
+) -> str:
+    """A record read over several lines because a quote opened in one of its values was not closed on its row.
+
+    A value with a line break is accepted only in a column the format does not read, and only when it holds no
+    delimiter (a note written over two lines); otherwise the quote swallowed the rows after it."""
+    if end <= start:
+        return ""
+    delimiter = "\t" if fmt.delimiter in ("\\t", "tab") else fmt.delimiter
+    for index, value in enumerate(record):
+        if "\n" not in value and "\r" not in value:
+            continue
+        column = headers[index] if index < len(headers) else f"number {index + 1}"
+        if column in read or delimiter in value or index >= len(headers):
+            return (
+                f'Row {start}, column {column}: a quote (") opens in this value and is not closed on its row, so '
+                f"rows {start} to {end} were read as one value; close the quote or remove it"
+            )
+    return ""
+
+
+class RepeatedRows:
+    """Rows identical in every column (surrounding spaces ignored): an export that wrote a row twice. Each
+    repeat is refused naming both rows; a provider's two real entries differ at least in their reference."""
+
+    def __init__(self):
+        self.seen: dict[tuple[str, ...], int] = {}
+
+    def problem(self, number: int, record: list[str]) -> str:
+        cells = [cell.strip() for cell in record]
+        while cells and not cells[-1]:
+            cells.pop()
+        first = self.seen.setdefault(tuple(cells), number)
+        if first == number:
+            return ""
+        return (
+            f"Row {number} repeats row {first} exactly (the same value in every column): it would be counted twice; "
+            "remove the repeated row"
+        )
+
+
+def currency_problem(number: int, column: str, code: str) -> str:
+    """'' for a blank code or an ISO 4217 code (mappings.countries.CURRENCIES); else the sentence naming it."""
+    if not code or code.upper() in CURRENCIES:
+        return ""
+    return (
+        f"Row {number}, column {column} (value '{code}'): not an ISO 4217 currency code (three letters, such as "
+        "EUR, SEK, USD)"
+    )
+
+
+_LENGTHS = {  # (format field naming the column, what the value is, the model field that stores it)
+    "col_payout": ("payout id", Payout._meta.get_field("reference")),
+    "col_merchant_account": ("merchant account", Payout._meta.get_field("merchant_account")),
+    "col_order": ("order number", PayoutLine._meta.get_field("order_number")),
+    "col_psp_reference": ("PSP reference", PayoutLine._meta.get_field("psp_reference")),
+}
+
+
+def length_problems(fmt: PayoutFormat, number: int, values: dict[str, str]) -> list[str]:
+    """Values longer than the field that stores them (`values`: format field → the row's text): refused rather
+    than cut, since a cut id would name another payout or order."""
+    problems = []
+    for name, (what, model_field) in _LENGTHS.items():
+        value = values.get(name, "")
+        if len(value) > model_field.max_length:
+            shown = value[:40] + "…"
+            problems.append(
+                f"Row {number}, column {getattr(fmt, name)} (value '{shown}', {len(value)} characters): a {what} "
+                f"holds at most {model_field.max_length} characters"
+            )
+    return problems
+
+
+def typed_reference_problem(reference: str) -> str:
+    """The payout id typed on the import form, held to the same limit as the file's."""
+    limit = Payout._meta.get_field("reference").max_length
+    if len(reference) <= limit:
+        return ""
+    return f"the payout id you entered is {len(reference)} characters long: a payout id holds at most {limit}"
+
+
+def draft_limit_problems(draft, label: str) -> list[str]:
+    """A payout's totals that a stored amount cannot hold: its bank amount (the sum of its transfer rows), the
+    fees one payment writes off for the others, a payment's fee with its own fee rows folded in."""
+    problems = [
+        problem
+        for what, amount in (("the bank amount", draft.bank_amount), ("the fees carried by one payment", draft.carried))
+        if (problem := total_limit_problem(amount, what=what))
+    ]
+    problems += [
+        f"Row {line.line_no}: {problem}"
+        for line in draft.lines
+        if (problem := total_limit_problem(line.fee, what="the fees with the order's fee rows"))
+    ]
+    return [f"payout {label}: {problem}" for problem in problems]
