@@ -6,10 +6,11 @@ file of any size can be confirmed."""
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from sync.models import Integration, PayoutFormat
+from sync.models import Integration, Payout, PayoutFormat
 
 from .files import PRESETS, PayoutFileError
 from .services import money_text, payout_file_import, payout_file_preview, payout_report
@@ -21,11 +22,14 @@ class PayoutImportForm(forms.Form):
     format = forms.ModelChoiceField(queryset=PayoutFormat.objects.all(), help_text="How to read the file's columns.")
     file = forms.FileField(required=False, help_text="The provider's settlement report as CSV.")
     reference = forms.CharField(
-        required=False, help_text="Payout id; blank: taken from the file (a file of several payouts: leave blank)."
+        required=False,
+        max_length=Payout._meta.get_field("reference").max_length,
+        help_text="Payout id; blank: taken from the file (a file of several payouts: leave blank).",
     )
     bank_amount = forms.DecimalField(
         required=False,
-        decimal_places=2,
+        max_digits=Payout._meta.get_field("bank_amount").max_digits,
+        decimal_places=Payout._meta.get_field("bank_amount").decimal_places,
         help_text="Amount received in the bank; blank: the file's transfer row (a file of several payouts: leave "
         "blank).",
     )
@@ -56,8 +60,7 @@ class PayoutImportMixin:
 
     def import_view(self, request):
         if not request.user.has_perm("sync.add_payout"):
-            messages.error(request, "You may not import payouts.")
-            return redirect("admin:sync_payout_changelist")
+            raise PermissionDenied  # config.forbidden renders the page naming sync.add_payout
         form = PayoutImportForm(request.POST or None, request.FILES or None)
         if not form.is_bound:
             form.fields["integration"].initial = _integration_initial(request)
@@ -67,21 +70,20 @@ class PayoutImportMixin:
             confirm = "confirm" in request.POST and data["upload"]
             upload = None
             try:
+                chosen = {
+                    "integration": data["integration"],
+                    "fmt": data["format"],
+                    "reference": data["reference"],
+                    "bank_amount": data["bank_amount"],
+                }
                 if confirm:
-                    upload = payout_upload_get(key=data["upload"], user=request.user)
+                    upload = payout_upload_get(key=data["upload"], user=request.user, **chosen)
                     content, file_name = upload.content, upload.file_name
                 elif data["file"]:
                     content, file_name = _read_upload(data["file"]), data["file"].name
                 else:
                     raise PayoutFileError(["choose a settlement file"])
-                arguments = {
-                    "integration": data["integration"],
-                    "fmt": data["format"],
-                    "content": content,
-                    "file_name": file_name,
-                    "reference": data["reference"],
-                    "bank_amount": data["bank_amount"],
-                }
+                arguments = {**chosen, "content": content, "file_name": file_name}
                 if confirm:
                     payouts = payout_file_import(**arguments)
                     payout_upload_delete(upload=upload)
@@ -92,7 +94,7 @@ class PayoutImportMixin:
             else:
                 if confirm:
                     return self._imported(request, payouts)
-                kept = payout_upload_keep(user=request.user, content=content, file_name=file_name)
+                kept = payout_upload_keep(user=request.user, content=content, file_name=file_name, **chosen)
                 form = PayoutImportForm(
                     initial={**{k: v for k, v in data.items() if k not in ("file", "upload")}, "upload": kept.key}
                 )

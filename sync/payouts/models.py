@@ -223,8 +223,9 @@ class PayoutUpload(models.Model):
     """The previewed file, so that "Confirm import" posts back only `key` whatever the file's size.
 
     Only its `user` may confirm it; it is deleted once imported, and any left behind is deleted
-    after `expires_at` (when the next file is previewed). `sha256` is the hash of `content`, checked
-    before the import.
+    after `expires_at` (when the next file is previewed). `sha256` is the hash of `content` (UTF-8 bytes),
+    `settings_sha256` the hash of what the preview read it with (the format's preset and columns, the
+    integration, a typed payout id and bank amount); both are checked before the import.
     """
 
     key = models.CharField(max_length=64, unique=True)
@@ -232,6 +233,7 @@ class PayoutUpload(models.Model):
     file_name = models.CharField(max_length=200, blank=True)
     content = models.TextField()
     sha256 = models.CharField(max_length=64)
+    settings_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 
