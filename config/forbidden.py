@@ -1,4 +1,5 @@
-"""The 403 page (config.urls handler403): in the admin's layout, saying what the user may do instead."""
+"""The 403 pages in the admin's layout: a refused page (config.urls handler403), saying what the user may do
+instead, and a refused form (settings.CSRF_FAILURE_VIEW), saying how to send it again."""
 
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
@@ -23,8 +24,9 @@ PAGE_PERMISSION = {
     "check": ("sync.run_flow", "check {plural} now"),
     "load_standard": ("add_{model}", "load the standard {plural}"),
     "demo_file": ("add_{model}", "download demo {plural}"),
-    "book": ("sync.book_payout", "book the lines of {plural} in the ERP"),
+    "book": ("view_{model}+sync.book_payout", "book the lines of {plural} in the ERP"),
 }
+# PAGE_PERMISSION may name several permissions joined by "+": the page needs all, the first missing is named.
 
 
 def _needed_permission(request) -> tuple[str, Permission | None]:
@@ -45,14 +47,15 @@ def _needed_permission(request) -> tuple[str, Permission | None]:
         needed = needed or PAGE_PERMISSION.get(page)
         if needed is None:
             return "", None
-        code, tried = needed
-        app_label, _, codename = code.format(model=opts.model_name).rpartition(".")
-        permission = Permission.objects.filter(
-            content_type__app_label=app_label or opts.app_label, codename=codename
-        ).first()
-        if permission and request.user.has_perm(f"{permission.content_type.app_label}.{permission.codename}"):
-            return "", None  # refused for another reason (e.g. a GET where a POST is expected): nothing to ask for
-        return tried.format(plural=opts.verbose_name_plural), permission
+        codes, tried = needed
+        for code in codes.split("+"):
+            app_label, _, codename = code.format(model=opts.model_name).rpartition(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label or opts.app_label, codename=codename
+            ).first()
+            if not (permission and request.user.has_perm(f"{app_label or opts.app_label}.{codename}")):
+                return tried.format(plural=opts.verbose_name_plural), permission
+        return "", None  # refused for another reason (e.g. a GET where a POST is expected): nothing to ask for
     return "", None
 
 
@@ -87,6 +90,25 @@ def permission_denied(request, exception=None):
         "permission": permission,
         "in_operations": in_operations,
         "operations_group": OPERATIONS_GROUP,
+        "back_url": referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}) else "",
+    }
+    return render(request, "403.html", context, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: a form refused by Django's CSRF check (its token missing or stale, e.g. a
+    page left open across a new login, or cookies blocked) as a 403 page in the admin's layout. Nothing the
+    form asked for was done; `reason` (Django's, e.g. "CSRF token missing.") is shown in brackets."""
+    referer = request.META.get("HTTP_REFERER", "")
+    context = {
+        **admin.site.each_context(request),
+        "title": "The form could not be sent",
+        "reason": (
+            "Nothing was done: the form's security token was missing or out of date (the page was probably open "
+            "from before you last logged in, or your browser blocks cookies for this site). Go back, reload the "
+            f"page and send the form again{f' ({reason})' if reason else ''}."
+        ),
+        "csrf": True,
         "back_url": referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}) else "",
     }
     return render(request, "403.html", context, status=403)

@@ -182,8 +182,9 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
             self.message_user(request, "Nothing to book: every payment and refund line is booked.", messages.INFO)
 
     def book_view(self, request, object_id):
-        """The payout page's Book button (POST): book_now for this payout, back to its page."""
-        if not self.has_book_permission(request):
+        """The payout page's Book button (POST): book_now for this payout, back to its page. Needs
+        sync.view_payout and sync.book_payout (403 page naming the one missing)."""
+        if not (self.has_view_permission(request) and self.has_book_permission(request)):
             raise PermissionDenied
         payout = self.get_object(request, object_id)
         if payout is None:
