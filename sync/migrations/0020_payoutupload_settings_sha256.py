@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sync', '0019_payout_book_permission'),
+        ("sync", "0019_payout_book_permission"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='payoutupload',
-            name='settings_sha256',
+            model_name="payoutupload",
+            name="settings_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]
