@@ -58,6 +58,17 @@ def open_quote_problem(
     return ""
 
 
+def unreadable_row_problem(start: int, error: Exception) -> str:
+    """A row Python's csv module refuses. A quote left open that runs past csv's field size limit (a large file)
+    is named as the quote it is; anything else keeps the module's words."""
+    if "field larger than field limit" in str(error):
+        return (
+            f'Row {start}: a quote (") opens in this row and is not closed, so the rest of the file was read as one '
+            "value; close the quote or remove it"
+        )
+    return f"Row {start}: not readable as CSV ({error})"
+
+
 class RepeatedRows:
     """Rows identical in every column (surrounding spaces ignored): an export that wrote a row twice. Each
     repeat is refused naming both rows; a provider's two real entries differ at least in their reference."""

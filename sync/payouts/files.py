@@ -27,6 +27,7 @@ from .checks import (
     length_problems,
     open_quote_problem,
     repeated_header_problems,
+    unreadable_row_problem,
 )
 from .hints import delimiter_hint, missing_columns, separator_hint
 from .presets import (  # noqa: F401
@@ -331,7 +332,7 @@ def payout_file_parse(*, fmt: PayoutFormat, content: str) -> ParsedFile:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(f"Row {number}: not readable as CSV ({exc})")
+            problems.append(unreadable_row_problem(number, exc))
             break
         if not any(cell.strip() for cell in record):
             continue

@@ -168,6 +168,16 @@ def test_an_unclosed_quote_names_the_row_where_it_opened(integration, generic):
     ]
 
 
+def test_an_unclosed_quote_in_a_large_file_names_its_row_not_the_csv_field_limit(integration, generic):
+    rows = "".join(f"payment,{2000 + n},p{n},10.00,0.10,SEK,2026-11-20,PO-1\n" for n in range(5000))  # > 128 KB
+    content = GEN + "payment,1001,p1,100.00,1.00,SEK,2026-11-20,PO-1\n" + 'payment,1002,"p2,5.00,0,SEK,,PO-1\n' + rows
+    problems = problems_of(integration, generic, content)
+    assert problems == [
+        'Row 3: a quote (") opens in this row and is not closed, so the rest of the file was read as one value; '
+        "close the quote or remove it"
+    ]
+
+
 def test_a_note_over_two_lines_in_a_column_not_read_is_accepted_and_rows_keep_their_numbers(integration, generic):
     content = (
         "type,order_number,psp_reference,gross,fee,currency,date,payout,note\n"
