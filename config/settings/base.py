@@ -102,6 +102,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
+# Dates as "2026-12-01 10:15" (config/formats/en/formats.py), in TIME_ZONE, which the admin's header names.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the favicon
