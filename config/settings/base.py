@@ -216,6 +216,8 @@ LOGGING = {
     "filters": {
         "forbidden_without_traceback": {"()": "config.log_filters.ForbiddenWithoutTraceback"},
         "skip_forbidden": {"()": "config.log_filters.SkipForbidden"},
+        # A sandbox emulator's deliberate 429 is logged at INFO, saying so (demo and tests only mount them).
+        "sandbox_rate_limit_as_info": {"()": "config.log_filters.SandboxRateLimitAsInfo"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -236,8 +238,13 @@ LOGGING = {
         # Django's own console handler (DEBUG only) is left out: the root's prints each line once.
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["forbidden_without_traceback"]},
+        "django.request": {"filters": ["forbidden_without_traceback", "sandbox_rate_limit_as_info"]},
         # As Django's default for the development server, less the 403 lines django.request already logged.
-        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False, "filters": ["skip_forbidden"]},
+        "django.server": {
+            "handlers": ["server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["skip_forbidden", "sandbox_rate_limit_as_info"],
+        },
     },
 }
