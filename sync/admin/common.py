@@ -104,6 +104,16 @@ def short_name(name: str):
     return format_html('<span class="koppla-integration" title="{}">{}</span>', name, short)
 
 
+RECORD_CHARS = 28  # a record's label in a list cell ("20015 (anna.karlsson@example.com)"); all of it in the tooltip
+
+
+def short_label(label: str):
+    """A record's label (order number and e-mail, SKU) cut to RECORD_CHARS, the whole label in the tooltip."""
+    if len(label) <= RECORD_CHARS:
+        return label
+    return format_html('<span title="{}">{}</span>', label, label[: RECORD_CHARS - 1].rstrip() + "…")
+
+
 def compact_flow(obj):
     """A record's or run's flow as one short cell: the flow's first word and, small below, the integration."""
     return format_html("{}<br><small>{}</small>", obj.flow.capitalize(), short_name(obj.integration.name))
