@@ -25,3 +25,39 @@ class SkipForbidden(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return getattr(record, "status_code", None) != FORBIDDEN
+
+
+TOO_MANY_REQUESTS = 429
+SANDBOX_PATH = "/sandbox/"
+
+
+class SandboxRateLimitAsInfo(logging.Filter):
+    """On `django.request` and `django.server`: a 429 that a sandbox emulator (a path under /sandbox/) answered
+    is the emulator limiting on purpose, as the real system does, and Koppla waits and retries: it is logged
+    at INFO, saying so, not as a warning or an error. Any other 429, and every other status, is left as it is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == TOO_MANY_REQUESTS and _request_path(record).startswith(SANDBOX_PATH):
+            record.levelno = logging.INFO
+            record.levelname = logging.getLevelName(logging.INFO)
+            record.exc_info = None
+            record.exc_text = None
+            if isinstance(record.msg, str) and not record.msg.endswith(SANDBOX_NOTE):
+                record.msg += SANDBOX_NOTE
+        return True
+
+
+SANDBOX_NOTE = " (the sandbox's rate limit, on purpose; Koppla waits and retries)"
+
+
+def _request_path(record: logging.LogRecord) -> str:
+    """The path of the request a `django.request` or `django.server` record is about ("" when unknown)."""
+    request = getattr(record, "request", None)
+    path = getattr(request, "path", None)
+    if isinstance(path, str):
+        return path
+    # django.server: `request` is the socket; the request line ("GET /sandbox/... HTTP/1.1") is the first arg.
+    args = record.args if isinstance(record.args, tuple) else ()
+    line = str(args[0]) if args else ""
+    parts = line.split()
+    return parts[1] if len(parts) >= 2 else ""

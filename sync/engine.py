@@ -92,7 +92,12 @@ def remote_error_message(exc: RemoteError, *, then: str = RECORD_RETRIED) -> str
 
 # --------------------------------------------------------------------------- runs
 # Runs of given ids: they never read the listing, so they never give the next run a cursor.
-ID_TRIGGERS = (SyncRun.Trigger.WEBHOOK, SyncRun.Trigger.RESYNC, SyncRun.Trigger.FOLLOW_UP)
+ID_TRIGGERS = (
+    SyncRun.Trigger.WEBHOOK,
+    SyncRun.Trigger.RESYNC,
+    SyncRun.Trigger.FOLLOW_UP,
+    SyncRun.Trigger.BOOKING,
+)
 
 
 def _latest_cursor(integration: Integration, flow: str) -> str:

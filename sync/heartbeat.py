@@ -95,9 +95,10 @@ def run_record_begin(*, run: SyncRun, source_id: str) -> None:
 
 
 INTERRUPTED = (
-    "Interrupted: the worker stopped at {stopped} (no heartbeat for {seconds} s, limit {limit} s); "
-    "records not finished will be picked up by the next run."
+    "Interrupted: the worker stopped at {stopped} ({why}); records not finished will be picked up by the next run."
 )
+SILENT = "no heartbeat for {seconds} s, limit {limit} s"
+DEMO_STOPPED = "the demo was stopped while it ran; no worker was running at the demo's next start"
 
 
 def run_is_stale(run: SyncRun, *, now=None) -> bool:
@@ -108,9 +109,10 @@ def run_is_stale(run: SyncRun, *, now=None) -> bool:
     return last_sign is not None and (now or timezone.now()) - last_sign > stale_after()
 
 
-def stale_runs():
-    """Running runs whose worker sent no heartbeat for `stale_after()`: dead, whatever their status says."""
-    limit = timezone.now() - stale_after()
+def stale_runs(*, silent_for: timedelta | None = None):
+    """Running runs whose worker sent no heartbeat for `silent_for` (default `stale_after()`): dead, whatever
+    their status says."""
+    limit = timezone.now() - (stale_after() if silent_for is None else silent_for)
     return SyncRun.objects.filter(status=SyncRun.Status.RUNNING).filter(
         Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
     )
@@ -121,17 +123,21 @@ def runs_take_over(*, integration, flow: str) -> list[SyncRun]:
     return _runs_close(stale_runs().filter(integration=integration, flow=flow), why="taken over by the next run")
 
 
-def runs_interrupted_close() -> list[SyncRun]:
+def runs_interrupted_close(*, no_worker_running: bool = False) -> list[SyncRun]:
     """Close every run whose worker died (no heartbeat for `stale_after()`), of any flow.
 
     Called where a worker starts (the demo command, every task of the q2 worker) so that a run stopped
     mid-way (Ctrl-C, a killed worker) is shown as interrupted at once, not as running until its flow's
-    next run takes it over.
+    next run takes it over. `no_worker_running`: the caller knows no worker of this database is running
+    (the demo's start, before it starts its own worker), so every run still marked running is closed,
+    also one whose worker beat seconds before the demo was stopped.
     """
+    if no_worker_running:
+        return _runs_close(stale_runs(silent_for=timedelta(0)), why="closed at the demo's start", demo=True)
     return _runs_close(stale_runs(), why="closed at the worker's start")
 
 
-def _runs_close(stale, *, why: str) -> list[SyncRun]:
+def _runs_close(stale, *, why: str, demo: bool = False) -> list[SyncRun]:
     """Each stale run is claimed with one conditional update (still running, heartbeat unchanged), so of
     two workers closing it at once only one does, and a run that beat meanwhile is left alone."""
     now = timezone.now()
@@ -140,10 +146,9 @@ def _runs_close(stale, *, why: str) -> list[SyncRun]:
         last_sign = run.heartbeat_at or run.started_at
         seconds = int((now - last_sign).total_seconds())
         in_flight = run.current_source_id
+        silent = SILENT.format(seconds=seconds, limit=int(stale_after().total_seconds()))
         message = INTERRUPTED.format(
-            stopped=f"{timezone.localtime(last_sign):%H:%M}",
-            seconds=seconds,
-            limit=int(stale_after().total_seconds()),
+            stopped=f"{timezone.localtime(last_sign):%H:%M}", why=DEMO_STOPPED if demo else silent
         )
         if in_flight:
             message += f" Record {in_flight} was being processed: it got a failed log and is retried."

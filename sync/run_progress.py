@@ -66,9 +66,41 @@ class ListingProgress:
             yield item
 
 
+def duration_text(seconds: float) -> str:
+    """A length of time as an ops person says it, for a run's time left and its duration.
+
+    `seconds` (≥ 0; a negative one counts as 0) → "59 s", "1 min" (61 s), "1 h 30 min" (90 min),
+    "17 h", "1 d 6 h", "2 d". Rounded to the nearest unit shown: seconds below a minute, minutes
+    below an hour, hours and minutes below 10 h, hours below a day, then days and hours.
+    """
+    whole = max(int(seconds + 0.5), 0)
+    if whole < 60:
+        return f"{whole} s"
+    minutes = int(seconds / 60 + 0.5)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 10 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    hours = int(seconds / 3600 + 0.5)
+    if hours < 24:
+        return f"{hours} h"
+    days, rest = divmod(hours, 24)
+    return f"{days} d {rest} h" if rest else f"{days} d"
+
+
+def time_left_text(*, done: int, total: int, elapsed: float) -> str:
+    """ "about 3 min left": the time the `total - done` records still to do take at the pace so far
+    (`elapsed` seconds for `done`); "" when nothing is done yet or nothing is left."""
+    if done <= 0 or total <= done or elapsed <= 0:
+        return ""
+    return f"about {duration_text(max(elapsed / done * (total - done), 1))} left"
+
+
 def listing_text(run, *, now=None) -> str:
     """A running run's listing progress for the lists: "listing: 3 pages read, 250 records so far (120 done)",
-    with the time left when the remote stated its total; "" when no listing page was read yet."""
+    with the time left when the remote stated its total ("… 250 of 320 records (120 done, about 1 min
+    left)"); "" when no listing page was read yet."""
     message = run.message or ""
     if not message.startswith(LISTING_PREFIX):
         return ""
@@ -78,7 +110,6 @@ def listing_text(run, *, now=None) -> str:
     if listed and run.started_at:
         read, total = int(listed.group(1)), int(listed.group(2))
         elapsed = ((now or timezone.now()) - run.started_at).total_seconds()
-        if read and total > read and elapsed >= 1:
-            left = elapsed / read * (total - read)
-            extra.append(f"about {left / 60:.0f} min left" if left >= 90 else f"about {max(left, 1):.0f} s left")
+        if elapsed >= 1 and (left := time_left_text(done=read, total=total, elapsed=elapsed)):
+            extra.append(left)
     return text + (f" ({', '.join(extra)})" if extra else "")

@@ -102,6 +102,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
+# Dates as "2026-12-01 10:15" (config/formats/en/formats.py), in TIME_ZONE, which the admin's header names.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the favicon
@@ -215,6 +217,8 @@ LOGGING = {
     "filters": {
         "forbidden_without_traceback": {"()": "config.log_filters.ForbiddenWithoutTraceback"},
         "skip_forbidden": {"()": "config.log_filters.SkipForbidden"},
+        # A sandbox emulator's deliberate 429 is logged at INFO, saying so (demo and tests only mount them).
+        "sandbox_rate_limit_as_info": {"()": "config.log_filters.SandboxRateLimitAsInfo"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -235,8 +239,13 @@ LOGGING = {
         # Django's own console handler (DEBUG only) is left out: the root's prints each line once.
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["forbidden_without_traceback"]},
+        "django.request": {"filters": ["forbidden_without_traceback", "sandbox_rate_limit_as_info"]},
         # As Django's default for the development server, less the 403 lines django.request already logged.
-        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False, "filters": ["skip_forbidden"]},
+        "django.server": {
+            "handlers": ["server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["skip_forbidden", "sandbox_rate_limit_as_info"],
+        },
     },
 }

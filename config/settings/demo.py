@@ -29,7 +29,7 @@ for _key, _value in _DEMO_DEFAULTS.items():
     os.environ.setdefault(_key, _value)
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASES, INSTALLED_APPS, MIDDLEWARE, _tune_sqlite, env  # noqa: E402
+from .base import DATABASES, INSTALLED_APPS, LOGGING, MIDDLEWARE, _tune_sqlite, env  # noqa: E402
 
 # The sandboxes speak plain http on localhost; oauthlib refuses that unless told.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
@@ -55,3 +55,7 @@ DEMO_PORT = int(os.environ.get("DEMO_PORT", "8000"))
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=10.0)
 SANDBOX_TIMEOUT_SECONDS = HTTP_READ_TIMEOUT + 2
 SANDBOX_RATE_LIMITS = {"visma_net": (100, 10), "centra": (20, 10)}
+
+# The demo's console: the q2 cluster's own start/stop and per-task lines only from WARNING up
+# (a failing task still shows); Koppla's runs are followed in the admin (Sync › Sync runs).
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django-q": {"level": env("Q_LOG_LEVEL", default="WARNING")}}}

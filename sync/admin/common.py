@@ -104,6 +104,16 @@ def short_name(name: str):
     return format_html('<span class="koppla-integration" title="{}">{}</span>', name, short)
 
 
+RECORD_CHARS = 28  # a record's label in a list cell ("20015 (anna.karlsson@example.com)"); all of it in the tooltip
+
+
+def short_label(label: str):
+    """A record's label (order number and e-mail, SKU) cut to RECORD_CHARS, the whole label in the tooltip."""
+    if len(label) <= RECORD_CHARS:
+        return label
+    return format_html('<span title="{}">{}</span>', label, label[: RECORD_CHARS - 1].rstrip() + "…")
+
+
 def compact_flow(obj):
     """A record's or run's flow as one short cell: the flow's first word and, small below, the integration."""
     return format_html("{}<br><small>{}</small>", obj.flow.capitalize(), short_name(obj.integration.name))
@@ -114,10 +124,11 @@ ESTIMATE_AFTER_SECONDS = 20  # a run's time left is estimated once it has run th
 
 def run_progress_text(run, *, now=None) -> str:
     """A run's progress in words: "120 / 320", while running with the time left estimated from the pace so far
-    ("120 / 320, about 3 min left"); while the listing is read page by page (the total is known only at its end)
+    ("120 / 320, about 3 min left", "… about 17 h left": sync/run_progress.duration_text); while the listing is
+    read page by page (the total is known only at its end)
     "listing: 3 pages read, 250 records so far (120 done)" (sync/run_progress.py), or "120 done, still listing"
     before a page was counted; "—" before anything is counted."""
-    from sync.run_progress import listing_text
+    from sync.run_progress import listing_text, time_left_text
 
     running = run.status == "running"
     if running and run.total <= run.done:
@@ -130,9 +141,9 @@ def run_progress_text(run, *, now=None) -> str:
     text = f"{run.done} / {run.total}"
     if running and run.started_at and run.done:
         elapsed = ((now or timezone.now()) - run.started_at).total_seconds()
-        if elapsed >= ESTIMATE_AFTER_SECONDS:
-            left = elapsed / run.done * (run.total - run.done)
-            text += f", about {left / 60:.0f} min left" if left >= 90 else f", about {max(left, 1):.0f} s left"
+        left = time_left_text(done=run.done, total=run.total, elapsed=elapsed)
+        if elapsed >= ESTIMATE_AFTER_SECONDS and left:
+            text += f", {left}"
     return text
 
 

@@ -10,21 +10,21 @@ from config.admin_utils import ReadOnlyAdmin
 from config.errors import ApplicationError
 from sync.models import Integration, NumberSeriesCheck
 
-from .common import RunPermissionMixin
+from .common import LIST_MEDIA_CSS, LIST_MEDIA_JS, RunPermissionMixin, short_message, short_name
 
 
 @admin.register(NumberSeriesCheck)
 class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
+    # The decisive columns first and short (a 1366 px laptop shows them all): which series, its status,
+    # what is left, what it overlaps, the message cut to two lines; where it was read and when last.
+    # Last and end number are on the check's page.
     list_display = [
-        "connection",
-        "integration",
         "numbering_id",
-        "last_number",
-        "end_number",
-        "remaining",
         "status_badge",
-        "overlaps_with",
-        "message",
+        "remaining",
+        "overlaps_display",
+        "short_message",
+        "where",
         "checked_at",
     ]
     list_filter = ["status", "connection", "integration"]
@@ -34,6 +34,26 @@ class NumberSeriesCheckAdmin(RunPermissionMixin, ReadOnlyAdmin):
     date_hierarchy = "checked_at"
     actions = ["check_again"]
     change_list_template = "admin/sync/numberseriescheck/change_list.html"
+
+    class Media:
+        css = LIST_MEDIA_CSS
+        js = LIST_MEDIA_JS
+
+    @admin.display(description="Overlaps with")
+    def overlaps_display(self, obj):
+        """The integrations the series collides with, cut like a message (all of them in the tooltip)."""
+        return short_message(obj.overlaps_with, failed=True)
+
+    @admin.display(description="Message")
+    def short_message(self, obj):
+        """The check's message, cut to two lines: red for an error, grey otherwise (all of it on its page)."""
+        return short_message(obj.message, failed=obj.status == NumberSeriesCheck.Status.ERROR)
+
+    @admin.display(description="Connection", ordering="connection__name")
+    def where(self, obj):
+        """The ERP connection read and, small below, the integration whose series it is."""
+        integration = short_name(obj.integration.name) if obj.integration_id else "—"
+        return format_html("{}<br><small>{}</small>", short_name(obj.connection.name), integration)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):

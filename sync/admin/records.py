@@ -21,6 +21,7 @@ from .common import (
     StatusWithFailedFilter,
     compact_flow,
     compact_when,
+    short_label,
     short_message,
     status_badge,
 )
@@ -89,7 +90,8 @@ class ResyncButtonMixin:
 
     @admin.display(description="Record", ordering="source_label")
     def record(self, obj):
-        return obj.source_label or obj.source_id
+        """The record's label (its id when it has none), cut for the list; the whole label in the tooltip."""
+        return short_label(obj.source_label or obj.source_id)
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):

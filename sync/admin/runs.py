@@ -8,6 +8,7 @@ from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, changelist_link
 from sync.heartbeat import run_is_stale, stale_runs
 from sync.models import RecordLog, SyncRun
 from sync.run_filters import EmptyScheduledRunsFilter
+from sync.run_progress import duration_text
 
 from .bulk import BulkSpec, bulk_confirm_or_start
 from .common import (
@@ -139,10 +140,11 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
+        """ "8 min" for a finished run, "1 h 30 min so far" for a running one (sync/run_progress.duration_text)."""
         duration = obj.duration
         if duration is None and obj.status == SyncRun.Status.RUNNING and obj.started_at:
-            return f"{str(timezone.now() - obj.started_at).split('.')[0]} so far"
-        return str(duration).split(".")[0] if duration is not None else "—"
+            return f"{duration_text((timezone.now() - obj.started_at).total_seconds())} so far"
+        return duration_text(duration.total_seconds()) if duration is not None else "—"
 
     @admin.display(description="Records")
     def records_link(self, obj):

@@ -17,11 +17,12 @@ class SyncRun(TimeStampedModel):
         MANUAL = "manual", "Run now"
         RESYNC = "resync", "Resync"
         FOLLOW_UP = "follow_up", "Follow-up (records queued during another run)"
+        BOOKING = "booking", "Booking (a payout's lines booked from the admin)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
+        SUCCEEDED = "succeeded", "OK"
         PARTIAL = "partial", "Finished with failed records"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
@@ -52,7 +53,12 @@ class SyncRun(TimeStampedModel):
     failed_count = models.PositiveIntegerField(default=0)
     cursor_from = models.CharField(max_length=100, blank=True, help_text="Changes after this point were read.")
     cursor_to = models.CharField(max_length=100, blank=True, help_text="Where the next run starts reading.")
-    message = models.TextField(blank=True, help_text="Why the run failed or was skipped.")
+    message = models.TextField(
+        "progress and notes",
+        blank=True,
+        help_text="While it runs: the pages and records read so far. Then: what it noted, "
+        "or why it failed or was skipped.",
+    )
     task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:

@@ -163,7 +163,7 @@ class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
                 flow_run_enqueue(
                     integration=payout.integration,
                     flow=Flow.PAYOUTS,
-                    trigger=SyncRun.Trigger.MANUAL,
+                    trigger=SyncRun.Trigger.BOOKING,
                     source_ids=ids,
                     requested_by=request.user,
                 )

@@ -71,6 +71,15 @@ TAX_ZONE_COLUMNS = {
     "sales_account": "Sales account",
     "integration_display": "Integration",
 }
+NUMBER_SERIES_COLUMNS = {
+    "numbering_id": "Numbering",
+    "status_badge": "Status",
+    "remaining": "Remaining",
+    "overlaps_display": "Overlaps with",
+    "short_message": "Message",
+    "where": "Connection",
+    "checked_at": "Checked",
+}
 FLOW_COLUMNS = {"flow_name": "Flow", "enabled": "Enabled", "last_run": "Last run", "failing": "Failed records waiting"}
 
 
@@ -249,6 +258,8 @@ def test_readme_walk_through_at_1366_px(laptop, live_server, demo):
     page.goto(f"{base}/admin/sync/numberseriescheck/")
     page.click("#koppla-number-series-check")
     expect(page.locator(".messagelist")).to_be_visible()
+    shot(page, "10-number-series")
+    assert_columns_fit(page, NUMBER_SERIES_COLUMNS)
     page.goto(f"{base}/admin/")
     page.click("#koppla-dashboard-link a")
     flows = page.locator("#koppla-flows")
@@ -288,3 +299,76 @@ def test_a_mapping_file_with_bad_rows_shows_each_reason_as_text_by_line(laptop, 
     assert any(t.startswith("Row 3") and "XX" in t for t in texts), texts  # line 3 of the file
     assert any(t.startswith("Row 5") and "B2X" in t for t in texts), texts  # the blank line 4 counts
     assert all(t.strip() for t in texts)
+
+
+LONG_NAME = "Centra Nordics and Baltics → Visma.net ERP (production company 1, EUR)"
+LONG_ERROR = (
+    "Order 20019: unknown payment method 'swish-business-recurring': add it in Mappings › Payment methods, "
+    "then resync the record. " + "The shop's order carries more detail than fits a list cell. " * 6
+)
+
+
+def test_records_record_logs_and_number_series_fit_at_1366_px_with_long_names_and_errors(laptop, live_server, demo):
+    """The worst rows those lists get: a long integration and connection name, long errors, many attempts."""
+    from datetime import UTC, datetime
+
+    from sync.models import NumberSeriesCheck, RecordLog
+
+    page, base = laptop, live_server.url
+    demo.name = LONG_NAME
+    demo.save(update_fields=["name"])
+    run = SyncRun.objects.create(integration=demo, flow="orders", trigger="schedule", status="partial")
+    for number in range(20010, 20016):
+        source = f"order-{number}-a1b2c3d4e5f6"
+        log = RecordLog.objects.create(
+            run=run,
+            integration=demo,
+            flow="orders",
+            source_id=source,
+            source_label=f"{number} (anna.karlsson-lindqvist@example.com)",
+            status="failed",
+            attempt=5,
+            error=LONG_ERROR,
+        )
+        SyncRecord.objects.create(
+            integration=demo,
+            flow="orders",
+            source_id=source,
+            source_label=log.source_label,
+            target_id="INV-100000123",
+            status="dead",
+            attempts=5,
+            last_error=LONG_ERROR,
+            last_log=log,
+            next_attempt_at=timezone.now() + timedelta(hours=2),
+        )
+    Connection.objects.filter(pk=demo.erp_id).update(name="Visma.net ERP production company 1 (EUR, Nordics)")
+    NumberSeriesCheck.objects.create(
+        connection_id=demo.erp_id,
+        integration=demo,
+        numbering_id="CUSTOMER-NORDICS",
+        description="Customers of the Nordic shops",
+        last_number="1999990",
+        end_number="1999999",
+        remaining=9,
+        status=NumberSeriesCheck.Status.ERROR,
+        overlaps_with="Centra Denmark → Visma.net ERP (production company 2), Shop FI, Shop NO, Shop EE",
+        message=LONG_ERROR,
+        checked_at=datetime(2026, 12, 1, 9, 15, tzinfo=UTC),
+    )
+
+    for url, columns, name in (
+        ("/admin/sync/syncrecord/", RECORDS_COLUMNS, "13-records-long"),
+        ("/admin/sync/recordlog/", RECORD_LOG_COLUMNS, "14-record-logs-long"),
+        ("/admin/sync/numberseriescheck/", NUMBER_SERIES_COLUMNS, "15-number-series-long"),
+    ):
+        page.goto(f"{base}{url}")
+        shot(page, name)
+        assert_columns_fit(page, columns)
+        assert_row_height(page, most=80)  # a dead record's status takes up to 4 short lines; messages stay cut
+    # The number series' last column (Checked at) is decisive: it must not lie beyond the list's own edge.
+    last = page.locator("#result_list thead th").last.evaluate(
+        "th => th.getBoundingClientRect().right - th.closest('.results').getBoundingClientRect().right"
+    )
+    assert last <= 1, f"Checked at ends {last:.0f} px beyond the list's edge"
+    expect(page.locator("#result_list")).to_contain_text("2026-12-01 10:15")

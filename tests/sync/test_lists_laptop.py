@@ -180,3 +180,42 @@ def test_connections_list_has_short_one_line_cells_and_the_full_labels_on_the_co
 
     detail = admin_client.get(reverse("admin:integrations_connection_change", args=[connection.pk])).content.decode()
     assert "OAuth2 authorization code (interactive consent)" in detail
+
+
+def test_number_series_list_has_short_cells_and_the_whole_message_on_the_checks_page(admin_client, integration):
+    from datetime import UTC, datetime
+
+    from sync.models import NumberSeriesCheck
+
+    integration.name = "Centra Nordics → Visma.net ERP (production company 1)"
+    integration.save()
+    check = NumberSeriesCheck.objects.create(
+        connection=integration.erp,
+        integration=integration,
+        numbering_id="CUSTOMER",
+        last_number="19999",
+        end_number="20000",
+        remaining=1,
+        status=NumberSeriesCheck.Status.ERROR,
+        overlaps_with="Centra Denmark → Visma.net ERP (production company 2), Shop FI, Shop NO",
+        message=LONG_ERROR,
+        checked_at=datetime(2026, 12, 1, 9, 15, tzinfo=UTC),
+    )
+    html = admin_client.get(reverse("admin:sync_numberseriescheck_changelist")).content.decode()
+    assert "sync/koppla-lists.css" in html and "sync/koppla-lists.js" in html
+    rows = html.split('id="result_list"')[1]
+    assert escape(LONG_ERROR[:79].rstrip()) + "…</span></td>" in rows
+    assert 'class="koppla-msg koppla-msg-error"' in rows
+    assert f'title="{escape(integration.name)}">{escape(integration.name[:23].rstrip())}…</span>' in rows
+    assert '<td class="field-checked_at nowrap">2026-12-01 10:15</td>' in rows
+
+    detail = admin_client.get(reverse("admin:sync_numberseriescheck_change", args=[check.pk])).content.decode()
+    assert "x" * 200 in detail and "Shop NO" in detail
+
+
+def test_a_long_record_label_is_cut_in_the_lists_and_whole_in_the_tooltip(admin_client, integration):
+    label = "20015 (anna.karlsson-lindqvist@example.com)"
+    _record(integration, "dead", LONG_ERROR, source_id="order-20015")
+    SyncRecord.objects.filter(source_id="order-20015").update(source_label=label)
+    html = admin_client.get(reverse("admin:sync_syncrecord_changelist")).content.decode()
+    assert f'<span title="{label}">{label[:27].rstrip()}…</span>' in html

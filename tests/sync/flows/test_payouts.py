@@ -24,7 +24,7 @@ from integrations.visma_net.schemas import (
 from sync.bindings import binding_save
 from sync.erp import ErpDocument
 from sync.flows.base import RecordFailed
-from sync.models import ExternalRef, Flow, Integration, Payout, PayoutFormat, PayoutLine, RecordLog
+from sync.models import ExternalRef, Flow, Integration, Payout, PayoutFormat, PayoutLine, RecordLog, SyncRun
 from sync.payouts import flow as payouts_flow
 from sync.payouts.flow import payment_draft_for
 from sync.payouts.services import demo_fee, payout_csv_demo, payout_format_from_preset, payout_import, payout_report
@@ -487,6 +487,8 @@ def test_book_now_in_the_payout_admin(admin_client, erp, shop, generic, django_c
 
     assert "Queued 1 line(s) for booking" in response.content.decode()
     assert visma.payment_count() == 1 and erp.invoice_get(invoice_number)["balance"] == Decimal("0")
+    booking = SyncRun.objects.get(integration=shop, flow=Flow.PAYOUTS)
+    assert booking.trigger == SyncRun.Trigger.BOOKING and booking.requested_by is not None
     page = admin_client.get(reverse("admin:sync_payout_change", args=[payout.pk])).content.decode()
     assert "1 booked in the erp" in page.lower()
 
