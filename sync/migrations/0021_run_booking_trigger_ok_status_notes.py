@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0019_payout_book_permission'),
+        ('sync', '0020_payoutupload_settings_sha256'),
     ]
 
     operations = [
