@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
-from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin
+from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, UsableFiltersMixin
 from sync.admin.common import LIST_MEDIA_CSS, LIST_MEDIA_JS, short_name
 from sync.models import Integration
 
@@ -41,7 +41,7 @@ from .services import vat_territories_load_standard
 from .vat_models import TREAT_AS_EXPORT, rate_label
 
 
-class MappingAdmin(ErpLabelsMixin, SpreadsheetImportExportMixin, ImportExportModelAdmin):
+class MappingAdmin(UsableFiltersMixin, ErpLabelsMixin, SpreadsheetImportExportMixin, ImportExportModelAdmin):
     """Admin of a per-integration mapping table with CSV/xlsx import (preview first) and export."""
 
     list_filter = ["integration"]
