@@ -5,9 +5,11 @@ numbering as the payout import. Every problem becomes one sentence in `result.pr
 "Row 3, column rate (value 'abc'): 'abc' is not a number: ..."; the admin and the import command show
 those sentences and nothing else.
 
-Headers are matched to the columns ignoring upper/lower case and surrounding spaces ("Code ,
-Description" reads as code, description); other names are refused as unknown. Values in messages have
-control characters escaped (mappings.file_problems.text_shown). `result.notes` carries the reader's
+Headers are matched to the columns ignoring upper/lower case and surrounding spaces and invisible
+characters ("Code ,Description\u200b" reads as code, description); other names are refused as unknown.
+Cells lose the same padding (a no-break space, a trailing tab, a byte order mark); an invisible format
+character inside a value (a zero-width space in 'OSS\u200bFR') is refused naming its row and column
+(mappings.file_problems). Values in messages have control characters escaped (text_shown). `result.notes` carries the reader's
 notes (e.g. which sheet of a workbook was read) for the admin's preview and the import command.
 
 Permissions (admin imports, which pass `user`): a row that creates needs the model's "add" permission,
@@ -32,11 +34,8 @@ from django.utils.encoding import force_str
 from django.utils.html import format_html
 from import_export import resources, widgets
 
-from .file_problems import text_shown
+from .file_problems import invisible_inside, invisible_strip, text_shown
 from .tabular import cell_unquote, dataset_neutralise
-
-# Around a header name: any Unicode space (no-break ones included), zero-width spaces and a stray BOM.
-HEADER_PADDING = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 
 
 class FileFormatError(ValueError):
@@ -128,6 +127,7 @@ class IntegrationScopedResource(resources.ModelResource):
         self._raw_rows: dict[int, dict] = {}
         self._lines: list[int] = []
         self._existing: dict[tuple, list] | None = None
+        self._attributes = {field.column_name: field.attribute for field in self.get_import_fields()}
         self.permission_refused = False
 
     @property
@@ -154,7 +154,7 @@ class IntegrationScopedResource(resources.ModelResource):
     def header_names(self, headers) -> list[str]:
         """The file's header cells as column names: 'Code ' → 'code'; a name that is no column stays as given."""
         columns = {column.casefold(): column for column in self.columns}
-        names = [HEADER_PADDING.sub("", str(h or "")) for h in (headers or [])]
+        names = [invisible_strip(str(h or "")) for h in (headers or [])]
         return [columns.get(name.casefold(), name) for name in names]
 
     def header_problems(self, headers) -> list[str]:
@@ -162,7 +162,10 @@ class IntegrationScopedResource(resources.ModelResource):
         problems = []
         unknown = [h for h in headers if h not in self.columns]
         missing = [c for c in self.columns if c not in headers and c not in self.optional_columns]
-        repeated = sorted({h for h in headers if headers.count(h) > 1})
+        repeated = [
+            f"{name} (columns {' and '.join(str(i + 1) for i, h in enumerate(headers) if h == name)})"
+            for name in sorted({h for h in headers if headers.count(h) > 1})
+        ]
         if unknown:
             problems.append(f"Unknown column(s): {', '.join(unknown)}.")
         if missing:
@@ -229,13 +232,18 @@ class IntegrationScopedResource(resources.ModelResource):
         return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
+        invisible = {}
         for column in list(row):
             value = row[column]
             if isinstance(value, str):
-                value = cell_unquote(value.strip())
+                value = cell_unquote(invisible_strip(value))
                 if column in self.upper_columns:
                     value = value.upper()
                 row[column] = value
+                if problem := invisible_inside(value):
+                    invisible[self._attributes.get(column, column)] = problem
+        if invisible:
+            raise ValidationError(invisible)
         key = tuple(str(row.get(c, "")) for c in self._meta.import_id_fields)
         if key:
             number = kwargs.get("row_number")
