@@ -11,6 +11,7 @@ from import_export.admin import ImportExportModelAdmin
 from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, UsableFiltersMixin
 from sync.admin.common import LIST_MEDIA_CSS, LIST_MEDIA_JS, short_name
 from sync.models import Integration
+from sync.selectors import integration_preselected
 
 from .countries import EU_MEMBER_STATES, EU_VAT_AREA_GOODS
 from .import_admin import SpreadsheetImportExportMixin
@@ -282,7 +283,7 @@ class VatTerritoryAdmin(MappingAdmin):
         """Choose integrations, then add the standard rows they lack (mappings/fixtures/vat_territories.csv)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        initial = self._integration_initial(request)
+        initial = integration_preselected(query=request.GET)
         form = LoadStandardTerritoriesForm(
             request.POST if request.method == "POST" else None, initial={"integrations": [initial] if initial else []}
         )
