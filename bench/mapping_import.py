@@ -11,7 +11,8 @@ every real (country, customer type) key once, a tax zone for every other key alr
 (so half the rows are updates, half new), and beyond the ~500 real keys rows whose country is no
 country (each reported as a problem, as a file with typos would be). Every query the import runs is
 counted (connection.execute_wrapper), by statement kind. The confirm step is measured on a file of
-valid rows only (it writes one row per statement; the preview writes nothing). Results:
+valid rows only (it writes one row per statement; the preview writes nothing), then the export of
+the integration's tax zones as CSV. Results:
 bench/results/mapping_import.json, one entry per --label (other labels are kept).
 """
 
@@ -70,7 +71,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from mappings.models import TAX_COUNTRIES, CustomerClass, TaxZoneMapping
-    from mappings.services import mapping_import
+    from mappings.services import mapping_export, mapping_import
     from tests.factories import IntegrationFactory
 
     integration = IntegrationFactory(name="Bench")
@@ -125,6 +126,19 @@ def main() -> None:
             "seconds": seconds,
             "rows_with_problems": len(result.invalid_rows) + len(result.error_rows),
             "rows_added": TaxZoneMapping.objects.count() - before,
+        }
+    )
+    print(json.dumps(entries[-1]))
+    exported, kinds, seconds = queries_counted(
+        lambda: mapping_export(integration=integration, table="tax_zones", file_format="csv")
+    )
+    entries.append(
+        {
+            "step": "export csv",
+            "rows": exported.count(b"\n") - 1,
+            "queries": sum(kinds.values()),
+            "queries_by_kind": dict(kinds.most_common()),
+            "seconds": seconds,
         }
     )
     print(json.dumps(entries[-1]))

@@ -148,7 +148,17 @@ class IntegrationScopedResource(resources.ModelResource):
 
     # -- export: safe to open in a spreadsheet ------------------------------
     def export(self, queryset=None, **kwargs):
+        """The rows as a dataset, formula-like cells neutralised; related rows (a tax zone's customer class) are
+        read in the same query, not one query per row."""
+        if queryset is None:
+            queryset = self.get_queryset()
+        if hasattr(queryset, "select_related"):
+            queryset = queryset.select_related(*self.related_names())
         return dataset_neutralise(super().export(queryset, **kwargs))
+
+    def related_names(self) -> list[str]:
+        """The model's foreign keys other than the integration (the integration is the resource's own)."""
+        return [f.name for f in self._meta.model._meta.concrete_fields if f.many_to_one and f.name != "integration"]
 
     # -- whole-file checks -------------------------------------------------
     def header_names(self, headers) -> list[str]:
@@ -271,9 +281,8 @@ class IntegrationScopedResource(resources.ModelResource):
         """The integration's rows by natural key (text casefolded), read with one query on first use."""
         if self._existing is None:
             fields = [self.fields[name] for name in self.get_import_id_fields()]
-            related = [f.name for f in self._meta.model._meta.concrete_fields if f.many_to_one and f.name != "integration"]
             self._existing = {}
-            for instance in self.get_queryset().select_related(*related):
+            for instance in self.get_queryset().select_related(*self.related_names()):
                 key = tuple(_key_part(getattr(instance, field.attribute)) for field in fields)
                 self._existing.setdefault(key, []).append(instance)
         return self._existing

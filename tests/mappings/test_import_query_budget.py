@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mappings.models import TAX_COUNTRIES, CustomerClass, TaxZoneMapping
-from mappings.services import mapping_import
+from mappings.services import mapping_export, mapping_import
 
 from .conftest import TAX_HEADER
 
@@ -93,3 +93,12 @@ def test_a_customer_class_of_another_integration_is_not_found(half_existing):
         "Row 2, column customer_class (value 'DOMESTIC'): 'DOMESTIC' does not exist for this integration: add it "
         "under Mappings › Customer classes (or import the customer classes CSV) first."
     ]
+
+
+def test_the_export_reads_the_customer_classes_with_the_tax_zones(half_existing):
+    with CaptureQueriesContext(connection) as queries:
+        content = mapping_export(integration=half_existing, table="tax_zones")
+
+    lines = content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(KEYS[::2]) and lines[1].endswith(",EXPORT,OLD,OLD,3001")
+    assert len(queries) <= 2, [q["sql"][:120] for q in queries[:5]]
