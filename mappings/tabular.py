@@ -164,7 +164,7 @@ def _quote_problem(start: int, end: int, error: str, delimiter: str) -> str:
     if "expected after" in error:
         place = "on this line" if start == end else f"on this line closes only on line {end}, and"
         return (
-            f'Line {start}: a quoted cell {place} has text after its closing quote where a {separator} should '
+            f"Line {start}: a quoted cell {place} has text after its closing quote where a {separator} should "
             f"follow: a quote is missing or one too many ({escape})."
         )
     return f"Line {end} cannot be read as CSV: {error}."
