@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from config.admin_utils import AUDIT_FIELDS
+from config.admin_utils import AUDIT_FIELDS, UsableFiltersMixin
 from config.forms import HTTPS_URL_OVERRIDES
 
 from .forms import SECRET_FORM_FIELDS, ConnectionForm
@@ -29,7 +29,7 @@ SECRET_POST_PARAMETERS = tuple(SECRET_KEYS)
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(UsableFiltersMixin, admin.ModelAdmin):
     form = ConnectionForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = [

@@ -8,9 +8,10 @@ from django.urls import path
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
-from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin
+from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, UsableFiltersMixin
 from sync.admin.common import LIST_MEDIA_CSS, LIST_MEDIA_JS, short_name
 from sync.models import Integration
+from sync.selectors import integration_preselected
 
 from .countries import EU_MEMBER_STATES, EU_VAT_AREA_GOODS
 from .import_admin import SpreadsheetImportExportMixin
@@ -41,7 +42,7 @@ from .services import vat_territories_load_standard
 from .vat_models import TREAT_AS_EXPORT, rate_label
 
 
-class MappingAdmin(ErpLabelsMixin, SpreadsheetImportExportMixin, ImportExportModelAdmin):
+class MappingAdmin(UsableFiltersMixin, ErpLabelsMixin, SpreadsheetImportExportMixin, ImportExportModelAdmin):
     """Admin of a per-integration mapping table with CSV/xlsx import (preview first) and export."""
 
     list_filter = ["integration"]
@@ -282,7 +283,7 @@ class VatTerritoryAdmin(MappingAdmin):
         """Choose integrations, then add the standard rows they lack (mappings/fixtures/vat_territories.csv)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        initial = self._integration_initial(request)
+        initial = integration_preselected(query=request.GET)
         form = LoadStandardTerritoriesForm(
             request.POST if request.method == "POST" else None, initial={"integrations": [initial] if initial else []}
         )

@@ -2,9 +2,16 @@
 
 Every message shown to a user passes through `text_shown`, so a value with a NUL, a line break or
 another control or format character (a UTF-16 file read as bytes, a quoted line break, a zero-width
-space) shows that character escaped ('\\x00', '\\n', '\\u200b') instead of printing it.
+space) or a space other than the plain one (a no-break space) shows that character escaped ('\\x00',
+'\\n', '\\u200b', '\\xa0') instead of printing it.
+
+Invisible characters that spreadsheets and web pages leave in cells (a byte order mark of a second file
+pasted below the first, a zero-width space, a no-break space, a trailing tab) are stripped from the
+ends of every header and cell (`invisible_strip`); inside a value, where stripping could join two
+words, a format character is refused naming it (`invisible_inside`).
 """
 
+import re
 import unicodedata
 
 # Excel's error values: a cell showing one holds no value to import. Source: Microsoft, "How to correct
@@ -32,9 +39,40 @@ FORMULA_WITHOUT_VALUE = "formula without a computed value: open and save the fil
 MAX_CELLS_LISTED = 10
 
 
+# Around a header or a value: any Unicode space (tab, no-break space included) and the invisible format
+# characters spreadsheets and web pages leave behind: soft hyphen, zero-width (non-)joiner and space,
+# left-to-right and right-to-left marks, word joiner, byte order mark.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+PADDING = re.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
+
+
 def text_shown(text: str) -> str:
-    """`text` with control and format characters (Unicode categories Cc, Cf) escaped: 'a\\nb', 'c\\x00'."""
-    return "".join(repr(char)[1:-1] if unicodedata.category(char) in ("Cc", "Cf") else char for char in str(text))
+    """`text` with control and format characters (Unicode categories Cc, Cf) and spaces other than ' '
+    (category Zs, e.g. no-break space) escaped: 'a\\nb', 'c\\x00', '31\\xa006'."""
+    return "".join(repr(char)[1:-1] if _hidden(char) else char for char in str(text))
+
+
+def _hidden(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cf") or (category == "Zs" and char != " ")
+
+
+def invisible_strip(text: str) -> str:
+    """`text` without spaces and invisible characters at either end: '\\ufeffFR\\u200b\\t' → 'FR'."""
+    return PADDING.sub("", text)
+
+
+def invisible_inside(text: str) -> str | None:
+    """The sentence tail for an invisible format character (category Cf) inside `text`, or None."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":
+            name = unicodedata.name(char, "format character").lower()
+            where = f"after '{text[:position]}'" if position else "at its start"
+            return (
+                f"it has an invisible character, {name} (U+{ord(char):04X}), {where}: delete it (retype the "
+                "value in the cell)."
+            )
+    return None
 
 
 def excel_error_problem(text: str) -> str:

@@ -33,8 +33,19 @@ class IntegrationConfirmImportForm(ConfirmImportForm):
 
 
 class IntegrationExportForm(ExportForm):
+    """The Export page: the integration (preselected by the admin like on Import) and the file format, CSV
+    unless xlsx is chosen. Submitted without either, each field says what to choose."""
+
     integration = forms.ModelChoiceField(
         queryset=Integration.objects.all(),
         help_text="Rows of this integration are exported.",
         error_messages={"required": "Choose the integration whose rows to export."},
     )
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        field = self.fields["format"]
+        field.choices = [(value, label) for value, label in field.choices if value != ""]
+        field.initial = next((value for value, label in field.choices if label == "csv"), None)
+        field.help_text = "csv opens in Excel and any text editor; xlsx is an Excel workbook."
+        field.error_messages["required"] = "Choose the file format: csv or xlsx."

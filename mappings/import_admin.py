@@ -12,11 +12,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from import_export.results import RowResult
 
-from sync.models import Integration
+from sync.selectors import integration_preselected
 
 from .forms import IntegrationConfirmImportForm, IntegrationExportForm, IntegrationImportForm
 from .tabular import FileReadError, ReadOptions, SafeCSV, SafeXLSX, SpreadsheetImport, read_options
@@ -81,17 +81,10 @@ class SpreadsheetImportExportMixin:
         )
 
     # -- the chosen integration and read options reach the resource -------
-    def _integration_initial(self, request):
-        chosen = request.GET.get("integration__id__exact")
-        if chosen:
-            return chosen
-        only = list(Integration.objects.values_list("pk", flat=True)[:2])
-        return only[0] if len(only) == 1 else None
-
     def create_import_form(self, request):
         form = super().create_import_form(request)
         if not form.is_bound:
-            form.fields["integration"].initial = self._integration_initial(request)
+            form.fields["integration"].initial = integration_preselected(query=request.GET)
         return form
 
     def get_import_resource_kwargs(self, request, **kwargs):
@@ -110,10 +103,21 @@ class SpreadsheetImportExportMixin:
         return initial
 
     # -- export: one integration's rows, exactly the import columns -------
+    def export_action(self, request):
+        """The Export page; a submission that exports nothing says at the top what is missing."""
+        if request.method == "POST" and not request.POST:  # nothing sent at all: answer it like an empty form
+            request.POST = QueryDict("resource=0")
+        response = super().export_action(request)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if request.method == "POST" and form is not None and form.errors:
+            missing = [str(message) for errors in form.errors.values() for message in errors]
+            messages.error(request, "Nothing was exported. " + " ".join(missing))
+        return response
+
     def init_request_context_data(self, request, form):
         """The export page: its integration preselected like the import page's (the list's filter, or the only one)."""
         if not form.is_bound and "integration" in form.fields and form.initial.get("integration") is None:
-            form.fields["integration"].initial = self._integration_initial(request)
+            form.fields["integration"].initial = integration_preselected(query=request.GET)
         return super().init_request_context_data(request, form)
 
     def get_export_resource_kwargs(self, request, **kwargs):

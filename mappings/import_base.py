@@ -5,14 +5,24 @@ numbering as the payout import. Every problem becomes one sentence in `result.pr
 "Row 3, column rate (value 'abc'): 'abc' is not a number: ..."; the admin and the import command show
 those sentences and nothing else.
 
-Headers are matched to the columns ignoring upper/lower case and surrounding spaces ("Code ,
-Description" reads as code, description); other names are refused as unknown. Values in messages have
-control characters escaped (mappings.file_problems.text_shown). `result.notes` carries the reader's
+Headers are matched to the columns ignoring upper/lower case and surrounding spaces and invisible
+characters ("Code ,Description\u200b" reads as code, description); other names are refused as unknown.
+Cells lose the same padding (a no-break space, a trailing tab, a byte order mark); an invisible format
+character inside a value (a zero-width space in 'OSS\u200bFR') is refused naming its row and column
+(mappings.file_problems). Values in messages have control characters escaped (text_shown). `result.notes` carries the reader's
 notes (e.g. which sheet of a workbook was read) for the admin's preview and the import command.
 
 Permissions (admin imports, which pass `user`): a row that creates needs the model's "add" permission,
 a row that changes needs "change"; a refused row is a row problem, so nothing is written, and
 `result.permission_refused` tells the admin to answer 403.
+
+Queries: a file costs a fixed number of queries, not some per row. The integration's existing rows are
+read once (by natural key, ignoring case) and so are the rows foreign-key columns point to
+(IntegrationForeignKeyWidget). Each row is checked with `full_clean` without the model's unique and
+check constraints: those cost a query per row and constraint, and they repeat what the field
+validators, the key match and the in-file duplicate check already say in better words; the database
+still enforces them when the confirm step writes (a violation is a row problem there, nothing written).
+The preview (dry run) writes nothing at all, so it needs no savepoint per row either.
 """
 
 import re
@@ -24,11 +34,8 @@ from django.utils.encoding import force_str
 from django.utils.html import format_html
 from import_export import resources, widgets
 
-from .file_problems import text_shown
+from .file_problems import invisible_inside, invisible_strip, text_shown
 from .tabular import cell_unquote, dataset_neutralise
-
-# Around a header name: any Unicode space (no-break ones included), zero-width spaces and a stray BOM.
-HEADER_PADDING = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 
 
 class FileFormatError(ValueError):
@@ -52,18 +59,30 @@ class WholeNumberWidget(widgets.IntegerWidget):
 
 
 class IntegrationForeignKeyWidget(widgets.ForeignKeyWidget):
-    """Looks a related mapping up by its code within the resource's integration, ignoring case."""
+    """Looks a related mapping up by its code within the resource's integration, ignoring case.
+
+    The integration's rows are read once (one query) on the first lookup and kept for the file;
+    `cache_clear()` forgets them (the resource calls it when an import starts).
+    """
 
     def __init__(self, model, field, *, integration, hint):
         super().__init__(model, field=field)
         self.integration = integration
         self.hint = hint
+        self._by_code: dict[str, list] | None = None
+
+    def cache_clear(self) -> None:
+        self._by_code = None
 
     def clean(self, value, row=None, **kwargs):
         value = str(value).strip() if value is not None else ""
         if not value:
             return None
-        matches = list(self.model.objects.filter(integration=self.integration, **{f"{self.field}__iexact": value}))
+        if self._by_code is None:
+            self._by_code = {}
+            for obj in self.model.objects.filter(integration=self.integration):
+                self._by_code.setdefault(str(getattr(obj, self.field)).casefold(), []).append(obj)
+        matches = self._by_code.get(value.casefold(), [])
         exact = [m for m in matches if getattr(m, self.field) == value]
         if len(exact) == 1 or len(matches) == 1:
             return (exact or matches)[0]
@@ -107,6 +126,8 @@ class IntegrationScopedResource(resources.ModelResource):
         self._seen_keys: dict[tuple, int] = {}
         self._raw_rows: dict[int, dict] = {}
         self._lines: list[int] = []
+        self._existing: dict[tuple, list] | None = None
+        self._attributes = {field.column_name: field.attribute for field in self.get_import_fields()}
         self.permission_refused = False
 
     @property
@@ -127,13 +148,23 @@ class IntegrationScopedResource(resources.ModelResource):
 
     # -- export: safe to open in a spreadsheet ------------------------------
     def export(self, queryset=None, **kwargs):
+        """The rows as a dataset, formula-like cells neutralised; related rows (a tax zone's customer class) are
+        read in the same query, not one query per row."""
+        if queryset is None:
+            queryset = self.get_queryset()
+        if hasattr(queryset, "select_related"):
+            queryset = queryset.select_related(*self.related_names())
         return dataset_neutralise(super().export(queryset, **kwargs))
+
+    def related_names(self) -> list[str]:
+        """The model's foreign keys other than the integration (the integration is the resource's own)."""
+        return [f.name for f in self._meta.model._meta.concrete_fields if f.many_to_one and f.name != "integration"]
 
     # -- whole-file checks -------------------------------------------------
     def header_names(self, headers) -> list[str]:
         """The file's header cells as column names: 'Code ' → 'code'; a name that is no column stays as given."""
         columns = {column.casefold(): column for column in self.columns}
-        names = [HEADER_PADDING.sub("", str(h or "")) for h in (headers or [])]
+        names = [invisible_strip(str(h or "")) for h in (headers or [])]
         return [columns.get(name.casefold(), name) for name in names]
 
     def header_problems(self, headers) -> list[str]:
@@ -141,7 +172,10 @@ class IntegrationScopedResource(resources.ModelResource):
         problems = []
         unknown = [h for h in headers if h not in self.columns]
         missing = [c for c in self.columns if c not in headers and c not in self.optional_columns]
-        repeated = sorted({h for h in headers if headers.count(h) > 1})
+        repeated = [
+            f"{name} (columns {' and '.join(str(i + 1) for i, h in enumerate(headers) if h == name)})"
+            for name in sorted({h for h in headers if headers.count(h) > 1})
+        ]
         if unknown:
             problems.append(f"Unknown column(s): {', '.join(unknown)}.")
         if missing:
@@ -156,6 +190,12 @@ class IntegrationScopedResource(resources.ModelResource):
         self._lines = list(getattr(dataset, "line_numbers", []))
         header_line = getattr(dataset, "header_line", 1)
         self._seen_keys, self._raw_rows, self.permission_refused = {}, {}, False
+        self._existing = None
+        for field in self.fields.values():
+            if hasattr(field.widget, "cache_clear"):
+                field.widget.cache_clear()
+        if dry_run:  # the preview writes nothing (see save_instance), so rows need no savepoint of their own
+            using_transactions = False
         if dataset.headers:
             dataset.headers = self.header_names(dataset.headers)
         header = self.header_problems(dataset.headers)
@@ -202,13 +242,18 @@ class IntegrationScopedResource(resources.ModelResource):
         return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
+        invisible = {}
         for column in list(row):
             value = row[column]
             if isinstance(value, str):
-                value = cell_unquote(value.strip())
+                value = cell_unquote(invisible_strip(value))
                 if column in self.upper_columns:
                     value = value.upper()
                 row[column] = value
+                if problem := invisible_inside(value):
+                    invisible[self._attributes.get(column, column)] = problem
+        if invisible:
+            raise ValidationError(invisible)
         key = tuple(str(row.get(c, "")) for c in self._meta.import_id_fields)
         if key:
             number = kwargs.get("row_number")
@@ -218,22 +263,41 @@ class IntegrationScopedResource(resources.ModelResource):
                 raise ValidationError(f"{described} is already given in row {self.line_of(first)}.")
 
     def get_instance(self, instance_loader, row):
-        """The existing row with the file's key; text keys are compared ignoring upper/lower case."""
-        params = {}
-        for name in self.get_import_id_fields():
-            field = self.fields[name]
-            if field.column_name not in row:
-                return None
-            value = field.clean(row)
-            params[f"{field.attribute}__iexact" if isinstance(value, str) else field.attribute] = value
-        if not params:
+        """The existing row with the file's key; text keys are compared ignoring upper/lower case.
+
+        The integration's rows are read once per file (existing_by_key), not once per row.
+        """
+        fields = [self.fields[name] for name in self.get_import_id_fields()]
+        if not fields or any(field.column_name not in row for field in fields):
             return None
-        matches = list(self.get_queryset().filter(**params)[:2])
+        matches = self.existing_by_key().get(tuple(_key_part(field.clean(row)) for field in fields), [])
         if len(matches) > 1:
             raise ValidationError(
                 "the key matches several rows that differ only in upper/lower case: write it exactly."
             )
         return matches[0] if matches else None
+
+    def existing_by_key(self) -> dict[tuple, list]:
+        """The integration's rows by natural key (text casefolded), read with one query on first use."""
+        if self._existing is None:
+            fields = [self.fields[name] for name in self.get_import_id_fields()]
+            self._existing = {}
+            for instance in self.get_queryset().select_related(*self.related_names()):
+                key = tuple(_key_part(getattr(instance, field.attribute)) for field in fields)
+                self._existing.setdefault(key, []).append(instance)
+        return self._existing
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The row's field and model checks, without a query per row (see the module's notes on queries)."""
+        errors = dict(import_validation_errors or {})
+        if self._meta.clean_model_instances:
+            exclude = set(errors) | _related_already_loaded(instance)
+            try:
+                instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            except ValidationError as e:
+                errors = e.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def import_instance(self, instance, row, **kwargs):
         instance.integration = self.integration
@@ -254,6 +318,23 @@ class IntegrationScopedResource(resources.ModelResource):
 
     class Meta:
         abstract = True
+
+
+def _key_part(value):
+    """One part of a natural key as compared: text ignoring upper/lower case, anything else as it is."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _related_already_loaded(instance) -> set[str]:
+    """Foreign keys whose object was read from the database for this file (the integration, a customer
+    class found by its code): their existence needs no query of its own in full_clean."""
+    names = set()
+    for field in instance._meta.concrete_fields:
+        if field.many_to_one and field.is_cached(instance):
+            related = field.get_cached_value(instance)
+            if related is not None and related.pk is not None and not related._state.adding:
+                names.add(field.name)
+    return names
 
 
 def _sentence(message) -> str:

@@ -29,7 +29,14 @@ from dataclasses import dataclass
 import tablib
 from import_export.formats.base_formats import CSV, XLSX, Format
 
-from .file_problems import EXCEL_ERRORS, CellProblem, FileReadError, cell_problems_raise, excel_error_problem
+from .file_problems import (
+    EXCEL_ERRORS,
+    CellProblem,
+    FileReadError,
+    cell_problems_raise,
+    excel_error_problem,
+    invisible_strip,
+)
 from .tabular_text import ENCODING_CHOICES, ENCODINGS, text_decode
 from .tabular_xlsx import xlsx_rows
 
@@ -129,7 +136,8 @@ def _csv_rows(text: str, delimiter: str | None):
         delimiter = delimiter or match.group(1)
         skip = first + 1
     delimiter = delimiter or _delimiter_sniff(lines[skip : skip + 20])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
     try:
         while True:
             start = reader.line_num + 1
@@ -140,7 +148,26 @@ def _csv_rows(text: str, delimiter: str | None):
             if start > skip:
                 yield start, cells
     except csv.Error as exc:
-        raise FileReadError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
+        raise FileReadError(_quote_problem(start, reader.line_num, str(exc), delimiter)) from None
+
+
+def _quote_problem(start: int, end: int, error: str, delimiter: str) -> str:
+    """The sentence for a record the CSV reader gave up on: it started on line `start`, the reader stopped on
+    line `end` (`error` is Python's csv.Error text, e.g. 'unexpected end of data')."""
+    escape = 'a quote inside a cell is written twice (""), and such a cell is put in quotes'
+    if "unexpected end of data" in error:
+        return (
+            f'Line {start}: the quote (") that opens a cell on this line is never closed, so the rest of the '
+            f"file (to line {end}) would be one cell: close the quote or delete it ({escape})."
+        )
+    separator = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
+    if "expected after" in error:
+        place = "on this line" if start == end else f"on this line closes only on line {end}, and"
+        return (
+            f"Line {start}: a quoted cell {place} has text after its closing quote where a {separator} should "
+            f"follow: a quote is missing or one too many ({escape})."
+        )
+    return f"Line {end} cannot be read as CSV: {error}."
 
 
 def _table_from_rows(rows, *, notes=()) -> FileDataset:
@@ -151,6 +178,11 @@ def _table_from_rows(rows, *, notes=()) -> FileDataset:
             continue  # blank line, or a row of empty cells (',,,,,')
         if header_line is None:
             header_line, header = number, [cell if isinstance(cell, CellProblem) else cell.strip() for cell in cells]
+        elif _names(cells) == _names(header):
+            raise FileReadError(
+                f"Line {number} repeats the header row (line {header_line}): the file looks like two files joined "
+                f"one below the other. Delete line {number} (and check the rows after it belong to this table)."
+            )
         else:
             body.append((number, cells))
     if header_line is None:
@@ -178,6 +210,14 @@ def _table_from_rows(rows, *, notes=()) -> FileDataset:
     for _, cells in body:
         dataset.append([cells[i] for i in keep])
     return dataset
+
+
+def _names(cells) -> list[str]:
+    """A row's cells as header names are compared: without padding or invisible characters, ignoring case."""
+    names = [invisible_strip(cell).casefold() if isinstance(cell, str) else cell for cell in cells]
+    while names and names[-1] == "":
+        names.pop()
+    return names
 
 
 def _cell_read(cell):

@@ -7,8 +7,13 @@
   UTF-8 with non-ASCII letters is UTF-8 whatever was chosen (Windows-1252 would read 'Åland' as
   'Ã…land'; real Windows-1252 text with letters such as å is practically never valid UTF-8): it is
   read as UTF-8 and a note says so.
-Any other file (not UTF-8 when UTF-8 is chosen, NUL bytes in something that is not UTF-16) is refused
-with a FileReadError saying how to save it from Excel.
+- ISO-8859-1 or -15 chosen, and the file has bytes 0x80-0x9f: those are invisible control characters
+  in ISO-8859 but '€', '’', '–' ... in Windows-1252, which is what Excel and Windows write when they
+  say "Latin-1" (the WHATWG Encoding Standard reads the label iso-8859-1 as windows-1252 too). The
+  file is read as Windows-1252 and a note says so.
+Any other file (not UTF-8 when UTF-8 is chosen, bytes no tried encoding has, NUL bytes in something
+that is not UTF-16) is refused with a FileReadError naming the encodings tried and how to save it
+from Excel.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ NOT_UTF8 = (
     "'CSV UTF-8 (Comma delimited)', or choose the file's encoding (e.g. Windows-1252) when importing."
 )
 UTF16_SAMPLE = 4096  # bytes looked at to recognise UTF-16 without a byte order mark
+# Encodings whose bytes 0x80-0x9f are C1 control characters, where Excel's files mean Windows-1252.
+C1_CONTROLS = re.compile("[\x80-\x9f]")
+LATIN_READ_AS_CP1252 = ("iso-8859-1", "iso-8859-15")
 
 
 def encoding_label(encoding: str) -> str:
@@ -60,15 +68,55 @@ def text_decode(content: bytes, encoding: str = "utf-8") -> tuple[str, list[str]
         else:  # ASCII reads the same in every choice; a BOM, or letters written the UTF-8 way, say UTF-8
             return text, ([] if text.isascii() else [_utf8_note(text, encoding)])
     try:
-        return content.decode("utf-8-sig" if encoding == "utf-8" else encoding), []
+        text = content.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as exc:
+        raise _not_readable(content, exc, encoding) from None
+    if encoding in LATIN_READ_AS_CP1252 and (control := C1_CONTROLS.search(text)):
+        return _windows_1252_instead(content, text, control.start(), encoding)
+    return text, []
+
+
+def _not_readable(content: bytes, exc: UnicodeDecodeError, encoding: str) -> FileReadError:
+    """The sentence for a file the chosen encoding (and UTF-8) cannot read, naming the encodings tried."""
+    line = content.count(b"\n", 0, exc.start) + 1
+    byte = content[exc.start]
+    if encoding == "utf-8":
+        try:
+            content.decode("cp1252")
+        except UnicodeDecodeError as other:
+            line, byte = content.count(b"\n", 0, other.start) + 1, content[other.start]
+            return FileReadError(
+                f"The file is neither UTF-8 nor Windows-1252 text (tried both: line {line} has the byte "
+                f"0x{byte:02x}, which neither has). {SAVE_AS_UTF8[0].upper()}{SAVE_AS_UTF8[1:]}, or choose the "
+                "encoding it was saved in when importing."
+            )
+        return FileReadError(NOT_UTF8.format(line=line, byte=byte))
+    return FileReadError(
+        f"The file is neither UTF-8 nor {encoding_label(encoding)} text (tried both: line {line} has the byte "
+        f"0x{byte:02x}, which neither has): choose the encoding it was saved in, or save it in Excel as 'CSV UTF-8'."
+    )
+
+
+def _windows_1252_instead(content: bytes, text: str, position: int, encoding: str) -> tuple[str, list[str]]:
+    """A file read with an ISO-8859 encoding that has control characters 0x80-0x9f: its Windows-1252 text and a
+    note, or a FileReadError when Windows-1252 has no character for one of its bytes either."""
+    line = text.count("\n", 0, position) + 1
+    label = encoding_label(encoding)
+    try:
+        windows = content.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
-        if encoding == "utf-8":
-            raise FileReadError(NOT_UTF8.format(line=line, byte=content[exc.start])) from None
         raise FileReadError(
-            f"The file is not {encoding_label(encoding)} text (line {line} has the byte "
-            f"0x{content[exc.start]:02x}): choose another encoding, or save it in Excel as 'CSV UTF-8'."
+            f"The file is neither UTF-8, {label} nor Windows-1252 text (tried all three: line {line} has the byte "
+            f"0x{content[exc.start]:02x}, an invisible control character in {label} and no character in "
+            "Windows-1252): choose the encoding it was saved in, or save it in Excel as 'CSV UTF-8'."
         ) from None
+    byte = ord(text[position])
+    return windows, [
+        f"The file was read as Windows-1252, not as the chosen {label}: line {line} has the byte 0x{byte:02x}, "
+        f"which is '{windows[position]}' in Windows-1252 (as Excel writes it) and an invisible control "
+        f"character in {label}."
+    ]
 
 
 def _utf16_without_bom(content: bytes) -> str | None:

@@ -25,6 +25,17 @@ NO_WORK = Q(
 NO_WORK_TEXT = {SyncRun.Status.SUCCEEDED: "nothing new", SyncRun.Status.PAUSED: "paused: the remote asked us to wait"}
 
 
+def integration_preselected(*, query) -> int | None:
+    """The integration a form about one integration starts with (mapping import/export, payout import): the one
+    the query string names (`?integration=` or a list's filter `?integration__id__exact=`) when it exists,
+    else the only integration there is, else None. `query`: request.GET or any mapping of strings."""
+    chosen = query.get("integration") or query.get("integration__id__exact")
+    if chosen and str(chosen).isdigit() and Integration.objects.filter(pk=chosen).exists():
+        return int(chosen)
+    only = list(Integration.objects.values_list("pk", flat=True)[:2])
+    return only[0] if len(only) == 1 else None
+
+
 def integration_flows_with_state(*, integration: Integration | None = None):
     """IntegrationFlow rows annotated with their last run and the records waiting for action.
 

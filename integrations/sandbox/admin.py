@@ -7,7 +7,7 @@ and switch faults on and off to watch retries and dead letters happen.
 
 from django.contrib import admin
 
-from config.admin_utils import pretty_json
+from config.admin_utils import UsableFiltersMixin, pretty_json
 
 from .models import SandboxCounter, SandboxFault, SandboxObject
 
@@ -17,7 +17,7 @@ HIDDEN_KINDS = ("token",)
 
 
 @admin.register(SandboxObject)
-class SandboxObjectAdmin(admin.ModelAdmin):
+class SandboxObjectAdmin(UsableFiltersMixin, admin.ModelAdmin):
     list_display = ["system", "kind", "key", "summary", "updated_at"]
     list_filter = ["system", "kind"]
     search_fields = ["key"]
@@ -63,7 +63,7 @@ class SandboxObjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(SandboxFault)
-class SandboxFaultAdmin(admin.ModelAdmin):
+class SandboxFaultAdmin(UsableFiltersMixin, admin.ModelAdmin):
     list_display = ["system", "endpoint", "kind", "probability", "remaining", "status_code", "enabled", "fired"]
     list_editable = ["enabled"]
     list_filter = ["system", "kind", "enabled"]
@@ -73,7 +73,7 @@ class SandboxFaultAdmin(admin.ModelAdmin):
 
 
 @admin.register(SandboxCounter)
-class SandboxCounterAdmin(admin.ModelAdmin):
+class SandboxCounterAdmin(UsableFiltersMixin, admin.ModelAdmin):
     list_display = ["system", "name", "value"]
     list_filter = ["system"]
     search_fields = ["name"]

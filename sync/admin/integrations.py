@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html
 
-from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, changelist_link
+from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, UsableFiltersMixin, changelist_link
 from config.forms import HTTPS_URL_OVERRIDES
 from mappings.services import vat_territories_load_standard
 from sync.forms import IntegrationForm
@@ -48,7 +48,7 @@ class IntegrationFlowInline(admin.TabularInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(ErpLabelsMixin, admin.ModelAdmin):
+class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
     form = IntegrationForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = ["name", "shop", "erp_connection", "mode", "is_active", "enabled_flows", "home_country"]
@@ -121,7 +121,7 @@ class IntegrationAdmin(ErpLabelsMixin, admin.ModelAdmin):
 
 
 @admin.register(IntegrationFlow)
-class IntegrationFlowAdmin(RunPermissionMixin, admin.ModelAdmin):
+class IntegrationFlowAdmin(UsableFiltersMixin, RunPermissionMixin, admin.ModelAdmin):
     list_display = ["flow_name", "integration_name", "enabled", "interval_minutes", "last_run", "failing"]
     list_display_links = ["flow_name"]
     list_editable = ["enabled", "interval_minutes"]

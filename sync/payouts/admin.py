@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from config.admin_utils import AUDIT_FIELDS
+from config.admin_utils import AUDIT_FIELDS, UsableFiltersMixin
 from config.errors import ApplicationError
 from config.forbidden import permission_hint
 from integrations.http import RemoteError
@@ -38,7 +38,7 @@ def _waiting_lines(payout):
 
 
 @admin.register(PayoutFormat)
-class PayoutFormatAdmin(admin.ModelAdmin):
+class PayoutFormatAdmin(UsableFiltersMixin, admin.ModelAdmin):
     list_display = ["name", "preset", "delimiter", "col_order", "col_gross", "col_fee", "updated_at"]
     list_filter = ["preset"]
     search_fields = ["name", "col_order", "col_gross"]
@@ -114,7 +114,7 @@ class PayoutChangeList(ChangeList):
 
 
 @admin.register(Payout)
-class PayoutAdmin(PayoutImportMixin, admin.ModelAdmin):
+class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
     list_display = ["payout_display", "integration", "bank_display", "net_display", "balance_display", "status"]
     list_filter = ["status", "integration", "format"]
     list_select_related = ["integration", "format"]

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from sync.models import Integration, Payout, PayoutFormat
+from sync.selectors import integration_preselected
 
 from .files import PRESETS, PayoutFileError
 from .services import money_text, payout_file_import, payout_file_preview, payout_report
@@ -45,16 +46,6 @@ def _read_upload(upload) -> str:
         ) from None
 
 
-def _integration_initial(request):
-    """The integration to preselect, as the mapping import and export pages do: the one the query string names
-    (`?integration=` or the payouts list's filter `?integration__id__exact=`), else the only one there is."""
-    chosen = request.GET.get("integration") or request.GET.get("integration__id__exact")
-    if chosen and chosen.isdigit() and Integration.objects.filter(pk=chosen).exists():
-        return int(chosen)
-    only = list(Integration.objects.values_list("pk", flat=True)[:2])
-    return only[0] if len(only) == 1 else None
-
-
 class PayoutImportMixin:
     """`import_view` for PayoutAdmin."""
 
@@ -63,7 +54,7 @@ class PayoutImportMixin:
             raise PermissionDenied  # config.forbidden renders the page naming sync.add_payout
         form = PayoutImportForm(request.POST or None, request.FILES or None)
         if not form.is_bound:
-            form.fields["integration"].initial = _integration_initial(request)
+            form.fields["integration"].initial = integration_preselected(query=request.GET)
         problems, preview = [], None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

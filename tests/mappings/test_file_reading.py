@@ -218,7 +218,7 @@ def test_unknown_and_repeated_header_names_are_still_refused(integration):
         integration=integration, table="customer_classes", content=b"code,Description,CODE\nA,a,b\n"
     )
     assert import_problems(result) == [
-        "Line 1, the header row: Column(s) given twice: code. Expected columns: code, description."
+        "Line 1, the header row: Column(s) given twice: code (columns 1 and 3). Expected columns: code, description."
     ]
     assert not CustomerClass.objects.exists()
 

@@ -88,7 +88,7 @@ def test_load_standard_button_adds_missing_rows_to_the_chosen_integrations(admin
 
     page = admin_client.get(url, {"integration__id__exact": integration.pk})
     assert page.status_code == 200 and "left as they are" in page.content.decode()
-    assert page.context["form"]["integrations"].initial == [str(integration.pk)]
+    assert page.context["form"]["integrations"].initial == [integration.pk]
 
     done = admin_client.post(url, {"integrations": [integration.pk, other.pk]}, follow=True)
     messages = [str(m) for m in done.context["messages"]]
