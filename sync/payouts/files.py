@@ -19,6 +19,7 @@ from decimal import Decimal
 from config.errors import ApplicationError
 from config.storable import storable_text
 from sync.models import PayoutFormat, PayoutLine
+from sync.money import money_text
 
 from .presets import (  # noqa: F401
     KIND_FIELDS,
@@ -234,8 +235,9 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
         )
     if has_gross and has_net and signed_gross - fee != signed_net:
         raise _RowError(
-            f"Row {row.number}: gross {signed_gross} − fees {fee} is {signed_gross - fee}, but the file's net "
-            f"(column {fmt.col_net}) is {signed_net}: the format reads this row wrongly (check its fee columns)"
+            f"Row {row.number}: gross {money_text(signed_gross, currency)} − fees {money_text(fee, currency)} is "
+            f"{money_text(signed_gross - fee, currency)}, but the file's net (column {fmt.col_net}) is "
+            f"{money_text(signed_net, currency)}: the format reads this row wrongly (check its fee columns)"
         )
 
     if kind == PayoutLine.Kind.FEE:
