@@ -20,6 +20,7 @@ from mappings.models import REST_OF_WORLD
 from mappings.selectors import MappingSet
 from sync.drafts import CustomerDraft, InvoiceDraft
 from sync.money import money_text
+from sync.record_names import record_name
 from sync.shop import ShopLine, ShopOrder
 from sync.vat import round_money
 
@@ -185,7 +186,7 @@ def invoice_draft(
 
     Totals: `gross_total` = the order's total; `tax_details` = the order's VAT per VAT category; both exact
     in the currency's decimals (document_vat)."""
-    what = f"Order {order.number}"
+    what = record_name("order", order.number)
     sale = sale_of(order.billing, order.shipping, mappings, what=what)
     currency, places = currency_places(mappings, order.currency, what=what)
     if order.payment_method not in mappings.payment_methods:

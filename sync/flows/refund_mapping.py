@@ -22,6 +22,7 @@ from decimal import Decimal
 from mappings.selectors import MappingSet
 from sync.drafts import CreditNoteDraft
 from sync.money import money_text
+from sync.record_names import record_name
 from sync.shop import ShopLine, ShopOrder, ShopRefund
 from sync.vat import net_from_gross, rate_text, round_money, split_by_weight
 
@@ -48,7 +49,7 @@ def credit_note_draft(
 
     RecordFailed when the refund is in another currency, refunds nothing, or credits more of a line
     than is left on the invoice."""
-    what = f"Return {refund.id} of order {order.number}"
+    what = record_name("return", refund.id, order=order.number)
     if refund.currency and refund.currency != order.currency:
         raise RecordFailed(f"{what} is in {refund.currency} but the order was in {order.currency}.")
     currency, places = currency_places(mappings, order.currency, what=what)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from integrations.http import ValidationFailed
 from sync.bindings import binding_get, credit_note_refs, document_ensure, refs_for
 from sync.models import ExternalRef, Flow
+from sync.record_names import record_name
 from sync.shop import ShopOrder, ShopRefund, Unreadable
 
 from .base import Outcome, Plan, RecordFailed, SourceItem
@@ -30,7 +31,7 @@ class RefundsFlow(ShopToErpFlow):
             return self.unreadable_item(refund, what="return")
         return SourceItem(
             source_id=refund.id,
-            label=f"return {refund.id} of order {refund.order_number}",
+            label=record_name("return", refund.id, order=refund.order_number),
             data=refund,
             cursor=refund.updated_at,
         )
@@ -109,7 +110,8 @@ class RefundsFlow(ShopToErpFlow):
             request=self.payload,
             response={"credit_note": number, "invoice": draft.invoice_number, "customer": draft.customer_number},
             message=(
-                f"Credit note {number} for return {refund.id} of order {refund.order_number}: "
+                record_name("credit_note", number, detail=f"return {refund.id}", order=refund.order_number)
+                + ": "
                 + document_totals_text(draft, also="reverses all that was left of the invoice" if draft.full else "")
                 + "."
             ),

@@ -34,8 +34,9 @@ from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
 from sync.flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from sync.models import ExternalRef, Flow, Integration, PayoutLine, RecordLog
 from sync.money import money_text
+from sync.record_names import record_name
 
-from .mapping import payment_draft_for, payment_reference
+from .mapping import payment_draft_for, payment_reference, payout_line_name
 from .services import payout_line_mark, payout_status_refresh
 
 
@@ -75,12 +76,7 @@ class PayoutsFlow(FlowRunner):
 
     @staticmethod
     def _item(line: PayoutLine) -> SourceItem:
-        what = "refund" if line.kind == PayoutLine.Kind.REFUND else "order"
-        return SourceItem(
-            source_id=line.source_id,
-            label=f"payout {line.payout.reference} row {line.line_no}: {what} {line.order_number}",
-            data=line,
-        )
+        return SourceItem(source_id=line.source_id, label=payout_line_name(line), data=line)
 
     def changed_since(self, cursor: str) -> Plan:
         """Every waiting payment and refund line of the integration's payouts (the cursor is not used)."""
@@ -199,7 +195,8 @@ class PayoutsFlow(FlowRunner):
         document = self.erp.document_get(INVOICE, ref.target_id)
         if document is None:
             raise RecordFailed(
-                f"Invoice {ref.target_id} of order {line.order_number} no longer exists in {self.erp.display_name}: "
+                f"{record_name('invoice', ref.target_id, order=line.order_number)} no longer exists in "
+                f"{self.erp.display_name}: "
                 "check the order's external reference, then resync this line."
             )
         return document

@@ -14,6 +14,7 @@ from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
 from sync.flows.base import RecordFailed
 from sync.models import PayoutLine
 from sync.money import money_text
+from sync.record_names import record_name
 
 ZERO = Decimal("0")
 REFERENCE_MAX = 40  # longest payment reference we write (the ERP's field is short)
@@ -29,6 +30,12 @@ def payment_reference(line: PayoutLine) -> str:
     return line.payout.reference[: REFERENCE_MAX - len(suffix)] + suffix
 
 
+def payout_line_name(line: PayoutLine) -> str:
+    """The line as records and messages name it: "Payout PO-77 row 12 (payment, order 1001)"."""
+    kind = PayoutLine.Kind(line.kind).label.lower()
+    return record_name("payout", f"{line.payout.reference} row {line.line_no}", detail=kind, order=line.order_number)
+
+
 def payment_draft_for(
     line: PayoutLine,
     document: ErpDocument,
@@ -40,7 +47,7 @@ def payment_draft_for(
 ) -> PaymentDraft:
     """The ERP payment for one payout line; RecordFailed when the amounts cannot settle the document."""
     reference = reference or payment_reference(line)
-    what = f"Order {line.order_number} (row {line.line_no} of payout {line.payout.reference})"
+    what = payout_line_name(line)
 
     def money(value: Decimal) -> str:
         return money_text(value, line.currency or document.currency)

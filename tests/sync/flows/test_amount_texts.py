@@ -52,5 +52,5 @@ def test_a_credit_note_log_shows_its_totals_with_the_currency(flow_integration):
     note = next(n for n in visma.credit_notes() if n["customerRefNumber"] == "R9001")
     refunded = money_text(Decimal(str(first["unitPrice"]["value"])), currency)
     assert Decimal(str(note["amount"])) == Decimal(str(first["unitPrice"]["value"]))
-    assert log.error.startswith(f"Credit note {log.target_id} for return 9001 of order {node['number']}: net ")
+    assert log.error.startswith(f"Credit note {log.target_id} (return 9001, order {node['number']}): net ")
     assert f" = {refunded} (VAT per category: " in log.error, log.error
