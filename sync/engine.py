@@ -47,6 +47,7 @@ from .flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .heartbeat import RunHeartbeat, run_record_begin, runs_take_over
 from .models import Integration, RecordLog, SyncRecord, SyncRun
 from .pauses import cursor_before, flow_pause, records_wait, run_pause_stop
+from .record_names import record_name_of_key
 from .recording import RecordAttempt, record_store
 from .run_progress import ListingProgress
 
@@ -285,10 +286,10 @@ def _fetch_each(runner: FlowRunner, run: SyncRun, source_ids: list[str]) -> Iter
         try:
             item = runner.fetch(source_id)
         except (RecordFailed, RemoteError) as exc:
-            item = SourceItem(source_id=source_id, label=source_id, data=None, error=exc)
+            item = SourceItem(source_id=source_id, label=record_name_of_key(run.flow, source_id), data=None, error=exc)
         except Exception as exc:  # noqa: BLE001 - a record that cannot even be read fails alone
             logger.exception("Could not read %s record %s", runner.flow, source_id)
-            item = SourceItem(source_id=source_id, label=source_id, data=None, error=exc)
+            item = SourceItem(source_id=source_id, label=record_name_of_key(run.flow, source_id), data=None, error=exc)
         else:
             item.cursor = ""
         yield item

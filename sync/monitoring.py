@@ -17,6 +17,7 @@ from integrations.http import HttpClient, RemoteError, RetryPolicy
 from integrations.systems import Role
 
 from .models import Integration, Notification
+from .record_names import record_label
 
 logger = logging.getLogger("koppla.monitoring")
 
@@ -97,7 +98,7 @@ def dead_letter_notify(*, record) -> bool:
     return problem_notify(
         integration=record.integration,
         key=f"dead_letter:{record.flow}",
-        subject=f"[Koppla] {record.integration}: {record.get_flow_display()} record {record.source_label or record.source_id} needs action",
+        subject=f"[Koppla] {record.integration}: {record_label(record)} needs action ({record.get_flow_display()})",
         body=f"It failed {record.attempts} time(s) and will not be retried automatically.\n\n{record.last_error}",
         url=admin_absolute_url(record),
     )

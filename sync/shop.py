@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sync.record_names import record_name
+
 
 @dataclass(frozen=True)
 class ShopAddress:
@@ -76,7 +78,7 @@ class ShopOrder:
 
     @property
     def label(self) -> str:
-        return f"order {self.number}"
+        return record_name("order", self.number)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class ShopCustomer:
 
     @property
     def label(self) -> str:
-        return self.email or f"customer {self.id}"
+        return record_name("customer", self.email or self.id)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_ur
 from config.errors import ApplicationError
 from integrations.pauses import connections_paused
 from sync.models import RecordLog, SyncRecord
+from sync.record_names import record_label
 from sync.services import records_resync
 
 from .bulk import BulkSpec, bulk_confirm_or_start
@@ -75,7 +76,7 @@ class ResyncButtonMixin:
             self.message_user(request, exc.message, messages.ERROR)
             return redirect(admin_url(obj))
         state = SyncRecord.objects.filter(integration=obj.integration, flow=obj.flow, source_id=obj.source_id).first()
-        label = obj.source_label or obj.source_id
+        label = record_label(obj)
         if state and state.status == SyncRecord.Status.OK:
             self.message_user(request, f"Resynced {label}: it succeeded.", messages.SUCCESS)
         elif state and state.status in (SyncRecord.Status.RETRYING, SyncRecord.Status.DEAD):
@@ -90,8 +91,8 @@ class ResyncButtonMixin:
 
     @admin.display(description="Record", ordering="source_label")
     def record(self, obj):
-        """The record's label (its id when it has none), cut for the list; the whole label in the tooltip."""
-        return short_label(obj.source_label or obj.source_id)
+        """The record's name (sync/record_names.py), cut for the list; the whole name in the tooltip."""
+        return short_label(record_label(obj))
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):

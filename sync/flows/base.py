@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sync.models import Flow, Integration, SyncRun
+from sync.record_names import record_name
 
 
 class RecordFailed(Exception):
@@ -52,7 +53,7 @@ def unreadable_item(
     cursor = node.get(cursor_key)
     return SourceItem(
         source_id=source_id,
-        label=f"{what} {source_id}",
+        label=record_name(what, source_id),
         data=None,
         cursor=cursor if isinstance(cursor, str) else "",
         error=error,

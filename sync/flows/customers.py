@@ -27,8 +27,8 @@ def customer_draft(customer: ShopCustomer, mappings: MappingSet) -> CustomerDraf
     """The ERP customer for a shop customer (pure)."""
     address = customer.address
     if not address.country:
-        raise RecordFailed(f"Customer {customer.label} has no country on the billing address; add one in the shop.")
-    sale = sale_of(address, address, mappings, what=f"Customer {customer.label}")
+        raise RecordFailed(f"{customer.label} has no country on the billing address; add one in the shop.")
+    sale = sale_of(address, address, mappings, what=customer.label)
     vat_number, customer_type, zone, country = sale.vat_number, sale.customer_type, sale.zone, sale.country
     terms = mappings.payment_terms.get(customer_type, "")
     return CustomerDraft(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sync.drafts import DraftLine, TaxDetail
+from sync.money import money_text
 from sync.vat import net_from_gross, rate_text, round_money, settle_units, split_by_weight, unit
 
 from .base import RecordFailed
@@ -95,20 +96,31 @@ def spread(
 
 
 def stated_vat(
-    parts: list[Part], stated: dict[Decimal, Decimal], vat_total: Decimal, *, incl: bool, places: int, what: str
+    parts: list[Part],
+    stated: dict[Decimal, Decimal],
+    vat_total: Decimal,
+    *,
+    incl: bool,
+    places: int,
+    what: str,
+    currency: str,
 ) -> dict[str, Decimal] | None:
     """The shop's stated VAT per rate as VAT per category; None when a rate spans several categories.
 
     RecordFailed when the stated amounts do not add up to the VAT total, or one cannot be what its
-    rate's amounts give (off by more than half a unit per amount)."""
+    rate's amounts give (off by more than half a unit per amount). Amounts in messages carry `currency`."""
+
+    def money(value: Decimal) -> str:
+        return money_text(value, currency, places)
+
     categories: dict[Decimal, set[str]] = {}
     for part in parts:
         categories.setdefault(part.rate.normalize(), set()).add(part.vat_category)
     stated = {Decimal(rate).normalize(): Decimal(vat) for rate, vat in stated.items()}
     if sum(stated.values(), ZERO) != vat_total or any(r not in categories for r, v in stated.items() if v):
-        shown = ", ".join(f"{rate_text(r)}: {v}" for r, v in sorted(stated.items()))
+        shown = ", ".join(f"{rate_text(r)}: {money(v)}" for r, v in sorted(stated.items()))
         raise RecordFailed(
-            f"{what} does not add up: its VAT per rate ({shown}) is not its VAT total {vat_total} on the rates its "
+            f"{what} does not add up: its VAT per rate ({shown}) is not its VAT total {money(vat_total)} on the rates its "
             "lines charge. Check the order's VAT in the shop, then resync."
         )
     if any(len(c) > 1 for c in categories.values()):
@@ -120,8 +132,8 @@ def stated_vat(
         exact = sum((exact_vat(p, incl) for p in given), ZERO)
         if abs(result[category] - exact) > unit(places) * len(given) / 2:
             raise RecordFailed(
-                f"{what} does not add up: the shop states {result[category]} VAT at {rate_text(rate)}, but its "
-                f"amounts at that rate give {round_money(exact, places)}. Check the order's VAT in the shop, then resync."
+                f"{what} does not add up: the shop states {money(result[category])} VAT at {rate_text(rate)}, but "
+                f"its amounts at that rate give {money(round_money(exact, places))}. Check the order's VAT in the shop, then resync."
             )
     return result
 
@@ -133,11 +145,12 @@ def category_vat(
     incl: bool,
     places: int,
     what: str,
+    currency: str,
     stated: dict[Decimal, Decimal] | None = None,
 ) -> dict[str, Decimal]:
-    """The shop's VAT per VAT category of `parts` (rule 2 of the module)."""
+    """The shop's VAT per VAT category of `parts` (rule 2 of the module); `currency` names the amounts in messages."""
     if stated:
-        by_category = stated_vat(parts, stated, vat_total, incl=incl, places=places, what=what)
+        by_category = stated_vat(parts, stated, vat_total, incl=incl, places=places, what=what, currency=currency)
         if by_category is not None:
             return by_category
     exact: dict[str, Decimal] = {}
@@ -148,14 +161,17 @@ def category_vat(
     if abs(vat_total - given) > slack:
         rates = ", ".join(sorted({rate_text(p.rate) for p in parts}))
         raise RecordFailed(
-            f"{what} does not add up: the shop charged {vat_total} VAT, but its lines at the rates they state "
-            f"({rates}) give {round_money(given, places)}. Check the order's VAT in the shop, then resync."
+            f"{what} does not add up: the shop charged {money_text(vat_total, currency, places)} VAT, but its lines "
+            f"at the rates they state ({rates}) give {money_text(round_money(given, places), currency, places)}. Check the order's VAT in the shop, then resync."
         )
     taxed = [c for c, v in exact.items() if v]
     result = {c: ZERO for c in exact}
     if not taxed:
         if vat_total:
-            raise RecordFailed(f"{what} charged {vat_total} VAT on lines that carry no VAT rate. Check it in the shop.")
+            raise RecordFailed(
+                f"{what} charged {money_text(vat_total, currency, places)} VAT on lines that carry no VAT rate. "
+                "Check it in the shop."
+            )
         return result
     for category, vat in zip(taxed, settle_units(vat_total, [exact[c] for c in taxed], places), strict=True):
         result[category] = vat
@@ -170,10 +186,12 @@ def document_figures(
     places: int,
     rounding_account: str,
     what: str,
+    currency: str,
     stated: dict[Decimal, Decimal] | None = None,
 ) -> tuple[tuple[DraftLine, ...], tuple[TaxDetail, ...]]:
-    """ERP lines and tax details of the parts, with the shop's VAT per category (module rules 2 and 3)."""
-    vat = category_vat(parts, vat_total, incl=incl, places=places, what=what, stated=stated)
+    """ERP lines and tax details of the parts, with the shop's VAT per category (module rules 2 and 3).
+    `currency` (ISO 4217) names the amounts in the messages of RecordFailed."""
+    vat = category_vat(parts, vat_total, incl=incl, places=places, what=what, currency=currency, stated=stated)
     lines: list[DraftLine] = []
     nets: dict[str, Decimal] = {c: ZERO for c in vat}
     gross: dict[str, Decimal] = {c: ZERO for c in vat}

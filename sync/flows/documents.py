@@ -23,6 +23,7 @@ from integrations.adapters import erp_for, shop_for
 from sync.bindings import binding_get, binding_save, checksum_of
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
 from sync.models import ExternalRef, Flow
+from sync.record_names import record_name
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .paging import ListingCursor, chunks, cursor_moment, refs_by_target, refs_for
@@ -45,7 +46,8 @@ def document_source_id(document: ErpDocument) -> str:
 
 
 def document_label(document: ErpDocument) -> str:
-    return f"{LABELS[document.kind]} {document.number} of order {document.order_number}"
+    """The document as records name it: "Invoice 100116 (order 20275)", "Credit note 200001 (order 20275)"."""
+    return record_name(document.kind, document.number, order=document.order_number)
 
 
 def document_fields(document: ErpDocument) -> dict:
@@ -152,7 +154,7 @@ class DocumentsFlow(FlowRunner):
         try:
             order_number = self._order_number(document.kind, ref)
         except RecordFailed as exc:
-            label = f"{LABELS[document.kind]} {document.number}"
+            label = record_name(document.kind, document.number)
             return SourceItem(source_id=source_id, label=label, data=None, error=exc)
         document = replace(document, order_number=str(order_number))
         return SourceItem(source_id=source_id, label=document_label(document), data=document)

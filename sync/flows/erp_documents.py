@@ -20,6 +20,7 @@ from sync.bindings import binding_get, binding_save
 from sync.drafts import CreditNoteDraft, CustomerDraft, Figures, InvoiceDraft
 from sync.leases import LeaseBusy, LeaseLost, lease_hold
 from sync.models import ExternalRef, Integration
+from sync.record_names import record_name
 from sync.shop import Unreadable
 from sync.vat import round_money
 
@@ -71,7 +72,7 @@ def credit_note_precheck(erp, draft: CreditNoteDraft) -> None:
     problems = erp.credit_note_problems(draft)
     if problems:
         raise RecordFailed(
-            f"Return {draft.refund_id} of order {draft.order_number} cannot be credited as it is: "
+            f"{record_name('return', draft.refund_id, order=draft.order_number)} cannot be credited as it is: "
             f"{'; '.join(problems)}. {nothing_written(erp)}. Credit it by hand or correct it, then resync."
         )
 
@@ -128,7 +129,7 @@ class ShopToErpFlow(FlowRunner):
         message; its change stamp still counts for the run's cursor (it is retried as a failed one)."""
         return SourceItem(
             source_id=record.source_id,
-            label=f"{what} {record.source_id}",
+            label=record_name(what, record.source_id),
             data=None,
             cursor=record.cursor,
             error=RecordFailed(record.message),

@@ -17,6 +17,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from sync.drafts import DraftLine, Figures, TaxDetail
+from sync.money import money_text
 
 ZERO = Decimal("0")
 
@@ -98,3 +99,20 @@ def figures_left(invoiced: Figures, credited: list[Figures]) -> Figures:
             if base is not None:
                 tax[t.vat_category] = TaxDetail(t.vat_category, base.taxable - t.taxable, base.vat - t.vat)
     return Figures(tuple(lines.values()), tuple(tax.values()), gross)
+
+
+def document_totals_text(draft, *, also: str = "") -> str:
+    """An invoice's or credit note's totals as its record log shows them, every amount with its currency:
+    "net 100.00 SEK + VAT 25.00 SEK = 125.00 SEK (VAT per category: 1: 100.00 SEK + VAT 25.00 SEK)".
+
+    `draft` is an InvoiceDraft or CreditNoteDraft (net_total, vat_total, gross_total, currency, tax_details);
+    `also` is added inside the parentheses ("; reverses all that was left of the invoice")."""
+
+    def money(value: Decimal) -> str:
+        return money_text(value, draft.currency)
+
+    per_category = "; ".join(f"{t.vat_category}: {money(t.taxable)} + VAT {money(t.vat)}" for t in draft.tax_details)
+    return (
+        f"net {money(draft.net_total)} + VAT {money(draft.vat_total)} = {money(draft.gross_total)} "
+        f"(VAT per category: {per_category}{'; ' + also if also else ''})"
+    )

@@ -19,6 +19,8 @@ from decimal import Decimal
 from mappings.models import REST_OF_WORLD
 from mappings.selectors import MappingSet
 from sync.drafts import CustomerDraft, InvoiceDraft
+from sync.money import money_text
+from sync.record_names import record_name
 from sync.shop import ShopLine, ShopOrder
 from sync.vat import round_money
 
@@ -42,7 +44,7 @@ def exact_in(amount: Decimal, currency: str, places: int, *, what: str) -> Decim
     otherwise."""
     if round_money(amount, places) != amount:
         raise RecordFailed(
-            f"{what} is {amount} {currency}, which has more decimals than {currency} has ({places}). Check the "
+            f"{what} is {money_text(amount, currency, places)}, which has more decimals than {currency} has ({places}). Check the "
             "order in the shop, or the decimals in Mappings › Currencies, then resync."
         )
     return round_money(amount, places)
@@ -71,7 +73,7 @@ def negative_quantity_check(lines, mappings: MappingSet, *, what: str, currency:
         if line.quantity < 0:
             name = f"{line.name} ({line.sku})" if line.sku and line.sku not in line.name else line.name
             raise RecordFailed(
-                f"{what}, line {index} '{name}': quantity {line.quantity} × {line.unit_price} {currency} is negative. "
+                f"{what}, line {index} '{name}': quantity {line.quantity} × {money_text(line.unit_price, currency)} is negative. "
                 "Negative quantities are refused unless the integration allows them (Sync › Integrations › "
                 "Allow negative quantities). Correct it in the shop, or allow them, then resync."
             )
@@ -184,7 +186,7 @@ def invoice_draft(
 
     Totals: `gross_total` = the order's total; `tax_details` = the order's VAT per VAT category; both exact
     in the currency's decimals (document_vat)."""
-    what = f"Order {order.number}"
+    what = record_name("order", order.number)
     sale = sale_of(order.billing, order.shipping, mappings, what=what)
     currency, places = currency_places(mappings, order.currency, what=what)
     if order.payment_method not in mappings.payment_methods:
@@ -214,11 +216,16 @@ def invoice_draft(
         places=places,
         rounding_account=mappings.rounding_account,
         what=what,
+        currency=order.currency,
         stated=dict(order.vat_by_rate),
     )
     net_total = sum((line.amount for line in lines), ZERO)
     if net_total + vat_total != gross_total:  # a guard on document_vat's arithmetic, not on the shop's data
-        raise RecordFailed(f"{what}: net {net_total} + VAT {vat_total} is not the total {gross_total}; a Koppla bug.")
+        raise RecordFailed(
+            f"{what}: net {money_text(net_total, order.currency, places)} + VAT "
+            f"{money_text(vat_total, order.currency, places)} is not the total "
+            f"{money_text(gross_total, order.currency, places)}; a Koppla bug."
+        )
     zone = sale.zone
     customer = CustomerDraft(
         email=(order.customer_email or order.billing.email).strip().lower(),

@@ -22,7 +22,7 @@ from sync.shop import ShopOrder, Unreadable
 
 from .base import Outcome, Plan, RecordFailed, SourceItem
 from .erp_documents import ShopToErpFlow, customer_key, invoice_precheck
-from .figures import figures_data
+from .figures import document_totals_text, figures_data
 from .order_mapping import InvoiceDraft, invoice_draft
 from .paging import cursor_moment, listing_plan
 
@@ -121,10 +121,8 @@ class OrdersFlow(ShopToErpFlow):
 
     @staticmethod
     def _summary(draft: InvoiceDraft) -> str:
-        vat = "; ".join(f"{t.vat_category} {t.taxable} + {t.vat}" for t in draft.tax_details)
         text = (
-            f"{Regime(draft.regime).label}, {draft.country}, {len(draft.lines)} lines, net {draft.net_total} + VAT "
-            f"{draft.vat_total} = {draft.gross_total} {draft.currency} (VAT per category: {vat})."
+            f"{Regime(draft.regime).label}, {draft.country}, {len(draft.lines)} lines, {document_totals_text(draft)}."
         )
         if draft.note:
             text += f" Taxed so because {draft.note}."

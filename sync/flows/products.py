@@ -25,6 +25,7 @@ from integrations.adapters import erp_for, shop_for
 from mappings.selectors import mapping_set_load
 from sync.bindings import binding_by_target, binding_get, binding_save
 from sync.models import ExternalRef, Flow, Integration
+from sync.record_names import record_name
 from sync.shop import ShopProduct, ShopSize, ShopVariant
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
@@ -75,9 +76,8 @@ class ProductsFlow(FlowRunner):
 
     # -- reading --------------------------------------------------------------------
     def _source_item(self, context: ItemContext) -> SourceItem:
-        label = context.item.number
-        if context.parts is not None and context.parts.key != context.item.number:
-            label = f"{context.item.number} (SKU {context.parts.key})"
+        sku = context.parts.key if context.parts is not None and context.parts.key != context.item.number else ""
+        label = record_name("item", context.item.number, detail=f"SKU {sku}" if sku else "")
         return SourceItem(source_id=context.item.number, label=label, data=context)
 
     def changed_since(self, cursor: str) -> Plan:
@@ -114,7 +114,7 @@ class ProductsFlow(FlowRunner):
         if erp_item is None:
             raise RecordFailed(f"Item {source_id} no longer exists in {self.erp.display_name}.")
         if not erp_item.is_stock:
-            return SourceItem(source_id=source_id, label=source_id, data=None)
+            return SourceItem(source_id=source_id, label=record_name("item", source_id), data=None)
         [context] = page_contexts([erp_item], self.rule)
         return self._source_item(context)
 

@@ -21,6 +21,8 @@ from decimal import Decimal
 
 from mappings.selectors import MappingSet
 from sync.drafts import CreditNoteDraft
+from sync.money import money_text
+from sync.record_names import record_name
 from sync.shop import ShopLine, ShopOrder, ShopRefund
 from sync.vat import net_from_gross, rate_text, round_money, split_by_weight
 
@@ -47,7 +49,7 @@ def credit_note_draft(
 
     RecordFailed when the refund is in another currency, refunds nothing, or credits more of a line
     than is left on the invoice."""
-    what = f"Return {refund.id} of order {order.number}"
+    what = record_name("return", refund.id, order=order.number)
     if refund.currency and refund.currency != order.currency:
         raise RecordFailed(f"{what} is in {refund.currency} but the order was in {order.currency}.")
     currency, places = currency_places(mappings, order.currency, what=what)
@@ -58,7 +60,8 @@ def credit_note_draft(
     left = figures_left(invoiced, credited)
     if total > left.gross:
         raise RecordFailed(
-            f"{what} refunds {total} {currency}, but only {left.gross} of invoice {invoice_number} ({invoiced.gross}) "
+            f"{what} refunds {money_text(total, currency, places)}, but only {money_text(left.gross, currency, places)} "
+            f"of invoice {invoice_number} ({money_text(invoiced.gross, currency, places)}) "
             "is left uncredited. Check the return in the shop; credit anything beyond the invoice by hand."
         )
     full = all(note.known for note in credited) and invoiced.known and total == left.gross
@@ -71,7 +74,8 @@ def credit_note_draft(
     vat_total = sum((t.vat for t in tax), ZERO)
     if net_total + vat_total != total:
         raise RecordFailed(
-            f"{what}: the credit note would total {net_total + vat_total} {currency}, not the refund's {total}; "
+            f"{what}: the credit note would total {money_text(net_total + vat_total, currency, places)}, not the "
+            f"refund's {money_text(total, currency, places)}; "
             "a Koppla bug."
         )
     return CreditNoteDraft(
@@ -133,6 +137,10 @@ def _partial(
     refund: ShopRefund, order: ShopOrder, left: Figures, total: Decimal, *, places: int, what: str, full_left: Decimal
 ) -> tuple[tuple[DraftLine, ...], tuple[TaxDetail, ...]]:
     incl = order.prices_include_vat
+
+    def money(value: Decimal) -> str:
+        return money_text(value, order.currency, places)
+
     remaining = {line.key: line for line in left.lines}
     credited: list[tuple[DraftLine, Decimal]] = []  # (line, its VAT)
     used: set[str] = set()
@@ -147,8 +155,8 @@ def _partial(
             )
         if line.quantity > invoiced.quantity or abs(line.line_total) > abs(invoiced.gross if incl else invoiced.amount):
             raise RecordFailed(
-                f"{what}, line {index} '{line_name(line)}' refunds {line.quantity} for {line.line_total}, but only "
-                f"{invoiced.quantity} for {invoiced.gross if incl else invoiced.amount} of it is left uncredited "
+                f"{what}, line {index} '{line_name(line)}' refunds {line.quantity} for {money(line.line_total)}, but "
+                f"only {invoiced.quantity} for {money(invoiced.gross if incl else invoiced.amount)} of it is left uncredited "
                 "on the invoice. Check the return in the shop."
             )
         used.add(invoiced.key)
@@ -166,13 +174,13 @@ def _partial(
         shipping = [v for k, v in remaining.items() if k.startswith("shipping") and (v.gross or v.amount)]
         if not shipping:
             raise RecordFailed(
-                f"{what} refunds shipping {refund.shipping_amount}, but no shipping is left on the invoice."
+                f"{what} refunds shipping {money(refund.shipping_amount)}, but no shipping is left on the invoice."
             )
         weights = [s.gross if incl else s.amount for s in shipping]
         refunded = round_money(refund.shipping_amount, places)
         if refunded > sum(weights, ZERO):
             raise RecordFailed(
-                f"{what} refunds shipping {refunded}, but only {sum(weights, ZERO)} of the invoiced shipping is left "
+                f"{what} refunds shipping {money(refunded)}, but only {money(sum(weights, ZERO))} of the invoiced shipping is left "
                 "uncredited. Check the return in the shop."
             )
         for invoiced, amount in zip(shipping, split_by_weight(refunded, weights, places), strict=True):

@@ -12,11 +12,12 @@ from __future__ import annotations
 from integrations.http import ValidationFailed
 from sync.bindings import binding_get, credit_note_refs, document_ensure, refs_for
 from sync.models import ExternalRef, Flow
+from sync.record_names import record_name
 from sync.shop import ShopOrder, ShopRefund, Unreadable
 
 from .base import Outcome, Plan, RecordFailed, SourceItem
 from .erp_documents import ShopToErpFlow, credit_note_precheck, figures_keyed
-from .figures import Figures, figures_data, figures_from
+from .figures import Figures, document_totals_text, figures_data, figures_from
 from .order_mapping import invoice_draft
 from .paging import cursor_moment, listing_plan
 from .refund_mapping import CreditNoteDraft, credit_note_draft
@@ -30,7 +31,7 @@ class RefundsFlow(ShopToErpFlow):
             return self.unreadable_item(refund, what="return")
         return SourceItem(
             source_id=refund.id,
-            label=f"return {refund.id} of order {refund.order_number}",
+            label=record_name("return", refund.id, order=refund.order_number),
             data=refund,
             cursor=refund.updated_at,
         )
@@ -109,10 +110,10 @@ class RefundsFlow(ShopToErpFlow):
             request=self.payload,
             response={"credit_note": number, "invoice": draft.invoice_number, "customer": draft.customer_number},
             message=(
-                f"Credit note {number} for return {refund.id} of order {refund.order_number}: net {draft.net_total} "
-                f"+ VAT {draft.vat_total} = {draft.gross_total} {draft.currency} (VAT per category: "
-                + "; ".join(f"{t.vat_category} {t.taxable} + {t.vat}" for t in draft.tax_details)
-                + ("; reverses all that was left of the invoice)." if draft.full else ").")
+                record_name("credit_note", number, detail=f"return {refund.id}", order=refund.order_number)
+                + ": "
+                + document_totals_text(draft, also="reverses all that was left of the invoice" if draft.full else "")
+                + "."
             ),
         )
 

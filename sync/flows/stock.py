@@ -1,8 +1,7 @@
 """Stock ERP → shop: available quantities of the ERP's items become the shop's stock levels.
 
-fetch: items whose availability changed since the cursor
-       (availabilityLastModifiedDateTime, read with a small overlap), page by
-       page with their warehouse details; only one page is held at a time.
+fetch: items whose availability changed since the cursor (availabilityLastModifiedDateTime, read with a
+       small overlap), page by page with their warehouse details; only one page is held at a time.
 map:   quantity = `available` in the integration's ERP warehouses (their sum,
        or the first listed one), in whole units, never below 0; the target is
        the item's shop size (SIZE binding from the products flow, else found
@@ -32,6 +31,7 @@ from integrations.http import RemoteError
 from sync.bindings import binding_get, binding_key, binding_save, checksum_of
 from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
+from sync.record_names import record_name
 from sync.shop import ShopProduct
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
@@ -171,7 +171,7 @@ class StockFlow(FlowRunner):
         def items() -> Iterator[SourceItem]:
             for batch in batched(unsent_lines()):
                 for line in batch.lines:
-                    yield SourceItem(source_id=line.item.number, label=line.item.number, data=line)
+                    yield SourceItem(source_id=line.item.number, label=record_name("item", line.item.number), data=line)
             plan.read_to = listing.read_to()
 
         plan.items = items()
@@ -225,12 +225,12 @@ class StockFlow(FlowRunner):
         if erp_item is None:
             raise RecordFailed(f"Item {source_id} no longer exists in {self.erp.display_name}.")
         if not erp_item.is_stock:
-            return SourceItem(source_id=source_id, label=source_id, data=None)
+            return SourceItem(source_id=source_id, label=record_name("item", source_id), data=None)
         line = self._line(erp_item)
         size = binding_get(integration=self.integration, kind=ExternalRef.Kind.SIZE, source_id=source_id)
         if size is not None:
             line.target = self._target_of(size)
-        return SourceItem(source_id=source_id, label=source_id, data=line)
+        return SourceItem(source_id=source_id, label=record_name("item", source_id), data=line)
 
     # -- one item -------------------------------------------------------------------
     def process(self, item: SourceItem) -> Outcome:

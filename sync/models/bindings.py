@@ -3,6 +3,7 @@
 from django.db import models
 
 from config.models import TimeStampedModel
+from sync.record_names import binding_name
 
 from .integrations import Integration
 
@@ -43,4 +44,4 @@ class ExternalRef(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.source_id} → {self.target_id}"
+        return binding_name(self)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from config.models import TimeStampedModel
+from sync.record_names import record_label
 
 from .integrations import Flow, Integration
 
@@ -121,7 +122,7 @@ class RecordLog(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_flow_display()} {self.source_label or self.source_id}: {self.get_status_display()}"
+        return f"{record_label(self)}: {self.get_status_display()}"
 
 
 class SyncRecord(TimeStampedModel):
@@ -158,4 +159,4 @@ class SyncRecord(TimeStampedModel):
         indexes = [models.Index(fields=["integration", "flow", "status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_flow_display()} {self.source_label or self.source_id}"
+        return record_label(self)

@@ -21,7 +21,7 @@ from sync.models import Flow, Integration, Payout, PayoutFormat, PayoutLine, Syn
 from .demo import payout_csv_demo
 from .files import PRESETS
 from .import_view import PayoutImportMixin
-from .report import figure_rows, money_text, payout_figures_for, payout_report
+from .report import figure_rows, money_text, payout_figures_for, payout_report, state_rows
 
 LINES_PER_PAGE = 100
 BOOK_PERMISSION = "sync.book_payout"  # not held by the Operations group: whoever books is given it
@@ -233,6 +233,10 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
         else:
             status = ""
         page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("lines_page"))
+        for line in page:  # the page keeps its lines once read: the texts stay on them for the template
+            line.gross_text = money_text(line.gross, line.currency)
+            line.fee_text = money_text(line.fee, line.currency)
+            line.carried_fee_text = money_text(line.carried_fee, line.currency) if line.carried_fee else ""
         counts = dict(payout.lines.order_by().values_list("status").annotate(n=Count("pk")))
         return {
             "lines_page": page,
@@ -292,13 +296,16 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
     @admin.display(description="Report")
     def report_display(self, obj):
         report = payout_report(payout=obj)
-        rows = figure_rows(report.figures, bank_amount=report.bank_amount, currency=obj.currency)
-        rows.insert(-1, ("Booked so far", money_text(report.booked_cash, obj.currency)))
+
+        def money(value):
+            return money_text(value, obj.currency, report.places)
+
+        rows = figure_rows(report.figures, bank_amount=report.bank_amount, currency=obj.currency, places=report.places)
+        rows.insert(-1, ("Booked so far", money(report.booked_cash)))
         body = format_html_join("", "<tr><th>{}</th><td style='text-align:right'>{}</td></tr>", rows)
         if not report.balances:
             verdict = format_html(
-                '<p style="color:#c62828"><b>Net and bank amount differ by {}.</b></p>',
-                money_text(report.difference, obj.currency),
+                '<p style="color:#c62828"><b>Net and bank amount differ by {}.</b></p>', money(report.difference)
             )
         elif report.by_hand:
             verdict = mark_safe("<p><b>The file's net equals the bank amount to the cent.</b></p>")
@@ -312,9 +319,34 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
             erp = format_html(
                 '<p style="color:#c62828"><b>{} is left to book by hand (lines “to book by hand”); with it the '
                 "ERP's cash movement equals the bank amount.</b></p>",
-                money_text(report.by_hand, obj.currency),
+                money(report.by_hand),
             )
         else:
             erp = ""
         counts = ", ".join(f"{n} {PayoutLine.Status(s).label.lower()}" for s, n in sorted(report.counts.items()))
-        return format_html('<table class="koppla-report">{}</table>{}{}<p>Lines: {}</p>', body, verdict, erp, counts)
+        return format_html(
+            '<table class="koppla-report">{}</table>{}{}<p>Lines: {}</p>{}',
+            body,
+            verdict,
+            erp,
+            counts,
+            _states(report, obj.currency),
+        )
+
+
+def _states(report, currency: str) -> str:
+    """Where the net stands: booked, waiting, not booked and to book by hand, with a total line equal to the net."""
+    rows = state_rows(list(report.states), currency=currency, places=report.places)
+    cell = "<td style='text-align:right'>{}</td>" * 6
+    body = format_html_join("", "<tr><th>{}</th>" + cell + "</tr>", rows[:-1])
+    total = format_html(
+        "<tr class='koppla-states-total'><th>{}</th>" + cell.replace("{}", "<b>{}</b>") + "</tr>", *rows[-1]
+    )
+    names = ("Payments", "Refunds", "Chargebacks", "Fees", "Adjustments", "Total")
+    head = format_html_join("", "<th style='text-align:right'>{}</th>", ((name,) for name in names))
+    return format_html(
+        "<h3>Where the net stands</h3><table class='koppla-states'><tr><th></th>{}</tr>{}{}</table>",
+        head,
+        body,
+        total,
+    )

@@ -18,6 +18,7 @@ from decimal import Decimal
 from config.errors import ApplicationError
 from config.storable import storable_text
 from sync.models import PayoutFormat, PayoutLine
+from sync.money import money_text
 
 from .amounts import MAX_DECIMALS, amount_limit_problem, amount_parse, total_limit_problem  # noqa: F401
 from .checks import (
@@ -231,8 +232,9 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
         )
     if has_gross and has_net and signed_gross - fee != signed_net:
         raise _RowError(
-            f"Row {row.number}: gross {signed_gross} − fees {fee} is {signed_gross - fee}, but the file's net "
-            f"(column {fmt.col_net}) is {signed_net}: the format reads this row wrongly (check its fee columns)"
+            f"Row {row.number}: gross {money_text(signed_gross, currency)} − fees {money_text(fee, currency)} is "
+            f"{money_text(signed_gross - fee, currency)}, but the file's net (column {fmt.col_net}) is "
+            f"{money_text(signed_net, currency)}: the format reads this row wrongly (check its fee columns)"
         )
 
     if kind == PayoutLine.Kind.FEE:

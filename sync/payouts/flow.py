@@ -33,8 +33,10 @@ from sync.bindings import binding_get, binding_save
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
 from sync.flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from sync.models import ExternalRef, Flow, Integration, PayoutLine, RecordLog
+from sync.money import money_text
+from sync.record_names import record_name
 
-from .mapping import payment_draft_for, payment_reference
+from .mapping import payment_draft_for, payment_reference, payout_line_name
 from .services import payout_line_mark, payout_status_refresh
 
 
@@ -74,12 +76,7 @@ class PayoutsFlow(FlowRunner):
 
     @staticmethod
     def _item(line: PayoutLine) -> SourceItem:
-        what = "refund" if line.kind == PayoutLine.Kind.REFUND else "order"
-        return SourceItem(
-            source_id=line.source_id,
-            label=f"payout {line.payout.reference} row {line.line_no}: {what} {line.order_number}",
-            data=line,
-        )
+        return SourceItem(source_id=line.source_id, label=payout_line_name(line), data=line)
 
     def changed_since(self, cursor: str) -> Plan:
         """Every waiting payment and refund line of the integration's payouts (the cursor is not used)."""
@@ -170,11 +167,11 @@ class PayoutsFlow(FlowRunner):
             return Outcome(
                 status=RecordLog.Status.DRY_RUN,
                 request=self.payload,
-                message=f"Would book a {payment_type.lower()} of {draft.amount} on {document.number}.",
+                message=f"Would book a {payment_type.lower()} of {money_text(draft.amount, line.currency)} on {document.number}.",
             )
         if draft.lines[0].write_off and ports.PAYMENT_WRITE_OFF_REASON_CODE not in self.erp.capabilities:
             raise RecordFailed(
-                f"Order {line.order_number} has a PSP fee of {draft.lines[0].write_off} to write off, but "
+                f"Order {line.order_number} has a PSP fee of {money_text(draft.lines[0].write_off, line.currency)} to write off, but "
                 f"{self.erp.display_name} cannot write off a fee on a payment: book this line by hand.",
                 request=self.payload,
             )
@@ -198,7 +195,8 @@ class PayoutsFlow(FlowRunner):
         document = self.erp.document_get(INVOICE, ref.target_id)
         if document is None:
             raise RecordFailed(
-                f"Invoice {ref.target_id} of order {line.order_number} no longer exists in {self.erp.display_name}: "
+                f"{record_name('invoice', ref.target_id, order=line.order_number)} no longer exists in "
+                f"{self.erp.display_name}: "
                 "check the order's external reference, then resync this line."
             )
         return document
@@ -228,9 +226,9 @@ class PayoutsFlow(FlowRunner):
         for note in notes:
             if note.released and not note.settled and note.balance == line.gross:
                 return note
-        seen = ", ".join(f"{n.number} ({n.status}, open {n.balance})" for n in notes)
+        seen = ", ".join(f"{n.number} ({n.status}, open {money_text(n.balance, line.currency)})" for n in notes)
         raise Unmatched(
-            f"No credit note of order {line.order_number} has {line.gross} {line.currency} open to refund: "
+            f"No credit note of order {line.order_number} has {money_text(line.gross, line.currency)} open to refund: "
             f"found {seen}. Check the return in {self.erp.display_name}, then resync this line; nothing was booked."
         )
 
@@ -296,26 +294,26 @@ class PayoutsFlow(FlowRunner):
             status = self.erp.payment_post(number, refund=refund) or status
             released = " and released"
         document = payment.document_numbers[0] if payment.document_numbers else ""
-        paid = payment.amount_paid
+        paid = money_text(payment.amount_paid, line.currency)
         written_off = payment.written_off
         if payment_type == "Refund":
             message = f"Refund {number}: {paid} paid out against credit note {document}"
             if line.fee:
                 carrier = line.payout.lines.filter(carried_fee__gt=0).first()
                 message += (
-                    f" (the provider's fee {line.fee} on this refund is written off with the payment of row "
+                    f" (the provider's fee {money_text(line.fee, line.currency)} on this refund is written off with the payment of row "
                     f"{carrier.line_no})"
                     if carrier
-                    else f" (the provider's fee {line.fee} on this refund: no payment of the payout carries it, "
+                    else f" (the provider's fee {money_text(line.fee, line.currency)} on this refund: no payment of the payout carries it, "
                     "book it by hand)"
                 )
         else:
             message = f"Payment {number}: {paid} paid on invoice {document}"
             if written_off:
                 reason = payment.write_off_reason
-                message += f", fee {written_off} written off ({reason})"
+                message += f", fee {money_text(written_off, line.currency)} written off ({reason})"
                 if line.carried_fee:
-                    message += f", incl. {line.carried_fee} of the payout's refund, chargeback and fee rows"
+                    message += f", incl. {money_text(line.carried_fee, line.currency)} of the payout's refund, chargeback and fee rows"
         origin = {"binding": " (found through its binding)", "search": f" (found in {erp} by its reference)"}
         message += f"{released}{origin.get(found, '')}."
         payout_line_mark(line=line, status=PayoutLine.Status.BOOKED, message=message, target_id=number)

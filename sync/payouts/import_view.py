@@ -104,11 +104,15 @@ class PayoutImportMixin:
     def _imported(self, request, payouts):
         for payout in payouts:
             report = payout_report(payout=payout)
+
+            def money(value, report=report, currency=payout.currency):
+                return money_text(value, currency, report.places)
+
             if not report.balances:
-                verdict = f"differs by {money_text(report.difference, payout.currency)}."
+                verdict = f"differs by {money(report.difference)}."
             elif report.by_hand:
                 verdict = (
-                    f"the net equals the bank amount, but {money_text(report.by_hand, payout.currency)} is left to book by hand "
+                    f"the net equals the bank amount, but {money(report.by_hand)} is left to book by hand "
                     "(lines “to book by hand”) before the ERP's cash movement equals it."
                 )
             else:
@@ -116,8 +120,8 @@ class PayoutImportMixin:
             messages.add_message(
                 request,
                 messages.SUCCESS if report.erp_equals_bank else messages.WARNING,
-                f"Imported payout {payout}: {sum(report.counts.values())} lines, net {report.net} {payout.currency}, "
-                f"bank {report.bank_amount} — {verdict}",
+                f"Imported payout {payout}: {sum(report.counts.values())} lines, net {money(report.net)}, "
+                f"bank {money(report.bank_amount)} — {verdict}",
             )
         if len(payouts) == 1:
             return redirect("admin:sync_payout_change", payouts[0].pk)

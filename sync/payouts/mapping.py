@@ -13,6 +13,8 @@ from sync.drafts import PaymentDraft, PaymentDraftLine
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
 from sync.flows.base import RecordFailed
 from sync.models import PayoutLine
+from sync.money import money_text
+from sync.record_names import record_name
 
 ZERO = Decimal("0")
 REFERENCE_MAX = 40  # longest payment reference we write (the ERP's field is short)
@@ -28,6 +30,12 @@ def payment_reference(line: PayoutLine) -> str:
     return line.payout.reference[: REFERENCE_MAX - len(suffix)] + suffix
 
 
+def payout_line_name(line: PayoutLine) -> str:
+    """The line as records and messages name it: "Payout PO-77 row 12 (payment, order 1001)"."""
+    kind = PayoutLine.Kind(line.kind).label.lower()
+    return record_name("payout", f"{line.payout.reference} row {line.line_no}", detail=kind, order=line.order_number)
+
+
 def payment_draft_for(
     line: PayoutLine,
     document: ErpDocument,
@@ -39,7 +47,11 @@ def payment_draft_for(
 ) -> PaymentDraft:
     """The ERP payment for one payout line; RecordFailed when the amounts cannot settle the document."""
     reference = reference or payment_reference(line)
-    what = f"Order {line.order_number} (row {line.line_no} of payout {line.payout.reference})"
+    what = payout_line_name(line)
+
+    def money(value: Decimal) -> str:
+        return money_text(value, line.currency or document.currency)
+
     if line.currency and document.currency and line.currency != document.currency:
         raise RecordFailed(
             f"{what} was paid in {line.currency} but {_kind_word(document)} {document.number} is in "
@@ -51,7 +63,7 @@ def payment_draft_for(
     if not document.released or document.settled or balance <= 0:
         raise RecordFailed(
             f"{what}: {'invoice' if document.kind == INVOICE else 'credit note'} {document.number} is not open "
-            f"in {erp_name} (status {document.status}, balance {balance}): "
+            f"in {erp_name} (status {document.status}, balance {money(balance)}): "
             + (
                 "release it first, then resync this line."
                 if document.awaiting_release or document.on_hold
@@ -60,8 +72,8 @@ def payment_draft_for(
         )
     if line.gross > balance:
         raise RecordFailed(
-            f"{what} captured {line.gross} {line.currency} but {_kind_word(document)} {document.number} has only "
-            f"{balance} open: check the order and the document in {erp_name}."
+            f"{what} captured {money(line.gross)} but {_kind_word(document)} {document.number} has only "
+            f"{money(balance)} open: check the order and the document in {erp_name}."
         )
     text = f"{line.payout.format.name} payout {line.payout.reference}" + (
         f", {line.psp_reference}" if line.psp_reference else ""
@@ -85,14 +97,16 @@ def payment_draft_for(
     fee = line.fee + line.carried_fee
     if fee < 0:
         raise RecordFailed(
-            f"{what} has a negative fee ({fee}): a write-off cannot be negative. Book this line by hand in {erp_name}."
+            f"{what} has a negative fee ({money(fee)}): a write-off cannot be negative. Book this line by hand in {erp_name}."
         )
     if fee >= line.gross:
-        carried = f" (incl. {line.carried_fee} of other rows of the payout)" if line.carried_fee else ""
-        raise RecordFailed(f"{what}: the fee {fee}{carried} is not less than the captured amount {line.gross}.")
+        carried = f" (incl. {money(line.carried_fee)} of other rows of the payout)" if line.carried_fee else ""
+        raise RecordFailed(
+            f"{what}: the fee {money(fee)}{carried} is not less than the captured amount {money(line.gross)}."
+        )
     if fee and not reason_code:
         raise RecordFailed(
-            f"{what} has a PSP fee of {fee} to write off, but the integration has no fee write-off reason code: "
+            f"{what} has a PSP fee of {money(fee)} to write off, but the integration has no fee write-off reason code: "
             f"enter one (e.g. PSPFEE, as set up in {erp_name}) under Integrations › Payouts, then resync."
         )
     paid = line.gross - fee

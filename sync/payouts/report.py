@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import get_currency_precision
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from mappings.selectors import currency_decimals
 from sync.models import Payout, PayoutLine
+from sync.money import money_text
 from sync.vat import unit
 
 from .files import ParsedLine
@@ -19,16 +19,9 @@ ZERO = Decimal("0")
 Kind = PayoutLine.Kind
 
 
-def money_text(value: Decimal | None, currency: str) -> str:
-    """'1,749.00 SEK', '−200.00 SEK' (a true minus sign), '—' for no value; the currency's ISO 4217 decimals."""
-    if value is None:
-        return "—"
-    places = get_currency_precision(currency) if currency else 2
-    text = f"{abs(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):,}"
-    return f"{'−' if value < 0 else ''}{text} {currency}".strip()
-
-
-def figure_rows(figures: PayoutFigures, *, bank_amount: Decimal | None, currency: str) -> list[tuple[str, str]]:
+def figure_rows(
+    figures: PayoutFigures, *, bank_amount: Decimal | None, currency: str, places: int | None = None
+) -> list[tuple[str, str]]:
     """The payout's figures as (label, text) rows, the same on the import preview and the payout's page."""
     rows = [
         ("Captured payments", figures.payments),
@@ -42,7 +35,7 @@ def figure_rows(figures: PayoutFigures, *, bank_amount: Decimal | None, currency
         ("Cash Koppla books in the ERP", figures.erp_cash),
         ("To book by hand", figures.by_hand),
     ]
-    return [(label, money_text(value, currency)) for label, value in rows]
+    return [(label, money_text(value, currency, places)) for label, value in rows]
 
 
 # --------------------------------------------------------------------------- figures
@@ -122,6 +115,94 @@ def payout_figures_from(values: dict) -> PayoutFigures:
     )
 
 
+# --------------------------------------------------------------------------- where the net stands
+@dataclass(frozen=True)
+class PayoutState:
+    """One part of a payout's net by where it stands: its payments, refunds, chargebacks, fees and adjustments,
+    signed as they move the net (refunds, chargebacks and fees negative). total = the sum of the five."""
+
+    label: str
+    payments: Decimal = ZERO
+    refunds: Decimal = ZERO
+    chargebacks: Decimal = ZERO
+    fees: Decimal = ZERO
+    adjustments: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.payments + self.refunds + self.chargebacks + self.fees + self.adjustments
+
+
+BOOKED_STATE, WAITING_STATE, NOT_BOOKED_STATE, BY_HAND_STATE = (
+    "Booked in the ERP",
+    "Waiting to be booked",
+    "Not booked (no matching document or failed)",
+    "To book by hand",
+)
+
+
+def payout_states(by_status: dict[str, PayoutFigures]) -> list[PayoutState]:
+    """A payout's net split by where each part stands; the four parts add up to the net exactly.
+
+    `by_status` is {PayoutLine.Status: figures of the lines with that status}. What Koppla books in the
+    ERP's cash account for a line (a payment less the fees it writes off, a refund paid out) counts where
+    the line stands: booked, waiting, or not booked (unmatched, failed). What Koppla does not book
+    (chargebacks, adjustments, fees no payment writes off) is "to book by hand", whatever its line's status.
+    Returns [booked, waiting, not booked, to book by hand].
+    """
+
+    def erp_part(label: str, statuses: set[str]) -> PayoutState:
+        parts = [figures for status, figures in by_status.items() if status in statuses]
+        payments = sum((f.payments for f in parts), ZERO)
+        refunds = sum((f.refunds for f in parts), ZERO)
+        return PayoutState(
+            label, payments=payments, refunds=-refunds, fees=sum((f.erp_cash for f in parts), ZERO) - payments + refunds
+        )
+
+    status = PayoutLine.Status
+    booked = erp_part(BOOKED_STATE, {status.BOOKED})
+    waiting = erp_part(WAITING_STATE, {status.PENDING})
+    not_booked = erp_part(NOT_BOOKED_STATE, set(by_status) - {status.BOOKED, status.PENDING})
+    everything = list(by_status.values())
+    written_off = booked.fees + waiting.fees + not_booked.fees
+    by_hand = PayoutState(
+        BY_HAND_STATE,
+        chargebacks=-sum((f.chargebacks for f in everything), ZERO),
+        fees=-sum((f.fees for f in everything), ZERO) - written_off,
+        adjustments=sum((f.adjustments for f in everything), ZERO),
+    )
+    return [booked, waiting, not_booked, by_hand]
+
+
+def state_rows(states: list[PayoutState], *, currency: str, places: int | None = None) -> list[tuple[str, ...]]:
+    """The parts as (label, payments, refunds, chargebacks, fees, adjustments, total) texts, then the total line
+    ("Net paid out"): the column sums of the parts, so the table adds up as shown."""
+    total = PayoutState(
+        "Net paid out",
+        **{
+            name: sum((getattr(s, name) for s in states), ZERO)
+            for name in ("payments", "refunds", "chargebacks", "fees", "adjustments")
+        },
+    )
+    return [
+        (
+            state.label,
+            *(
+                money_text(value, currency, places)
+                for value in (
+                    state.payments,
+                    state.refunds,
+                    state.chargebacks,
+                    state.fees,
+                    state.adjustments,
+                    state.total,
+                )
+            ),
+        )
+        for state in (*states, total)
+    ]
+
+
 # --------------------------------------------------------------------------- report
 @dataclass(frozen=True)
 class PayoutReport:
@@ -131,6 +212,8 @@ class PayoutReport:
     difference: Decimal | None
     counts: dict
     booked_cash: Decimal = ZERO  # what the lines booked so far moved through the ERP's cash account
+    states: tuple[PayoutState, ...] = ()  # booked, waiting, not booked, to book by hand: they add up to the net
+    places: int = 2  # the currency's decimals (Mappings › Currencies, else ISO 4217)
 
     payments = property(lambda self: self.figures.payments)
     refunds = property(lambda self: self.figures.refunds)
@@ -139,6 +222,11 @@ class PayoutReport:
     adjustments = property(lambda self: self.figures.adjustments)
     erp_cash = property(lambda self: self.figures.erp_cash)
     by_hand = property(lambda self: self.figures.by_hand)
+
+    @property
+    def states_total(self) -> Decimal:
+        """The parts' sum: the payout's net, exactly."""
+        return sum((state.total for state in self.states), ZERO)
 
     @property
     def balances(self) -> bool:
@@ -172,25 +260,40 @@ class PayoutReport:
 
 
 def payout_report(*, payout: Payout) -> PayoutReport:
-    """Payments, refunds, chargebacks, fees, adjustments and net paid out, what Koppla books in the ERP, and
-    whether the net equals the bank amount to the currency's smallest unit (Mappings › Currencies, else ISO 4217).
-    Four queries whatever the number of lines."""
-    lines = PayoutLine.objects.filter(payout=payout)
-    figures = payout_figures_from(lines.aggregate(**payout_figure_sums()))
-    booked = payout_figures_from(lines.filter(status=PayoutLine.Status.BOOKED).aggregate(**payout_figure_sums()))
-    step = unit(currency_decimals(integration=payout.integration, currency=payout.currency))
+    """Payments, refunds, chargebacks, fees, adjustments and net paid out, what Koppla books in the ERP, where
+    each part of the net stands (booked, waiting, not booked, to book by hand), and whether the net equals the
+    bank amount to the currency's smallest unit (Mappings › Currencies, else ISO 4217).
+    One query on the lines whatever their number."""
+    rows = list(
+        PayoutLine.objects.filter(payout=payout)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), **payout_figure_sums())
+    )
+    by_status = {row["status"]: payout_figures_from(row) for row in rows}
+    counts = {row["status"]: row["n"] for row in rows}
+    figures = PayoutFigures(
+        **{
+            name: sum((getattr(f, name) for f in by_status.values()), ZERO)
+            for name in ("payments", "refunds", "chargebacks", "fees", "adjustments", "erp_cash")
+        }
+    )
+    places = currency_decimals(integration=payout.integration, currency=payout.currency)
+    step = unit(places)
     net = figures.net.quantize(step, rounding=ROUND_HALF_UP)
     difference = (
         None if payout.bank_amount is None else (net - payout.bank_amount).quantize(step, rounding=ROUND_HALF_UP)
     )
-    counts = dict(lines.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    states = payout_states(by_status)
     return PayoutReport(
         figures=figures,
         net=net,
         bank_amount=payout.bank_amount,
         difference=difference,
         counts=counts,
-        booked_cash=booked.erp_cash,
+        booked_cash=states[0].total,
+        states=tuple(states),
+        places=places,
     )
 
 

@@ -132,22 +132,26 @@ def _carry_fees(draft: PayoutDraft) -> None:
     total = sum((line.fee for line in loose), ZERO)
     if not loose:
         return
+
+    def money(value: Decimal) -> str:
+        return money_text(value, draft.currency)
+
     payments = [p for p in draft.lines if p.kind == Kind.PAYMENT and p.gross > p.fee + total]
     if total > 0 and payments:
         draft.carrier = max(payments, key=lambda p: (p.gross, -p.line_no))
         draft.carried = total
         rows = ", ".join(str(line.line_no) for line in loose)
-        draft.messages[draft.carrier.line_no] = f"Also writes off the fees of row(s) {rows} ({total})."
+        draft.messages[draft.carrier.line_no] = f"Also writes off the fees of row(s) {rows} ({money(total)})."
         for line in loose:
             draft.messages[line.line_no] = (
-                f"Fee {line.fee} written off with the payment of row {draft.carrier.line_no} "
+                f"Fee {money(line.fee)} written off with the payment of row {draft.carrier.line_no} "
                 f"(order {draft.carrier.order_number})."
             )
     else:
         for line in loose:
             draft.messages[line.line_no] = (
-                f"Fee {line.fee}: no payment of this payout can carry it as a write-off (none is larger than its "
-                f"own fees plus {total}, the fees of row(s) {', '.join(str(n.line_no) for n in loose)}); book it "
+                f"Fee {money(line.fee)}: no payment of this payout can carry it as a write-off (none is larger than its "
+                f"own fees plus {money(total)}, the fees of row(s) {', '.join(str(n.line_no) for n in loose)}); book it "
                 "by hand (fee expense against the provider's cash account)."
             )
 
@@ -286,7 +290,8 @@ def _status_and_message(draft: PayoutDraft, line: ParsedLine) -> tuple[str, str]
         ).strip()
     if line.kind == Kind.ADJUSTMENT:
         return PayoutLine.Status.MANUAL, (
-            f"Correction by the provider ('{line.type_value}', {line.gross - line.fee}): book it by hand."
+            f"Correction by the provider ('{line.type_value}', {money_text(line.gross - line.fee, draft.currency)}): "
+            "book it by hand."
         )
     if line.kind in (Kind.FEE, Kind.PAYOUT) and draft.carrier is None and line.fee:
         return PayoutLine.Status.MANUAL, note

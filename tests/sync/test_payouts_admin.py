@@ -86,7 +86,10 @@ def test_the_preview_shows_every_payout_and_writes_nothing_until_confirmed(admin
         ("KopplaEU", Decimal("99.15"), "batch42.csv"),
         ("KopplaNL", Decimal("198.30"), "batch42.csv"),
     ]
-    assert "Imported payout Adyen payout 42 (KopplaEU)" in done.content.decode()
+    assert (
+        "Imported payout Adyen payout 42 (KopplaEU): 2 lines, net 99.15 EUR, bank 99.15 EUR — balances to the cent."
+        in done.content.decode()
+    )
 
 
 def test_the_preview_lists_the_skipped_totals_row_and_the_confirmed_payout_shows_its_report(

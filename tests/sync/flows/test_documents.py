@@ -21,7 +21,7 @@ from integrations.visma_net.schemas import (
 from sync.bindings import binding_save
 from sync.erp import ErpDocument
 from sync.flows.documents import document_attributes
-from sync.models import ExternalRef, Flow, Integration, RecordLog
+from sync.models import ExternalRef, Flow, Integration, RecordLog, SyncRecord
 from sync.services import flow_run, integration_flows_ensure
 
 
@@ -215,6 +215,26 @@ def test_resync_of_one_document(shop_erp, erp, customer):
     number = invoiced(shop_erp, erp, customer, 5007)
     run = run_documents(shop_erp, trigger="resync", source_ids=[f"invoice:{number}"])
     assert run.ok_count == 1 and centra.order_attributes(5007)["erp_invoice_number"] == number
+
+
+def test_a_document_is_named_the_same_whether_it_could_be_read_or_not(shop_erp, erp, customer):
+    """Records, bindings and resyncs name the invoice "Invoice <number> (order <number>)"; the key
+    "invoice:<number>" stays in the database."""
+    number = invoiced(shop_erp, erp, customer, 5008)
+
+    run = run_documents(shop_erp)
+
+    log = RecordLog.objects.get(run=run, source_id=f"invoice:{number}")
+    assert log.source_label == f"Invoice {number} (order 5008)"
+    assert str(log) == f"Invoice {number} (order 5008): OK"
+    ref = ExternalRef.objects.get(integration=shop_erp, kind="document", source_id=f"invoice:{number}")
+    assert str(ref) == f"Invoice {number} (order 5008)"
+
+    gone = run_documents(shop_erp, trigger="resync", source_ids=["invoice:999999"])
+
+    log = RecordLog.objects.get(run=gone, source_id="invoice:999999")
+    assert log.status == "failed" and log.source_label == "Invoice 999999"
+    assert str(SyncRecord.objects.get(integration=shop_erp, source_id="invoice:999999")) == "Invoice 999999"
 
 
 # --------------------------------------------------------------------------- mapping (pure)

@@ -169,7 +169,7 @@ def test_payments_settle_the_invoices_with_the_fee_written_off(erp, shop, generi
         assert payment["paymentRef"] == f"PO-1/{booked.line_no}"
         ref = ExternalRef.objects.get(integration=shop, kind="payment", source_id=booked.source_id)
         assert ref.target_id == payment["refNbr"] and ref.data["document"] == invoice_number
-        assert f"fee {fee} written off (PSPFEE)" in booked.message
+        assert f"paid on invoice {invoice_number}, fee {fee} SEK written off (PSPFEE)" in booked.message
 
     report = payout_report(payout=payout)
     assert report.payments == sum(t for _, t in invoices.values()) + 250
@@ -403,7 +403,7 @@ def test_payment_payload_pays_gross_minus_fee_and_writes_the_fee_off(shop, gener
         status="Open",
         released=True,
     )
-    with pytest.raises(RecordFailed, match="has only 900 open"):
+    with pytest.raises(RecordFailed, match="captured 1,000.00 SEK but invoice 100003 has only 900.00 SEK open"):
         payment_draft_for(line, too_much, reason_code="PSPFEE")
     euro = ErpDocument(
         kind="invoice",
@@ -529,8 +529,11 @@ def test_15_the_refund_fee_is_written_off_so_the_erp_cash_equals_the_bank_amount
     assert report.erp_equals_bank and report.booked_cash == Decimal("1018.25")
     refund = payout.lines.get(kind="refund")
     assert refund.status == PayoutLine.Status.BOOKED
-    assert "fee 0.50 on this refund is written off with the payment of row 2" in refund.message
-    assert "incl. 0.50 of the payout's refund, chargeback and fee rows" in payout.lines.get(kind="payment").message
+    assert "fee 0.50 SEK on this refund is written off with the payment of row 2" in refund.message
+    assert (
+        "fee 31.75 SEK written off (PSPFEE), incl. 0.50 SEK of the payout's refund, chargeback and fee rows"
+        in payout.lines.get(kind="payment").message
+    )
 
 
 def test_fee_rows_and_a_chargeback_fee_are_written_off_and_the_chargeback_left_to_book_by_hand(erp, shop):
@@ -578,5 +581,8 @@ def test_a_carried_fee_too_large_for_the_payment_fails_clearly(shop, generic, fe
         status="Open",
         released=True,
     )
-    with pytest.raises(RecordFailed, match=r"the fee 9.50 \(incl. 0.50 of other rows of the payout\)"):
+    with pytest.raises(
+        RecordFailed,
+        match=r"the fee 9.50 SEK \(incl. 0.50 SEK of other rows of the payout\) is not less than the captured amount 9.40 SEK",
+    ):
         payment_draft_for(line, document, reason_code="PSPFEE")

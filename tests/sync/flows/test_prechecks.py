@@ -182,7 +182,7 @@ def test_a_refund_with_more_lines_than_the_limit_creates_no_credit_note(flow_int
     result = run(flow_integration, Flow.REFUNDS)
 
     error = RecordLog.objects.get(run=result, source_id="9800").error
-    assert error.startswith("Return 9800 of order 7800 cannot be credited as it is: the credit note has 3 lines")
+    assert error.startswith("Return 9800 (order 7800) cannot be credited as it is: the credit note has 3 lines")
     assert "at most 2" in error
     assert erp_objects() == (1, 1, 0)
 

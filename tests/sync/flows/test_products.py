@@ -120,7 +120,7 @@ def test_information5_and_information4_with_separator_group_variants_under_produ
     assert centra.call_count("createProduct") == 2
     ref = ExternalRef.objects.get(integration=shop_erp, kind="size", source_id="X2")
     assert ref.data["key"] == "1001-BLK-M" and ref.data["sku"] == "1001BLKM"
-    assert logs(run)["X2"].source_label == "X2 (SKU 1001-BLK-M)"
+    assert logs(run)["X2"].source_label == "Item X2 (SKU 1001-BLK-M)"
 
 
 def test_the_demo_catalogue_by_item_number_segments(shop_erp):

@@ -123,4 +123,4 @@ def test_resyncing_a_waiting_record_during_the_pause_says_it_waits(flow_integrat
         response = admin_client.post(reverse("admin:sync_syncrecord_resync", args=[record.pk]), follow=True)
     assert calls == []
     shown = [str(m) for m in response.context["messages"]]
-    assert any(m.startswith("Queued order 7000: Visma.net ERP asked us to wait until 10:00") for m in shown), shown
+    assert any(m.startswith("Queued Order 7000: Visma.net ERP asked us to wait until 10:00") for m in shown), shown
