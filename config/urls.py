@@ -32,5 +32,6 @@ urlpatterns = [
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
 
+handler400 = "config.bad_request.bad_request"
 handler403 = "config.forbidden.permission_denied"
 handler404 = "config.not_found.page_not_found"

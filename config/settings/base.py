@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.bad_request.RejectNulCharacters",  # after auth: the 400 page is in the admin's layout
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
