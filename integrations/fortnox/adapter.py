@@ -111,9 +111,8 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
                 credited = self.client.invoice_credit(draft.invoice_number)
                 number = str(credited.get("CreditInvoiceReference") or "")
                 if number and number != "0":
-                    reference = {"ExternalInvoiceReference2": credit_reference(draft.refund_id)}
                     try:
-                        self.client.invoice_update(number, {"Invoice": reference})
+                        self.client.invoice_update(number, credit_reference_body(draft, original))
                     except RemoteError:
                         pass  # the caller binds the number at once; the reference only helps a later search
                     return number
@@ -134,6 +133,12 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
     def number_series_read(self, series_id: str) -> NumberSeries | None:
         """Fortnox numbers customers and invoices itself and the API shows no series: always None."""
         return None
+
+
+def credit_reference_body(draft: CreditNoteDraft, original: dict) -> dict:
+    """What a credit invoice made by Fortnox's credit action is updated with: the refund's reference."""
+    customer = str(original.get("CustomerNumber") or draft.customer_number)
+    return {"Invoice": {"CustomerNumber": customer, "ExternalInvoiceReference2": credit_reference(draft.refund_id)}}
 
 
 def _same_total(original: dict, draft: CreditNoteDraft) -> bool:
