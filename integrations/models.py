@@ -114,6 +114,15 @@ class Connection(TimeStampedModel):
                 and not self.tenant_id
             ):
                 errors["tenant_id"] = "Visma.net service apps need the tenant id."
+            if (
+                self.auth_type == AuthType.OAUTH2_CLIENT_CREDENTIALS
+                and self.system == System.FORTNOX
+                and not self.tenant_id
+            ):
+                errors["tenant_id"] = (
+                    "Fortnox service accounts need the tenant id: the DatabaseNumber of the company "
+                    "(Fortnox › company information), known after the first consent with account type service."
+                )
         if self.rate_limit:
             try:
                 parse_rate_limit(self.rate_limit)

@@ -24,7 +24,15 @@ from requests_oauthlib import OAuth2Session
 from config.storable import storable_text
 
 from .auth import connection_secret_values
-from .http import AuthError, ConfigurationError, Redactor, RemoteDown, record_response_hook, session_for
+from .http import (
+    AuthError,
+    ConfigurationError,
+    Redactor,
+    RemoteDown,
+    may_have_reached_server,
+    record_response_hook,
+    session_for,
+)
 from .models import Connection
 from .systems import AuthType, System
 
@@ -94,6 +102,24 @@ def _fail(connection: Connection, exc: Exception, *, expired: bool) -> AuthError
     return AuthError(text, system=connection.system)
 
 
+def _lost_refresh(connection: Connection, exc: Exception) -> RemoteDown:
+    """The refresh request may have reached the token endpoint but its answer was lost.
+
+    With single-use rotating refresh tokens (Fortnox, Visma Connect) the stored refresh token is then
+    probably spent and the new one is gone with the answer: say so where the operator looks, with the way out.
+    """
+    text = storable_text(
+        f"The answer to a token refresh was lost ({type(exc).__name__}) after the request may have reached "
+        f"{connection.name}'s token endpoint. Its refresh tokens are single-use: the stored one is probably spent. "
+        "If the next call is refused (invalid_grant), click Connect to authorise again."
+    )
+    Connection.objects.filter(pk=connection.pk).update(
+        status=Connection.Status.ERROR, last_error=text, updated_at=timezone.now()
+    )
+    connection.status, connection.last_error = Connection.Status.ERROR, text
+    return RemoteDown(text, system=connection.system, maybe_sent=True)
+
+
 # --------------------------------------------------------------------------- interactive consent
 def authorization_start(*, connection: Connection, redirect_uri: str) -> tuple[str, str]:
     """The consent URL to send the user to and the `state` to remember for the callback."""
@@ -136,7 +162,10 @@ def authorization_finish(
 # --------------------------------------------------------------------------- tokens
 def _fetch_client_credentials(connection: Connection) -> dict:
     oauth = _session(connection, client=BackendApplicationClient(client_id=connection.client_id))
-    extra = {"tenant_id": connection.tenant_id} if connection.tenant_id else {}
+    if connection.system == System.FORTNOX:  # Fortnox service accounts name the tenant in a header
+        extra = {"headers": {"TenantId": connection.tenant_id}} if connection.tenant_id else {}
+    else:
+        extra = {"tenant_id": connection.tenant_id} if connection.tenant_id else {}
     return oauth.fetch_token(
         connection.token_url, scope=_scopes(connection), timeout=_timeout(), **_client_auth(connection), **extra
     )
@@ -172,6 +201,7 @@ def token_refresh(*, connection: Connection, force: bool = False) -> Connection:
     """
     seen_token = str(connection.access_token or "")
     failure = None
+    lost = None
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
         someone_else_refreshed = str(locked.access_token or "") != seen_token
@@ -188,12 +218,16 @@ def token_refresh(*, connection: Connection, force: bool = False) -> Connection:
             except AuthError as exc:
                 failure = (exc, True)
             except OSError as exc:
-                raise RemoteDown(
-                    f"The token endpoint of {connection.name} could not be reached: {type(exc).__name__}",
-                    system=connection.system,
-                ) from exc
+                if locked.auth_type == AuthType.OAUTH2_CLIENT_CREDENTIALS or not may_have_reached_server(exc):
+                    raise RemoteDown(
+                        f"The token endpoint of {connection.name} could not be reached: {type(exc).__name__}",
+                        system=connection.system,
+                    ) from exc
+                lost = exc
             else:
                 _store(locked, token)
+    if lost is not None:
+        raise _lost_refresh(connection, lost) from lost
     if failure:
         raise _fail(connection, failure[0], expired=failure[1]) from failure[0]
     for name in ("access_token", "refresh_token", "token_expires_at", "status", "last_error"):

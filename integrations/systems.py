@@ -111,11 +111,14 @@ SYSTEMS: dict[str, SystemInfo] = {
     System.FORTNOX: SystemInfo(
         role=Role.ERP,
         auth_types=(AuthType.OAUTH2_CODE, AuthType.OAUTH2_CLIENT_CREDENTIALS),
-        base_url="https://api.fortnox.se/3",
+        base_url="https://api.fortnox.se",  # paths carry /3/ (API v3) or /api/warehouse/
         token_url="https://apps.fortnox.se/oauth-v1/token",
         authorize_url="https://apps.fortnox.se/oauth-v1/auth",
-        default_scopes="customer invoice article payment",
-        rate_limits=((25, 5),),
+        default_scopes="customer invoice article payment companyinformation",
+        # 25 requests per 5 s sliding window per tenant: a budget just below it, shared by all workers.
+        rate_limits=((24, 5),),
+        adapter="",  # integrations.fortnox.adapter.FortnoxErp once the contract suite runs against its sandbox
+        client="integrations.fortnox.client.FortnoxClient",
     ),
     System.EACCOUNTING: SystemInfo(
         role=Role.SHOP,

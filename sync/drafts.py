@@ -115,13 +115,15 @@ class CreditNoteDraft:
 @dataclass(frozen=True)
 class PaymentDraftLine:
     """What a payment settles on one document: `amount_paid`, plus `write_off` written off under
-    `write_off_reason` (e.g. a PSP fee); together they settle that much of the document."""
+    `write_off_reason` (e.g. a PSP fee), or to `write_off_account` where the ERP writes off to an
+    account (capability "payment_write_off_account"); together they settle that much of the document."""
 
     document_number: str
     amount_paid: Decimal
     document_kind: str = "invoice"  # sync.erp.INVOICE or CREDIT_NOTE
     write_off: Decimal = ZERO
     write_off_reason: str = ""
+    write_off_account: str = ""
 
 
 @dataclass(frozen=True)
