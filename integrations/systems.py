@@ -111,11 +111,18 @@ SYSTEMS: dict[str, SystemInfo] = {
     System.FORTNOX: SystemInfo(
         role=Role.ERP,
         auth_types=(AuthType.OAUTH2_CODE, AuthType.OAUTH2_CLIENT_CREDENTIALS),
-        base_url="https://api.fortnox.se/3",
+        # The host root: the client calls /3/… (REST API) and /api/warehouse/… (warehouse module).
+        base_url="https://api.fortnox.se",
         token_url="https://apps.fortnox.se/oauth-v1/token",
         authorize_url="https://apps.fortnox.se/oauth-v1/auth",
-        default_scopes="customer invoice article payment",
-        rate_limits=((25, 5),),
+        default_scopes="companyinformation customer invoice article payment bookkeeping",
+        # Fortnox allows 25 requests per 5 s sliding window per tenant; 24 leaves room for clock skew.
+        rate_limits=((24, 5),),
+        sandbox_urls=(
+            ("base_url", "/sandbox/fortnox"),
+            ("token_url", "/sandbox/fortnox/oauth-v1/token"),
+            ("authorize_url", "/sandbox/fortnox/oauth-v1/auth"),
+        ),
     ),
     System.EACCOUNTING: SystemInfo(
         role=Role.SHOP,
