@@ -68,20 +68,79 @@ STOCK_POINTS = ("MAIN", "STORE")
 FIRST_YEAR, LAST_YEAR = 2020, 2030
 # (customer number, fields): a few customers of each VAT type
 CUSTOMERS = [
-    ("1", {"Name": "Anna Andersson", "Type": "PRIVATE", "VATType": "SEVAT", "Email": "anna.andersson@example.se",
-           "Address1": "Storgatan 1", "ZipCode": "111 22", "City": "Stockholm", "CountryCode": "SE"}),
-    ("2", {"Name": "Nordisk Design AB", "Type": "COMPANY", "VATType": "SEVAT", "Email": "inkop@nordiskdesign.example",
-           "OrganisationNumber": "556677-8899", "Address1": "Hamngatan 5", "ZipCode": "411 06", "City": "Göteborg",
-           "CountryCode": "SE"}),
-    ("3", {"Name": "Kaufhaus Berlin GmbH", "Type": "COMPANY", "VATType": "EUREVERSEDVAT",
-           "Email": "einkauf@kaufhaus-berlin.example", "VATNumber": "DE123456789", "Address1": "Friedrichstraße 10",
-           "ZipCode": "10117", "City": "Berlin", "CountryCode": "DE", "Currency": "EUR", "SalesAccount": "3108"}),
-    ("4", {"Name": "Matti Virtanen", "Type": "PRIVATE", "VATType": "EUVAT", "Email": "matti.virtanen@example.fi",
-           "Address1": "Mannerheimintie 3", "ZipCode": "00100", "City": "Helsinki", "CountryCode": "FI",
-           "Currency": "EUR", "SalesAccount": "3106"}),
-    ("5", {"Name": "Oslo Outfitters AS", "Type": "COMPANY", "VATType": "EXPORT", "Email": "orders@oslo-outfitters.example",
-           "Address1": "Karl Johans gate 7", "ZipCode": "0154", "City": "Oslo", "CountryCode": "NO", "Currency": "NOK",
-           "SalesAccount": "3105"}),
+    (
+        "1",
+        {
+            "Name": "Anna Andersson",
+            "Type": "PRIVATE",
+            "VATType": "SEVAT",
+            "Email": "anna.andersson@example.se",
+            "Address1": "Storgatan 1",
+            "ZipCode": "111 22",
+            "City": "Stockholm",
+            "CountryCode": "SE",
+        },
+    ),
+    (
+        "2",
+        {
+            "Name": "Nordisk Design AB",
+            "Type": "COMPANY",
+            "VATType": "SEVAT",
+            "Email": "inkop@nordiskdesign.example",
+            "OrganisationNumber": "556677-8899",
+            "Address1": "Hamngatan 5",
+            "ZipCode": "411 06",
+            "City": "Göteborg",
+            "CountryCode": "SE",
+        },
+    ),
+    (
+        "3",
+        {
+            "Name": "Kaufhaus Berlin GmbH",
+            "Type": "COMPANY",
+            "VATType": "EUREVERSEDVAT",
+            "Email": "einkauf@kaufhaus-berlin.example",
+            "VATNumber": "DE123456789",
+            "Address1": "Friedrichstraße 10",
+            "ZipCode": "10117",
+            "City": "Berlin",
+            "CountryCode": "DE",
+            "Currency": "EUR",
+            "SalesAccount": "3108",
+        },
+    ),
+    (
+        "4",
+        {
+            "Name": "Matti Virtanen",
+            "Type": "PRIVATE",
+            "VATType": "EUVAT",
+            "Email": "matti.virtanen@example.fi",
+            "Address1": "Mannerheimintie 3",
+            "ZipCode": "00100",
+            "City": "Helsinki",
+            "CountryCode": "FI",
+            "Currency": "EUR",
+            "SalesAccount": "3106",
+        },
+    ),
+    (
+        "5",
+        {
+            "Name": "Oslo Outfitters AS",
+            "Type": "COMPANY",
+            "VATType": "EXPORT",
+            "Email": "orders@oslo-outfitters.example",
+            "Address1": "Karl Johans gate 7",
+            "ZipCode": "0154",
+            "City": "Oslo",
+            "CountryCode": "NO",
+            "Currency": "NOK",
+            "SalesAccount": "3105",
+        },
+    ),
 ]
 # Rates of the demo shop's reduced classes, by product number (children's clothes are 25 % in Sweden).
 ARTICLE_VAT = {"3001": Decimal("6"), "4001": Decimal("12")}
@@ -145,8 +204,9 @@ def seed() -> dict[str, int]:
         _ensure(sandbox.ARTICLE, item["number"], create, created)
     for number, fields in CUSTOMERS:
         _ensure(
-            sandbox.CUSTOMER, number, lambda n=number, f=fields: sandbox.customer_create({**f, "CustomerNumber": n}),
+            sandbox.CUSTOMER,
+            number,
+            lambda n=number, f=fields: sandbox.customer_create({**f, "CustomerNumber": n}),
             created,
         )
     return created
-

@@ -94,7 +94,10 @@ def client_register(client_id: str, client_secret: str) -> None:
 def service_consent_grant(*, client_id: str, tenant_id: int = DEMO_TENANT_ID, scope: str) -> None:
     """Record a service-account consent (what approving an `account_type=service` authorisation does)."""
     store.obj_put(
-        SYSTEM, SERVICE_CONSENT, f"{client_id}:{tenant_id}", {"client_id": client_id, "tenant_id": tenant_id, "scope": scope}
+        SYSTEM,
+        SERVICE_CONSENT,
+        f"{client_id}:{tenant_id}",
+        {"client_id": client_id, "tenant_id": tenant_id, "scope": scope},
     )
 
 
@@ -106,7 +109,13 @@ def token_issue(*, client_id: str, scope: str, tenant_id: int = DEMO_TENANT_ID, 
     expires_at = time.time() + _access_seconds()
     header = _b64({"alg": "none", "typ": "JWT"})
     claims = _b64(
-        {"tenantId": tenant_id, "clientId": client_id, "scope": scope, "exp": int(expires_at), "jti": secrets.token_hex(8)}
+        {
+            "tenantId": tenant_id,
+            "clientId": client_id,
+            "scope": scope,
+            "exp": int(expires_at),
+            "jti": secrets.token_hex(8),
+        }
     )
     access = f"{header}.{claims}.{secrets.token_urlsafe(16)}"
     store.obj_put(
@@ -221,7 +230,9 @@ def token(request):
                 "unauthorized_client",
                 f"No service-account consent for tenant {tenant_id}: authorise once with account_type=service.",
             )
-        return JsonResponse(token_issue(client_id=client_id, tenant_id=tenant_id, scope=consent["scope"], refresh=False))
+        return JsonResponse(
+            token_issue(client_id=client_id, tenant_id=tenant_id, scope=consent["scope"], refresh=False)
+        )
     return _oauth_error("unsupported_grant_type", f"grant_type '{grant}' is not supported.")
 
 
@@ -246,7 +257,9 @@ def authorize(request):
     if request.method == "POST":
         separator = "&" if "?" in redirect_uri else "?"
         if request.POST.get("decision") != "approve":
-            query = urlencode({"error": "access_denied", "error_description": "The user refused consent.", "state": state})
+            query = urlencode(
+                {"error": "access_denied", "error_description": "The user refused consent.", "state": state}
+            )
             return HttpResponseRedirect(f"{redirect_uri}{separator}{query}")
         code = secrets.token_urlsafe(24)
         store.obj_put(

@@ -136,8 +136,13 @@ FINANCIAL_YEAR = "financial_year"
 VAT_TYPES = ("SEVAT", "SEREVERSEDVAT", "EUREVERSEDVAT", "EUVAT", "EXPORT")
 ZERO_VAT_TYPES = ("SEREVERSEDVAT", "EUREVERSEDVAT", "EXPORT")
 # predefined sales accounts per customer VAT type and row VAT rate (BAS); rate None = any
-SALES_ACCOUNTS = {"SEVAT": {25: 3001, 12: 3002, 6: 3003}, "EUVAT": 3106, "EUREVERSEDVAT": 3108, "EXPORT": 3105,
-                  "SEREVERSEDVAT": 3231}
+SALES_ACCOUNTS = {
+    "SEVAT": {25: 3001, 12: 3002, 6: 3003},
+    "EUVAT": 3106,
+    "EUREVERSEDVAT": 3108,
+    "EXPORT": 3105,
+    "SEREVERSEDVAT": 3231,
+}
 VAT_ACCOUNTS = {Decimal(25): 2611, Decimal(12): 2621, Decimal(6): 2631}
 OSS_VAT_ACCOUNT = 2614
 RECEIVABLES_ACCOUNT = 1510
@@ -223,6 +228,8 @@ def public(data: dict) -> dict:
 
 
 def _number(value, name: str) -> Decimal:
+    if isinstance(value, float):  # a stored value (request bodies are parsed to Decimal)
+        return Decimal(repr(value))
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise _invalid(f"Ogiltigt värde för {name}: {json.dumps(value, default=str)} är inget tal.")
     try:
@@ -334,8 +341,18 @@ def _body(request, envelope: str) -> dict:
     return body[envelope]
 
 
-GLOBAL_PARAMS = {"limit", "page", "offset", "sortby", "sortorder", "lastmodified", "fromdate", "todate",
-                 "financialyear", "filter"}
+GLOBAL_PARAMS = {
+    "limit",
+    "page",
+    "offset",
+    "sortby",
+    "sortorder",
+    "lastmodified",
+    "fromdate",
+    "todate",
+    "financialyear",
+    "filter",
+}
 
 
 def _search(request, allowed: set[str]) -> tuple[str, str] | None:
@@ -411,8 +428,9 @@ def endpoint(scope: str, *, get=None, post=None, put=None, warehouse: bool = Fal
             if scope not in str(grant.get("scope", "")).split():
                 raise ApiError(403, f"Har inte behörighet för scope ({scope}).", 2000663, warehouse=warehouse)
             if scope not in company()["licences"]:
-                raise ApiError(403, f"Det finns ingen aktiv licens för önskat scope ({scope}).", 2001101,
-                               warehouse=warehouse)
+                raise ApiError(
+                    403, f"Det finns ingen aktiv licens för önskat scope ({scope}).", 2001101, warehouse=warehouse
+                )
             if request.method == "GET":
                 return handler(request, **kwargs)
             with _atomic():
@@ -753,15 +771,29 @@ def stock_set(article: str, stock_point: str, in_stock: Decimal, reserved: Decim
     data = _get(ARTICLE, article)
     if data is None:
         raise KeyError(f"No article {article} in the Fortnox sandbox.")
-    _put(STOCK, f"{article}|{stock_point}", {
-        "itemId": article, "stockPointCode": stock_point, "inStock": num(q2(in_stock)), "reserved": num(q2(reserved)),
-    })
+    _put(
+        STOCK,
+        f"{article}|{stock_point}",
+        {
+            "itemId": article,
+            "stockPointCode": stock_point,
+            "inStock": num(q2(in_stock)),
+            "reserved": num(q2(reserved)),
+        },
+    )
     points = [s for s in store.obj_list(SYSTEM, STOCK) if s["itemId"] == article]
     total = q2(sum((dec(s["inStock"]) for s in points), Decimal(0)))
     held = q2(sum((dec(s["reserved"]) for s in points), Decimal(0)))
-    return _put(ARTICLE, article, {
-        **data, "QuantityInStock": num(total), "ReservedQuantity": num(held), "DisposableQuantity": num(total - held),
-    })
+    return _put(
+        ARTICLE,
+        article,
+        {
+            **data,
+            "QuantityInStock": num(total),
+            "ReservedQuantity": num(held),
+            "DisposableQuantity": num(total - held),
+        },
+    )
 
 
 def _article_shape(request):
@@ -823,8 +855,12 @@ def stock_balance_view(request):
             continue
         available = num(q2(dec(row["inStock"]) - dec(row["reserved"])))
         answer.append(
-            {"itemId": row["itemId"], "stockPointCode": row["stockPointCode"], "availableStock": available,
-             "inStock": row["inStock"]}
+            {
+                "itemId": row["itemId"],
+                "stockPointCode": row["stockPointCode"],
+                "availableStock": available,
+                "inStock": row["inStock"],
+            }
         )
     return JsonResponse(answer, safe=False)
 
@@ -885,7 +921,9 @@ def _row(raw, index: int, vat_type: str, previous: dict | None) -> dict:
             raise _invalid(f"{where}ArticleNumber: Kunde inte hitta artikel {row['ArticleNumber']}.", ARTICLE_NOT_FOUND)
     quantity = q2(_number(row.get("DeliveredQuantity") or 0, where + "DeliveredQuantity"))
     price = row.get("Price")
-    price = q2(_number(price, where + "Price")) if price is not None else q2(dec(article["SalesPrice"]) if article else 0)
+    price = (
+        q2(_number(price, where + "Price")) if price is not None else q2(dec(article["SalesPrice"]) if article else 0)
+    )
     rate = row.get("VAT")
     rate = _number(rate, where + "VAT") if rate is not None else (dec(article["VAT"]) if article else Decimal(25))
     if vat_type in ZERO_VAT_TYPES:
@@ -1065,8 +1103,15 @@ def _credit_link(credit: dict, original: dict) -> tuple[dict, dict]:
     if dec(credit["Total"]) > 0:
         raise _invalid("En kreditfaktura ska ha ett negativt belopp (negativa rader).")
     applied = min(-dec(credit["Total"]), max(dec(original["Balance"]), Decimal(0)))
-    credit = _settle({**credit, "Credit": "true", "CreditInvoiceReference": original["DocumentNumber"],
-                      "InvoiceReference": original["DocumentNumber"]}, -applied)
+    credit = _settle(
+        {
+            **credit,
+            "Credit": "true",
+            "CreditInvoiceReference": original["DocumentNumber"],
+            "InvoiceReference": original["DocumentNumber"],
+        },
+        -applied,
+    )
     original = _settle(original, applied)
     if original.get("CreditInvoiceReference") in (None, "", "0"):
         original["CreditInvoiceReference"] = credit["DocumentNumber"]
@@ -1122,7 +1167,9 @@ def invoices_view(request):
             "cancelled": lambda i: i["Cancelled"],
             "fullypaid": lambda i: not i["Cancelled"] and bool(i.get("FinalPayDate")),
             "unpaid": lambda i: not i["Cancelled"] and dec(i["Balance"]) != 0,
-            "unpaidoverdue": lambda i: not i["Cancelled"] and dec(i["Balance"]) != 0 and i["DueDate"] < today().isoformat(),
+            "unpaidoverdue": lambda i: (
+                not i["Cancelled"] and dec(i["Balance"]) != 0 and i["DueDate"] < today().isoformat()
+            ),
             "unbooked": lambda i: not i["Cancelled"] and not i["Booked"],
         }
         if state not in tests:
@@ -1140,9 +1187,10 @@ def invoice_view(request, number: str):
         if invoice["Cancelled"]:
             raise _invalid(f"Faktura {number} är makulerad och kan inte ändras.", CANCELLED)
         fields = _body(request, "Invoice")
-        if str(fields.get("CreditInvoiceReference") or invoice["CreditInvoiceReference"]) != invoice[
-            "CreditInvoiceReference"
-        ]:
+        if (
+            str(fields.get("CreditInvoiceReference") or invoice["CreditInvoiceReference"])
+            != invoice["CreditInvoiceReference"]
+        ):
             raise _invalid("CreditInvoiceReference kan inte ändras.")
         invoice = _put(INVOICE, number, _invoice_apply(invoice, fields))
     return JsonResponse({"Invoice": _invoice_shape(request)(invoice)})
@@ -1168,9 +1216,23 @@ def credit_view(request, number: str):
     copied.pop("OCR", None)
     rows = []
     for row in original["InvoiceRows"]:
-        rows.append({k: row[k] for k in ("ArticleNumber", "Description", "Price", "VAT", "AccountNumber", "Unit",
-                                         "Discount", "DiscountType") if row.get(k) not in (None, "")}
-                    | {"DeliveredQuantity": f"{-dec(row['DeliveredQuantity']):.2f}"})
+        rows.append(
+            {
+                k: row[k]
+                for k in (
+                    "ArticleNumber",
+                    "Description",
+                    "Price",
+                    "VAT",
+                    "AccountNumber",
+                    "Unit",
+                    "Discount",
+                    "DiscountType",
+                )
+                if row.get(k) not in (None, "")
+            }
+            | {"DeliveredQuantity": f"{-dec(row['DeliveredQuantity']):.2f}"}
+        )
     copied.update(
         InvoiceRows=rows,
         InvoiceDate=max(today().isoformat(), original["InvoiceDate"]),
@@ -1214,8 +1276,11 @@ def payments_view(request):
 
     def list_item(data: dict) -> dict:
         keys = [k for k in spec_properties("fortnox_InvoicePaymentListItem") if k not in ("@url", "WriteOffExist")]
-        return {"@url": _url(request, "invoicepayments", data["Number"]), **{k: data.get(k) for k in keys},
-                "WriteOffExist": bool(data["WriteOffs"])}
+        return {
+            "@url": _url(request, "invoicepayments", data["Number"]),
+            **{k: data.get(k) for k in keys},
+            "WriteOffExist": bool(data["WriteOffs"]),
+        }
 
     return _listing(request, "InvoicePayments", items, list_item)
 
@@ -1228,8 +1293,9 @@ def _write_off(raw, index: int, currency: str) -> dict:
     if raw.get("AccountNumber") in (None, ""):
         raise _invalid(f"{where}AccountNumber måste anges.")
     if raw.get("Currency") not in (None, "", currency):
-        raise _invalid(f"{where}Currency {raw['Currency']} skiljer sig från fakturans valuta {currency}.",
-                       CURRENCY_MISMATCH)
+        raise _invalid(
+            f"{where}Currency {raw['Currency']} skiljer sig från fakturans valuta {currency}.", CURRENCY_MISMATCH
+        )
     return {
         "AccountNumber": _account(raw["AccountNumber"], where + "AccountNumber"),
         "Amount": num(q2(_number(raw.get("Amount") or 0, where + "Amount"))),
@@ -1254,8 +1320,9 @@ def payment_create(fields: dict) -> dict:
         raise _invalid(f"Faktura {invoice['DocumentNumber']} är makulerad.", CANCELLED)
     currency = invoice["Currency"]
     if fields.get("Currency") not in (None, "", currency):
-        raise _invalid(f"Betalningens valuta {fields['Currency']} skiljer sig från fakturans valuta {currency}.",
-                       CURRENCY_MISMATCH)
+        raise _invalid(
+            f"Betalningens valuta {fields['Currency']} skiljer sig från fakturans valuta {currency}.", CURRENCY_MISMATCH
+        )
     rate = _number(fields.get("CurrencyRate") or invoice["CurrencyRate"], "CurrencyRate")
     unit = Decimal(invoice.get("CurrencyUnit") or 1)
     in_currency = fields.get("AmountCurrency")
@@ -1344,20 +1411,41 @@ def _sek(amount: Decimal, invoice_or_payment: dict) -> Decimal:
     return q2(amount * rate / unit)
 
 
-def _voucher_write(series: str, day: str, description: str, ref_type: str, ref: str,
-                   amounts: list[tuple[int, Decimal, str]]) -> dict:
+def _voucher_write(
+    series: str, day: str, description: str, ref_type: str, ref: str, amounts: list[tuple[int, Decimal, str]]
+) -> dict:
     """Store a voucher; `amounts` are (account, amount, text) with credit positive and debit negative."""
     year = _financial_year(day)
     number = store.counter_next(SYSTEM, f"voucher_{series}_{year['Id']}")
     rows = [
-        {"Account": account, "Debit": num(-amount if amount < 0 else Decimal(0)),
-         "Credit": num(amount if amount > 0 else Decimal(0)), "Description": text, "TransactionInformation": "",
-         "Removed": False, "Quantity": 0, "CostCenter": "", "Project": ""}
-        for account, amount, text in amounts if amount != 0
+        {
+            "Account": account,
+            "Debit": num(-amount if amount < 0 else Decimal(0)),
+            "Credit": num(amount if amount > 0 else Decimal(0)),
+            "Description": text,
+            "TransactionInformation": "",
+            "Removed": False,
+            "Quantity": 0,
+            "CostCenter": "",
+            "Project": "",
+        }
+        for account, amount, text in amounts
+        if amount != 0
     ]
-    voucher = {"VoucherSeries": series, "VoucherNumber": number, "Year": year["Id"], "TransactionDate": day,
-               "Description": description, "Comments": "", "ReferenceType": ref_type, "ReferenceNumber": ref,
-               "ApprovalState": 0, "CostCenter": "", "Project": "", "VoucherRows": rows}
+    voucher = {
+        "VoucherSeries": series,
+        "VoucherNumber": number,
+        "Year": year["Id"],
+        "TransactionDate": day,
+        "Description": description,
+        "Comments": "",
+        "ReferenceType": ref_type,
+        "ReferenceNumber": ref,
+        "ApprovalState": 0,
+        "CostCenter": "",
+        "Project": "",
+        "VoucherRows": rows,
+    }
     _put(VOUCHER, f"{series}|{year['Id']}|{number}", voucher)
     return {"VoucherSeries": series, "VoucherNumber": number, "VoucherYear": year["Id"]}
 
@@ -1379,17 +1467,31 @@ def _invoice_voucher(invoice: dict) -> dict:
     rest = receivable - sum((a for _acc, a, _t in amounts), Decimal(0))
     amounts.append((ROUND_OFF_ACCOUNT, rest, "Öresavrundning"))
     amounts.append((RECEIVABLES_ACCOUNT, -receivable, "Kundfordringar"))
-    return _voucher_write("B", invoice["InvoiceDate"], f"Kundfaktura {invoice['DocumentNumber']}", "INVOICE",
-                          invoice["DocumentNumber"], amounts)
+    return _voucher_write(
+        "B",
+        invoice["InvoiceDate"],
+        f"Kundfaktura {invoice['DocumentNumber']}",
+        "INVOICE",
+        invoice["DocumentNumber"],
+        amounts,
+    )
 
 
 def _payment_voucher(payment: dict) -> dict:
     amounts = [(payment["ModeOfPaymentAccount"], -dec(payment["Amount"]), "Inbetalning")]
-    amounts += [(w["AccountNumber"], -_sek(dec(w["Amount"]), payment), w["Description"] or "Avskrivning")
-                for w in payment["WriteOffs"]]
+    amounts += [
+        (w["AccountNumber"], -_sek(dec(w["Amount"]), payment), w["Description"] or "Avskrivning")
+        for w in payment["WriteOffs"]
+    ]
     amounts.append((RECEIVABLES_ACCOUNT, -sum((a for _acc, a, _t in amounts), Decimal(0)), "Kundfordringar"))
-    return _voucher_write("C", payment["PaymentDate"], f"Inbetalning faktura {payment['InvoiceNumber']}",
-                          "INVOICEPAYMENT", payment["Number"], amounts)
+    return _voucher_write(
+        "C",
+        payment["PaymentDate"],
+        f"Inbetalning faktura {payment['InvoiceNumber']}",
+        "INVOICEPAYMENT",
+        payment["Number"],
+        amounts,
+    )
 
 
 def voucher_view(request, series: str, number: str):
@@ -1439,4 +1541,3 @@ urlpatterns = [
         name="stockbalance",
     ),
 ]
-

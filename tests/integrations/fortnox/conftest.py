@@ -58,3 +58,10 @@ def clock(monkeypatch):
     fake = FakeClock()
     monkeypatch.setattr(sandbox, "clock", fake.time)
     return fake
+
+
+@pytest.fixture(autouse=True)
+def _fortnox_rate_window_reset():
+    sandbox.rate_limits_reset()
+    yield
+    sandbox.rate_limits_reset()
