@@ -314,3 +314,233 @@ def test_fields_outside_the_invoice_payload_are_refused(api):
     }
     assert "Total" in answer.json()["ErrorInformation"]["message"]
     assert api.get("/3/invoices").json()["MetaInformation"]["@TotalResources"] == 0  # nothing half-written
+
+
+# --------------------------------------------------------------------------- credit
+def booked(api, *rows, **fields) -> dict:
+    invoice = create(api, *rows, **fields)
+    answer = api.put(f"/3/invoices/{invoice['DocumentNumber']}/bookkeep")
+    assert answer.status_code == 200, answer.content
+    return answer.json()["Invoice"]
+
+
+def test_the_credit_action_makes_one_full_credit_invoice(api):
+    original = booked(api, row("19.99", "3"), row(100, vat=12), Freight=49, ExternalInvoiceReference1="A-77")
+    answer = api.put(f"/3/invoices/{original['DocumentNumber']}/credit")
+    assert answer.status_code == 200
+    updated = answer.json()["Invoice"]
+    credit = api.get(f"/3/invoices/{updated['CreditInvoiceReference']}").json()["Invoice"]
+    assert (credit["Credit"], credit["CreditInvoiceReference"], credit["InvoiceReference"]) == (
+        "true",
+        original["DocumentNumber"],
+        original["DocumentNumber"],
+    )
+    assert credit["ExternalInvoiceReference1"] == "A-77"
+    assert [r["DeliveredQuantity"] for r in credit["InvoiceRows"]] == ["-3.00", "-1.00"]
+    for key in ("Net", "TotalVAT", "FreightVAT", "RoundOff", "Total"):
+        assert D(str(credit[key])) == -D(str(original[key])), key  # the credit nets the original to zero
+    assert (updated["Balance"], credit["Balance"]) == (0, 0)
+    again = api.put(f"/3/invoices/{original['DocumentNumber']}/credit")
+    assert (again.status_code, again.json()["ErrorInformation"]["code"]) == (400, 2009002)
+
+
+def test_only_a_booked_invoice_can_be_credited(api):
+    invoice = create(api, row(100))
+    answer = api.put(f"/3/invoices/{invoice['DocumentNumber']}/credit")
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2009005)
+
+
+def test_a_partial_credit_invoice_references_the_original_and_reduces_its_balance(api):
+    original = booked(api, row(100, "2"))  # 250.00
+    partial = create(api, row(-100), CreditInvoiceReference=original["DocumentNumber"])
+    assert (partial["Credit"], partial["Total"], partial["Balance"]) == ("true", -125, 0)
+    after = api.get(f"/3/invoices/{original['DocumentNumber']}").json()["Invoice"]
+    assert (after["Balance"], after["CreditInvoiceReference"]) == (125, partial["DocumentNumber"])
+    credits = api.get("/3/invoices", credit="true").json()["Invoices"]
+    assert [i["DocumentNumber"] for i in credits] == [partial["DocumentNumber"]]
+    full = api.put(f"/3/invoices/{original['DocumentNumber']}/credit")
+    assert full.status_code == 400  # one credit action per invoice, and only while it has no credit
+
+
+def test_a_credit_of_a_paid_invoice_keeps_its_amount_to_pay_back(api):
+    original = booked(api, row(100))
+    api.post(
+        "/3/invoicepayments",
+        {
+            "InvoicePayment": {
+                "InvoiceNumber": int(original["DocumentNumber"]),
+                "AmountCurrency": 125,
+                "PaymentDate": "2026-11-03",
+            }
+        },
+    )
+    partial = create(api, row(-40), CreditInvoiceReference=original["DocumentNumber"])
+    assert (partial["Total"], partial["Balance"]) == (-50, -50)
+
+
+def test_a_booked_invoice_cannot_be_changed(api):
+    invoice = booked(api, row(100))
+    answer = api.put(f"/3/invoices/{invoice['DocumentNumber']}", {"Invoice": {"Remarks": "late"}})
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2009001)
+
+
+def test_an_unbooked_invoice_can_be_changed_and_is_recomputed(api):
+    invoice = create(api, row(100))
+    answer = api.put(
+        f"/3/invoices/{invoice['DocumentNumber']}",
+        {"Invoice": {"InvoiceRows": [row(200)], "ExternalInvoiceReference2": "R-1"}},
+    )
+    assert (answer.json()["Invoice"]["Total"], answer.json()["Invoice"]["ExternalInvoiceReference2"]) == (250, "R-1")
+
+
+# --------------------------------------------------------------------------- payments
+def pay(api, invoice: dict, **fields):
+    body = {"InvoiceNumber": int(invoice["DocumentNumber"]), "PaymentDate": "2026-11-05", **fields}
+    return api.post("/3/invoicepayments", {"InvoicePayment": body})
+
+
+def test_a_payment_with_the_fee_written_off_settles_the_invoice_and_books(api):
+    invoice = booked(api, row(100))
+    answer = pay(
+        api,
+        invoice,
+        AmountCurrency=122,
+        ModeOfPaymentAccount=1582,
+        ExternalInvoiceReference1="PO-1/1",
+        WriteOffs=[{"AccountNumber": 6064, "Amount": 3, "Currency": "SEK", "Description": "Adyen fee"}],
+    )
+    assert answer.status_code == 201, answer.content
+    payment = answer.json()["InvoicePayment"]
+    assert (payment["Amount"], payment["ExternalInvoiceReference1"], payment["WriteOffs"][0]["AccountNumber"]) == (
+        122,
+        "PO-1/1",
+        6064,
+    )
+    paid = api.get(f"/3/invoices/{invoice['DocumentNumber']}").json()["Invoice"]
+    assert (paid["Balance"], paid["FinalPayDate"]) == (0, "2026-11-05")
+    assert api.get("/3/invoices", filter="fullypaid").json()["MetaInformation"]["@TotalResources"] == 1
+    listed = api.get("/3/invoicepayments", invoicenumber=invoice["DocumentNumber"]).json()["InvoicePayments"]
+    assert [(p["Number"], p["WriteOffExist"]) for p in listed] == [(payment["Number"], True)]
+    bookkept = api.put(f"/3/invoicepayments/{payment['Number']}/bookkeep").json()["InvoicePayment"]
+    voucher = api.get(f"/3/vouchers/C/{bookkept['VoucherNumber']}", financialyear=bookkept["VoucherYear"]).json()
+    rows = {r["Account"]: (r["Debit"], r["Credit"]) for r in voucher["Voucher"]["VoucherRows"]}
+    assert rows == {1582: (122, 0), 6064: (3, 0), 1510: (0, 125)}
+
+
+def test_a_payment_dated_before_the_invoice_is_refused(api):
+    invoice = create(api, row(100))
+    answer = pay(api, invoice, AmountCurrency=125, PaymentDate="2026-11-01")
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2009003)
+    unchanged = api.get(f"/3/invoices/{invoice['DocumentNumber']}").json()["Invoice"]
+    assert unchanged["Balance"] == 125
+
+
+def test_a_payment_in_another_currency_than_the_invoice_is_refused(api):
+    invoice = create(api, row(100), customer="4")  # EUR
+    answer = pay(api, invoice, AmountCurrency=125, Currency="SEK")
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2009004)
+    in_euro = pay(api, invoice, AmountCurrency=D("125"), Currency="EUR").json()["InvoicePayment"]
+    assert (in_euro["AmountCurrency"], in_euro["Amount"]) == (125, 1437.5)  # at the seeded 11.50 SEK/EUR
+
+
+def test_a_write_off_to_an_unknown_account_is_refused(api):
+    invoice = create(api, row(100))
+    answer = pay(api, invoice, AmountCurrency=120, WriteOffs=[{"AccountNumber": 6099, "Amount": 5}])
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2001304)
+
+
+# --------------------------------------------------------------------------- vouchers
+def test_booking_an_invoice_books_vat_per_rate(api):
+    invoice = booked(api, row("0.10"), row("0.10"), row("33.33", vat=12), row("9.99", vat=6))
+    voucher = api.get(f"/3/vouchers/B/{invoice['VoucherNumber']}", financialyear=invoice["VoucherYear"]).json()
+    rows = voucher["Voucher"]["VoucherRows"]
+    credits = {r["Account"]: r["Credit"] for r in rows if r["Credit"]}
+    assert credits == {3001: 0.2, 3002: 33.33, 3003: 9.99, 2611: 0.05, 2621: 4, 2631: 0.6}
+    assert sum(D(str(r["Debit"])) for r in rows) == sum(D(str(r["Credit"])) for r in rows) == D("48.17")
+
+
+# --------------------------------------------------------------------------- errors
+def test_a_missing_document_answers_404_with_capitalised_keys(api):
+    answer = api.get("/3/invoices/999")
+    assert answer.status_code == 404
+    assert set(answer.json()["ErrorInformation"]) == {"Error", "Message", "Code"}
+    assert answer.json()["ErrorInformation"]["Code"] == 2000434
+
+
+def test_a_missing_scope_and_a_missing_licence_are_told_apart(tokens):
+    from integrations.fortnox.oauth_sandbox import token_issue
+
+    from .conftest import CLIENT_ID, Api
+
+    narrow = Api(token_issue(client_id=CLIENT_ID, scope="customer")["access_token"])
+    assert narrow.get("/3/invoices").json()["ErrorInformation"]["code"] == 2000663
+    sandbox.company_licences_set(["customer", "companyinformation"])
+    wide = Api(tokens["access_token"])
+    answer = wide.get("/3/invoices")
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (403, 2001101)
+    assert "licens" in answer.json()["ErrorInformation"]["message"]
+
+
+def test_a_lost_answer_after_create_leaves_the_invoice_in_place(api):
+    from integrations.sandbox.faults import INPROCESS_ENV
+    from integrations.sandbox.models import SandboxFault
+
+    SandboxFault.objects.create(
+        system="fortnox", endpoint=r"^POST /sandbox/fortnox/3/invoices$", kind="timeout_after_write", remaining=1
+    )
+    lost = api.http.post(
+        f"{API}/3/invoices",
+        invoice_body(row(100), ExternalInvoiceReference1="LOST-1"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+        **{INPROCESS_ENV: True},
+    )
+    assert lost.status_code == 599  # the in-process adapter turns this into requests.ReadTimeout
+    found = api.get("/3/invoices", externalinvoicereference1="LOST-1").json()["Invoices"]
+    assert len(found) == 1
+
+
+def test_an_injected_server_error_and_429_keep_fortnox_shapes(api):
+    from integrations.sandbox.models import SandboxFault
+
+    SandboxFault.objects.create(system="fortnox", endpoint="GET .*/customers$", kind="server_error", remaining=1)
+    SandboxFault.objects.create(system="fortnox", endpoint="GET .*/articles$", kind="rate_limit", remaining=1)
+    failed = api.get("/3/customers")
+    assert (failed.status_code, "ErrorInformation" in failed.json()) == (503, True)
+    limited = api.get("/3/articles")
+    assert (limited.status_code, "Retry-After" in limited) == (429, False)
+    assert api.get("/3/customers").status_code == 200
+
+
+# --------------------------------------------------------------------------- stock, in-process, demo data
+def test_stock_balance_per_stock_point_adds_up_to_the_article(api):
+    sandbox.stock_set("1001-BLK-M", "MAIN", D("7.125"), reserved=D("2"))
+    balances = api.get("/api/warehouse/status-v1/stockbalance", itemIds="1001-BLK-M").json()
+    by_point = {b["stockPointCode"]: (b["inStock"], b["availableStock"]) for b in balances}
+    assert by_point["MAIN"] == (7.13, 5.13)
+    article = api.get("/3/articles/1001-BLK-M").json()["Article"]
+    assert D(str(article["QuantityInStock"])) == D("7.13") + D(str(by_point["STORE"][0]))
+    sandbox.company_settings_set(warehouse=False)
+    off = api.get("/api/warehouse/status-v1/stockbalance")
+    assert (off.status_code, set(off.json())) == (403, {"error", "id", "message"})
+
+
+def test_the_sandbox_answers_in_process_through_requests(api):
+    import requests
+
+    from integrations.sandbox.inprocess import mount_inprocess
+
+    session = requests.Session()
+    mount_inprocess(session)
+    answer = session.get(
+        f"http://testserver{API}/3/accounts", params={"limit": 500}, headers={"Authorization": f"Bearer {api.token}"}
+    )
+    numbers = {a["Number"] for a in answer.json()["Accounts"]}
+    assert {1510, 1930, 3001, 3002, 3003, 3106, 3108, 3105, 3740, 6064} <= numbers
+
+
+def test_the_demo_seed_is_idempotent(seeded):
+    from integrations.fortnox import demo_data
+
+    assert seeded["article"] == 47  # the 45 stock items of the Visma.net demo + 2 shipping articles
+    assert demo_data.seed() == {}
