@@ -29,7 +29,7 @@ Protocol
   real API's recorded answers; the spec only has the capitalised one). Messages are Swedish,
   as Fortnox's are. The warehouse API answers its own `{"error", "id", "message"}` shape.
 - Rate limit: RATE_LIMIT (25) requests per 5 s sliding window per tenant when
-  settings.SANDBOX_RATE_LIMITS["fortnox"] is set ((count, seconds)); beyond it 429
+  settings.SANDBOX_RATE_LIMITS["fortnox"] is set (True, or (count, seconds)); beyond it 429
   `{"message": "Too Many Requests"}` with NO Retry-After header (none is documented). A
   refused request does not count. `clock` can be replaced by a fake one in tests.
 - Faults: SandboxFault rows of system "fortnox" (integrations/sandbox/faults.py), matched
@@ -133,9 +133,8 @@ CURRENCY = "currency"
 VAT_RATE = "vat_rate"
 FINANCIAL_YEAR = "financial_year"
 
-VAT_TYPES = ("SEVAT", "SEREVERSEDVAT", "EUREVERSEDVAT", "EUVAT", "EXPORT")
 ZERO_VAT_TYPES = ("SEREVERSEDVAT", "EUREVERSEDVAT", "EXPORT")
-# predefined sales accounts per customer VAT type and row VAT rate (BAS); rate None = any
+# predefined sales accounts (BAS) per customer VAT type; for SEVAT per row VAT rate (others: 3001)
 SALES_ACCOUNTS = {
     "SEVAT": {25: 3001, 12: 3002, 6: 3003},
     "EUVAT": 3106,
@@ -318,7 +317,7 @@ def _rate_take(tenant: int) -> bool:
     limits = getattr(settings, "SANDBOX_RATE_LIMITS", {}).get(SYSTEM)
     if not limits:
         return True
-    count, period = limits
+    count, period = RATE_LIMIT if limits is True else limits
     at = clock()
     with _rate_lock:
         hits = [t for t in _hits.get(tenant, []) if 0 <= at - t < period]
@@ -908,12 +907,13 @@ def invoice_vat_by_rate(invoice: dict) -> dict[Decimal, tuple[Decimal, Decimal]]
     return {rate: (net, q2(net * rate / 100)) for rate, net in sorted(nets.items())}
 
 
-def _row(raw, index: int, vat_type: str, previous: dict | None) -> dict:
+def _row(raw, index: int, vat_type: str) -> dict:
+    """One invoice row as stored: sent values checked and rounded, defaults from the article and the customer."""
     where = f"InvoiceRows[{index}]."
     if not isinstance(raw, dict):
         raise _invalid(f"{where[:-1]} ska vara ett objekt.")
     _spec_check("fortnox_InvoicePayload_InvoiceRow", raw, where)
-    row = {**(previous or {}), **raw}
+    row = raw
     article = None
     if row.get("ArticleNumber"):
         article = _get(ARTICLE, row["ArticleNumber"])
@@ -1031,7 +1031,7 @@ def _invoice_apply(invoice: dict, fields: dict) -> dict:
         if len(rows) > MAX_ROWS:
             raise _invalid(f"En faktura får ha högst {MAX_ROWS} rader (har {len(rows)}).")
         vat_type = result.get("_vat_type", "SEVAT")
-        result["InvoiceRows"] = [_row(raw, index, vat_type, None) for index, raw in enumerate(rows)]
+        result["InvoiceRows"] = [_row(raw, index, vat_type) for index, raw in enumerate(rows)]
     return _totals(result)
 
 

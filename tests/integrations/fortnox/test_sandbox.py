@@ -544,3 +544,13 @@ def test_the_demo_seed_is_idempotent(seeded):
 
     assert seeded["article"] == 47  # the 45 stock items of the Visma.net demo + 2 shipping articles
     assert demo_data.seed() == {}
+
+
+def test_a_stock_change_moves_the_article_into_the_lastmodified_window(api, monkeypatch):
+    from datetime import datetime
+
+    monkeypatch.setattr(sandbox, "now", lambda: datetime(2027, 1, 4, 12, 0, tzinfo=sandbox.STOCKHOLM))
+    sandbox.stock_set("1002-BLU-S", "MAIN", D(4))
+    sandbox.stock_set("1002-BLU-S", "STORE", D(9))
+    changed = api.get("/3/articles", lastmodified="2027-01-04 11:59").json()["Articles"]
+    assert [(a["ArticleNumber"], a["QuantityInStock"]) for a in changed] == [("1002-BLU-S", 13)]
