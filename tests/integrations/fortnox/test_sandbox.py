@@ -554,3 +554,16 @@ def test_a_stock_change_moves_the_article_into_the_lastmodified_window(api, monk
     sandbox.stock_set("1002-BLU-S", "STORE", D(9))
     changed = api.get("/3/articles", lastmodified="2027-01-04 11:59").json()["Articles"]
     assert [(a["ArticleNumber"], a["QuantityInStock"]) for a in changed] == [("1002-BLU-S", 13)]
+
+
+def test_the_admin_lists_fortnox_documents_and_hides_its_credentials(api, admin_client):
+    from django.urls import reverse
+
+    from .conftest import CLIENT_SECRET
+
+    create(api, row(100))
+    url = reverse("admin:sandbox_sandboxobject_changelist")
+    invoices = admin_client.get(url, {"system": "fortnox", "kind": "invoice"}).content.decode()
+    assert "1 · Anna Andersson · 125 SEK" in invoices
+    everything = admin_client.get(url, {"system": "fortnox"}).content.decode()
+    assert CLIENT_SECRET not in everything and "refresh_token" not in everything
