@@ -175,7 +175,7 @@ def seed() -> dict[str, int]:
     for code, description, rate in CURRENCIES:
         _ensure(sandbox.CURRENCY, code, lambda c=code, d=description, r=rate: sandbox.currency_put(c, d, r), created)
     for rate in vat_rates():
-        _ensure(sandbox.VAT_RATE, str(rate.normalize()), lambda r=rate: sandbox.vat_rate_put(r), created)
+        _ensure(sandbox.VAT_RATE, sandbox.rate_key(rate), lambda r=rate: sandbox.vat_rate_put(r), created)
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         year_id = year - FIRST_YEAR + 1
         _ensure(

@@ -52,7 +52,11 @@ Money and rounding (as Fortnox; notes A5), amounts in the invoice currency, ROUN
 - Customers with VATType SEREVERSEDVAT, EUREVERSEDVAT or EXPORT get VAT 0 on every row.
   A row VAT rate must be one of the company's rates (25, 12, 6, 0 and the OSS rates seeded
   by demo_data), else 400 "Kunde inte hitta moms".
-- VATIncluded true is not emulated (400).
+- VATIncluded true is not emulated (400). The spec types a row's VAT as an integer; the
+  sandbox accepts decimal rates (OSS 25.5 %) when the company has them.
+- A row without AccountNumber books to the customer's SalesAccount, else the article's, else
+  the predefined account of the customer's VAT type (SEVAT 3001/3002/3003 by rate, EUVAT 3106,
+  EUREVERSEDVAT 3108, EXPORT 3105, SEREVERSEDVAT 3231).
 
 Documents
 - POST /3/invoices creates an unbooked invoice (201). Body fields outside the spec's
@@ -63,7 +67,8 @@ Documents
   others), negative amounts, `CreditInvoiceReference` = the original's number and
   `InvoiceReference` = the same (returned by the real API, not in the spec). The original's
   `CreditInvoiceReference` points at its first credit; "0" when there is none.
-  `PUT /3/invoices/{n}/credit` credits a BOOKED invoice in full (rows copied with negated
+  `PUT /3/invoices/{n}/credit` credits a BOOKED invoice (ASSUMPTION: woo-fortnox-hub books
+  before crediting and cancels unbooked invoices instead; notes A5) in full (rows copied with negated
   DeliveredQuantity), once: a second credit of any kind after it, or /credit on an invoice
   that already has a credit, is refused (Fortnox "fails silently" there; the sandbox says
   so). A POST with CreditInvoiceReference makes a partial credit invoice of that original.
@@ -84,6 +89,9 @@ Documents
   from ModeOfPaymentAccount and its write-off accounts. Amounts in SEK (× CurrencyRate).
 - Times: `lastmodified` stamps move on every change. No timestamp field is returned: the
   spec has none.
+- Error codes 2009001–2009007 (booked/locked, already credited, payment before invoice date,
+  currency mismatch, not booked, cancelled, already booked) are the sandbox's own: the stored
+  sources do not give Fortnox's codes for these refusals.
 """
 
 from __future__ import annotations
@@ -523,7 +531,7 @@ def currency_put(code: str, description: str, rate: Decimal, unit: int = 1) -> d
 
 
 def vat_rate_put(rate: Decimal) -> dict:
-    return _put(VAT_RATE, str(rate.normalize()), {"rate": str(rate.normalize())})
+    return _put(VAT_RATE, rate_key(rate), {"rate": rate_key(rate)})
 
 
 def financial_year_put(year_id: int, start: date, end: date) -> dict:
@@ -907,8 +915,17 @@ def invoice_vat_by_rate(invoice: dict) -> dict[Decimal, tuple[Decimal, Decimal]]
     return {rate: (net, q2(net * rate / 100)) for rate, net in sorted(nets.items())}
 
 
-def _row(raw, index: int, vat_type: str) -> dict:
-    """One invoice row as stored: sent values checked and rounded, defaults from the article and the customer."""
+def rate_key(rate: Decimal) -> str:
+    """A VAT rate as the key of the company's VAT rate table: "25", "25.5", "0"."""
+    return format(rate.normalize(), "f")
+
+
+def _row(raw, index: int, vat_type: str, customer_account: int | None) -> dict:
+    """One invoice row as stored: sent values checked and rounded, defaults from the customer and the article.
+
+    AccountNumber when not sent: the customer's SalesAccount, else the article's, else the predefined
+    account of the customer's VAT type (SALES_ACCOUNTS).
+    """
     where = f"InvoiceRows[{index}]."
     if not isinstance(raw, dict):
         raise _invalid(f"{where[:-1]} ska vara ett objekt.")
@@ -928,7 +945,7 @@ def _row(raw, index: int, vat_type: str) -> dict:
     rate = _number(rate, where + "VAT") if rate is not None else (dec(article["VAT"]) if article else Decimal(25))
     if vat_type in ZERO_VAT_TYPES:
         rate = Decimal(0)
-    if _get(VAT_RATE, str(rate.normalize())) is None:
+    if _get(VAT_RATE, rate_key(rate)) is None:
         raise _invalid(f"{where}VAT: Kunde inte hitta moms {rate} %. Lägg upp momssatsen i Fortnox först.", 2000588)
     gross = q2(price * quantity)
     discount = q2(_number(row.get("Discount") or 0, where + "Discount"))
@@ -938,7 +955,7 @@ def _row(raw, index: int, vat_type: str) -> dict:
     if row.get("AccountNumber") is not None:
         account = _account(row["AccountNumber"], where + "AccountNumber")
     else:
-        default = (article or {}).get("SalesAccount") or SALES_ACCOUNTS.get(vat_type, 3001)
+        default = customer_account or (article or {}).get("SalesAccount") or SALES_ACCOUNTS.get(vat_type, 3001)
         if isinstance(default, dict):
             default = default.get(int(rate), 3001) if rate == rate.to_integral_value() else 3001
         account = _account(default, where + "AccountNumber (förval)")
@@ -1012,6 +1029,7 @@ def _invoice_apply(invoice: dict, fields: dict) -> dict:
             if target not in fields:
                 result[target] = customer.get(source, "")
         result["_vat_type"] = customer.get("VATType", "SEVAT")
+        result["_sales_account"] = int(customer["SalesAccount"]) if customer.get("SalesAccount") else None
     currency = _get(CURRENCY, result.get("Currency") or "SEK")
     if currency is None:
         raise _invalid(f"Kunde inte hitta valuta {result.get('Currency')}.")
@@ -1031,7 +1049,8 @@ def _invoice_apply(invoice: dict, fields: dict) -> dict:
         if len(rows) > MAX_ROWS:
             raise _invalid(f"En faktura får ha högst {MAX_ROWS} rader (har {len(rows)}).")
         vat_type = result.get("_vat_type", "SEVAT")
-        result["InvoiceRows"] = [_row(raw, index, vat_type) for index, raw in enumerate(rows)]
+        account = result.get("_sales_account")
+        result["InvoiceRows"] = [_row(raw, index, vat_type, account) for index, raw in enumerate(rows)]
     return _totals(result)
 
 

@@ -567,3 +567,12 @@ def test_the_admin_lists_fortnox_documents_and_hides_its_credentials(api, admin_
     assert "1 · Anna Andersson · 125 SEK" in invoices
     everything = admin_client.get(url, {"system": "fortnox"}).content.decode()
     assert CLIENT_SECRET not in everything and "refresh_token" not in everything
+
+
+def test_a_row_without_account_books_to_the_customers_sales_account_else_by_rate(api):
+    special = api.post("/3/customers", {"Customer": {"Name": "Bokhandeln", "SalesAccount": "3002"}}).json()["Customer"]
+    theirs = create(api, row(100), customer=special["CustomerNumber"])
+    by_rate = create(api, row(100), row(100, vat=12), row(100, vat=6), row("25.5", vat=D("25.5")))
+    assert theirs["InvoiceRows"][0]["AccountNumber"] == 3002
+    assert [r["AccountNumber"] for r in by_rate["InvoiceRows"]] == [3001, 3002, 3003, 3001]
+    assert sandbox.store.obj_get("fortnox", "vat_rate", "20")["rate"] == "20"  # not "2E+1"
