@@ -119,6 +119,11 @@ SYSTEMS: dict[str, SystemInfo] = {
         rate_limits=((24, 5),),
         adapter="",  # integrations.fortnox.adapter.FortnoxErp once the contract suite runs against its sandbox
         client="integrations.fortnox.client.FortnoxClient",
+        sandbox_urls=(
+            ("base_url", "/sandbox/fortnox"),
+            ("token_url", "/sandbox/fortnox/oauth-v1/token"),
+            ("authorize_url", "/sandbox/fortnox/oauth-v1/auth"),
+        ),
     ),
     System.EACCOUNTING: SystemInfo(
         role=Role.SHOP,
