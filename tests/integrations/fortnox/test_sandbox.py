@@ -592,3 +592,16 @@ def test_an_unbooked_invoice_can_be_cancelled_and_then_takes_no_payment(api):
     assert api.get("/3/invoices", filter="cancelled").json()["MetaInformation"]["@TotalResources"] == 1
     answer = pay(api, invoice, AmountCurrency=125)
     assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2009006)
+
+
+def test_lists_sort_by_the_specs_fields_and_skip_an_offset(api):
+    for price in (300, 100, 200):
+        create(api, row(price))
+    by_total = api.get("/3/invoices", sortby="total", sortorder="descending").json()["Invoices"]
+    assert [i["Total"] for i in by_total] == [375, 250, 125]
+    skipped = api.get("/3/invoices", offset=1, limit=1).json()
+    assert ([i["DocumentNumber"] for i in skipped["Invoices"]], skipped["MetaInformation"]["@TotalResources"]) == (
+        ["2"],
+        2,
+    )
+    assert api.get("/3/invoices", sortby="colour").status_code == 400
