@@ -15,8 +15,10 @@ Protocol
   vouchers), warehouse (stock balance).
 - Envelopes: one object `{"Invoice": {...}}`; lists `{"MetaInformation": {"@TotalResources",
   "@TotalPages", "@CurrentPage"}, "Invoices": [...]}`, paged by `page` (1-based) and
-  `limit` (default 100, at most MAX_LIMIT; the spec lists neither: SPEC-GAP). A page past the
-  end is empty. @TotalPages is at least 1.
+  `limit` (default 100, at most MAX_LIMIT; the spec lists neither: SPEC-GAP), after `offset`
+  records are skipped; `sortby` (the spec's values per resource) and `sortorder`
+  (ascending|descending) order them first. MetaInformation counts what is left after the
+  offset (ASSUMPTION). A page past the end is empty. @TotalPages is at least 1.
 - Search parameters are case-insensitive SUBSTRING matches (ILIKE), lower-case names, at
   most ONE resource-specific filter per request (plus the globals lastmodified, fromdate,
   todate, filter, sortby, page, limit): `?externalinvoicereference1=123` also finds 1234,
@@ -400,8 +402,32 @@ def _paging(request) -> tuple[int, int]:
     return page, limit
 
 
-def _listing(request, plural: str, items: list[dict], shape: Callable[[dict], dict]) -> JsonResponse:
+def _listing(
+    request,
+    plural: str,
+    items: list[dict],
+    shape: Callable[[dict], dict],
+    sort_keys: dict[str, Callable[[dict], object]] | None = None,
+) -> JsonResponse:
+    """One page of a list: `sortby` (one of sort_keys) and `sortorder` (ascending|descending) first, then
+    `offset` records skipped, then `page`/`limit`. Items come in the resource's default order."""
     page, limit = _paging(request)
+    sortby, order = request.GET.get("sortby"), request.GET.get("sortorder", "ascending")
+    if order not in ("ascending", "descending"):
+        raise _invalid(f"Ogiltig parameter: sortorder '{order}' (ascending eller descending).")
+    if sortby:
+        if sortby not in (sort_keys or {}):
+            raise _invalid(f"Ogiltig parameter: sortby '{sortby}' ({', '.join(sort_keys or {}) or 'ingen sortering'}).")
+        items = sorted(items, key=sort_keys[sortby])
+    if order == "descending":
+        items = list(reversed(items))
+    try:
+        offset = int(request.GET.get("offset") or 0)
+    except ValueError:
+        raise _invalid("Ogiltig parameter: offset ska vara ett heltal.") from None
+    if offset < 0:
+        raise _invalid("Ogiltig parameter: offset får inte vara negativ.")
+    items = items[offset:]
     total = len(items)
     meta = {"@TotalResources": total, "@TotalPages": max(1, math.ceil(total / limit)), "@CurrentPage": page}
     return JsonResponse({"MetaInformation": meta, plural: [shape(i) for i in items[(page - 1) * limit : page * limit]]})
@@ -515,7 +541,7 @@ def accounts_view(request):
     _search(request, {"sru"})
     rows = _lastmodified(request, _rows(ACCOUNT))
     items = sorted(rows.values_list("data", flat=True), key=lambda a: a["Number"])
-    return _listing(request, "Accounts", items, _account_shape(request))
+    return _listing(request, "Accounts", items, _account_shape(request), {"number": lambda a: a["Number"]})
 
 
 def account_view(request, number: str):
@@ -710,7 +736,8 @@ def customers_view(request):
     state = request.GET.get("filter")
     if state in ("active", "inactive"):
         items = [c for c in items if c.get("Active", True) == (state == "active")]
-    return _listing(request, "Customers", items, _customer_list_item(request))
+    sort_keys = {"customernumber": lambda c: _numeric_order(c["CustomerNumber"]), "name": lambda c: c["Name"].lower()}
+    return _listing(request, "Customers", items, _customer_list_item(request), sort_keys)
 
 
 def customer_view(request, number: str):
@@ -841,7 +868,13 @@ def articles_view(request):
     state = request.GET.get("filter")
     if state in ("active", "inactive"):
         items = [a for a in items if a.get("Active", True) == (state == "active")]
-    return _listing(request, "Articles", items, _article_list_item(request))
+    sort_keys = {
+        "articlenumber": lambda a: a["ArticleNumber"],
+        "quantityinstock": lambda a: dec(a["QuantityInStock"]),
+        "reservedquantity": lambda a: dec(a["ReservedQuantity"]),
+        "stockvalue": lambda a: dec(a.get("StockValue")),
+    }
+    return _listing(request, "Articles", items, _article_list_item(request), sort_keys)
 
 
 def article_view(request, number: str):
@@ -1195,7 +1228,15 @@ def invoices_view(request):
             raise _invalid(f"Ogiltigt filter: {state}.", 2000587)
         items = [i for i in items if tests[state](i)]
     items.sort(key=lambda i: int(i["DocumentNumber"]))
-    return _listing(request, "Invoices", items, _invoice_list_item(request))
+    sort_keys = {
+        "customername": lambda i: str(i.get("CustomerName") or "").lower(),
+        "customernumber": lambda i: _numeric_order(i["CustomerNumber"]),
+        "documentnumber": lambda i: int(i["DocumentNumber"]),
+        "invoicedate": lambda i: i["InvoiceDate"],
+        "ocr": lambda i: i["OCR"],
+        "total": lambda i: dec(i["Total"]),
+    }
+    return _listing(request, "Invoices", items, _invoice_list_item(request), sort_keys)
 
 
 def invoice_view(request, number: str):
@@ -1301,7 +1342,7 @@ def payments_view(request):
             "WriteOffExist": bool(data["WriteOffs"]),
         }
 
-    return _listing(request, "InvoicePayments", items, list_item)
+    return _listing(request, "InvoicePayments", items, list_item, {"paymentdate": lambda p: p["PaymentDate"]})
 
 
 def _write_off(raw, index: int, currency: str) -> dict:

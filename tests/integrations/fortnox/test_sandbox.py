@@ -576,3 +576,32 @@ def test_a_row_without_account_books_to_the_customers_sales_account_else_by_rate
     assert theirs["InvoiceRows"][0]["AccountNumber"] == 3002
     assert [r["AccountNumber"] for r in by_rate["InvoiceRows"]] == [3001, 3002, 3003, 3001]
     assert sandbox.store.obj_get("fortnox", "vat_rate", "20")["rate"] == "20"  # not "2E+1"
+
+
+def test_after_a_full_credit_no_credit_invoice_can_reference_the_original(api):
+    original = booked(api, row(100))
+    api.put(f"/3/invoices/{original['DocumentNumber']}/credit")
+    answer = api.post("/3/invoices", invoice_body(row(-10), CreditInvoiceReference=original["DocumentNumber"]))
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2009002)
+
+
+def test_an_unbooked_invoice_can_be_cancelled_and_then_takes_no_payment(api):
+    invoice = create(api, row(100))
+    cancelled = api.put(f"/3/invoices/{invoice['DocumentNumber']}/cancel").json()["Invoice"]
+    assert cancelled["Cancelled"] is True
+    assert api.get("/3/invoices", filter="cancelled").json()["MetaInformation"]["@TotalResources"] == 1
+    answer = pay(api, invoice, AmountCurrency=125)
+    assert (answer.status_code, answer.json()["ErrorInformation"]["code"]) == (400, 2009006)
+
+
+def test_lists_sort_by_the_specs_fields_and_skip_an_offset(api):
+    for price in (300, 100, 200):
+        create(api, row(price))
+    by_total = api.get("/3/invoices", sortby="total", sortorder="descending").json()["Invoices"]
+    assert [i["Total"] for i in by_total] == [375, 250, 125]
+    skipped = api.get("/3/invoices", offset=1, limit=1).json()
+    assert ([i["DocumentNumber"] for i in skipped["Invoices"]], skipped["MetaInformation"]["@TotalResources"]) == (
+        ["2"],
+        2,
+    )
+    assert api.get("/3/invoices", sortby="colour").status_code == 400
