@@ -117,7 +117,7 @@ SYSTEMS: dict[str, SystemInfo] = {
         default_scopes="customer invoice article payment companyinformation",
         # 25 requests per 5 s sliding window per tenant: a budget just below it, shared by all workers.
         rate_limits=((24, 5),),
-        adapter="",  # integrations.fortnox.adapter.FortnoxErp once the contract suite runs against its sandbox
+        adapter="integrations.fortnox.adapter.FortnoxErp",
         client="integrations.fortnox.client.FortnoxClient",
         sandbox_urls=(
             ("base_url", "/sandbox/fortnox"),

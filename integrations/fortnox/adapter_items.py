@@ -6,21 +6,37 @@ of the warehouse module are read with FortnoxClient.stock_balance). Whether an a
 `StockGoods` (or `Type` "STOCK"/"SERVICE") of the full article: the list leaves those out in the spec,
 so an article listed without them is read in full. Invoices and credit invoices → ErpDocument
 (payloads.document_from_fortnox); a list is narrowed to credit invoices or debit ones with `credit`.
+
+Change stamps: Fortnox gives articles and invoices no change time (spec fortnox-v3 has none), only
+the `lastmodified` filter, in Swedish local time (Europe/Stockholm, client.FORTNOX_TIME_ZONE). So a
+record without a stamp of its own carries the moment its listing began, in that same local time
+("YYYY-MM-DDTHH:MM:SS", naive). It changed at or before that moment, so a cursor at it loses
+nothing: the next run asks for `lastmodified` from it (less the flows' overlap, which also covers a
+difference between our clock and Fortnox's). A record read alone carries the moment it was read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
 
 from integrations.http import NotFound
 from sync.erp import CREDIT_NOTE, ErpDocument, ErpItem
 
+from .client import FORTNOX_TIME_ZONE
 from .payloads import document_from_fortnox, flag
 
 DEFAULT_WAREHOUSE = "default"
 STAMPS = ("LastModified", "@LastModified", "LastUpdated", "@LastUpdated")
+
+
+def fortnox_now() -> str:
+    """Now in Fortnox's local time, naive, to the second ("2026-11-20T10:15:00"): a listing's stamp."""
+    return timezone.now().astimezone(FORTNOX_TIME_ZONE).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def _decimal(value) -> Decimal | None:
@@ -45,12 +61,13 @@ def is_stocked(node: dict) -> bool | None:
     return None
 
 
-def erp_item_from_fortnox(node: dict) -> ErpItem:
+def erp_item_from_fortnox(node: dict, *, listed_at: str = "") -> ErpItem:
+    """An article as an ErpItem; `listed_at` stamps it when the article has no stamp of its own."""
     available = _decimal(node.get("DisposableQuantity"))
     if available is None:
         available = _decimal(node.get("QuantityInStock")) or Decimal(0)
     stocked = is_stocked(node)
-    updated = stamp(node)
+    updated = stamp(node) or listed_at
     return ErpItem(
         number=str(node.get("ArticleNumber") or ""),
         description=str(node.get("Description") or ""),
@@ -73,11 +90,13 @@ class FortnoxItems:
 
     # -- items and stock ----------------------------------------------------------------
     def items_changed(self, *, updated_from: datetime | None, attributes: bool = True) -> Iterator[ErpItem]:
-        return (erp_item_from_fortnox(self._full(n)) for n in self.client.article_list(modified_since=updated_from))
+        listed_at = fortnox_now()
+        for node in self.client.article_list(modified_since=updated_from):
+            yield erp_item_from_fortnox(self._full(node), listed_at=listed_at)
 
     def item_get(self, number: str) -> ErpItem | None:
         try:
-            return erp_item_from_fortnox(self.client.article_get(number))
+            return erp_item_from_fortnox(self.client.article_get(number), listed_at=fortnox_now())
         except NotFound:
             return None
 
@@ -90,13 +109,16 @@ class FortnoxItems:
     # -- documents out -------------------------------------------------------------------
     def documents_changed(self, kind: str, *, updated_from: datetime | None) -> Iterator[ErpDocument]:
         credit = kind == CREDIT_NOTE
+        listed_at = fortnox_now()
         for node in self.client.invoice_list(modified_since=updated_from, credit=credit):
             if "Credit" in node and flag(node["Credit"]) != credit:
                 continue
-            yield document_from_fortnox(kind, node)
+            document = document_from_fortnox(kind, node)
+            yield document if document.updated_at else replace(document, updated_at=listed_at)
 
     def document_get(self, kind: str, number: str) -> ErpDocument | None:
         try:
-            return document_from_fortnox(kind, self.client.invoice_get(number))
+            document = document_from_fortnox(kind, self.client.invoice_get(number))
+            return document if document.updated_at else replace(document, updated_at=fortnox_now())
         except NotFound:
             return None

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -51,14 +52,23 @@ def operation(method: str, path: str) -> Callable:
     return decorate
 
 
+FORTNOX_TIME_ZONE = ZoneInfo("Europe/Stockholm")  # `lastmodified` is Swedish local time (the sandbox reads it so)
+
+
 def segment(key: str) -> str:
     """A key as one path segment (article numbers may hold '/')."""
     return quote(str(key), safe="")
 
 
 def filter_time(moment: datetime | date) -> str:
-    """Fortnox's `lastmodified` form: 'YYYY-MM-DD HH:MM' (local time of the company)."""
+    """Fortnox's `lastmodified` form: 'YYYY-MM-DD HH:MM' (local time of the company, Europe/Stockholm).
+
+    A naive moment is taken as that local time already (the adapter's stamps are); an aware one is
+    converted. Seconds are dropped, so the filter reads from the start of the minute (never later).
+    """
     if isinstance(moment, datetime):
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(FORTNOX_TIME_ZONE)
         return moment.strftime("%Y-%m-%d %H:%M")
     return moment.isoformat()
 

@@ -198,3 +198,31 @@ def test_calls_are_paced_at_the_shared_budget_of_24_per_5_seconds(client, clock)
 
     # evenly spaced slots of 5/24 s: 48 calls take 47 intervals, never more than 24 in any 5 s
     assert clock.time() - start == pytest.approx(47 * 5 / 24, abs=0.01)
+
+
+def test_the_lastmodified_filter_is_swedish_local_time_from_the_start_of_the_minute():
+    from datetime import UTC, datetime
+
+    from integrations.fortnox.client import filter_time
+
+    assert filter_time(datetime(2026, 7, 1, 8, 30, 59, tzinfo=UTC)) == "2026-07-01 10:30"  # summer: UTC+2
+    assert filter_time(datetime(2026, 12, 1, 8, 30, tzinfo=UTC)) == "2026-12-01 09:30"  # winter: UTC+1
+    assert filter_time(datetime(2026, 12, 1, 9, 30, 12)) == "2026-12-01 09:30"  # naive: already local
+
+
+def test_listed_records_without_a_stamp_carry_the_moment_their_listing_began_in_swedish_time(monkeypatch):
+    from datetime import UTC, datetime
+
+    from integrations.fortnox import adapter_items
+
+    monkeypatch.setattr(adapter_items.timezone, "now", lambda: datetime(2026, 12, 1, 8, 0, 5, tzinfo=UTC))
+    item = adapter_items.erp_item_from_fortnox(
+        {"ArticleNumber": "1", "StockGoods": True}, listed_at=adapter_items.fortnox_now()
+    )
+    assert (item.updated_at, item.availability_updated_at) == ("2026-12-01T09:00:05", "2026-12-01T09:00:05")
+    assert (
+        adapter_items.erp_item_from_fortnox(
+            {"ArticleNumber": "1", "LastModified": "2026-11-30 10:00"}, listed_at="x"
+        ).updated_at
+        == "2026-11-30 10:00"
+    )
