@@ -91,6 +91,9 @@ class InvoiceDraft:
     text: str
     warnings: tuple[str, ...] = ()
     note: str = ""  # why the sale is taxed where it is, when a territory or the VAT number moved it
+    # The integration's rounding account: where an ERP that computes VAT itself from the rows (Fortnox) books
+    # what makes its VAT per rate the shop's (its adapter's rows; "" = it cannot, the difference is a problem).
+    rounding_account: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class CreditNoteDraft:
     gross_total: Decimal
     text: str
     full: bool = False  # reverses all that was left of the invoice
+    rounding_account: str = ""  # as InvoiceDraft.rounding_account
 
 
 # --------------------------------------------------------------------------- payments (sync/payouts/flow.py)

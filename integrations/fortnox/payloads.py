@@ -13,6 +13,11 @@ Rules (issue 16; api-notes § A4, § A5):
   is sent as quantity 1 at the line's amount ("3 × …" in its text). VAT is the line's rate (a whole
   percent: other rates are a problem, see limits.py), AccountNumber the line's account (per country
   from the tax-zone mapping). Shipping is a row of its own, so its VAT follows its rate exactly.
+- VAT as charged (vat.py ROUNDING): Fortnox computes a rate's VAT from the sum of its rows' nets, the
+  shop charged the VAT of its lines, which may differ by a unit or so. Then two rows on the draft's
+  rounding account carry it (vat_remainder_rows): +δ at that rate and −δ at 0 %, δ the fewest cents that
+  make Fortnox's VAT at the rate the shop's. Total, VAT per rate and the sales accounts stay the shop's;
+  the rounding account nets to zero. Without a rounding account the difference stays a problem (limits.py).
 - ExternalInvoiceReference1 is the shop's order number (Koppla's reference); a credit invoice made by
   Koppla carries "R<refund id>" in ExternalInvoiceReference2 and the original in CreditInvoiceReference.
 """
@@ -25,11 +30,13 @@ from mappings.countries import EU_VAT_AREA_GOODS
 from sync.drafts import CreditNoteDraft, CustomerDraft, DraftLine, Figures, InvoiceDraft, TaxDetail
 from sync.erp import ErpCustomer, ErpDocument
 
-from .vat import CENT, VAT_CATEGORIES, row_net, vat_by_rate
+from .vat import CENT, VAT_CATEGORIES, round_half_up, row_net, vat_by_rate
 
 HOME = "SE"  # Fortnox keeps Swedish companies' books
 ZERO = Decimal("0")
 ROW_TEXT = 255  # spec: row Description
+REMAINDER_TEXT = "Rounding (VAT as charged)"
+REMAINDER_STEPS = 2_000  # δ is looked for up to this many cents either way
 
 
 def number(value: Decimal) -> float | int:
@@ -105,7 +112,7 @@ def invoice_body(draft: InvoiceDraft, *, customer_number: str) -> dict:
         "TermsOfPayment": draft.credit_terms,
         "Remarks": remarks,
         "VATIncluded": False,
-        "InvoiceRows": [row(line) for line in draft.lines],
+        "InvoiceRows": with_vat_remainder([row(line) for line in draft.lines], draft, sign=1),
     }
     return {"Invoice": {key: value for key, value in fields.items() if value not in ("", None)}}
 
@@ -126,12 +133,67 @@ def credit_invoice_body(draft: CreditNoteDraft) -> dict:
         "CreditInvoiceReference": draft.invoice_number,
         "Remarks": draft.text,
         "VATIncluded": False,
-        "InvoiceRows": [row(line, sign=-1) for line in draft.lines],
+        "InvoiceRows": with_vat_remainder([row(line, sign=-1) for line in draft.lines], draft, sign=-1),
     }
     return {"Invoice": {key: value for key, value in fields.items() if value not in ("", None)}}
 
 
 # --------------------------------------------------------------------------- the invariant
+def _rows_vat(rows: list[dict]) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
+    """(net per rate, VAT per rate) as Fortnox books the rows."""
+    nets: dict[Decimal, Decimal] = {}
+    pairs = []
+    for r in rows:
+        net, rate = row_net(Decimal(str(r["Price"])), Decimal(r["DeliveredQuantity"])), Decimal(str(r["VAT"]))
+        nets[rate.normalize()] = nets.get(rate.normalize(), ZERO) + net
+        pairs.append((net, rate))
+    return nets, vat_by_rate(pairs)
+
+
+def _shift(net: Decimal, rate: Decimal, vat: Decimal) -> Decimal | None:
+    """The fewest cents δ (either way) for which Fortnox's VAT of `net` + δ at `rate` is `vat`; None if none near."""
+    for step in range(1, REMAINDER_STEPS + 1):
+        for delta in (CENT * step, -CENT * step):
+            if round_half_up((net + delta) * rate / 100) == vat:
+                return delta
+    return None
+
+
+def vat_remainder_rows(rows: list[dict], drafted: dict[Decimal, Decimal], *, account: str) -> list[dict]:
+    """Rows that make Fortnox's VAT per rate `drafted` (signed as the rows are): +δ at the rate, −δ at 0 %.
+
+    `account` is the integration's rounding account; rates Fortnox already books as drafted get none,
+    a rate whose VAT no δ reaches gets none (limits.py then names the difference).
+    """
+    if not (account.isdigit() and 1000 <= int(account) <= 9999):
+        return []
+    nets, booked = _rows_vat(rows)
+    extra: list[dict] = []
+    for rate, vat in sorted(drafted.items()):
+        if not rate or rate != rate.to_integral_value() or booked.get(rate, ZERO) == vat:
+            continue
+        delta = _shift(nets.get(rate, ZERO), rate, vat)
+        if delta is None:
+            continue
+        for price, at in ((delta, int(rate)), (-delta, 0)):
+            extra.append(
+                {
+                    "Description": REMAINDER_TEXT,
+                    "DeliveredQuantity": "1.00",
+                    "Price": number(price),
+                    "VAT": at,
+                    "AccountNumber": int(account),
+                }
+            )
+    return extra
+
+
+def with_vat_remainder(rows: list[dict], draft: InvoiceDraft | CreditNoteDraft, *, sign: int) -> list[dict]:
+    """The draft's rows plus what carries its VAT per rate exactly (vat_remainder_rows)."""
+    drafted = {rate: vat * sign for rate, vat in drafted_vat(draft.lines, draft.tax_details).items()}
+    return rows + vat_remainder_rows(rows, drafted, account=draft.rounding_account)
+
+
 def booked_vat(body: dict) -> dict[Decimal, Decimal]:
     """VAT per rate Fortnox books for an invoice body (vat.py ROUNDING)."""
     rows = body["Invoice"].get("InvoiceRows") or []

@@ -70,6 +70,44 @@ def test_vat_fortnox_would_compute_differently_is_a_problem_never_a_silent_diffe
     ]
 
 
+def test_with_a_rounding_account_two_rows_carry_the_vat_as_charged_and_the_figures_match(connection):
+    # Fortnox would compute 25 % of 20.02 = 5.01; the shop charged 5.00: 20.01 at 25 % gives 5.00
+    draft = replace(domestic("5.00", "10.01", "10.01"), rounding_account="3740")
+    erp = FortnoxErp(connection)
+
+    rows = erp.invoice_request(draft, customer_number="7")["Invoice"]["InvoiceRows"]
+
+    assert erp.invoice_problems(draft) == []
+    assert [(r["Price"], r["VAT"], r["AccountNumber"]) for r in rows] == [
+        (10.01, 25, 3001),
+        (10.01, 25, 3001),
+        (-0.01, 25, 3740),
+        (0.01, 0, 3740),
+    ]
+    assert rows[-1]["Description"] == rows[-2]["Description"] == "Rounding (VAT as charged)"
+
+
+def test_a_credit_invoice_carries_the_refunds_vat_the_same_way(connection):
+    from tests.contracts.test_fortnox_requests import CREDIT
+
+    invoice = domestic("5.00", "10.01", "10.01")
+    note = replace(
+        CREDIT,
+        lines=invoice.lines,
+        tax_details=invoice.tax_details,
+        net_total=invoice.net_total,
+        vat_total=invoice.vat_total,
+        gross_total=invoice.gross_total,
+        rounding_account="3740",
+    )
+    erp = FortnoxErp(connection)
+
+    rows = erp.credit_note_request(note)["Invoice"]["InvoiceRows"]
+
+    assert erp.credit_note_problems(note) == []
+    assert [(r["Price"], r["VAT"]) for r in rows[2:]] == [(0.01, 25), (-0.01, 0)]
+
+
 def test_a_rate_fortnox_cannot_put_on_a_row_and_too_many_rows_are_problems(connection):
     erp = FortnoxErp(connection)
     french = replace(EU_INVOICE, lines=(replace(EU_INVOICE.lines[0], rate=Decimal("5.5")),))
