@@ -49,6 +49,12 @@ class Connection(TimeStampedModel):
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True, help_text="When the access token expires.")
+    refresh_token_issued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the stored refresh token was issued: one nearing the end of its life is renewed on a "
+        "schedule even when no flow runs.",
+    )
     credentials_expire_on = models.DateField(
         null=True, blank=True, help_text="When the API token (or refresh token) stops working; warned 7 days ahead."
     )
@@ -114,6 +120,15 @@ class Connection(TimeStampedModel):
                 and not self.tenant_id
             ):
                 errors["tenant_id"] = "Visma.net service apps need the tenant id."
+            if (
+                self.auth_type == AuthType.OAUTH2_CLIENT_CREDENTIALS
+                and self.system == System.FORTNOX
+                and not self.tenant_id
+            ):
+                errors["tenant_id"] = (
+                    "Fortnox service accounts need the tenant id: the DatabaseNumber of the company "
+                    "(Fortnox › company information), known after the first consent with account type service."
+                )
         if self.rate_limit:
             try:
                 parse_rate_limit(self.rate_limit)

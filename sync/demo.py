@@ -119,12 +119,17 @@ def demo_sandboxes_seed(*, orders: int = DEMO_ORDERS) -> dict:
     """The remote systems' side of the demo: ERP reference data and items, shop orders, tokens."""
     from integrations.centra import demo_data as centra_demo
     from integrations.centra.sandbox import api_token_register
+    from integrations.fortnox import demo_data as fortnox_demo
     from integrations.visma_net import demo_data as visma_demo
     from integrations.visma_net.connect_sandbox import client_register
 
     client_register(DEMO_VISMA_CLIENT_ID, DEMO_VISMA_CLIENT_SECRET)
     api_token_register(DEMO_CENTRA_TOKEN)
-    return {"visma_net": visma_demo.seed(), "centra": centra_demo.seed(orders=orders)}
+    return {
+        "visma_net": visma_demo.seed(),
+        "fortnox": fortnox_demo.seed(),  # also registers its demo OAuth client
+        "centra": centra_demo.seed(orders=orders),
+    }
 
 
 def demo_erp_connect(*, erp: Connection) -> None:

@@ -91,6 +91,9 @@ class InvoiceDraft:
     text: str
     warnings: tuple[str, ...] = ()
     note: str = ""  # why the sale is taxed where it is, when a territory or the VAT number moved it
+    # The integration's rounding account: where an ERP that computes VAT itself from the rows (Fortnox) books
+    # what makes its VAT per rate the shop's (its adapter's rows; "" = it cannot, the difference is a problem).
+    rounding_account: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,19 +112,22 @@ class CreditNoteDraft:
     gross_total: Decimal
     text: str
     full: bool = False  # reverses all that was left of the invoice
+    rounding_account: str = ""  # as InvoiceDraft.rounding_account
 
 
 # --------------------------------------------------------------------------- payments (sync/payouts/flow.py)
 @dataclass(frozen=True)
 class PaymentDraftLine:
     """What a payment settles on one document: `amount_paid`, plus `write_off` written off under
-    `write_off_reason` (e.g. a PSP fee); together they settle that much of the document."""
+    `write_off_reason` (e.g. a PSP fee), or to `write_off_account` where the ERP writes off to an
+    account (capability "payment_write_off_account"); together they settle that much of the document."""
 
     document_number: str
     amount_paid: Decimal
     document_kind: str = "invoice"  # sync.erp.INVOICE or CREDIT_NOTE
     write_off: Decimal = ZERO
     write_off_reason: str = ""
+    write_off_account: str = ""
 
 
 @dataclass(frozen=True)

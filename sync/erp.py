@@ -76,6 +76,7 @@ class ErpPayment:
     amount_paid: Decimal = Decimal("0")  # on its first document (the payment's amount when not stated)
     written_off: Decimal = Decimal("0")  # balance written off on its first document (e.g. a PSP fee)
     write_off_reason: str = ""
+    write_off_account: str = ""  # where the ERP writes off to an account instead (Fortnox)
 
 
 @dataclass(frozen=True)

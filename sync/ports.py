@@ -12,6 +12,8 @@ its `capabilities`, never by its name:
 - "catalogue_write": the shop takes products, variants, sizes and prices from the ERP.
 - "stock_write": the shop takes stock levels per warehouse.
 - "payment_write_off_reason_code": an ERP payment can write off a fee under a reason code.
+- "payment_write_off_account": an ERP payment writes a fee off to an account (PaymentDraftLine.write_off_account)
+  instead of under a reason code (Fortnox).
 - "sales_order", "journal_transaction": the ERP has these document types.
 - "number_series": the ERP's number series can be read (the customer-number check).
 
@@ -38,6 +40,7 @@ ORDER_ATTRIBUTES = "order_attributes"
 CATALOGUE_WRITE = "catalogue_write"
 STOCK_WRITE = "stock_write"
 PAYMENT_WRITE_OFF_REASON_CODE = "payment_write_off_reason_code"
+PAYMENT_WRITE_OFF_ACCOUNT = "payment_write_off_account"
 SALES_ORDER = "sales_order"
 JOURNAL_TRANSACTION = "journal_transaction"
 NUMBER_SERIES = "number_series"

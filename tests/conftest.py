@@ -13,6 +13,9 @@ VISMA_SCOPES = (
     "vismanet_erp_service_api:read vismanet_erp_service_api:create vismanet_erp_service_api:update offline_access"
 )
 CENTRA_TOKEN = "centra-sandbox-token-test-4411"
+FORTNOX_CLIENT_ID = "koppla-test"
+FORTNOX_CLIENT_SECRET = "fortnox-test-secret-5d1a"
+FORTNOX_SCOPES = "companyinformation customer article invoice payment bookkeeping warehouse"
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -69,6 +72,33 @@ def visma_connection(db):
         client_id=VISMA_CLIENT_ID,
         scopes=VISMA_SCOPES,
         secrets={"client_secret": VISMA_CLIENT_SECRET},
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
+        status="connected",
+    )
+
+
+@pytest.fixture
+def fortnox_connection(db):
+    """A connected Fortnox connection pointing at the in-process sandbox (its demo company seeded)."""
+    from integrations.fortnox import demo_data
+    from integrations.fortnox.oauth_sandbox import client_register, token_issue
+    from integrations.models import Connection
+
+    demo_data.seed()
+    client_register(FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET)
+    token = token_issue(client_id=FORTNOX_CLIENT_ID, scope=FORTNOX_SCOPES)
+    return Connection.objects.create(
+        name="Fortnox (sandbox)",
+        system="fortnox",
+        auth_type="oauth2_code",
+        base_url=f"{SANDBOX}/fortnox",
+        token_url=f"{SANDBOX}/fortnox/oauth-v1/token",
+        authorize_url=f"{SANDBOX}/fortnox/oauth-v1/auth",
+        client_id=FORTNOX_CLIENT_ID,
+        scopes=FORTNOX_SCOPES,
+        secrets={"client_secret": FORTNOX_CLIENT_SECRET},
         access_token=token["access_token"],
         refresh_token=token["refresh_token"],
         token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),

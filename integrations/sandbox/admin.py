@@ -1,7 +1,7 @@
 """The emulated remote systems in the admin (demo and test settings only: the app is not installed in production).
 
 Look at what the flows created (invoices, credit notes, payments in the
-Visma.net sandbox; products, stock and order attributes in the Centra sandbox)
+Visma.net and Fortnox sandboxes; products, stock and order attributes in the Centra sandbox)
 and switch faults on and off to watch retries and dead letters happen.
 """
 
@@ -13,7 +13,7 @@ from .models import SandboxCounter, SandboxFault, SandboxObject
 
 # Credentials of the emulated systems stay out of the admin.
 HIDDEN_SYSTEMS = ("visma_connect",)
-HIDDEN_KINDS = ("token",)
+HIDDEN_KINDS = ("token", "oauth_client", "oauth_code", "access_token", "refresh_token", "service_consent")
 
 
 @admin.register(SandboxObject)
@@ -45,6 +45,12 @@ class SandboxObjectAdmin(UsableFiltersMixin, admin.ModelAdmin):
             ("number", "status"),
             ("description", "status"),
             ("productNumber", "name"),
+            # Fortnox: invoices, payments, customers, articles, accounts
+            ("DocumentNumber", "CustomerName", "Total"),
+            ("InvoiceNumber", "AmountCurrency"),
+            ("CustomerNumber", "Name"),
+            ("ArticleNumber", "Description"),
+            ("Number", "Description"),
         ):
             values = [self._value(data, k) for k in keys if data.get(k) not in (None, "")]
             if values:
@@ -54,8 +60,8 @@ class SandboxObjectAdmin(UsableFiltersMixin, admin.ModelAdmin):
     @staticmethod
     def _value(data: dict, key: str) -> str:
         """A field for the summary; an amount with its currency ("1249.00 SEK"), as the document has it."""
-        currency = data.get("currencyId") or data.get("currency") or ""
-        return f"{data[key]} {currency}".strip() if key == "amount" else str(data[key])
+        currency = data.get("currencyId") or data.get("currency") or data.get("Currency") or ""
+        return f"{data[key]} {currency}".strip() if key in ("amount", "Total", "AmountCurrency") else str(data[key])
 
     @admin.display(description="Data")
     def data_display(self, obj):

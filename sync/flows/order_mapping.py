@@ -260,4 +260,5 @@ def invoice_draft(
         text=f"Order {order.number}",
         warnings=tuple(parts.warnings),
         note=sale.note,
+        rounding_account=mappings.rounding_account,
     )

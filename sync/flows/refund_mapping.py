@@ -93,6 +93,7 @@ def credit_note_draft(
         gross_total=total,
         text=f"Refund {refund.id} of order {order.number} (invoice {invoice_number})",
         full=full,
+        rounding_account=mappings.rounding_account,
     )
 
 

@@ -12,7 +12,11 @@ from integrations.systems import SYSTEMS, Role
 from tests.fakes import FakeClock
 
 # system → the fixture of a connected connection to its in-process sandbox
-SANDBOX_CONNECTIONS = {"visma_net": "visma_connection", "centra": "centra_connection"}
+SANDBOX_CONNECTIONS = {
+    "visma_net": "visma_connection",
+    "centra": "centra_connection",
+    "fortnox": "fortnox_connection",
+}
 
 
 def _seed_visma_net():
@@ -21,8 +25,14 @@ def _seed_visma_net():
     demo_data.seed()
 
 
+def _seed_fortnox():
+    from integrations.fortnox import demo_data
+
+    demo_data.seed()
+
+
 # system → what puts its sandbox's demo data in place (master data the suites rely on)
-SANDBOX_SEEDS = {"visma_net": _seed_visma_net}
+SANDBOX_SEEDS = {"visma_net": _seed_visma_net, "fortnox": _seed_fortnox}
 
 
 def systems_with(role: Role) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from jsonschema import Draft4Validator
 
 VISMA_NET_SUBSET = Path(__file__).resolve().parents[2] / "integrations/visma_net/spec/visma-net-erp-v1.subset.json"
+FORTNOX_SPEC = Path(__file__).resolve().parents[2] / "integrations/fortnox/spec/fortnox-v3.openapi.json"
 
 
 def strict(node):
@@ -57,7 +58,10 @@ class Spec:
 
     def request_schema(self, method: str, path: str) -> dict | None:
         body = self.operation(method, path).get("requestBody")
-        return body["content"]["application/json"]["schema"] if body else None
+        if not body:
+            return None
+        content = body["content"]  # Fortnox's spec declares its JSON bodies as */*
+        return (content.get("application/json") or content.get("*/*") or next(iter(content.values())))["schema"]
 
     def response_schema(self, method: str, path: str, status: int) -> dict | None:
         response = self.operation(method, path).get("responses", {}).get(str(status))
@@ -77,3 +81,8 @@ def problems(validator: Draft4Validator, instance) -> list[str]:
 @functools.cache
 def visma_net() -> Spec:
     return Spec(VISMA_NET_SUBSET)
+
+
+@functools.cache
+def fortnox() -> Spec:
+    return Spec(FORTNOX_SPEC)

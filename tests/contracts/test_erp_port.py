@@ -49,6 +49,15 @@ ERP_FACTS = {
         vat_zone="SE",
         currency="SEK",
     ),
+    # Fortnox has no VAT zones or customer classes: a row carries its rate and sales account.
+    "fortnox": ErpFacts(
+        vat_category="SE25",
+        rate=Decimal("25"),
+        account="3001",
+        customer_class="",
+        vat_zone="",
+        currency="SEK",
+    ),
 }
 
 
@@ -339,10 +348,40 @@ def _visma_net_open_invoice(erp, price: Decimal) -> str:
     return number
 
 
+def _fortnox_open_invoice(erp, price: Decimal) -> str:
+    client = erp.client
+    customer = client.customer_create(
+        {"Customer": {"Name": "Port Contract", "Email": "contract@example.com", "Currency": "SEK", "CountryCode": "SE"}}
+    )
+    created = client.invoice_create(
+        {
+            "Invoice": {
+                "CustomerNumber": customer,
+                "InvoiceDate": "2026-11-02",
+                "Currency": "SEK",
+                "InvoiceRows": [
+                    {
+                        "Description": "Merino T-shirt",
+                        "Price": str(price),
+                        "DeliveredQuantity": "1.00",
+                        "VAT": 25,
+                        "AccountNumber": 3001,
+                    }
+                ],
+            }
+        }
+    )
+    number = str(created["DocumentNumber"])
+    client.invoice_bookkeep(number)
+    return number
+
+
 # system → makes a released invoice of one line at `price` (net) in SEK; returns its number
-OPEN_INVOICE = {"visma_net": _visma_net_open_invoice}
-# system → a write-off reason code its sandbox knows
+OPEN_INVOICE = {"visma_net": _visma_net_open_invoice, "fortnox": _fortnox_open_invoice}
+# system → how its sandbox writes a fee off: a reason code it knows (PAYMENT_WRITE_OFF_REASON_CODE)
+# or an account in its chart (PAYMENT_WRITE_OFF_ACCOUNT)
 REASON_CODE = {"visma_net": "PSPFEE"}
+WRITE_OFF_ACCOUNT = {"fortnox": "6064"}
 
 
 @pytest.fixture
@@ -360,17 +399,23 @@ def test_an_invoice_reads_as_released_with_its_balance_open(erp_port, open_invoi
     assert open_invoice.balance == open_invoice.total == Decimal("500.00")  # 400 + 25 % VAT
 
 
+def write_off_to(erp_port) -> dict[str, str]:
+    """The PaymentDraftLine fields that write a fee off the way this ERP can (its capability says which)."""
+    if ports.PAYMENT_WRITE_OFF_REASON_CODE in erp_port.capabilities:
+        return {"write_off_reason": REASON_CODE[erp_port.system]}
+    if ports.PAYMENT_WRITE_OFF_ACCOUNT in erp_port.capabilities:
+        return {"write_off_account": WRITE_OFF_ACCOUNT[erp_port.system]}
+    pytest.fail(f"{erp_port.display_name} declares no way to write a fee off a payment")
+
+
 def test_a_payment_with_a_fee_is_booked_found_posted_and_settles_the_invoice(erp_port, open_invoice):
-    if ports.PAYMENT_WRITE_OFF_REASON_CODE not in erp_port.capabilities:
-        pytest.skip(f"{erp_port.display_name} writes off no fee on a payment")
     fee = Decimal("7.75")
     paid = open_invoice.balance - fee
+    write_off = write_off_to(erp_port)
     draft = PaymentDraft(
         customer_number=open_invoice.customer_number,
         amount=paid,
-        lines=(
-            PaymentDraftLine(open_invoice.number, paid, write_off=fee, write_off_reason=REASON_CODE[erp_port.system]),
-        ),
+        lines=(PaymentDraftLine(open_invoice.number, paid, write_off=fee, **write_off),),
         reference="PO-CONTRACT/1",
         currency="SEK",
         payment_date=date(2026, 11, 20),
@@ -385,7 +430,11 @@ def test_a_payment_with_a_fee_is_booked_found_posted_and_settles_the_invoice(erp
     assert found is not None and found.number == number and open_invoice.number in found.document_numbers
     booked = erp_port.payment_get(number)
     assert booked.refund is not True and not booked.on_hold
-    assert (booked.amount_paid, booked.written_off, booked.write_off_reason) == (paid, fee, "PSPFEE")
+    assert (booked.amount_paid, booked.written_off) == (paid, fee)
+    assert (booked.write_off_reason, booked.write_off_account) == (
+        write_off.get("write_off_reason", ""),
+        write_off.get("write_off_account", ""),
+    )
     if not booked.released:
         assert booked.awaiting_release
         erp_port.payment_post(number)

@@ -78,7 +78,7 @@ def test_adding_a_connection_fills_system_defaults(admin_client):
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     conn = Connection.objects.get(name="Fortnox prod")
-    assert conn.base_url == "https://api.fortnox.se/3"
+    assert conn.base_url == "https://api.fortnox.se"
     assert conn.token_url == "https://apps.fortnox.se/oauth-v1/token"
     assert conn.secret("client_secret") == "shh"
 

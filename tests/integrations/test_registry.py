@@ -38,8 +38,8 @@ def test_client_for_builds_the_class_the_registry_names_with_the_default_clock(d
 
 
 def test_client_for_a_system_without_a_client_says_so(db):
-    with pytest.raises(ConfigurationError, match="Fortnox is not supported by this version of Koppla yet."):
-        clients.client_for(ConnectionFactory(system="fortnox"))
+    with pytest.raises(ConfigurationError, match="Visma eAccounting is not supported by this version of Koppla yet."):
+        clients.client_for(ConnectionFactory(system="eaccounting"))
 
 
 def test_adapters_come_from_the_registry(db):

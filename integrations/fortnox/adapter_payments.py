@@ -1,0 +1,130 @@
+"""FortnoxErp's payments part (mixed into integrations/fortnox/adapter.py).
+
+PaymentDraft → POST /3/invoicepayments {"InvoicePayment": {...}} on the (credit) invoice of its first
+line, a fee as a write-off to `write_off_account` (Fortnox has no reason codes: api-notes § A6), then
+bookkeep. Rules of Fortnox's the booking follows (api-notes § A6):
+- the payment date is never before the invoice date (Fortnox refuses it): a payout settled before the
+  invoice's date is booked on the invoice's date;
+- the payment is in the invoice's currency: a draft in another currency is refused before anything is sent;
+- a refund paid out against a credit invoice is a negative payment.
+Fortnox payments have no field for Koppla's reference: it rides in the write-off's
+TransactionInformation, so `payment_find` finds a payment that wrote off a fee; one without a fee
+is found by its binding only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from integrations.http import NotFound
+from sync.drafts import PaymentDraft
+from sync.erp import ErpPayment
+from sync.flows.base import RecordFailed
+
+from .payloads import amount, flag, number
+
+
+def payment_body(draft: PaymentDraft, *, invoice: dict | None = None) -> dict:
+    line = draft.lines[0]
+    sign = Decimal(-1) if draft.refund else Decimal(1)
+    paid_on = draft.payment_date.isoformat() if isinstance(draft.payment_date, date) else str(draft.payment_date or "")
+    invoice_date = str((invoice or {}).get("InvoiceDate") or "")[:10]
+    if invoice_date and (not paid_on or paid_on < invoice_date):
+        paid_on = invoice_date
+    currency = draft.currency or str((invoice or {}).get("Currency") or "")
+    fields = {
+        "InvoiceNumber": int(line.document_number) if line.document_number.isdigit() else line.document_number,
+        "AmountCurrency": number(line.amount_paid * sign),
+        "PaymentDate": paid_on,
+        "ModeOfPayment": draft.payment_method,
+        "ModeOfPaymentAccount": int(draft.cash_account) if draft.cash_account.isdigit() else None,
+    }
+    if currency in ("SEK", ""):
+        fields["Amount"] = fields["AmountCurrency"]
+    if line.write_off:
+        account = line.write_off_account
+        fields["WriteOffs"] = [
+            {
+                "AccountNumber": int(account) if account.isdigit() else account,
+                "Amount": number(line.write_off * sign),
+                "Currency": currency,
+                "Description": (draft.text or "Fee")[:100],
+                "TransactionInformation": draft.reference,
+            }
+        ]
+    return {"InvoicePayment": {key: value for key, value in fields.items() if value not in ("", None)}}
+
+
+def payment_from_fortnox(node: dict) -> ErpPayment:
+    write_offs = node.get("WriteOffs") or []
+    booked = flag(node.get("Booked"))
+    paid = amount(node.get("AmountCurrency", node.get("Amount"))) or Decimal(0)
+    raw = Decimal(str(node.get("AmountCurrency", node.get("Amount")) or 0))
+    return ErpPayment(
+        number=str(node.get("Number") or ""),
+        reference=next(
+            (str(w.get("TransactionInformation")) for w in write_offs if w.get("TransactionInformation")), ""
+        ),
+        status="Booked" if booked else "Not booked",
+        released=booked,
+        amount=paid,
+        currency=str(node.get("Currency") or ""),
+        refund=raw < 0,
+        awaiting_release=not booked,
+        document_numbers=(str(node.get("InvoiceNumber") or ""),),
+        amount_paid=paid,
+        written_off=sum((amount(w.get("Amount")) or Decimal(0) for w in write_offs), Decimal(0)),
+        write_off_account=str(write_offs[0].get("AccountNumber") or "") if write_offs else "",
+    )
+
+
+class FortnoxPayments:
+    client = None  # the FortnoxClient, set by FortnoxErp
+
+    def payment_find(
+        self, reference: str, *, document_number: str = "", customer_number: str = ""
+    ) -> ErpPayment | None:
+        """The payment of the invoice `document_number` that carries `reference` (see the module docstring)."""
+        if not document_number:
+            return None
+        for listed in self.client.payment_list(invoice_number=document_number):
+            if listed.get("WriteOffExist") is False:
+                continue
+            payment = payment_from_fortnox(self.client.payment_get(str(listed.get("Number"))))
+            if payment.reference == reference:
+                return payment
+        return None
+
+    def payment_request(self, draft: PaymentDraft) -> dict:
+        return payment_body(draft)
+
+    def payment_book(self, draft: PaymentDraft) -> str:
+        line = draft.lines[0]
+        if line.write_off and not line.write_off_account:
+            raise RecordFailed(
+                f"A fee of {line.write_off} is to be written off, but no fee account is set: Fortnox writes fees "
+                "off to an account. Set the integration's fee account, then resync."
+            )
+        try:
+            invoice = self.client.invoice_get(line.document_number)
+        except NotFound:
+            raise RecordFailed(f"Invoice {line.document_number} is not in Fortnox: nothing was booked.") from None
+        currency = str(invoice.get("Currency") or "")
+        if draft.currency and currency and draft.currency != currency:
+            raise RecordFailed(
+                f"The payment is in {draft.currency} but invoice {line.document_number} is in {currency}: Fortnox books "
+                "a payment in its invoice's currency only. Nothing was booked."
+            )
+        created = self.client.payment_create(payment_body(draft, invoice=invoice))
+        return str(created.get("Number") or "")
+
+    def payment_get(self, number: str) -> ErpPayment | None:
+        try:
+            return payment_from_fortnox(self.client.payment_get(number))
+        except NotFound:
+            return None
+
+    def payment_post(self, number: str, *, refund: bool = False) -> str:
+        self.client.payment_bookkeep(number)
+        return "Booked"

@@ -1,0 +1,178 @@
+"""What the Fortnox adapter tells before any write (limits.py) and how it reads Fortnox's documents (payloads.py)."""
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from integrations.fortnox.adapter import FortnoxErp
+from integrations.fortnox.payloads import document_from_fortnox
+from integrations.http import RemoteDown
+from integrations.models import Connection
+from integrations.oauth import token_refresh
+from sync.erp import INVOICE
+from tests.contracts.test_fortnox_requests import INVOICE as EU_INVOICE
+
+API = "https://fortnox.example"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection(db):
+    return Connection.objects.create(
+        name="Fortnox (recorded)",
+        system="fortnox",
+        auth_type="oauth2_code",
+        base_url=API,
+        token_url=f"{API}/oauth-v1/token",
+        authorize_url=f"{API}/oauth-v1/auth",
+        client_id="fortnox-client",
+        secrets={"client_secret": "fortnox-secret"},
+        access_token="access-1",
+        refresh_token="refresh-1",
+        token_expires_at=timezone.now() - timezone.timedelta(minutes=1),
+        status="connected",
+    )
+
+
+def domestic(vat: str, *amounts: str):
+    lines = tuple(
+        replace(EU_INVOICE.lines[0], amount=Decimal(a), unit_price=Decimal(a), quantity=Decimal(1),
+                vat_category="SE25", account="3001", rate=Decimal(25), key=f"line:{i}")
+        for i, a in enumerate(amounts)
+    )  # fmt: skip
+    net = sum((line.amount for line in lines), Decimal(0))
+    return replace(
+        EU_INVOICE,
+        lines=lines,
+        tax_details=(replace(EU_INVOICE.tax_details[0], vat_category="SE25", taxable=net, vat=Decimal(vat)),),
+        net_total=net,
+        vat_total=Decimal(vat),
+        gross_total=net + Decimal(vat),
+    )
+
+
+def test_an_invoice_whose_vat_fortnox_books_the_same_has_no_problems(connection):
+    assert FortnoxErp(connection).invoice_problems(domestic("5.00", "10.01", "9.99")) == []
+
+
+def test_vat_fortnox_would_compute_differently_is_a_problem_never_a_silent_difference(connection):
+    # the shop rounded VAT per line (2.50 + 2.50); Fortnox computes 25 % of 20.02 = 5.005 → 5.01
+    problems = FortnoxErp(connection).invoice_problems(domestic("5.00", "10.01", "10.01"))
+
+    assert problems == [
+        "Fortnox computes the VAT at 25 % from the rows as 5.01 EUR, the invoice states 5.00 EUR: Fortnox cannot "
+        "carry the difference of -0.01 EUR (it takes no VAT amount and no rounding remainder on an invoice), so "
+        "the figures would not match; book it by hand"
+    ]
+
+
+def test_with_a_rounding_account_two_rows_carry_the_vat_as_charged_and_the_figures_match(connection):
+    # Fortnox would compute 25 % of 20.02 = 5.01; the shop charged 5.00: 20.01 at 25 % gives 5.00
+    draft = replace(domestic("5.00", "10.01", "10.01"), rounding_account="3740")
+    erp = FortnoxErp(connection)
+
+    rows = erp.invoice_request(draft, customer_number="7")["Invoice"]["InvoiceRows"]
+
+    assert erp.invoice_problems(draft) == []
+    assert [(r["Price"], r["VAT"], r["AccountNumber"]) for r in rows] == [
+        (10.01, 25, 3001),
+        (10.01, 25, 3001),
+        (-0.01, 25, 3740),
+        (0.01, 0, 3740),
+    ]
+    assert rows[-1]["Description"] == rows[-2]["Description"] == "Rounding (VAT as charged)"
+
+
+def test_a_credit_invoice_carries_the_refunds_vat_the_same_way(connection):
+    from tests.contracts.test_fortnox_requests import CREDIT
+
+    invoice = domestic("5.00", "10.01", "10.01")
+    note = replace(
+        CREDIT,
+        lines=invoice.lines,
+        tax_details=invoice.tax_details,
+        net_total=invoice.net_total,
+        vat_total=invoice.vat_total,
+        gross_total=invoice.gross_total,
+        rounding_account="3740",
+    )
+    erp = FortnoxErp(connection)
+
+    rows = erp.credit_note_request(note)["Invoice"]["InvoiceRows"]
+
+    assert erp.credit_note_problems(note) == []
+    assert [(r["Price"], r["VAT"]) for r in rows[2:]] == [(0.01, 25), (-0.01, 0)]
+
+
+def test_a_rate_fortnox_cannot_put_on_a_row_and_too_many_rows_are_problems(connection):
+    erp = FortnoxErp(connection)
+    french = replace(EU_INVOICE, lines=(replace(EU_INVOICE.lines[0], rate=Decimal("5.5")),))
+    assert any("5.5 % VAT: Fortnox takes whole percentages" in p for p in erp.invoice_problems(french))
+    huge = replace(EU_INVOICE, lines=EU_INVOICE.lines * 200)
+    assert "the invoice has 600 lines, Fortnox takes at most 500 rows in one invoice" in erp.invoice_problems(huge)
+
+
+def test_a_document_reads_with_text_booleans_positive_amounts_and_its_figures():
+    node = {
+        "DocumentNumber": "18",
+        "Booked": "true",
+        "Cancelled": "false",
+        "Credit": "true",
+        "Total": -50,
+        "Net": -40,
+        "TotalVAT": -10,
+        "Balance": "0",
+        "FinalPayDate": "2026-03-06",
+        "Currency": "SEK",
+        "ExternalInvoiceReference1": "PORT-1001",
+        "InvoiceDate": "2026-03-05",
+        "InvoiceRows": [
+            {"Description": "Merino T-shirt", "DeliveredQuantity": "1.00", "Price": -40, "VAT": 25, "AccountNumber": 3001},
+            {"Description": "Text only"},
+        ],
+    }  # fmt: skip
+
+    document = document_from_fortnox(INVOICE, node, figures=True)
+
+    assert (document.total, document.balance, document.released, document.settled, document.status) == (
+        Decimal("50.00"), Decimal("0.00"), True, True, "Paid",
+    )  # fmt: skip
+    assert [(t.vat_category, t.taxable, t.vat) for t in document.figures.tax] == [
+        ("SE25", Decimal("40.00"), Decimal("10.00"))
+    ]
+    assert document.figures.gross == Decimal("50.00") and len(document.figures.lines) == 1
+
+
+@responses.activate
+def test_a_refresh_whose_answer_is_lost_is_reported_with_the_way_out(connection):
+    responses.post(f"{API}/oauth-v1/token", body=requests.ReadTimeout("read timed out"))
+
+    with pytest.raises(RemoteDown) as raised:
+        token_refresh(connection=connection)
+
+    connection.refresh_from_db()
+    assert connection.status == Connection.Status.ERROR and raised.value.maybe_sent
+    assert "refresh tokens are single-use: the stored one is probably spent" in connection.last_error
+    assert "click Connect to authorise again" in connection.last_error
+    assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")  # client id/secret as HTTP Basic
+
+
+@responses.activate
+def test_a_service_account_names_its_tenant_in_a_header(connection):
+    Connection.objects.filter(pk=connection.pk).update(auth_type="oauth2_client_credentials", tenant_id="1234567")
+    connection.refresh_from_db()
+    responses.post(
+        f"{API}/oauth-v1/token",
+        json={"access_token": "access-2", "token_type": "bearer", "expires_in": 3600, "scope": "invoice"},
+    )
+
+    token_refresh(connection=connection)
+
+    request = responses.calls[0].request
+    assert request.headers["TenantId"] == "1234567" and "tenant_id" not in (request.body or "")
+    connection.refresh_from_db()
+    assert str(connection.access_token) == "access-2"
