@@ -49,6 +49,12 @@ class Connection(TimeStampedModel):
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True, help_text="When the access token expires.")
+    refresh_token_issued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the stored refresh token was issued: one nearing the end of its life is renewed on a "
+        "schedule even when no flow runs.",
+    )
     credentials_expire_on = models.DateField(
         null=True, blank=True, help_text="When the API token (or refresh token) stops working; warned 7 days ahead."
     )

@@ -10,7 +10,8 @@ Connect): a second refresh with the same token would fail and lock us out.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +35,7 @@ from .http import (
     session_for,
 )
 from .models import Connection
-from .systems import AuthType, System
+from .systems import SYSTEMS, AuthType, System
 
 logger = logging.getLogger("koppla.oauth")
 
@@ -78,16 +79,31 @@ def _scopes(connection: Connection) -> list[str]:
     return connection.scopes.split() if connection.scopes else connection.info.default_scopes.split()
 
 
+def _now() -> datetime:
+    """The clock refresh-token ages are read on (tests replace it with a fake one)."""
+    return timezone.now()
+
+
 def _store(connection: Connection, token: dict) -> Connection:
     connection.access_token = token["access_token"]
     if token.get("refresh_token"):
+        if str(token["refresh_token"]) != str(connection.refresh_token or ""):
+            connection.refresh_token_issued_at = _now()
         connection.refresh_token = token["refresh_token"]
     expires_in = token.get("expires_in")
     connection.token_expires_at = timezone.now() + timedelta(seconds=int(expires_in)) if expires_in else None
     connection.status = Connection.Status.CONNECTED
     connection.last_error = ""
     connection.save(
-        update_fields=["access_token", "refresh_token", "token_expires_at", "status", "last_error", "updated_at"]
+        update_fields=[
+            "access_token",
+            "refresh_token",
+            "refresh_token_issued_at",
+            "token_expires_at",
+            "status",
+            "last_error",
+            "updated_at",
+        ]
     )
     return connection
 
@@ -230,7 +246,14 @@ def token_refresh(*, connection: Connection, force: bool = False) -> Connection:
         raise _lost_refresh(connection, lost) from lost
     if failure:
         raise _fail(connection, failure[0], expired=failure[1]) from failure[0]
-    for name in ("access_token", "refresh_token", "token_expires_at", "status", "last_error"):
+    for name in (
+        "access_token",
+        "refresh_token",
+        "refresh_token_issued_at",
+        "token_expires_at",
+        "status",
+        "last_error",
+    ):
         setattr(connection, name, getattr(locked, name))
     return connection
 
@@ -247,3 +270,50 @@ def access_token_get(*, connection: Connection) -> str:
             raise AuthError(f"{connection.name} is not connected yet: click Connect.", system=connection.system)
         token_refresh(connection=connection)
     return str(connection.access_token)
+
+
+# --------------------------------------------------------------------------- refresh-token upkeep
+@dataclass
+class TokenRenewal:
+    """What one `refresh_tokens_renew` pass did: connection names renewed, and failures (name → message)."""
+
+    renewed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def refresh_token_renewal_due(connection: Connection, *, now: datetime) -> bool:
+    """Whether the connection's refresh token is half its system's `refresh_token_days` old (or of unknown age)."""
+    days = SYSTEMS[System(connection.system)].refresh_token_days
+    if not days or connection.auth_type != AuthType.OAUTH2_CODE or not connection.refresh_token:
+        return False
+    issued = connection.refresh_token_issued_at
+    return issued is None or now - issued >= timedelta(days=days) / 2
+
+
+def refresh_tokens_renew() -> TokenRenewal:
+    """Renew every connected refresh token nearing the end of its life, though no flow has used it.
+
+    For systems whose refresh tokens run out unused (registry `refresh_token_days`, e.g. Fortnox):
+    one at least half that old is renewed by a refresh (token_refresh: under the connection's row
+    lock; a worker that refreshed meanwhile wins and nothing more is sent). Connections not yet connected
+    or whose credentials expired (they wait for Connect) are left alone. A connection that fails
+    is marked as token_refresh marks it (status and last error, "click Connect…") and the others
+    go on. The daily schedule "koppla:ops:refresh_tokens_renew" runs this (sync.tasks).
+    """
+    result = TokenRenewal()
+    now = _now()
+    days = {str(system) for system, info in SYSTEMS.items() if info.refresh_token_days}
+    candidates = Connection.objects.filter(system__in=days, auth_type=AuthType.OAUTH2_CODE).exclude(
+        status__in=[Connection.Status.NEW, Connection.Status.EXPIRED]  # never connected, or waiting for Connect
+    )
+    for connection in candidates.order_by("pk"):
+        if not refresh_token_renewal_due(connection, now=now):
+            continue
+        try:
+            token_refresh(connection=connection, force=True)
+        except (AuthError, RemoteDown) as exc:
+            result.failed[connection.name] = str(exc)
+            logger.warning("Refresh token of %s not renewed: %s", connection.name, exc)
+        else:
+            result.renewed.append(connection.name)
+    return result

@@ -62,6 +62,9 @@ class SystemInfo:
     webhook_view: str = ""
     # Connection fields → path of the built-in sandbox under the site URL (demo and tests).
     sandbox_urls: tuple[tuple[str, str], ...] = ()
+    # Days an OAuth2 refresh token lives unused (0: it does not run out, or we renew it on every use
+    # anyway); a schedule renews one that is half that old (integrations.oauth.refresh_tokens_renew).
+    refresh_token_days: int = 0
 
     def sandbox_fields(self, site_url: str) -> dict[str, str]:
         """The connection fields (base_url, token_url…) pointing at this system's sandbox on `site_url`."""
@@ -117,6 +120,8 @@ SYSTEMS: dict[str, SystemInfo] = {
         default_scopes="customer invoice article payment companyinformation",
         # 25 requests per 5 s sliding window per tenant: a budget just below it, shared by all workers.
         rate_limits=((24, 5),),
+        # Refresh tokens live 45 days by Fortnox's current docs, 31 by its older FAQ (api-notes § A1): the shorter.
+        refresh_token_days=31,
         adapter="integrations.fortnox.adapter.FortnoxErp",
         client="integrations.fortnox.client.FortnoxClient",
         sandbox_urls=(

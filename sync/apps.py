@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _ops_schedules(sender, using="default", **kwargs):
-    """After `migrate`: the daily number-series check and the hourly stale-flow check exist on every install."""
+    """After `migrate`: the operations schedules (sync.services.OPS_SCHEDULES) exist on every install."""
     if using != "default":
         return
     from .services import ops_schedules_ensure

@@ -88,11 +88,13 @@ def integration_schedules_sync(*, integration: Integration) -> None:
 OPS_SCHEDULES = {
     "koppla:ops:number_series_check": ("sync.tasks.number_series_check_all", Schedule.DAILY),
     "koppla:ops:flows_stale_check": ("sync.tasks.flows_stale_check", Schedule.HOURLY),
+    "koppla:ops:refresh_tokens_renew": ("sync.tasks.refresh_tokens_renew", Schedule.DAILY),
 }
 
 
 def ops_schedules_ensure() -> list[Schedule]:
-    """Make sure the daily number-series check and the hourly stale-flow check are scheduled (idempotent)."""
+    """Make sure the daily number-series check, the hourly stale-flow check and the daily refresh-token
+    renewal are scheduled (idempotent)."""
     schedules = []
     for name, (func, schedule_type) in OPS_SCHEDULES.items():
         schedule, created = Schedule.objects.get_or_create(

@@ -50,6 +50,17 @@ def flows_stale_check() -> str:
     return f"{len(stale)} stale flow(s)" + (": " + ", ".join(str(f) for f in stale) if stale else "")
 
 
+def refresh_tokens_renew() -> str:
+    """Daily: renew OAuth2 refresh tokens nearing the end of their life though no flow used them (Fortnox)."""
+    from integrations.oauth import refresh_tokens_renew as renew
+
+    result = renew()
+    text = f"{len(result.renewed)} refresh token(s) renewed"
+    if result.failed:
+        text += f", {len(result.failed)} failed: " + "; ".join(f"{name}: {why}" for name, why in result.failed.items())
+    return text
+
+
 def bulk_action_task(bulk_action_id: int) -> str:
     """An admin action confirmed on more rows than one chunk: handle them chunk by chunk (sync/bulk.py)."""
     from .bulk import bulk_action_execute, bulk_action_summary

@@ -20,8 +20,9 @@ Protocol
   (ascending|descending) order them first. MetaInformation counts what is left after the
   offset (ASSUMPTION). A page past the end is empty. @TotalPages is at least 1.
 - Search parameters are case-insensitive SUBSTRING matches (ILIKE), lower-case names, at
-  most ONE resource-specific filter per request (plus the globals lastmodified, fromdate,
-  todate, filter, sortby, page, limit): `?externalinvoicereference1=123` also finds 1234,
+  most ONE resource-specific filter per request (plus lastmodified, sortby, sortorder, offset,
+  page, limit everywhere, `filter` on customers, articles and invoices, fromdate, todate and
+  financialyear on invoices): `?externalinvoicereference1=123` also finds 1234,
   `?email=anna@x.se` also finds hanna@x.se. Two specific filters answer 400 code 2000587;
   an unknown parameter 400 code 2000588. `lastmodified` ("YYYY-MM-DD HH:MM[:SS]" or a
   date) returns what changed at or after that moment, in Swedish local time
@@ -350,23 +351,16 @@ def _body(request, envelope: str) -> dict:
     return body[envelope]
 
 
-GLOBAL_PARAMS = {
-    "limit",
-    "page",
-    "offset",
-    "sortby",
-    "sortorder",
-    "lastmodified",
-    "fromdate",
-    "todate",
-    "financialyear",
-    "filter",
-}
+# parameters every list takes; others are resource-specific (at most one search among them)
+GLOBAL_PARAMS = {"limit", "page", "offset", "sortby", "sortorder", "lastmodified"}
 
 
-def _search(request, allowed: set[str]) -> tuple[str, str] | None:
-    """The one resource-specific search parameter of a list request, if any."""
-    specific = [name for name in request.GET if name not in GLOBAL_PARAMS]
+def _search(request, allowed: set[str], *, extra: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """The one resource-specific search parameter of a list request, if any.
+
+    `extra`: the resource's non-search parameters (filter, fromdate, todate, financialyear).
+    """
+    specific = [name for name in request.GET if name not in GLOBAL_PARAMS and name not in extra]
     for name in specific:
         if name not in allowed:
             raise _invalid(f"Ogiltig parameter: {name}.", 2000588)
@@ -538,9 +532,11 @@ def _account_shape(request):
 
 
 def accounts_view(request):
-    _search(request, {"sru"})
+    search = _search(request, {"sru"})
     rows = _lastmodified(request, _rows(ACCOUNT))
     items = sorted(rows.values_list("data", flat=True), key=lambda a: a["Number"])
+    if search:
+        items = [a for a in items if str(a.get("SRU")) == search[1].strip()]
     return _listing(request, "Accounts", items, _account_shape(request), {"number": lambda a: a["Number"]})
 
 
@@ -730,7 +726,7 @@ def customers_view(request):
     if request.method == "POST":
         customer = customer_create(_body(request, "Customer"))
         return JsonResponse({"Customer": _customer_shape(request)(customer)}, status=201)
-    search = _search(request, set(CUSTOMER_SEARCH))
+    search = _search(request, set(CUSTOMER_SEARCH), extra=frozenset({"filter"}))
     rows = _search_filter(_lastmodified(request, _rows(CUSTOMER)), search, CUSTOMER_SEARCH)
     items = sorted(rows.values_list("data", flat=True), key=lambda c: _numeric_order(c["CustomerNumber"]))
     state = request.GET.get("filter")
@@ -859,7 +855,7 @@ def _article_list_item(request):
 
 
 def articles_view(request):
-    search = _search(request, set(ARTICLE_SEARCH) | {"webshop"})
+    search = _search(request, set(ARTICLE_SEARCH) | {"webshop"}, extra=frozenset({"filter"}))
     if search and search[0] == "webshop":
         rows = _lastmodified(request, _rows(ARTICLE)).filter(data__WebshopArticle=search[1].lower() == "true")
     else:
@@ -1200,7 +1196,11 @@ def invoices_view(request):
             invoice["Credit"] = "true"
         _put(INVOICE, number, invoice)
         return JsonResponse({"Invoice": _invoice_shape(request)(invoice)}, status=201)
-    search = _search(request, set(INVOICE_SEARCH) | set(INVOICE_FLAGS))
+    search = _search(
+        request,
+        set(INVOICE_SEARCH) | set(INVOICE_FLAGS),
+        extra=frozenset({"filter", "fromdate", "todate", "financialyear"}),
+    )
     rows = _lastmodified(request, _rows(INVOICE))
     if search and search[0] in INVOICE_FLAGS:
         name, value = search
@@ -1210,9 +1210,14 @@ def invoices_view(request):
     else:
         items = list(_search_filter(rows, search, INVOICE_SEARCH).values_list("data", flat=True))
     if request.GET.get("fromdate"):
-        items = [i for i in items if i["InvoiceDate"] >= request.GET["fromdate"]]
+        items = [i for i in items if i["InvoiceDate"] >= _day(request.GET["fromdate"], "fromdate")]
     if request.GET.get("todate"):
-        items = [i for i in items if i["InvoiceDate"] <= request.GET["todate"]]
+        items = [i for i in items if i["InvoiceDate"] <= _day(request.GET["todate"], "todate")]
+    if request.GET.get("financialyear"):
+        year = _get(FINANCIAL_YEAR, request.GET["financialyear"])
+        if year is None:
+            raise _invalid(f"Ogiltig parameter: räkenskapsår {request.GET['financialyear']} finns inte.")
+        items = [i for i in items if year["FromDate"] <= i["InvoiceDate"] <= year["ToDate"]]
     state = request.GET.get("filter")
     if state:
         tests = {

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from config.admin_utils import AUDIT_FIELDS, ErpLabelsMixin, UsableFiltersMixin, changelist_link
 from config.forms import HTTPS_URL_OVERRIDES
 from mappings.services import vat_territories_load_standard
-from sync.forms import IntegrationForm
+from sync.forms import FEE_WRITEOFF_FIELDS, IntegrationForm, fee_writeoff_field
 from sync.heartbeat import run_is_stale
 from sync.models import Integration, IntegrationFlow, SyncRecord, SyncRun
 from sync.selectors import NO_WORK_TEXT, integration_flows_with_state
@@ -90,13 +90,25 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Payouts", {"fields": ["fee_writeoff_reason_code", "payment_cash_account"]}),
+        ("Payouts", {"fields": ["fee_writeoff_reason_code", "fee_writeoff_account", "payment_cash_account"]}),
         (
             "Monitoring",
             {"fields": ["notify_emails", "notify_webhook_url", "number_series_warn_below", "customer_numbering_id"]},
         ),
         ("Audit", {"fields": list(AUDIT_FIELDS)}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        """The Payouts fieldset asks only for the fee setting the integration's ERP uses (both on a new one)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.erp_id:
+            return fieldsets
+        needed = fee_writeoff_field(obj.erp.system)
+        unused = {name for name in FEE_WRITEOFF_FIELDS.values() if name != needed and not getattr(obj, name)}
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f not in unused]})
+            for title, options in fieldsets
+        ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_enabled=Count("flows", filter=Q(flows__enabled=True)))

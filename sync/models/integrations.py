@@ -148,7 +148,16 @@ class Integration(TimeStampedModel):
         "fee write-off reason code",
         max_length=30,
         blank=True,
-        help_text="ERP reason code PSP fees are written off with on customer payments (checked against the ERP).",
+        help_text="ERP reason code PSP fees are written off with on customer payments (checked against the ERP). "
+        "For ERPs that write fees off under a reason code (Visma.net).",
+    )
+    fee_writeoff_account = models.CharField(
+        "fee write-off account",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{4,10}$", "An account is 4 to 10 digits, e.g. 6570 (BAS).")],
+        help_text="Account PSP fees are written off to on customer payments, e.g. 6570 (BAS bank charges). "
+        "For ERPs that write fees off to an account instead of under a reason code (Fortnox).",
     )
     payment_cash_account = models.CharField(
         max_length=30, blank=True, help_text="ERP cash account PSP payouts are booked to."

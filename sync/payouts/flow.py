@@ -27,7 +27,7 @@ from django.db.models import Q
 
 from config.errors import ApplicationError
 from integrations.adapters import erp_for
-from integrations.http import ConfigurationError, ConnectionPaused, RemoteError, ValidationFailed
+from integrations.http import ConfigurationError, ConnectionPaused, NotFound, RemoteError, ValidationFailed
 from sync import ports
 from sync.bindings import binding_get, binding_save
 from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument
@@ -61,7 +61,8 @@ class PayoutsFlow(FlowRunner):
                 f"{integration} off."
             ) from None
         self.reason_code = integration.fee_writeoff_reason_code.strip()
-        self.reason_code_refused = ""  # the ERP's answer when it refused the code in this run
+        self.fee_account = integration.fee_writeoff_account.strip()
+        self.reason_code_refused = ""  # the ERP's answer when it refused the code (or the fee account) in this run
 
     def connections(self) -> list:
         return [self.integration.erp]  # payout files are imported: only the ERP is called
@@ -161,6 +162,8 @@ class PayoutsFlow(FlowRunner):
             line,
             document,
             reason_code=self.reason_code,
+            fee_account=self.fee_account,
+            capabilities=self.erp.capabilities,
             cash_account=self.integration.payment_cash_account.strip(),
             reference=reference,
             erp_name=self.erp.display_name,
@@ -172,17 +175,11 @@ class PayoutsFlow(FlowRunner):
                 request=self.payload,
                 message=f"Would book a {payment_type.lower()} of {draft.amount} on {document.number}.",
             )
-        if draft.lines[0].write_off and ports.PAYMENT_WRITE_OFF_REASON_CODE not in self.erp.capabilities:
-            raise RecordFailed(
-                f"Order {line.order_number} has a PSP fee of {draft.lines[0].write_off} to write off, but "
-                f"{self.erp.display_name} cannot write off a fee on a payment: book this line by hand.",
-                request=self.payload,
-            )
         if (line.fee or line.carried_fee) and not refund and self.reason_code_refused:
             raise RecordFailed(self.reason_code_refused, request=self.payload)
         try:
             number = self.erp.payment_book(draft)
-        except ValidationFailed as exc:
+        except (ValidationFailed, NotFound) as exc:  # NotFound: e.g. an account the ERP has not got
             raise self._refusal(line, exc) from exc
         self._bind(line, number, document, payment_type)
         return self._finish(line, number, payment_type=payment_type, found="")
@@ -253,7 +250,7 @@ class PayoutsFlow(FlowRunner):
         )
 
     # -- write -----------------------------------------------------------------
-    def _refusal(self, line: PayoutLine, exc: ValidationFailed) -> RecordFailed:
+    def _refusal(self, line: PayoutLine, exc: ValidationFailed | NotFound) -> RecordFailed:
         said = exc.message
         lowered = said.lower()
         code = self.reason_code
@@ -269,6 +266,16 @@ class PayoutsFlow(FlowRunner):
                 "Integrations › Payouts, then resync the failed payout lines."
             )
             return RecordFailed(self.reason_code_refused, request=self.payload, response=exc.body)
+        account = self.fee_account
+        if (line.fee or line.carried_fee) and account and ports.PAYMENT_WRITE_OFF_ACCOUNT in self.erp.capabilities:
+            if "account" in lowered or account in lowered:
+                erp = self.erp.display_name
+                self.reason_code_refused = (
+                    f"{erp} refused the fee write-off account {account} of {self.integration}: {said} "
+                    f"Add the account to {erp}'s chart of accounts or enter an existing one under "
+                    "Integrations › Payouts, then resync the failed payout lines."
+                )
+                return RecordFailed(self.reason_code_refused, request=self.payload, response=exc.body)
         return RecordFailed(
             f"{self.erp.display_name} refused the payment for order {line.order_number}: {said}",
             request=self.payload,
@@ -312,8 +319,10 @@ class PayoutsFlow(FlowRunner):
         else:
             message = f"Payment {number}: {paid} paid on invoice {document}"
             if written_off:
-                reason = payment.write_off_reason
-                message += f", fee {written_off} written off ({reason})"
+                if payment.write_off_account:
+                    message += f", fee {written_off} written off to account {payment.write_off_account}"
+                else:
+                    message += f", fee {written_off} written off ({payment.write_off_reason})"
                 if line.carried_fee:
                     message += f", incl. {line.carried_fee} of the payout's refund, chargeback and fee rows"
         origin = {"binding": " (found through its binding)", "search": f" (found in {erp} by its reference)"}

@@ -605,3 +605,13 @@ def test_lists_sort_by_the_specs_fields_and_skip_an_offset(api):
         2,
     )
     assert api.get("/3/invoices", sortby="colour").status_code == 400
+
+
+def test_invoices_filter_by_date_range_and_financial_year_and_other_lists_refuse_them(api):
+    create(api, row(100), InvoiceDate="2025-12-30")
+    create(api, row(100), InvoiceDate="2026-01-02")
+    in_2026 = api.get("/3/invoices", financialyear=7).json()["Invoices"]  # ids count from 2020
+    assert [i["InvoiceDate"] for i in in_2026] == ["2026-01-02"]
+    around = api.get("/3/invoices", fromdate="2025-12-31", todate="2026-01-02").json()["Invoices"]
+    assert [i["InvoiceDate"] for i in around] == ["2026-01-02"]
+    assert api.get("/3/customers", fromdate="2026-01-01").status_code == 400
