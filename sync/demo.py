@@ -136,6 +136,7 @@ def demo_fortnox_connection_ensure(*, site_url: str) -> Connection:
         scopes=DEMO_FORTNOX_SCOPES,
         access_token=token["access_token"],
         refresh_token=token["refresh_token"],
+        refresh_token_issued_at=timezone.now(),  # the daily upkeep renews it before Fortnox lets it run out
         token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
         status="connected",
         **urls,
@@ -238,6 +239,7 @@ def demo_fortnox_integration_seed(*, site_url: str | None = None) -> Integration
             "erp": erp,
             "home_country": "SE",
             "allowed_order_statuses": ["CONFIRMED", "PROCESSING", "SHIPPED"],
+            "fee_writeoff_account": DEMO_FORTNOX_FEE_ACCOUNT,
             "payment_cash_account": "1580",
             "notify_emails": "ops@example.com",
         },

@@ -40,7 +40,9 @@ def test_the_fortnox_integration_shares_the_centra_shop_and_is_connected_without
     assert fortnox.erp.refresh_token
     result = connection_test(connection=fortnox.erp)
     assert result.ok and "Koppla Demo AB" in result.message
-    assert fortnox.fee_writeoff_reason_code == ""  # Fortnox has no reason codes
+    # Fortnox has no reason codes: a payout's fee is written off to an account of the demo company's chart.
+    assert (fortnox.fee_writeoff_reason_code, fortnox.fee_writeoff_account) == ("", "6064")
+    assert fortnox.erp.refresh_token_issued_at is not None  # the upkeep schedule knows the token's age
     assert (
         IntegrationFlow.objects.filter(integration=fortnox).count()
         == IntegrationFlow.objects.filter(integration=visma).count()
@@ -53,7 +55,9 @@ def test_the_fortnox_integration_shares_the_centra_shop_and_is_connected_without
 def test_a_second_start_keeps_the_fortnox_integrations_edits_and_a_disconnected_connection():
     demo_seed(site_url="http://127.0.0.1:8000", orders=5)
     fortnox = fortnox_integration()
-    Integration.objects.filter(pk=fortnox.pk).update(payment_cash_account="1930", notify_emails="ekonomi@shop.example")
+    Integration.objects.filter(pk=fortnox.pk).update(
+        payment_cash_account="1930", notify_emails="ekonomi@shop.example", fee_writeoff_account="6570"
+    )
     TaxZoneMapping.objects.filter(integration=fortnox, country="FI", customer_type="B2C").update(sales_account="3107")
     PaymentMethodMapping.objects.filter(integration=fortnox, shop_method="invoice").delete()
     Connection.objects.filter(pk=fortnox.erp_id).update(status="expired", access_token="", refresh_token="")
@@ -63,6 +67,7 @@ def test_a_second_start_keeps_the_fortnox_integrations_edits_and_a_disconnected_
     again = fortnox_integration()
     assert again.pk == fortnox.pk and Integration.objects.count() == 2
     assert (again.payment_cash_account, again.notify_emails) == ("1930", "ekonomi@shop.example")
+    assert again.fee_writeoff_account == "6570"
     assert TaxZoneMapping.objects.get(integration=again, country="FI", customer_type="B2C").sales_account == "3107"
     assert not PaymentMethodMapping.objects.filter(integration=again, shop_method="invoice").exists()
     assert (again.erp.status, again.erp.refresh_token) == ("expired", "")  # not connected behind the user's back
