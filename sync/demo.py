@@ -1,12 +1,15 @@
-"""Demo data: sandbox connections, one integration, its mappings, and the sandboxes' own data.
+"""Demo data: sandbox connections, two integrations, their mappings, and the sandboxes' own data.
 
-Seeded once: the first start creates everything; later starts only add what was
-never seeded (a DemoSeed row per integration and per mapping table says what was)
-and point the connections at the demo's port. The user's edits and deletions
-(notify e-mails, cash accounts, mapping rows, payout formats) are never undone;
-`make clean` starts from scratch.
+One Centra sandbox shop feeds two integrations: "Demo shop (Centra → Visma.net)" and
+"Demo shop (Centra → Fortnox)". Seeded once: the first start creates everything; later starts
+only add what was never seeded (a DemoSeed row per integration and per mapping table says what
+was) and point the connections at the demo's port. The user's edits and deletions (notify
+e-mails, cash and fee accounts, mapping rows, payout formats, a disconnected connection) are
+never undone; `make clean` starts from scratch.
 The Visma.net connection is left unconnected unless asked: the demo's first
-step is clicking Connect and passing the sandbox's authorize page.
+step is clicking Connect and passing the sandbox's authorize page. The Fortnox connection is
+connected when it is created (a token from the Fortnox sandbox, no consent page), so both ERPs
+can be tried at once; its Connect button still walks through the sandbox's consent page.
 
 The connections' sandbox URLs come from the registry (SystemInfo.sandbox_urls); seeding the
 sandboxes and the scripted consent call the demo systems' own sandbox modules.
@@ -34,6 +37,12 @@ FIXTURES = Path(__file__).resolve().parent.parent / "mappings" / "fixtures"
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "koppla-demo"
 DEMO_INTEGRATION = "Demo shop (Centra → Visma.net)"
+DEMO_FORTNOX_INTEGRATION = "Demo shop (Centra → Fortnox)"
+DEMO_FORTNOX_CONNECTION = "Fortnox sandbox"
+# What the flows call (README › Connecting Fortnox): company information for the connection test,
+# customers, articles (products, stock), invoices (orders, refunds, documents), payments (payouts).
+DEMO_FORTNOX_SCOPES = "companyinformation customer article invoice payment"
+DEMO_FORTNOX_FEE_ACCOUNT = "6064"  # BAS: payment-provider fees, in the Fortnox demo company's chart
 DEMO_VISMA_CLIENT_ID = "koppla-demo"
 DEMO_VISMA_CLIENT_SECRET = "koppla-demo-secret"
 DEMO_CENTRA_TOKEN = "centra-demo-token-7f3e21"
@@ -107,6 +116,36 @@ def demo_connections_ensure(*, site_url: str) -> tuple[Connection, Connection]:
     return shop, erp
 
 
+def demo_fortnox_connection_ensure(*, site_url: str) -> Connection:
+    """The Fortnox sandbox connection: created once, connected with a sandbox token (no consent page);
+    later calls only move its sandbox URLs to `site_url` (a connection the user disconnected stays so)."""
+    from integrations.fortnox.demo_data import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from integrations.fortnox.oauth_sandbox import token_issue
+
+    urls = system_info(System.FORTNOX).sandbox_fields(site_url)
+    erp = Connection.objects.filter(name=DEMO_FORTNOX_CONNECTION).first()
+    if erp is not None:
+        _fields_update(erp, urls)
+        return erp
+    token = token_issue(client_id=DEMO_CLIENT_ID, scope=DEMO_FORTNOX_SCOPES)
+    erp = Connection(
+        name=DEMO_FORTNOX_CONNECTION,
+        system=System.FORTNOX,
+        auth_type=AuthType.OAUTH2_CODE,
+        client_id=DEMO_CLIENT_ID,
+        scopes=DEMO_FORTNOX_SCOPES,
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        refresh_token_issued_at=timezone.now(),  # the daily upkeep renews it before Fortnox lets it run out
+        token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
+        status="connected",
+        **urls,
+    )
+    erp.secrets = {"client_secret": DEMO_CLIENT_SECRET}
+    erp.save()
+    return erp
+
+
 def _fields_update(connection: Connection, values: dict) -> None:
     changed = [field for field, value in values.items() if getattr(connection, field) != value]
     for field in changed:
@@ -145,9 +184,11 @@ def demo_erp_connect(*, erp: Connection) -> None:
 
 
 def demo_seed(*, site_url: str | None = None, orders: int = DEMO_ORDERS, connect: bool = False) -> Integration:
-    """Everything the demo needs; `connect` also gives the ERP connection a token (no consent page)."""
+    """Everything the demo needs; returns the Visma.net integration (demo_fortnox_integration_seed seeds the
+    Fortnox one). `connect` also gives the Visma.net connection a token (no consent page)."""
     demo_sandboxes_seed(orders=orders)
     integration = demo_integration_seed(site_url=site_url)
+    demo_fortnox_integration_seed(site_url=site_url)
     if connect:
         demo_erp_connect(erp=integration.erp)
     return integration
@@ -175,6 +216,41 @@ def demo_integration_seed(*, site_url: str | None = None) -> Integration:
         },
     )
     DemoSeed.objects.get_or_create(integration=integration, part="integration")
+    _integration_parts_seed(integration)
+    return integration
+
+
+@transaction.atomic
+def demo_fortnox_integration_seed(*, site_url: str | None = None) -> Integration:
+    """The Fortnox demo integration on the same Centra sandbox shop, seeded once like the Visma.net one.
+
+    Differences from Visma.net: the fee of a payout is written off to an account (no reason code), and
+    the tax-zone file's sales accounts, not its VAT zones, decide where a sale is booked.
+    Raises ApplicationError (a sentence) when a demo mapping file does not import; nothing is then written.
+    """
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    demo_admin_ensure()
+    shop, _visma = demo_connections_ensure(site_url=site_url)
+    erp = demo_fortnox_connection_ensure(site_url=site_url)
+    integration, _ = Integration.objects.get_or_create(
+        name=DEMO_FORTNOX_INTEGRATION,
+        defaults={
+            "shop": shop,
+            "erp": erp,
+            "home_country": "SE",
+            "allowed_order_statuses": ["CONFIRMED", "PROCESSING", "SHIPPED"],
+            "fee_writeoff_account": DEMO_FORTNOX_FEE_ACCOUNT,
+            "payment_cash_account": "1580",
+            "notify_emails": "ops@example.com",
+        },
+    )
+    DemoSeed.objects.get_or_create(integration=integration, part="integration")
+    _integration_parts_seed(integration)
+    return integration
+
+
+def _integration_parts_seed(integration: Integration) -> None:
+    """Flow switches, payout formats and each demo mapping table of `integration`, each part once."""
     integration_flows_ensure(integration=integration)
     seeded = set(integration.demo_seeds.values_list("part", flat=True))
     if "payout_formats" not in seeded:
@@ -194,4 +270,3 @@ def demo_integration_seed(*, site_url: str | None = None) -> Integration:
             if problems:
                 raise ApplicationError(f"Demo mapping {path.name} did not import: " + "; ".join(problems))
         DemoSeed.objects.create(integration=integration, part=table)
-    return integration

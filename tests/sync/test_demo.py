@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 from integrations.models import Connection
 from mappings.models import CustomerClass, SkuRule, TaxZoneMapping, VatRateMapping, VatTerritory
-from sync.demo import DEMO_MAPPING_FILES, DEMO_PASSWORD, DEMO_USERNAME, demo_seed
+from sync.demo import DEMO_FORTNOX_INTEGRATION, DEMO_MAPPING_FILES, DEMO_PASSWORD, DEMO_USERNAME, demo_seed
 from sync.models import Integration, IntegrationFlow, PayoutFormat
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     integration = demo_seed(site_url="http://127.0.0.1:8123")
     demo_seed(site_url="http://127.0.0.1:8123")
-    assert Integration.objects.count() == 1
-    assert Connection.objects.count() == 2
+    assert Integration.objects.count() == 2  # Centra → Visma.net and Centra → Fortnox, on one Centra shop
+    assert Connection.objects.count() == 3
+    assert Integration.objects.get(name=DEMO_FORTNOX_INTEGRATION).erp.system == "fortnox"
     assert integration.shop.base_url == "http://127.0.0.1:8123/sandbox/centra/graphql"
     assert integration.erp.token_url.startswith("http://127.0.0.1:8123/sandbox/")
     assert TaxZoneMapping.objects.filter(integration=integration).count() == 66  # 64 + Northern Ireland (XI)
@@ -99,11 +100,15 @@ def test_demo_restart_keeps_the_users_edits_and_deletions():
     from sync.models import DemoSeed
 
     integration = demo_seed(site_url="http://127.0.0.1:8000")
-    Integration.objects.filter(pk=integration.pk).update(notify_emails="finance@shop.example", payment_cash_account="1999")
+    Integration.objects.filter(pk=integration.pk).update(
+        notify_emails="finance@shop.example", payment_cash_account="1999"
+    )
     PaymentMethodMapping.objects.filter(integration=integration, shop_method="klarna-checkout").update(
         erp_cash_account="1599"
     )
-    TaxZoneMapping.objects.filter(integration=integration, country="AT", customer_type="B2C").update(sales_account="3999")
+    TaxZoneMapping.objects.filter(integration=integration, country="AT", customer_type="B2C").update(
+        sales_account="3999"
+    )
     TaxZoneMapping.objects.filter(integration=integration, country="BE", customer_type="B2B").delete()
     SkuRule.objects.filter(integration=integration).delete()  # a whole table emptied stays empty too
     PayoutFormat.objects.filter(preset="stripe").delete()
