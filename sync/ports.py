@@ -24,7 +24,7 @@ record that cannot be sent as it is (the message says what to fix). Money is Dec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -194,10 +194,16 @@ class ErpPort(Protocol):
     # catalogue, stock and documents out (sync/flows/products.py, stock.py, documents.py, payouts.py).
     # Listings yield every item or document, non-stock items too (ErpItem.is_stock), in the ERP's own
     # order, one page held at a time.
-    def stock_changed(self, *, updated_from: datetime | None, attributes: bool = False) -> Iterable[ErpItem]:
-        """Items whose availability changed, with their quantities per warehouse."""
+    def stock_changed(
+        self, *, updated_from: datetime | None, attributes: bool = False, warehouses: Sequence[str] = ()
+    ) -> Iterable[ErpItem]:
+        """Items whose availability changed, with their quantities per warehouse. `warehouses`: the ERP
+        warehouse ids the integration sends stock of (its "Stock ERP warehouses"; empty: all); an ERP whose
+        warehouses are read elsewhere than its items' own stock reads them there (Fortnox's stock points)."""
         ...
 
-    def item_stock_get(self, number: str, *, attributes: bool = False) -> ErpItem | None: ...
+    def item_stock_get(
+        self, number: str, *, attributes: bool = False, warehouses: Sequence[str] = ()
+    ) -> ErpItem | None: ...
 
     def document_get(self, kind: str, number: str) -> ErpDocument | None: ...  # None: not in the ERP

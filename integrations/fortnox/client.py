@@ -243,7 +243,14 @@ class FortnoxClient:
 
     @operation("GET", "/api/warehouse/status-v1/stockbalance")
     def stock_balance(self, item_ids: list[str]) -> list[dict]:
-        """Stock per stock point of the items (the warehouse module): itemId, stockPointCode, availableStock."""
+        """Stock per stock point of the items (the warehouse module, Fortnox Lager): a list of
+        {itemId, stockPointCode, availableStock, inStock} (availableStock = inStock less reserved), one row
+        per item and stock point it has a balance at. The spec pages nothing here: ask for a batch of items."""
         if not item_ids:
             return []
         return self._get("/api/warehouse/status-v1/stockbalance", {"itemIds": ",".join(item_ids)}) or []
+
+    @operation("GET", "/api/warehouse/stockpoints-v1")
+    def stock_points(self) -> list[dict]:
+        """The company's active stock points (warehouse module): {id, code, name, active, …} each."""
+        return self._get("/api/warehouse/stockpoints-v1") or []

@@ -118,10 +118,16 @@ def fortnox_error_message(response: requests.Response) -> str:
 
 
 def fortnox_error_code(body: Any) -> int | None:
-    """The Fortnox code of an error body (already redacted JSON or text), None when it has none."""
+    """The Fortnox code of an error body (already redacted JSON or text), None when it has none.
+
+    The warehouse API answers `{"error": "<code>", "id", "message"}` (spec warehouse_WebException): a
+    numeric `error` there is the code (e.g. "2001101", no licence for the scope "warehouse")."""
     if isinstance(body, str | bytes):
         try:
             body = json.loads(body)
         except ValueError:
             return None
-    return error_information(body)[1]
+    code = error_information(body)[1]
+    if code is None and isinstance(body, dict) and str(body.get("error") or "").isdigit():
+        return int(body["error"])
+    return code

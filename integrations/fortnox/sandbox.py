@@ -12,7 +12,8 @@ Protocol
   permission for scope" error); a scope the company has no licence for answers 403 code
   2001101 "Det finns ingen aktiv licens för önskat scope" (company_licences_set).
   Scopes: companyinformation, customer, article, invoice, payment, bookkeeping (accounts,
-  vouchers), warehouse (stock balance).
+  vouchers), warehouse (stock points, stock balance). A company without the warehouse module
+  (company_settings_set(warehouse=False)) answers the warehouse API with that licence error too.
 - Envelopes: one object `{"Invoice": {...}}`; lists `{"MetaInformation": {"@TotalResources",
   "@TotalPages", "@CurrentPage"}, "Invoices": [...]}`, paged by `page` (1-based) and
   `limit` (default 100, at most MAX_LIMIT; the spec lists neither: SPEC-GAP), after `offset`
@@ -104,6 +105,7 @@ import json
 import math
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -880,9 +882,31 @@ def article_view(request, number: str):
     return JsonResponse({"Article": _article_shape(request)(data)})
 
 
-def stock_balance_view(request):
+def _warehouse_licence() -> None:
+    """A company without the warehouse module (Fortnox Lager) has no licence for the scope "warehouse":
+    Fortnox answers its licence error (code 2001101), as for any scope not licensed."""
     if not company()["warehouse"]:
-        raise ApiError(403, "Lagermodulen är inte aktiverad för företaget.", "NOT_ACTIVATED")
+        raise ApiError(403, "Det finns ingen aktiv licens för önskat scope (warehouse).", 2001101)
+
+
+def stock_points_view(request):
+    """The stock points that hold balances (stock_set makes them), as spec warehouse_StockPoint; active only."""
+    _warehouse_licence()
+    codes = sorted({row["stockPointCode"] for row in store.obj_list(SYSTEM, STOCK)})
+    q = (request.GET.get("q") or "").lower()
+    return JsonResponse(
+        [
+            {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"fortnox-stock-point:{code}")), "code": code, "name": code,
+             "active": True, "usingCompanyAddress": True, "stockLocations": []}
+            for code in codes
+            if q in code.lower()
+        ],
+        safe=False,
+    )  # fmt: skip
+
+
+def stock_balance_view(request):
+    _warehouse_licence()
     items = {v for raw in request.GET.getlist("itemIds") for v in raw.split(",") if v}
     points = {v for raw in request.GET.getlist("stockPointCodes") for v in raw.split(",") if v}
     answer = []
@@ -1604,5 +1628,8 @@ urlpatterns = [
         "api/warehouse/status-v1/stockbalance",
         endpoint("warehouse", get=stock_balance_view, warehouse=True),
         name="stockbalance",
+    ),
+    path(
+        "api/warehouse/stockpoints-v1", endpoint("warehouse", get=stock_points_view, warehouse=True), name="stockpoints"
     ),
 ]

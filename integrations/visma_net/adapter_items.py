@@ -8,7 +8,7 @@ listing is read to its end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -93,13 +93,18 @@ class VismaNetItems:
         except NotFound:
             return None
 
-    def stock_changed(self, *, updated_from: datetime | None, attributes: bool = False) -> Iterator[ErpItem]:
+    def stock_changed(
+        self, *, updated_from: datetime | None, attributes: bool = False, warehouses: Sequence[str] = ()
+    ) -> Iterator[ErpItem]:
+        """Items with every warehouse's detail (`warehouses` is not needed: the flow picks the listed ones)."""
         nodes = self.client.inventory_list(
             availability_modified_since=updated_from, expand_warehouse_detail=True, expand_attribute=attributes
         )
         return (erp_item_from_visma(node) for node in nodes)
 
-    def item_stock_get(self, number: str, *, attributes: bool = False) -> ErpItem | None:
+    def item_stock_get(
+        self, number: str, *, attributes: bool = False, warehouses: Sequence[str] = ()
+    ) -> ErpItem | None:
         """One item with its warehouse details. The single-item GET takes no expand parameters, so the
         list is asked for exactly this number (and matched again here)."""
         params = {"inventoryNumber": number, "expandWarehouseDetail": True, "expandAttribute": attributes}

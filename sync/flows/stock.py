@@ -154,7 +154,9 @@ class StockFlow(FlowRunner):
 
     # -- reading --------------------------------------------------------------------
     def changed_since(self, cursor: str) -> Plan:
-        listed = self.erp.stock_changed(updated_from=cursor_moment(cursor), attributes=self._needs_attributes())
+        listed = self.erp.stock_changed(
+            updated_from=cursor_moment(cursor), attributes=self._needs_attributes(), warehouses=self.warehouses
+        )
         # The ERP lists by item number, not by change: the cursor moves once the listing is read.
         listing = ListingCursor(cursor, in_stamp_order=False)
         plan = Plan(items=())
@@ -221,7 +223,7 @@ class StockFlow(FlowRunner):
         return self._checksum_for(line.target.size_id, line.quantity)
 
     def fetch(self, source_id: str) -> SourceItem:
-        erp_item = self.erp.item_stock_get(source_id, attributes=self._needs_attributes())
+        erp_item = self.erp.item_stock_get(source_id, attributes=self._needs_attributes(), warehouses=self.warehouses)
         if erp_item is None:
             raise RecordFailed(f"Item {source_id} no longer exists in {self.erp.display_name}.")
         if not erp_item.is_stock:

@@ -522,7 +522,14 @@ def test_stock_balance_per_stock_point_adds_up_to_the_article(api):
     assert D(str(article["QuantityInStock"])) == D("7.13") + D(str(by_point["STORE"][0]))
     sandbox.company_settings_set(warehouse=False)
     off = api.get("/api/warehouse/status-v1/stockbalance")
-    assert (off.status_code, set(off.json())) == (403, {"error", "id", "message"})
+    assert (off.status_code, set(off.json()), off.json()["error"]) == (403, {"error", "id", "message"}, "2001101")
+    assert api.get("/api/warehouse/stockpoints-v1").status_code == 403
+
+
+def test_stock_points_are_those_holding_balances(api):
+    assert [p["code"] for p in api.get("/api/warehouse/stockpoints-v1").json()] == ["MAIN", "STORE"]
+    sandbox.stock_set("1001-BLK-M", "OUTLET", D("1"))
+    assert [p["code"] for p in api.get("/api/warehouse/stockpoints-v1", q="out").json()] == ["OUTLET"]
 
 
 def test_the_sandbox_answers_in_process_through_requests(api):
