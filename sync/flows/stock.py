@@ -1,11 +1,9 @@
 """Stock ERP → shop: available quantities of the ERP's items become the shop's stock levels.
 
-fetch: items whose availability changed since the cursor (availabilityLastModifiedDateTime, read with a
-       small overlap), page by page with their warehouse details; only one page is held at a time.
-map:   quantity = `available` in the integration's ERP warehouses (their sum,
-       or the first listed one), in whole units, never below 0; the target is
-       the item's shop size (SIZE binding from the products flow, else found
-       in the shop by the item's SKU and bound).
+fetch: items whose availability changed since the cursor (ErpPort.stock_changed, a small overlap), page
+       by page with their warehouse details; only one page is held at a time.
+map:   quantity = `available` in the integration's ERP warehouses (their sum, or the first listed one), in
+       whole units, never below 0; the target is the item's shop size (SIZE binding, else found by SKU).
        An item whose quantity is what was last sent (its STOCK binding) is
        left out before it becomes a record: calls grow with changes, not with
        the catalogue.
