@@ -1,0 +1,94 @@
+"""Settlement files shaped after what ops people upload, that the payout import still reads wrongly.
+
+Each test states the input, what happens today and what a user expects. Nothing here is fixed yet: every
+test fails on the current code.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from sync.models import Payout, PayoutFormat
+from sync.payouts.services import (
+    PayoutFileError,
+    payout_file_preview,
+    payout_format_from_preset,
+    payout_import,
+)
+
+pytestmark = pytest.mark.django_db
+
+GEN = "type,order_number,psp_reference,gross,fee,currency,date,payout\n"
+ADYEN = (
+    "Merchant Account,Psp Reference,Merchant Reference,Creation Date,Type,Gross Currency,Gross Debit (GC),"
+    "Gross Credit (GC),Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC),Scheme Fees (NC),"
+    "Interchange (NC),Batch Number\n"
+)
+
+
+@pytest.fixture
+def generic():
+    return payout_format_from_preset(name="Demo PSP", preset=PayoutFormat.Preset.GENERIC)
+
+
+def test_a_payout_id_with_a_zero_width_space_is_still_the_payout_already_imported(integration, generic):
+    """Input: PO-1 imported; then the same file again, its payout ids copied from a web page or an e-mail with a
+    trailing zero-width space (U+200B) ('PO-1\\u200b'). Today: the id is kept with the invisible character, the
+    already-imported check (letter case ignored) misses it and a second payout PO-1 is imported: its payments
+    would be booked twice. Expected: the id is read without invisible characters (or the file is refused naming
+    the invisible character), and the file is refused as already imported."""
+    content = GEN + "payment,1001,p1,100.00,1.00,SEK,2026-11-20,PO-1\npayout,,,99.00,0,SEK,2026-11-21,PO-1\n"
+    payout_import(integration=integration, fmt=generic, content=content)
+
+    with pytest.raises(PayoutFileError):
+        payout_file_preview(integration=integration, fmt=generic, content=content.replace("PO-1", "PO-1\u200b"))
+    assert Payout.objects.count() == 1
+
+
+def test_psp_references_turned_into_scientific_notation_by_excel_are_refused(integration):
+    """Input: an Adyen settlement report opened in Excel and saved again as CSV: the 16-digit Psp Reference
+    1111111111111111 becomes '1.11111E+15' on both payment rows (Excel keeps 15 significant digits and shows
+    long numbers in scientific notation). Today: imported; two different payments carry the same, truncated
+    reference '1.11111E+15'. Expected: refused naming the row and column (the value is a number Excel rewrote;
+    export the report again, or open it as text), as the file's decimal commas are."""
+    adyen = payout_format_from_preset(name="Adyen", preset=PayoutFormat.Preset.ADYEN)
+    content = (
+        ADYEN
+        + "KopplaEU,1.11111E+15,1001,2026-11-20 10:00:00,Settled,EUR,,100.00,EUR,,99.00,1.00,,,,42\n"
+        + "KopplaEU,1.11111E+15,1002,2026-11-20 10:00:00,Settled,EUR,,100.00,EUR,,99.00,1.00,,,,42\n"
+        + "KopplaEU,,,2026-11-21 06:00:00,MerchantPayout,EUR,198.00,,EUR,198.00,,,,,,42\n"
+    )
+    with pytest.raises(PayoutFileError) as refused:
+        payout_file_preview(integration=integration, fmt=adyen, content=content)
+    assert "Row 2, column Psp Reference" in "; ".join(refused.value.problems)
+
+
+def test_order_numbers_and_payout_ids_in_scientific_notation_are_refused(integration, generic):
+    """Input: a Generic file saved by Excel where the 12-digit order number 100123456789 and the payout id
+    202611210001 were rewritten as '1.00123E+11' and '2.02611E+11'. Today: imported as payout '2.02611E+11'
+    with a payment of order '1.00123E+11' (an order that cannot be found; the payout id matches nothing the
+    provider or the bank shows). Expected: refused naming row and column of each rewritten id."""
+    content = (
+        GEN
+        + "payment,1.00123E+11,p1,100.00,1.00,SEK,2026-11-20,2.02611E+11\n"
+        + "payout,,,99.00,0,SEK,2026-11-21,2.02611E+11\n"
+    )
+    with pytest.raises(PayoutFileError) as refused:
+        payout_file_preview(integration=integration, fmt=generic, content=content)
+    problems = "; ".join(refused.value.problems)
+    assert "column order_number" in problems and "column payout" in problems
+
+
+def test_a_typed_bank_amount_that_contradicts_the_files_transfer_row_is_refused(integration, generic):
+    """Input: a file whose payout row says 99.00 reached the bank; on the import form the user types 990.00 as
+    the bank amount (a slip of the finger). Today: the typed 990.00 silently replaces the file's 99.00 as the
+    payout's bank amount. Expected: refused ("the file's transfer row says 99.00; leave the bank amount blank
+    or correct it"), as a typed payout id that differs from the file's is refused."""
+    content = GEN + "payment,1001,p1,100.00,1.00,SEK,2026-11-20,PO-1\npayout,,,99.00,0,SEK,2026-11-21,PO-1\n"
+    try:
+        preview = payout_file_preview(
+            integration=integration, fmt=generic, content=content, bank_amount=Decimal("990.00")
+        )
+    except PayoutFileError:
+        return
+    assert preview.payouts[0].bank_amount == Decimal("99.00"), "the typed amount replaced the file's transfer row"
