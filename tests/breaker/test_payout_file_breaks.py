@@ -14,6 +14,7 @@ from sync.payouts.services import (
     payout_file_preview,
     payout_format_from_preset,
     payout_import,
+    payout_report,
 )
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,20 @@ def test_a_typed_bank_amount_that_contradicts_the_files_transfer_row_is_refused(
     except PayoutFileError:
         return
     assert preview.payouts[0].bank_amount == Decimal("99.00"), "the typed amount replaced the file's transfer row"
+
+
+def test_a_typed_bank_amount_finer_than_the_currency_is_refused_and_never_balances(integration, generic):
+    """Input: a JPY settlement file without a transfer row (payment 1050 JPY, fee 50 JPY) and the bank amount
+    typed on the import form as 1000.40 (the form accepts two decimals whatever the currency). Today: imported
+    with bank amount 1000.40 JPY, and the report says the payout balances (difference '-0'), although yen have
+    no decimals (ISO 4217 minor unit 0) and the bank cannot have received 1000.40. Expected: refused like a
+    file amount finer than its currency ("2 decimals, but JPY has 0 decimals"), or at least not reported as
+    balancing."""
+    content = GEN + "payment,1001,p1,1050,50,JPY,2026-11-20,PO-J\n"
+    try:
+        payout = payout_import(integration=integration, fmt=generic, content=content, bank_amount=Decimal("1000.40"))
+    except PayoutFileError as exc:
+        assert "JPY" in "; ".join(exc.problems)
+        return
+    report = payout_report(payout=payout)
+    assert not report.balances, f"bank {payout.bank_amount} JPY against net {report.net} JPY reported as balancing"
