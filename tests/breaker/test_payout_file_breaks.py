@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from mappings.models import CurrencyMapping
 from sync.models import Payout, PayoutFormat
 from sync.payouts.services import (
     PayoutFileError,
@@ -110,3 +111,21 @@ def test_a_typed_bank_amount_finer_than_the_currency_is_refused_and_never_balanc
         return
     report = payout_report(payout=payout)
     assert not report.balances, f"bank {payout.bank_amount} JPY against net {report.net} JPY reported as balancing"
+
+
+def test_a_difference_finer_than_the_mapped_currency_decimals_is_not_rounded_away(integration, generic):
+    """Input: Mappings › Currencies books HUF in whole forints (decimals 0, as many ERPs do although ISO 4217
+    gives HUF 2); the provider's file has a payment of 10000.40 HUF without fee and a transfer of 10000 HUF.
+    Today: imported, and the report rounds the net to 10000 and says the payout balances (difference 0),
+    while 0.40 HUF of the file is nowhere. Expected: the row is refused for having decimals the integration's
+    HUF does not have (as a file amount finer than the ISO minor unit is), or the report shows the 0.40
+    difference."""
+    CurrencyMapping.objects.create(integration=integration, shop_currency="HUF", erp_currency="HUF", decimals=0)
+    content = GEN + "payment,1001,p1,10000.40,0,HUF,2026-11-20,PO-H\npayout,,,10000,0,HUF,2026-11-21,PO-H\n"
+    try:
+        payout = payout_import(integration=integration, fmt=generic, content=content)
+    except PayoutFileError as exc:
+        assert "Row 2, column gross" in "; ".join(exc.problems)
+        return
+    report = payout_report(payout=payout)
+    assert not report.balances, f"net {report.figures.net} HUF against bank {payout.bank_amount} HUF balances"
