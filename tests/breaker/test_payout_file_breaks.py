@@ -129,3 +129,28 @@ def test_a_difference_finer_than_the_mapped_currency_decimals_is_not_rounded_awa
         return
     report = payout_report(payout=payout)
     assert not report.balances, f"net {report.figures.net} HUF against bank {payout.bank_amount} HUF balances"
+
+
+def test_a_payment_row_given_as_net_and_fee_is_captured_as_net_plus_fee(integration):
+    """Input: a format reading both a gross and a net column (Gross 'gross', Net 'net', Fee 'fee'); the
+    provider's payment row for order 1001 leaves gross blank and gives net 99.15 and fee 0.85; transfer 99.15.
+    Today: the payment is read as captured 99.15 with a fee of 0.85 on top, so the payout's net is 98.30, the
+    report says it differs from the bank by 0.85, and booking would apply only 99.15 (98.30 paid + 0.85
+    written off) to the invoice of 100.00. Expected: captured = net + fees = 100.00 (as adjustment rows are
+    read already), and the payout balances; or the row is refused for lacking its gross."""
+    fmt = payout_format_from_preset(name="Gross, net and fee", preset=PayoutFormat.Preset.GENERIC)
+    fmt.col_net = "net"
+    fmt.save()
+    content = (
+        "type,order_number,psp_reference,gross,net,fee,currency,date,payout\n"
+        "payment,1001,p1,,99.15,0.85,EUR,2026-11-20,N-1\n"
+        "payout,,,99.15,,0,EUR,2026-11-21,N-1\n"
+    )
+    try:
+        draft = payout_file_preview(integration=integration, fmt=fmt, content=content).payouts[0]
+    except PayoutFileError as exc:
+        assert "Row 2" in "; ".join(exc.problems)
+        return
+    payment = next(line for line in draft.lines if line.order_number == "1001")
+    assert (payment.gross, payment.fee) == (Decimal("100.00"), Decimal("0.85"))
+    assert draft.balances
