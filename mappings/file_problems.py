@@ -90,9 +90,9 @@ def excel_scientific_problem(text: str) -> str | None:
     if not SCIENTIFIC.match(text.strip()):
         return None
     return (
-        "Excel rewrote this id as a number in scientific notation and its digits are lost: open the original "
-        "file in Excel with the column saved as Text (Data › From Text/CSV, column data format Text), or export "
-        "it again, and do not let Excel change the column."
+        "a number Excel rewrote in scientific notation, so the id's digits are lost: take the original file "
+        "again and open it in Excel with this column saved as Text (Data › From Text/CSV, column data format "
+        "Text), or type the id again in a cell formatted as Text."
     )
 
 

@@ -137,14 +137,11 @@ def id_problems(fmt: PayoutFormat, number: int, values: dict[str, str]) -> list[
     spaces and invisible characters): an invisible character inside (a zero-width space pasted from a web page
     would make 'PO-1' another payout), or a number Excel rewrote in scientific notation ('1.11111E+15')."""
     problems = []
-    for name, (what, _field) in _LENGTHS.items():
+    for name in _LENGTHS:
         value = values.get(name, "")
         problem = invisible_inside(value) or excel_scientific_problem(value)
         if value and problem:
-            problems.append(
-                f"Row {number}, column {getattr(fmt, name)} (value '{text_shown(value)}'): this {what} is not "
-                f"readable: {problem}"
-            )
+            problems.append(f"Row {number}, column {getattr(fmt, name)} (value '{text_shown(value)}'): {problem}")
     return problems
 
 
@@ -155,7 +152,7 @@ def typed_reference_problem(reference: str) -> str:
     if len(reference) > limit:
         return f"the payout id you entered is {len(reference)} characters long: a payout id holds at most {limit}"
     if problem := invisible_inside(reference) or excel_scientific_problem(reference):
-        return f"the payout id you entered ('{text_shown(reference)}') is not readable: {problem}"
+        return f"the payout id you entered ('{text_shown(reference)}'): {problem}"
     return ""
 
 

@@ -319,7 +319,7 @@ def test_scientific_notation_names_excel_and_the_text_column_fix(integration, ge
     content = GEN + "payment,1001,1.11111E+15,100.00,1.00,SEK,2026-11-20,PO-1\npayout,,,99.00,0,SEK,2026-11-21,PO-1\n"
     problems = "; ".join(problems_of(integration, generic, content))
     assert "Row 2, column psp_reference (value '1.11111E+15')" in problems
-    assert "Excel rewrote this id" in problems and "Text" in problems
+    assert "a number Excel rewrote in scientific notation" in problems and "Text" in problems
 
 
 def test_a_typed_bank_amount_equal_to_the_files_transfer_row_is_accepted(integration, generic):
