@@ -9,6 +9,10 @@ Invisible characters that spreadsheets and web pages leave in cells (a byte orde
 pasted below the first, a zero-width space, a no-break space, a trailing tab) are stripped from the
 ends of every header and cell (`invisible_strip`); inside a value, where stripping could join two
 words, a format character is refused naming it (`invisible_inside`).
+
+An id or code that Excel turned into a number shown in scientific notation ('1.11111E+15' for the
+16-digit 1111111111111111, '1E+05' for the code 1E5) has lost digits for good: it is refused in every
+id-like column (`excel_scientific_problem`), never read as the id it no longer is.
 """
 
 import re
@@ -73,6 +77,23 @@ def invisible_inside(text: str) -> str | None:
                 "value in the cell)."
             )
     return None
+
+
+# Excel's General format for a number too long for the cell: one digit, optional decimals, 'E', a signed
+# exponent ('1.11111E+15', '2,02611E+11' where the decimal mark is a comma, '1E+05'). Excel keeps 15
+# significant digits of a number (IEEE 754 double; Microsoft, "Excel specifications and limits").
+SCIENTIFIC = re.compile(r"^[+-]?\d(?:[.,]\d+)?[Ee][+-]\d{1,3}$")
+
+
+def excel_scientific_problem(text: str) -> str | None:
+    """The sentence tail for an id or code in Excel's scientific notation ('1.11111E+15'), or None."""
+    if not SCIENTIFIC.match(text.strip()):
+        return None
+    return (
+        "a number Excel rewrote in scientific notation, so the id's digits are lost: take the original file "
+        "again and open it in Excel with this column saved as Text (Data › From Text/CSV, column data format "
+        "Text), or type the id again in a cell formatted as Text."
+    )
 
 
 def excel_error_problem(text: str) -> str:

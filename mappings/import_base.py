@@ -9,7 +9,8 @@ Headers are matched to the columns ignoring upper/lower case and surrounding spa
 characters ("Code ,Description\u200b" reads as code, description); other names are refused as unknown.
 Cells lose the same padding (a no-break space, a trailing tab, a byte order mark); an invisible format
 character inside a value (a zero-width space in 'OSS\u200bFR') is refused naming its row and column
-(mappings.file_problems). Values in messages have control characters escaped (text_shown). `result.notes` carries the reader's
+(mappings.file_problems), and so is a code, id or account that Excel rewrote in scientific notation
+('3.001E+3'; every column but the free-text ones). Values in messages have control characters escaped (text_shown). `result.notes` carries the reader's
 notes (e.g. which sheet of a workbook was read) for the admin's preview and the import command.
 
 Permissions (admin imports, which pass `user`): a row that creates needs the model's "add" permission,
@@ -34,8 +35,8 @@ from django.utils.encoding import force_str
 from django.utils.html import format_html
 from import_export import resources, widgets
 
-from .file_problems import invisible_inside, invisible_strip, text_shown
-from .tabular import cell_unquote, dataset_neutralise
+from .file_problems import excel_scientific_problem, invisible_inside, invisible_strip, text_shown
+from .tabular import cell_unquote
 
 
 class FileFormatError(ValueError):
@@ -117,6 +118,9 @@ class IntegrationScopedResource(resources.ModelResource):
     upper_columns: tuple[str, ...] = ()
     # Columns a file may leave out (they keep their default or current value).
     optional_columns: tuple[str, ...] = ()
+    # Columns of free text for people; every other column holds a code, an id, an account or a number, where a
+    # value in Excel's scientific notation ('3.001E+3', '1.11111E+15') is a rewrite that lost digits.
+    free_text_columns: tuple[str, ...] = ("description", "name", "legal_source")
     # Shown in CSV templates and docs.
     label = ""
 
@@ -146,15 +150,16 @@ class IntegrationScopedResource(resources.ModelResource):
             return self._lines[row_number - 1]
         return row_number + 1
 
-    # -- export: safe to open in a spreadsheet ------------------------------
+    # -- export -------------------------------------------------------------
     def export(self, queryset=None, **kwargs):
-        """The rows as a dataset, formula-like cells neutralised; related rows (a tax zone's customer class) are
-        read in the same query, not one query per row."""
+        """The rows as a dataset of their stored values; related rows (a tax zone's customer class) are read in the
+        same query, not one query per row. The file formats (mappings.tabular.SafeCSV, SafeXLSX) guard formula-like
+        cells, once, as they write the file."""
         if queryset is None:
             queryset = self.get_queryset()
         if hasattr(queryset, "select_related"):
             queryset = queryset.select_related(*self.related_names())
-        return dataset_neutralise(super().export(queryset, **kwargs))
+        return super().export(queryset, **kwargs)
 
     def related_names(self) -> list[str]:
         """The model's foreign keys other than the integration (the integration is the resource's own)."""
@@ -250,7 +255,10 @@ class IntegrationScopedResource(resources.ModelResource):
                 if column in self.upper_columns:
                     value = value.upper()
                 row[column] = value
-                if problem := invisible_inside(value):
+                problem = invisible_inside(value)
+                if not problem and column not in self.free_text_columns:
+                    problem = excel_scientific_problem(value)
+                if problem:
                     invisible[self._attributes.get(column, column)] = problem
         if invisible:
             raise ValidationError(invisible)

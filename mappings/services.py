@@ -53,8 +53,9 @@ def import_problems(result: Result) -> list[str]:
 def mapping_export(*, integration: Integration, table: str, file_format: str = "csv") -> bytes:
     """One integration's rows of a mapping table as a file: 'csv' (UTF-8 with BOM) or 'xlsx'.
 
-    Cells a spreadsheet would run as a formula (starting = + - @, tab, CR) get a leading apostrophe,
-    which the import removes again (mappings.tabular).
+    Cells a spreadsheet would run as a formula (starting = + - @, tab, CR), and cells starting with an
+    apostrophe, get a leading apostrophe, which the import removes again (mappings.tabular): an export
+    imports back to exactly its values.
     """
     resource = RESOURCES[table](integration=integration)
     dataset = resource.export(resource.get_queryset())

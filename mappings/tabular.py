@@ -13,8 +13,11 @@ cells with nothing to read (an xlsx formula saved without its value, an Excel er
 in an xlsx or CSV cell) are all listed in one FileReadError, each with its row and column.
 
 Write: every exported cell that a spreadsheet would run as a formula (it starts with = + - @, a tab
-or a carriage return) gets a leading apostrophe (OWASP "CSV injection"); `cell_unquote` removes that
-apostrophe again on import, so an exported file imports back to the same values. CSV exports start
+or a carriage return) gets a leading apostrophe (OWASP "CSV injection"), and so does a cell that starts
+with an apostrophe itself ("'+46 Swish" is exported as "''+46 Swish"); `cell_unquote` removes one leading
+apostrophe only where such a guard stands (an apostrophe followed by = + - @ tab CR or another apostrophe),
+so every exported file imports back to exactly the values it was made of. An apostrophe before anything else
+("'quoted' text") is the cell's own and kept. CSV exports start
 with a UTF-8 byte order mark so Excel shows å, ä, ö right.
 """
 
@@ -247,16 +250,22 @@ def _cell_problems(header_line: int, header: list, body: list) -> list[str]:
 
 
 # -- writing ------------------------------------------------------------------------------------
+# What a guard apostrophe stands before: a formula's start, or the apostrophe a cell itself starts with.
+GUARDED_STARTS = (*FORMULA_STARTS, "'")
+
+
 def cell_neutralise(value):
-    """A text cell a spreadsheet would run as a formula, with a leading apostrophe; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """A text cell a spreadsheet would run as a formula, or that starts with an apostrophe, with a leading
+    apostrophe: "=x" → "'=x", "'+46" → "''+46"; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(GUARDED_STARTS):
         return "'" + value
     return value
 
 
 def cell_unquote(value):
-    """Undo cell_neutralise: "'=x" → "=x". An apostrophe before any other character is kept."""
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+    """Undo cell_neutralise: "'=x" → "=x", "''+46" → "'+46". An apostrophe before any other character is kept
+    ("'quoted' text")."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(GUARDED_STARTS):
         return value[1:]
     return value
 
@@ -293,7 +302,8 @@ class SpreadsheetImport(Format):
 
 
 class SafeCSV(CSV):
-    """CSV export with a UTF-8 byte order mark; cells are neutralised by the resource's export."""
+    """CSV export with a UTF-8 byte order mark, formula-like and apostrophe-led cells guarded (cell_neutralise):
+    the one place a CSV export guards its cells, so each gets one apostrophe."""
 
     def get_title(self):
         return "csv"
@@ -306,6 +316,8 @@ class SafeCSV(CSV):
 
 
 class SafeXLSX(XLSX):
+    """.xlsx export, cells guarded as SafeCSV's."""
+
     def get_title(self):
         return "xlsx"
 

@@ -88,3 +88,21 @@ def binding_name(ref) -> str:
     if kind == "payment":
         return record_name("payment", target, order=order)
     return record_name(kind, source, detail=f"shop {target}")
+
+
+def record_name_parse(text: str) -> tuple[str, str, list[str]] | None:
+    """A name record_name writes, taken apart: "Invoice 100116 (order 20275)" → ("Invoice", "100116", ["order
+    20275"]); "Credit note 200001 (return 9001, order 20275)" → ("Credit note", "200001", ["return 9001",
+    "order 20275"]). The kind's name is matched ignoring letter case and given as KIND_NAMES spells it. None when
+    `text` does not start with a kind's name followed by a number."""
+    text = " ".join(text.split())
+    for label in sorted(KIND_NAMES.values(), key=len, reverse=True):
+        if not text.casefold().startswith(label.casefold() + " "):
+            continue
+        rest = text[len(label) + 1 :]
+        number, _, context = rest.partition(" (")
+        if not number or "(" in number:
+            return None
+        details = [part.strip() for part in context.removesuffix(")").split(",") if part.strip()] if context else []
+        return label, number, details
+    return None

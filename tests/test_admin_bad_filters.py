@@ -7,7 +7,7 @@ The lists of Koppla's own admins drop the filter they cannot use and say so (con
 
 import pytest
 from django.contrib import admin
-from django.contrib.admin import FieldListFilter
+from django.contrib.admin import FieldListFilter, helpers
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.messages import get_messages
 from django.test import Client, RequestFactory
@@ -116,3 +116,54 @@ def test_a_stale_integration_id_is_dropped_and_named(staff_client):
     assert response.status_code == 200
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("integration__id__exact" in m and "987654" in m for m in messages), messages
+
+
+# --------------------------------------------------------------------------- actions posted with unusable row ids
+REGISTERED = list(admin.site._registry.items())
+
+
+def first_action(model_admin, admin_user) -> str:
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    return next(iter(model_admin.get_actions(request)), "delete_selected")
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=[m._meta.label for m, _ in REGISTERED])
+def test_an_action_posted_with_an_unusable_row_id_is_the_list_again_with_a_message(
+    staff_client, admin_user, model, model_admin
+):
+    """A page saved and posted again, a crafted request: 'abc', '' or a number beyond any id is no row: the list
+    again naming it, nothing done; never a 500 (ValueError "Field 'id' expected a number", OverflowError)."""
+    action = first_action(model_admin, admin_user)
+    for junk in ["abc", "", "99999999999999999999999", "-99999999999999999999999"]:
+        response = staff_client.post(
+            changelist(model), {"action": action, helpers.ACTION_CHECKBOX_NAME: [junk], "index": 0}
+        )
+        if model._meta.pk.get_internal_type() not in ("AutoField", "BigAutoField") and junk:
+            assert response.status_code < 500, (action, junk)  # a text key ('abc') may be a row: Django's answer
+            continue
+        assert response.status_code == 302 and response.url == changelist(model), (action, junk, response.status_code)
+        page = staff_client.get(response.url)
+        [message] = [str(m) for m in get_messages(page.wsgi_request)]
+        assert message.startswith("Nothing was done: the selection holds 1 row id(s) that are not rows of this list")
+        assert f"'{junk}'" in message
+
+
+def test_the_records_resync_action_with_an_unusable_id_changes_nothing(staff_client):
+    """Sync › Records, 'Resync the selected records' posted with a good and a bad id: the whole action is refused."""
+    from sync.models import SyncRecord
+
+    integration = IntegrationFactory()
+    record = SyncRecord.objects.create(
+        integration=integration, flow="orders", source_id="1001", status=SyncRecord.Status.DEAD
+    )
+    response = staff_client.post(
+        changelist(SyncRecord),
+        {"action": "resync_selected", helpers.ACTION_CHECKBOX_NAME: [str(record.pk), "abc"], "index": 0},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    record.refresh_from_db()
+    assert record.status == SyncRecord.Status.DEAD
+    assert any("'abc'" in str(m) for m in get_messages(response.wsgi_request))

@@ -1,10 +1,13 @@
 """Admin of bindings: which remote object each source record was written to."""
 
 from django.contrib import admin
+from django.db.models import Q
 
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, pretty_json
 from sync.models import ExternalRef
-from sync.record_names import binding_name
+from sync.record_names import binding_name, record_name_parse
+
+NAME_CANDIDATES = 200  # bindings holding the searched number that are compared by name (a number is on few)
 
 
 @admin.register(ExternalRef)
@@ -13,6 +16,9 @@ class ExternalRefAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "integration"]
     list_select_related = ["integration"]
     search_fields = ["source_id", "target_id"]
+    search_help_text = (
+        'Source or target id, or the binding\'s name as the list shows it ("Invoice 100116 (order 20275)").'
+    )
     date_hierarchy = "synced_at"
     ordering = ["-synced_at"]
     fields = ["integration", "kind", "source_id", "target_id", "checksum", "data_display", "synced_at", *AUDIT_FIELDS]
@@ -26,3 +32,28 @@ class ExternalRefAdmin(ReadOnlyAdmin):
     @admin.display(description="Data")
     def data_display(self, obj):
         return pretty_json(obj.data)
+
+    def get_search_results(self, request, queryset, search_term):
+        """A binding's name as the list, record logs and e-mails write it ("Invoice 100116 (order 20275)",
+        sync/record_names.py) finds that binding: its number is looked up as the target or source id (exact, the
+        keys' indexes), "invoice:<number>" for a document binding, and the few bindings found are kept when their
+        name is the one searched ("Invoice 100116" alone: every binding so named, whatever its details). Any other
+        search, or a name no binding has: Django's search, every word in the source or target id."""
+        parsed = record_name_parse(search_term)
+        if parsed is not None:
+            number = parsed[1]
+            keys = [number, *(f"{kind}:{number}" for kind in ("invoice", "credit_note"))]
+            candidates = queryset.filter(Q(target_id=number) | Q(source_id__in=keys))[:NAME_CANDIDATES]
+            found = [ref.pk for ref in candidates if _name_matches(record_name_parse(binding_name(ref)), parsed)]
+            if found:
+                return queryset.filter(pk__in=found), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+def _name_matches(name, wanted) -> bool:
+    """Same kind and number (letter case ignored), and every detail searched among the name's."""
+    if name is None or wanted is None:
+        return False
+    (label, number, details), (w_label, w_number, w_details) = name, wanted
+    own = {d.casefold() for d in details}
+    return (label, number.casefold()) == (w_label, w_number.casefold()) and all(d.casefold() in own for d in w_details)

@@ -64,7 +64,7 @@ def decimals_of(amount: Decimal) -> int:
     return max(0, -amount.as_tuple().exponent)
 
 
-def _digits_beyond(amount: Decimal, places: int) -> bool:
+def digits_beyond(amount: Decimal, places: int) -> bool:
     """Whether `amount` has a non-zero digit after its `places`-th decimal (10.005 at 2: yes; 100.00 at 0: no)."""
     _, digits, exponent = amount.as_tuple()
     extra = -exponent - places
@@ -83,7 +83,7 @@ def amount_limit_problem(amount: Decimal, *, currency: str) -> str:
     code = (currency or "").strip().upper()
     minor = currency_minor_unit(code) if code in CURRENCIES else MAX_DECIMALS
     written = decimals_of(amount)
-    if written > MAX_DECIMALS or _digits_beyond(amount, min(minor, MAX_DECIMALS)):
+    if written > MAX_DECIMALS or digits_beyond(amount, min(minor, MAX_DECIMALS)):
         many = f"{written} decimal{'s' if written != 1 else ''}"
         if minor > MAX_DECIMALS:
             return (

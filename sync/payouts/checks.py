@@ -1,5 +1,7 @@
 """Checks of a settlement file beyond its amounts: a header naming a column twice, a quote left open, a row
-repeated, a currency that is not ISO 4217, a value longer than the payout's field holds.
+repeated, a currency that is not ISO 4217, a value longer than the payout's field holds, an id with an invisible
+character inside or rewritten by Excel in scientific notation; and what the import form's typed payout id and
+bank amount must agree with.
 
 Each returns the problem as one sentence naming the row (the file's line number) and column, or '' when
 there is none; `payout_file_parse` (files.py) collects them so that every problem of a file is listed.
@@ -7,15 +9,23 @@ there is none; `payout_file_parse` (files.py) collects them so that every proble
 
 from __future__ import annotations
 
-from mappings.countries import CURRENCIES
-from sync.models import Payout, PayoutFormat, PayoutLine
+from decimal import Decimal
 
-from .amounts import total_limit_problem
+from django.utils import timezone
+
+from mappings.countries import CURRENCIES, currency_minor_unit
+from mappings.file_problems import excel_scientific_problem, invisible_inside, invisible_strip, text_shown
+from mappings.selectors import currency_decimals
+from sync.models import Payout, PayoutFormat, PayoutLine
+from sync.money import money_text
+
+from .amounts import digits_beyond, total_limit_problem
 
 
 def header_key(name: str) -> str:
-    """A header as Koppla matches it: without a byte order mark or surrounding spaces, letter case ignored."""
-    return name.replace("\ufeff", "").strip().casefold()
+    """A header as Koppla matches it: without a byte order mark, surrounding spaces or invisible characters
+    (mappings.file_problems.invisible_strip), letter case ignored."""
+    return invisible_strip(name.replace("\ufeff", "")).casefold()
 
 
 def repeated_header_problems(fmt: PayoutFormat, headers: list[str], read: list[str], *, row: int) -> list[str]:
@@ -122,12 +132,57 @@ def length_problems(fmt: PayoutFormat, number: int, values: dict[str, str]) -> l
     return problems
 
 
+def id_problems(fmt: PayoutFormat, number: int, values: dict[str, str]) -> list[str]:
+    """Ids that are not the id they look like (`values`: format field → the row's text, its ends already without
+    spaces and invisible characters): an invisible character inside (a zero-width space pasted from a web page
+    would make 'PO-1' another payout), or a number Excel rewrote in scientific notation ('1.11111E+15')."""
+    problems = []
+    for name in _LENGTHS:
+        value = values.get(name, "")
+        problem = invisible_inside(value) or excel_scientific_problem(value)
+        if value and problem:
+            problems.append(f"Row {number}, column {getattr(fmt, name)} (value '{text_shown(value)}'): {problem}")
+    return problems
+
+
 def typed_reference_problem(reference: str) -> str:
-    """The payout id typed on the import form, held to the same limit as the file's."""
+    """The payout id typed on the import form (its ends already without invisible characters), held to the same
+    limit as the file's and refused with an invisible character inside or in Excel's scientific notation."""
     limit = Payout._meta.get_field("reference").max_length
-    if len(reference) <= limit:
+    if len(reference) > limit:
+        return f"the payout id you entered is {len(reference)} characters long: a payout id holds at most {limit}"
+    if problem := invisible_inside(reference) or excel_scientific_problem(reference):
+        return f"the payout id you entered ('{text_shown(reference)}'): {problem}"
+    return ""
+
+
+def typed_bank_amount_problem(*, integration, typed: Decimal, currency: str, transfer: list, column: str) -> str:
+    """Why the bank amount typed on the import form cannot be the payout's, or ''.
+
+    Refused: finer than the currency's decimals (the integration's Mappings › Currencies decimals where it maps
+    the currency, else ISO 4217's minor unit: 1000.40 JPY, 10000.40 HUF booked in whole forints), since no
+    bank can have received it; and different from the sum of the file's bank transfer rows (`transfer`, parsed
+    lines of kind payout), as a typed payout id that is not the file's is. Equal to the file's: accepted.
+    """
+    places = currency_decimals(integration=integration, currency=currency)
+    if digits_beyond(typed, places):
+        unit = f"{currency} has {places} decimal{'s' if places != 1 else ''}"
+        source = "ISO 4217 minor unit" if places == currency_minor_unit(currency) else "Mappings › Currencies"
+        return (
+            f"the bank amount you entered ({typed}) is finer than the currency: {unit} ({source}), so the bank "
+            "cannot have received it; correct it or leave it blank"
+        )
+    if not transfer:
         return ""
-    return f"the payout id you entered is {len(reference)} characters long: a payout id holds at most {limit}"
+    in_file = sum((line.gross for line in transfer), Decimal("0"))
+    if typed == in_file:
+        return ""
+    rows = ", ".join(str(line.line_no) for line in transfer)
+    return (
+        f"the bank amount you entered ({money_text(typed, currency, places)}) is not the file's: its bank transfer "
+        f"row(s) {rows} (column {column or 'type'}) say {money_text(in_file, currency, places)} reached the bank; "
+        "leave the bank amount blank, the file's is used, or correct it"
+    )
 
 
 def draft_limit_problems(draft, label: str) -> list[str]:
@@ -144,3 +199,18 @@ def draft_limit_problems(draft, label: str) -> list[str]:
         if (problem := total_limit_problem(line.fee, what="the fees with the order's fee rows"))
     ]
     return [f"payout {label}: {problem}" for problem in problems]
+
+
+class AlreadyImported(str):
+    """The problem "Payout 42 (KopplaEU) was already imported on ...": one sentence naming the payout once; the
+    import page links the name (`label`) to the payout's page (`payout_pk`)."""
+
+    def __new__(cls, existing: Payout, label: str):
+        file = f"file {existing.file_name}" if existing.file_name else "a file without a name"
+        after = (
+            f" was already imported on {timezone.localtime(existing.created_at):%Y-%m-%d} from {file} with the format "
+            f"{existing.format.name}: open it to book or check its lines."
+        )
+        problem = super().__new__(cls, f"Payout {label}{after}")
+        problem.before, problem.label, problem.after, problem.payout_pk = "Payout ", label, after, existing.pk
+        return problem

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from config.errors import ApplicationError
 from config.storable import storable_text
+from mappings.file_problems import invisible_strip, text_shown
 from sync.models import PayoutFormat, PayoutLine
 from sync.money import money_text
 
@@ -25,6 +26,7 @@ from .checks import (
     RepeatedRows,
     currency_problem,
     header_key,
+    id_problems,
     length_problems,
     open_quote_problem,
     repeated_header_problems,
@@ -92,24 +94,25 @@ class _Row:
         self.bad_amounts = bad_amounts if bad_amounts is not None else []
 
     def text(self, column: str) -> str:
-        return (self.row.get(column) or "").strip() if column else ""
+        """The column's text without spaces and invisible characters at its ends ('PO-1\u200b' → 'PO-1')."""
+        return invisible_strip(self.row.get(column) or "") if column else ""
 
     def amount(self, column: str, *, currency: str = "") -> Decimal:
         """The column's amount, exact: _RowError when it is not an amount, has more decimals than `currency`'s
         minor unit or more digits than a payout stores."""
         if not column:
             return Decimal("0")
-        value = self.row.get(column) or ""
+        value = invisible_strip(self.row.get(column) or "")
         amount = amount_parse(value, decimal_separator=self.fmt.decimal_separator, max_decimals=None)
         if amount is None:
-            self.bad_amounts.append(value.strip())
+            self.bad_amounts.append(value)
             raise _RowError(
-                f"Row {self.number}, column {column} (value '{value.strip()}'): not an amount for this format "
+                f"Row {self.number}, column {column} (value '{text_shown(value)}'): not an amount for this format "
                 f"(decimal separator '{self.fmt.decimal_separator}')"
             )
         limit = amount_limit_problem(amount, currency=currency)
         if limit:
-            raise _RowError(f"Row {self.number}, column {column} (value '{value.strip()}'): {limit}")
+            raise _RowError(f"Row {self.number}, column {column} (value '{text_shown(value)}'): {limit}")
         return amount
 
     def has_amount(self, *columns: str) -> bool:
@@ -196,7 +199,8 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
         for column in (fmt.col_currency, fmt.col_net_currency)
         if (problem := currency_problem(row.number, column, row.text(column)))
     ]
-    errors += length_problems(fmt, row.number, {name: row.text(getattr(fmt, name)) for name in _TEXT_FIELDS})
+    ids = {name: row.text(getattr(fmt, name)) for name in _TEXT_FIELDS}
+    errors += length_problems(fmt, row.number, ids) + id_problems(fmt, row.number, ids)
     values = {}
     for column in dict.fromkeys(c for c in amount_columns if c):
         try:
@@ -216,7 +220,12 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
     signed_net = values.get(fmt.col_net, zero) - values.get(fmt.col_net_debit, zero)
 
     expected = SIGNS.get(fmt.preset, SIGNS[PayoutFormat.Preset.GENERIC]).get(kind)
-    signed = signed_gross if has_gross else signed_net
+    # A row without a gross states its net and fees: its gross is net + fees (the net is gross − fees), for
+    # payments, refunds, chargebacks and adjustments alike. A fee row's net is the fee itself; a bank transfer's
+    # net is what reached the bank.
+    if not has_gross and kind not in (PayoutLine.Kind.FEE, PayoutLine.Kind.PAYOUT):
+        signed_gross = signed_net + fee
+    signed = signed_gross if has_gross or kind not in (PayoutLine.Kind.FEE, PayoutLine.Kind.PAYOUT) else signed_net
     if kind == PayoutLine.Kind.PAYOUT:
         # The transfer's own sign is kept: against the convention it is money taken back from the bank
         # (a payout of more refunds than payments, a failed transfer returned), never read as paid.
@@ -242,11 +251,11 @@ def _read_row(fmt: PayoutFormat, row: _Row, fee_columns: list[str]) -> ParsedLin
             fee = signed * expected
         gross = zero
     elif kind == PayoutLine.Kind.ADJUSTMENT:
-        gross = signed_gross if has_gross else signed_net + fee
+        gross = signed_gross
     elif kind == PayoutLine.Kind.PAYOUT:
         gross = signed * expected  # what reached the bank: negative when the bank was debited
     else:
-        gross = abs(signed_gross if has_gross else signed_net)
+        gross = abs(signed_gross)
     if kind in (PayoutLine.Kind.PAYMENT, PayoutLine.Kind.REFUND, PayoutLine.Kind.CHARGEBACK) and not order_number:
         raise _RowError(
             f"Row {row.number}, column {fmt.col_order}: a {PayoutLine.Kind(kind).label.lower()} row needs an "

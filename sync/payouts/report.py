@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -11,7 +11,6 @@ from django.db.models.functions import Coalesce
 from mappings.selectors import currency_decimals
 from sync.models import Payout, PayoutLine
 from sync.money import money_text
-from sync.vat import unit
 
 from .files import ParsedLine
 
@@ -103,15 +102,26 @@ def payout_figure_sums(prefix: str = "") -> dict:
     }
 
 
+# The lines' amounts are stored to this step (PayoutLine.gross/fee/carried_fee decimal_places), so every sum of
+# them is exact at it. SQLite sums decimals as floating point ('17.5000000000000', '11199.9999999'); the step
+# takes that noise away and nothing else: it is the stored unit, not the currency's (never rounds money away).
+STORED_STEP = Decimal(1).scaleb(-PayoutLine._meta.get_field("gross").decimal_places)
+
+
 def payout_figures_from(values: dict) -> PayoutFigures:
-    """PayoutFigures from the values of `payout_figure_sums` (a dict or an annotated object's __dict__)."""
+    """PayoutFigures from the values of `payout_figure_sums` (a dict or an annotated object's __dict__), each sum
+    exact at the stored step (STORED_STEP)."""
+    sums = {
+        name: Decimal(values[name]).quantize(STORED_STEP)
+        for name in ("payments", "refunds", "chargebacks", "fees", "adjustments", "payment_fees", "carried")
+    }
     return PayoutFigures(
-        payments=values["payments"],
-        refunds=values["refunds"],
-        chargebacks=values["chargebacks"],
-        fees=values["fees"],
-        adjustments=values["adjustments"],
-        erp_cash=values["payments"] - values["payment_fees"] - values["carried"] - values["refunds"],
+        payments=sums["payments"],
+        refunds=sums["refunds"],
+        chargebacks=sums["chargebacks"],
+        fees=sums["fees"],
+        adjustments=sums["adjustments"],
+        erp_cash=sums["payments"] - sums["payment_fees"] - sums["carried"] - sums["refunds"],
     )
 
 
@@ -230,8 +240,9 @@ class PayoutReport:
 
     @property
     def balances(self) -> bool:
-        """The file's net equals the bank amount to the currency's smallest unit."""
-        return self.difference == Decimal("0.00")
+        """The file's net equals the bank amount exactly (a difference finer than the currency's decimals, e.g.
+        0.40 HUF where the integration books whole forints, does not balance: it is shown, never rounded away)."""
+        return self.difference == ZERO
 
     @property
     def erp_equals_bank(self) -> bool:
@@ -262,7 +273,8 @@ class PayoutReport:
 def payout_report(*, payout: Payout) -> PayoutReport:
     """Payments, refunds, chargebacks, fees, adjustments and net paid out, what Koppla books in the ERP, where
     each part of the net stands (booked, waiting, not booked, to book by hand), and whether the net equals the
-    bank amount to the currency's smallest unit (Mappings › Currencies, else ISO 4217).
+    bank amount exactly. `places` (Mappings › Currencies, else ISO 4217) is how many decimals the amounts are
+    shown with at least; net and difference are never rounded to them.
     One query on the lines whatever their number."""
     rows = list(
         PayoutLine.objects.filter(payout=payout)
@@ -279,11 +291,8 @@ def payout_report(*, payout: Payout) -> PayoutReport:
         }
     )
     places = currency_decimals(integration=payout.integration, currency=payout.currency)
-    step = unit(places)
-    net = figures.net.quantize(step, rounding=ROUND_HALF_UP)
-    difference = (
-        None if payout.bank_amount is None else (net - payout.bank_amount).quantize(step, rounding=ROUND_HALF_UP)
-    )
+    net = figures.net  # exact: a part finer than the currency's decimals is shown, never rounded away
+    difference = None if payout.bank_amount is None else net - payout.bank_amount
     states = payout_states(by_status)
     return PayoutReport(
         figures=figures,
@@ -298,13 +307,10 @@ def payout_report(*, payout: Payout) -> PayoutReport:
 
 
 def payout_figures_for(payouts: list[Payout]) -> dict[int, tuple[PayoutFigures, Decimal]]:
-    """Figures and net (rounded to the currency's decimals) of many payouts: two queries whatever their number.
+    """Figures and net (exact, as payout_report's) of many payouts: one query whatever their number.
 
     Returns {payout id: (figures, net)}; a payout without lines has zero figures.
     """
-    from mappings.countries import currency_minor_unit
-    from mappings.models import CurrencyMapping
-
     if not payouts:
         return {}
     rows = (
@@ -314,18 +320,8 @@ def payout_figures_for(payouts: list[Payout]) -> dict[int, tuple[PayoutFigures, 
         .annotate(**payout_figure_sums())
     )
     by_payout = {row["payout_id"]: payout_figures_from(row) for row in rows}
-    mapped = {
-        (integration_id, currency): decimals
-        for integration_id, currency, decimals in CurrencyMapping.objects.filter(
-            integration_id__in={p.integration_id for p in payouts},
-            shop_currency__in={p.currency for p in payouts},
-            decimals__isnull=False,
-        ).values_list("integration_id", "shop_currency", "decimals")
-    }
     result = {}
     for payout in payouts:
         figures = by_payout.get(payout.pk, PayoutFigures())
-        decimals = mapped.get((payout.integration_id, payout.currency))
-        step = unit(decimals if decimals is not None else currency_minor_unit(payout.currency))
-        result[payout.pk] = (figures, figures.net.quantize(step, rounding=ROUND_HALF_UP))
+        result[payout.pk] = (figures, figures.net)
     return result

@@ -18,12 +18,17 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from config.storable import storable_text
+from mappings.file_problems import invisible_strip
 from sync.models import Integration, Payout, PayoutFormat, PayoutLine
 
-from .checks import draft_limit_problems, typed_reference_problem
+from .checks import (  # noqa: F401  (AlreadyImported re-exported)
+    AlreadyImported,
+    draft_limit_problems,
+    typed_bank_amount_problem,
+    typed_reference_problem,
+)
 from .demo import demo_fee, payout_csv_demo  # noqa: F401  (re-exported)
 from .files import (  # noqa: F401  (re-exported)
     PRESETS,
@@ -89,21 +94,6 @@ class PayoutDraft:
     @property
     def balances(self) -> bool:
         return self.difference == ZERO
-
-
-class AlreadyImported(str):
-    """The problem "Payout 42 (KopplaEU) was already imported on ...": one sentence naming the payout once; the
-    import page links the name (`label`) to the payout's page (`payout_pk`)."""
-
-    def __new__(cls, existing: Payout, label: str):
-        file = f"file {existing.file_name}" if existing.file_name else "a file without a name"
-        after = (
-            f" was already imported on {timezone.localtime(existing.created_at):%Y-%m-%d} from {file} with the format "
-            f"{existing.format.name}: open it to book or check its lines."
-        )
-        problem = super().__new__(cls, f"Payout {label}{after}")
-        problem.before, problem.label, problem.after, problem.payout_pk = "Payout ", label, after, existing.pk
-        return problem
 
 
 @dataclass
@@ -176,8 +166,12 @@ def payout_file_preview(
     import form) apply only to a file holding one payout. Refused: a payout with rows in several
     currencies, without a currency or a bank amount, already imported (same provider, account and id, letter
     case ignored), with rows lacking the merchant account the rest of their batch has, or a typed payout id
-    that is not the file's.
+    that is not the file's, or a typed bank amount that is not the file's transfer rows' or that is finer than the
+    currency's decimals (Mappings › Currencies, else ISO 4217). Ids typed or read lose spaces and invisible
+    characters at their ends (mappings.file_problems.invisible_strip).
     """
+    reference = invisible_strip(reference or "")
+    bank_amount = None if bank_amount is None else Decimal(str(bank_amount))  # 99 and 99.0 read as written
     parsed = payout_file_parse(fmt=fmt, content=content)
     groups: dict[tuple[str, str], list[ParsedLine]] = {}
     spelled: dict[tuple[str, str], tuple[str, str]] = {}  # the group's account and id as its first row writes them
@@ -240,9 +234,19 @@ def payout_file_preview(
             problems.append("no payout reference: enter it, or give the file a payout column")
             continue
         transfer = [line for line in lines if line.kind == Kind.PAYOUT]
-        amount = bank_amount
-        if amount is None and transfer:
-            amount = sum((line.gross for line in transfer), ZERO)
+        amount = sum((line.gross for line in transfer), ZERO) if transfer else None
+        if bank_amount is not None:
+            typed = typed_bank_amount_problem(
+                integration=integration,
+                typed=bank_amount,
+                currency=currencies[0],
+                transfer=transfer,
+                column=fmt.col_type,
+            )
+            if typed:
+                problems.append(f"payout {label}: {typed}")
+                continue
+            amount = bank_amount
         if amount is None:
             problems.append(f"payout {label} has no bank transfer row: enter the amount that reached the bank")
             continue

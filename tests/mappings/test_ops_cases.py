@@ -193,6 +193,59 @@ def test_05_an_apostrophe_the_export_did_not_add_is_kept(integration):
     assert PaymentMethodMapping.objects.get().description == "'quoted' text"
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_05_a_description_starting_with_an_apostrophe_survives_export_and_import(integration, file_format):
+    """ "'+46 Swish' number" (a quoted phone prefix): the export guards the apostrophe with one of its own, the
+    import removes only that one."""
+    description = "'+46 Swish' number"
+    PaymentMethodMapping.objects.create(
+        integration=integration, shop_method="swish", erp_payment_method="SWISH", description=description
+    )
+    content = mapping_export(integration=integration, table="payment_methods", file_format=file_format)
+    if file_format == "csv":
+        assert "''+46 Swish' number" in content.decode("utf-8-sig")
+
+    result = mapping_import(
+        integration=integration, table="payment_methods", content=content, file_name=f"methods.{file_format}"
+    )
+
+    assert not result.has_errors() and not result.has_validation_errors(), result.problems
+    assert PaymentMethodMapping.objects.get(integration=integration).description == description
+
+
+@pytest.mark.parametrize("value", ["=1+1", "'=1+1", "''x", "'quoted' text", "+46 70", "-", "'", "\tindented", "plain"])
+def test_05_every_value_exports_and_imports_back_exactly(integration, value):
+    PaymentMethodMapping.objects.create(
+        integration=integration, shop_method="swish", erp_payment_method="SWISH", description=value.strip()
+    )
+    stored = PaymentMethodMapping.objects.get().description
+    content = mapping_export(integration=integration, table="payment_methods")
+    assert import_problems(mapping_import(integration=integration, table="payment_methods", content=content)) == []
+    assert PaymentMethodMapping.objects.get().description == stored
+
+
+# -- Excel's scientific notation in a code, id or account column ------------------------------------
+@pytest.mark.parametrize(("column", "value"), [("erp_payment_method", "1.11111E+15"), ("erp_cash_account", "3.001E+3")])
+def test_a_code_or_account_in_excels_scientific_notation_is_refused_naming_row_and_column(integration, column, value):
+    row = {"shop_method": "swish", "erp_payment_method": "SWISH", "erp_cash_account": "1930", "description": "x"}
+    row[column] = value
+    content = "shop_method,erp_payment_method,erp_cash_account,description\n" + ",".join(row.values()) + "\n"
+
+    problems = import_problems(mapping_import(integration=integration, table="payment_methods", content=content))
+
+    assert len(problems) == 1 and problems[0].startswith(
+        f"Row 2, column {column} (value '{value}'): a number Excel rewrote"
+    )
+    assert "Text" in problems[0] and not PaymentMethodMapping.objects.exists()
+
+
+def test_scientific_notation_in_a_description_is_the_description(integration):
+    content = "shop_method,erp_payment_method,erp_cash_account,description\nswish,SWISH,1930,1E+3 style\n"
+    content += "card,CARD,1930,2.5E+3\n"
+    assert import_problems(mapping_import(integration=integration, table="payment_methods", content=content)) == []
+    assert PaymentMethodMapping.objects.get(shop_method="card").description == "2.5E+3"
+
+
 # -- case 21: importing needs "add" for new rows and "change" for changed rows ----------------------------
 def staff_client(client, *codenames):
     user = User.objects.create_user("ops", password="pw", is_staff=True)

@@ -3,7 +3,7 @@
 import pytest
 
 from sync.models import ExternalRef, RecordLog, SyncRecord
-from sync.record_names import binding_name, record_label, record_name, record_name_of_key
+from sync.record_names import binding_name, record_label, record_name, record_name_of_key, record_name_parse
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,69 @@ def test_the_records_of_the_documents_flow_have_one_name_whether_read_or_not():
     assert str(read) == record_label(read) == "Invoice 100116 (order 20275)"
     assert str(unread) == "Invoice 100116: Failed"
     assert "invoice:" not in str(read) + str(unread)
+
+
+# --------------------------------------------------------------------------- a name finds its binding in the list
+@pytest.mark.parametrize(
+    "name, parsed",
+    [
+        ("Invoice 100116 (order 20275)", ("Invoice", "100116", ["order 20275"])),
+        ("credit NOTE 200001 (return 9001, order 20275)", ("Credit note", "200001", ["return 9001", "order 20275"])),
+        ("  Product size   1001-BLK-M (shop 55) ", ("Product size", "1001-BLK-M", ["shop 55"])),
+        ("Invoice 100116", ("Invoice", "100116", [])),
+        ("100116", None),
+        ("Invoice", None),
+        ("Invoices 100116", None),
+    ],
+)
+def test_a_name_is_taken_apart_into_kind_number_and_details(name, parsed):
+    assert record_name_parse(name) == parsed
+
+
+@pytest.fixture
+def bindings(integration):
+    from django.utils import timezone
+
+    def ref(kind, source, target, data=None):
+        return ExternalRef.objects.create(
+            integration=integration,
+            kind=kind,
+            source_id=source,
+            target_id=target,
+            data=data or {},
+            synced_at=timezone.now(),
+        )
+
+    return {
+        "invoice": ref("invoice", "20275", "100116"),
+        "other_invoice": ref("invoice", "20276", "100117"),
+        "credit_note": ref("credit_note", "9001", "200001", {"order_number": "20275"}),
+        "document": ref("document", "invoice:100118", "20277"),
+        "size": ref("size", "1001-BLK-M", "55"),
+    }
+
+
+def searched(admin_client, term) -> list:
+    from django.urls import reverse
+
+    response = admin_client.get(reverse("admin:sync_externalref_changelist"), {"q": term})
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+@pytest.mark.parametrize(
+    "term, found",
+    [
+        ("Invoice 100116 (order 20275)", ["invoice"]),
+        ("invoice 100116", ["invoice"]),
+        ("Credit note 200001 (return 9001, order 20275)", ["credit_note"]),
+        ("Invoice 100118 (order 20277)", ["document"]),
+        ("Product size 1001-BLK-M (shop 55)", ["size"]),
+        ("Invoice 100116 (order 99999)", []),
+        ("100117", ["other_invoice"]),
+        ("20275", ["invoice"]),
+    ],
+)
+def test_the_bindings_list_finds_a_binding_by_the_name_it_shows(admin_client, bindings, term, found):
+    """Pasted from a record log or an e-mail, the name the list shows finds its row; a plain id searches the ids."""
+    assert searched(admin_client, term) == [bindings[key] for key in found]
