@@ -7,9 +7,11 @@ bookkeep. Rules of Fortnox's the booking follows (api-notes § A6):
   invoice's date is booked on the invoice's date;
 - the payment is in the invoice's currency: a draft in another currency is refused before anything is sent;
 - a refund paid out against a credit invoice is a negative payment.
-Fortnox payments have no field for Koppla's reference: it rides in the write-off's
-TransactionInformation, so `payment_find` finds a payment that wrote off a fee; one without a fee
-is found by its binding only.
+Koppla's reference (the payout line's, "PO-77/12") is sent as the payment's ExternalInvoiceReference1
+(spec: fortnox_InvoicePayment; Fortnox copies the invoice's when none is sent) and as the
+TransactionInformation of a fee's write-off. `payment_find` reads every payment of the invoice and
+compares either field exactly, so a payment is found whether or not it wrote a fee off (payments booked
+before the reference was sent carry it in the write-off only).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def payment_body(draft: PaymentDraft, *, invoice: dict | None = None) -> dict:
         "PaymentDate": paid_on,
         "ModeOfPayment": draft.payment_method,
         "ModeOfPaymentAccount": int(draft.cash_account) if draft.cash_account.isdigit() else None,
+        "ExternalInvoiceReference1": draft.reference,
     }
     if currency in ("SEK", ""):
         fields["Amount"] = fields["AmountCurrency"]
@@ -56,16 +59,22 @@ def payment_body(draft: PaymentDraft, *, invoice: dict | None = None) -> dict:
     return {"InvoicePayment": {key: value for key, value in fields.items() if value not in ("", None)}}
 
 
+def payment_references(node: dict) -> set[str]:
+    """The references a Fortnox payment carries: its ExternalInvoiceReference1 and its write-offs' texts."""
+    texts = [node.get("ExternalInvoiceReference1")]
+    texts += [w.get("TransactionInformation") for w in node.get("WriteOffs") or []]
+    return {str(text) for text in texts if text}
+
+
 def payment_from_fortnox(node: dict) -> ErpPayment:
     write_offs = node.get("WriteOffs") or []
+    written = [str(w.get("TransactionInformation")) for w in write_offs if w.get("TransactionInformation")]
     booked = flag(node.get("Booked"))
     paid = amount(node.get("AmountCurrency", node.get("Amount"))) or Decimal(0)
     raw = Decimal(str(node.get("AmountCurrency", node.get("Amount")) or 0))
     return ErpPayment(
         number=str(node.get("Number") or ""),
-        reference=next(
-            (str(w.get("TransactionInformation")) for w in write_offs if w.get("TransactionInformation")), ""
-        ),
+        reference=written[0] if written else str(node.get("ExternalInvoiceReference1") or ""),
         status="Booked" if booked else "Not booked",
         released=booked,
         amount=paid,
@@ -85,15 +94,19 @@ class FortnoxPayments:
     def payment_find(
         self, reference: str, *, document_number: str = "", customer_number: str = ""
     ) -> ErpPayment | None:
-        """The payment of the invoice `document_number` that carries `reference` (see the module docstring)."""
-        if not document_number:
+        """The payment of the invoice `document_number` that carries `reference` exactly, or None.
+
+        Fortnox lists payments by invoice number only (no customer filter): without `document_number`
+        nothing is searched. The listing has no references, so each payment of the invoice is read.
+        """
+        if not document_number or not reference:
             return None
         for listed in self.client.payment_list(invoice_number=document_number):
-            if listed.get("WriteOffExist") is False:
-                continue
-            payment = payment_from_fortnox(self.client.payment_get(str(listed.get("Number"))))
-            if payment.reference == reference:
-                return payment
+            if str(listed.get("InvoiceNumber") or "") != document_number:
+                continue  # Fortnox's filters may match a part of the number
+            node = self.client.payment_get(str(listed.get("Number")))
+            if reference in payment_references(node):
+                return payment_from_fortnox(node)
         return None
 
     def payment_request(self, draft: PaymentDraft) -> dict:
