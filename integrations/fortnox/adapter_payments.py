@@ -24,6 +24,7 @@ from sync.drafts import PaymentDraft
 from sync.erp import ErpPayment
 from sync.flows.base import RecordFailed
 
+from .limits import fortnox_account
 from .payloads import amount, flag, number
 
 
@@ -57,6 +58,34 @@ def payment_body(draft: PaymentDraft, *, invoice: dict | None = None) -> dict:
             }
         ]
     return {"InvoicePayment": {key: value for key, value in fields.items() if value not in ("", None)}}
+
+
+def payment_problems(draft: PaymentDraft) -> list[str]:
+    """What Fortnox would refuse in the payment's settings, each naming the setting to fix (empty: nothing).
+
+    Accounts are 4 digits, 1000–9999 (spec: WriteOff AccountNumber, ModeOfPaymentAccount); Koppla's
+    settings take up to 10 digits for other ERPs.
+    """
+    line = draft.lines[0]
+    problems = []
+    if line.write_off and not line.write_off_account:
+        problems.append(
+            f"A fee of {line.write_off} is to be written off, but no fee account is set: Fortnox writes fees "
+            "off to an account. Set the integration's fee account, then resync."
+        )
+    elif line.write_off and not fortnox_account(line.write_off_account):
+        problems.append(
+            f"A fee of {line.write_off} is to be written off to the integration's fee write-off account "
+            f"'{line.write_off_account}', but Fortnox books to 4-digit accounts 1000–9999 only: set a 4-digit fee "
+            "write-off account (e.g. 6570) under Integrations › Payouts, then resync. Nothing was booked."
+        )
+    if draft.cash_account and not fortnox_account(draft.cash_account):
+        problems.append(
+            f"The integration's payment cash account '{draft.cash_account}' is not a Fortnox account: Fortnox books "
+            "payments to 4-digit accounts 1000–9999 only. Set a 4-digit payment cash account (e.g. 1930) under "
+            "Integrations › Payouts, then resync. Nothing was booked."
+        )
+    return problems
 
 
 def payment_references(node: dict) -> set[str]:
@@ -114,11 +143,9 @@ class FortnoxPayments:
 
     def payment_book(self, draft: PaymentDraft) -> str:
         line = draft.lines[0]
-        if line.write_off and not line.write_off_account:
-            raise RecordFailed(
-                f"A fee of {line.write_off} is to be written off, but no fee account is set: Fortnox writes fees "
-                "off to an account. Set the integration's fee account, then resync."
-            )
+        problems = payment_problems(draft)
+        if problems:
+            raise RecordFailed(" ".join(problems))
         try:
             invoice = self.client.invoice_get(line.document_number)
         except NotFound:

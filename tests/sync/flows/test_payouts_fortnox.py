@@ -182,3 +182,20 @@ def test_a_crash_right_after_a_fee_less_payment_is_created_is_recovered_without_
     assert (line.status, line.target_id) == (PayoutLine.Status.BOOKED, str(created["Number"]))
     assert "found in Fortnox by its reference" in line.message
     assert Decimal(str(client.invoice_get(invoice_number)["Balance"])) == 0
+
+
+def test_a_five_digit_fee_account_is_refused_naming_the_setting_and_nothing_reaches_fortnox(client, shop, generic):
+    shop.fee_writeoff_account = "65700"  # Koppla takes up to 10 digits (other ERPs); Fortnox 1000–9999
+    shop.save()
+    invoice_number, total = invoiced_order(client, shop, "1", "399")
+    payout = payout_import(
+        integration=shop, fmt=generic, content=payout_file([("payment", "1", total, demo_fee(total))])
+    )
+
+    run = run_payouts(shop)
+
+    line = payout.lines.get(kind="payment")
+    assert run.failed_count == 1 and line.status == PayoutLine.Status.FAILED
+    assert "fee write-off account '65700'" in line.message and "Integrations › Payouts" in line.message
+    assert payments_of(client, invoice_number) == []
+    assert not any(c["method"] == "POST" for c in run.records.get().calls)
