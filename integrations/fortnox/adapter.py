@@ -72,7 +72,16 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
     def invoice_problems(self, draft: InvoiceDraft) -> list[str]:
         """What Fortnox would refuse, or book differently from the draft (checked before the customer is resolved)."""
         body = invoice_body(draft, customer_number=draft.default_customer_number or "0")
-        return document_problems(body, draft.lines, draft.tax_details, what="invoice", currency=draft.currency)
+        zone = f"{draft.country}/{draft.customer.customer_type}" if draft.country else ""
+        return document_problems(
+            body,
+            draft.lines,
+            draft.tax_details,
+            what="invoice",
+            currency=draft.currency,
+            rounding_account=draft.rounding_account,
+            zone=zone.rstrip("/"),
+        )
 
     def invoice_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
         return invoice_body(draft, customer_number=customer_number)
@@ -96,7 +105,13 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]:
         body = credit_invoice_body(draft)
         return document_problems(
-            body, draft.lines, draft.tax_details, what="credit note", currency=draft.currency, sign=-1
+            body,
+            draft.lines,
+            draft.tax_details,
+            what="credit note",
+            currency=draft.currency,
+            sign=-1,
+            rounding_account=draft.rounding_account,
         )
 
     def credit_note_request(self, draft: CreditNoteDraft) -> dict:

@@ -7,9 +7,11 @@ bookkeep. Rules of Fortnox's the booking follows (api-notes § A6):
   invoice's date is booked on the invoice's date;
 - the payment is in the invoice's currency: a draft in another currency is refused before anything is sent;
 - a refund paid out against a credit invoice is a negative payment.
-Fortnox payments have no field for Koppla's reference: it rides in the write-off's
-TransactionInformation, so `payment_find` finds a payment that wrote off a fee; one without a fee
-is found by its binding only.
+Koppla's reference (the payout line's, "PO-77/12") is sent as the payment's ExternalInvoiceReference1
+(spec: fortnox_InvoicePayment; Fortnox copies the invoice's when none is sent) and as the
+TransactionInformation of a fee's write-off. `payment_find` reads every payment of the invoice and
+compares either field exactly, so a payment is found whether or not it wrote a fee off (payments booked
+before the reference was sent carry it in the write-off only).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sync.drafts import PaymentDraft
 from sync.erp import ErpPayment
 from sync.flows.base import RecordFailed
 
+from .limits import fortnox_account
 from .payloads import amount, flag, number
 
 
@@ -39,6 +42,7 @@ def payment_body(draft: PaymentDraft, *, invoice: dict | None = None) -> dict:
         "PaymentDate": paid_on,
         "ModeOfPayment": draft.payment_method,
         "ModeOfPaymentAccount": int(draft.cash_account) if draft.cash_account.isdigit() else None,
+        "ExternalInvoiceReference1": draft.reference,
     }
     if currency in ("SEK", ""):
         fields["Amount"] = fields["AmountCurrency"]
@@ -56,16 +60,50 @@ def payment_body(draft: PaymentDraft, *, invoice: dict | None = None) -> dict:
     return {"InvoicePayment": {key: value for key, value in fields.items() if value not in ("", None)}}
 
 
+def payment_problems(draft: PaymentDraft) -> list[str]:
+    """What Fortnox would refuse in the payment's settings, each naming the setting to fix (empty: nothing).
+
+    Accounts are 4 digits, 1000–9999 (spec: WriteOff AccountNumber, ModeOfPaymentAccount); Koppla's
+    settings take up to 10 digits for other ERPs.
+    """
+    line = draft.lines[0]
+    problems = []
+    if line.write_off and not line.write_off_account:
+        problems.append(
+            f"A fee of {line.write_off} is to be written off, but no fee account is set: Fortnox writes fees "
+            "off to an account. Set the integration's fee account, then resync."
+        )
+    elif line.write_off and not fortnox_account(line.write_off_account):
+        problems.append(
+            f"A fee of {line.write_off} is to be written off to the integration's fee write-off account "
+            f"'{line.write_off_account}', but Fortnox books to 4-digit accounts 1000–9999 only: set a 4-digit fee "
+            "write-off account (e.g. 6570) under Integrations › Payouts, then resync. Nothing was booked."
+        )
+    if draft.cash_account and not fortnox_account(draft.cash_account):
+        problems.append(
+            f"The integration's payment cash account '{draft.cash_account}' is not a Fortnox account: Fortnox books "
+            "payments to 4-digit accounts 1000–9999 only. Set a 4-digit payment cash account (e.g. 1930) under "
+            "Integrations › Payouts, then resync. Nothing was booked."
+        )
+    return problems
+
+
+def payment_references(node: dict) -> set[str]:
+    """The references a Fortnox payment carries: its ExternalInvoiceReference1 and its write-offs' texts."""
+    texts = [node.get("ExternalInvoiceReference1")]
+    texts += [w.get("TransactionInformation") for w in node.get("WriteOffs") or []]
+    return {str(text) for text in texts if text}
+
+
 def payment_from_fortnox(node: dict) -> ErpPayment:
     write_offs = node.get("WriteOffs") or []
+    written = [str(w.get("TransactionInformation")) for w in write_offs if w.get("TransactionInformation")]
     booked = flag(node.get("Booked"))
     paid = amount(node.get("AmountCurrency", node.get("Amount"))) or Decimal(0)
     raw = Decimal(str(node.get("AmountCurrency", node.get("Amount")) or 0))
     return ErpPayment(
         number=str(node.get("Number") or ""),
-        reference=next(
-            (str(w.get("TransactionInformation")) for w in write_offs if w.get("TransactionInformation")), ""
-        ),
+        reference=written[0] if written else str(node.get("ExternalInvoiceReference1") or ""),
         status="Booked" if booked else "Not booked",
         released=booked,
         amount=paid,
@@ -85,15 +123,19 @@ class FortnoxPayments:
     def payment_find(
         self, reference: str, *, document_number: str = "", customer_number: str = ""
     ) -> ErpPayment | None:
-        """The payment of the invoice `document_number` that carries `reference` (see the module docstring)."""
-        if not document_number:
+        """The payment of the invoice `document_number` that carries `reference` exactly, or None.
+
+        Fortnox lists payments by invoice number only (no customer filter): without `document_number`
+        nothing is searched. The listing has no references, so each payment of the invoice is read.
+        """
+        if not document_number or not reference:
             return None
         for listed in self.client.payment_list(invoice_number=document_number):
-            if listed.get("WriteOffExist") is False:
-                continue
-            payment = payment_from_fortnox(self.client.payment_get(str(listed.get("Number"))))
-            if payment.reference == reference:
-                return payment
+            if str(listed.get("InvoiceNumber") or "") != document_number:
+                continue  # Fortnox's filters may match a part of the number
+            node = self.client.payment_get(str(listed.get("Number")))
+            if reference in payment_references(node):
+                return payment_from_fortnox(node)
         return None
 
     def payment_request(self, draft: PaymentDraft) -> dict:
@@ -101,11 +143,9 @@ class FortnoxPayments:
 
     def payment_book(self, draft: PaymentDraft) -> str:
         line = draft.lines[0]
-        if line.write_off and not line.write_off_account:
-            raise RecordFailed(
-                f"A fee of {line.write_off} is to be written off, but no fee account is set: Fortnox writes fees "
-                "off to an account. Set the integration's fee account, then resync."
-            )
+        problems = payment_problems(draft)
+        if problems:
+            raise RecordFailed(" ".join(problems))
         try:
             invoice = self.client.invoice_get(line.document_number)
         except NotFound:

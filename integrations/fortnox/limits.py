@@ -17,7 +17,7 @@ from django.conf import settings
 
 from sync.drafts import DraftLine, TaxDetail
 
-from .payloads import booked_vat, drafted_vat
+from .payloads import booked_vat, drafted_vat, vat_remainder_rows
 
 DEFAULTS: dict[str, int] = {
     "document_lines": 500,
@@ -62,11 +62,44 @@ def customer_problems(body: dict) -> list[str]:
     return problems
 
 
+def fortnox_account(account: str) -> bool:
+    """An account Fortnox books to: 4 digits, 1000–9999 (spec: row AccountNumber, WriteOff AccountNumber,
+    ModeOfPaymentAccount). Koppla's settings take 4 to 10 digits (other ERPs have longer accounts)."""
+    return account.isdigit() and 1000 <= int(account) <= 9999
+
+
+def account_origin(line: DraftLine, *, zone: str = "") -> str:
+    """Where a document line's account is set, by the line's key (sync/flows/order_mapping.py, document_vat.py)."""
+    zone = f" {zone}" if zone else ""
+    if line.key.startswith("rounding:"):
+        return "the integration's rounding account (Integrations › VAT)"
+    if line.key.startswith("shipping"):
+        return (
+            f"the shipping option's sales account in Mappings › Shipping, or where that is blank the tax zone's "
+            f"sales account in Mappings › Tax zones{zone}"
+        )
+    return (
+        f"the tax zone's sales account in Mappings › Tax zones{zone}, or the account of the row for this rate in "
+        "Mappings › VAT rates"
+    )
+
+
 def document_problems(
-    body: dict, lines: tuple[DraftLine, ...], tax: tuple[TaxDetail, ...], *, what: str, currency: str, sign: int = 1
+    body: dict,
+    lines: tuple[DraftLine, ...],
+    tax: tuple[TaxDetail, ...],
+    *,
+    what: str,
+    currency: str,
+    sign: int = 1,
+    rounding_account: str = "",
+    zone: str = "",
 ) -> list[str]:
     """What Fortnox would refuse in an invoice / credit invoice body (rows × `sign`: -1 for a credit invoice's
-    negated rows), and figures it would book otherwise."""
+    negated rows), and figures it would book otherwise.
+
+    An account outside 1000–9999 is named with the setting it comes from (account_origin; `zone` is the
+    tax zone as "SE/B2C"); the rounding account only when the VAT per rate needs a remainder row on it."""
     problems = []
     rows = body["Invoice"].get("InvoiceRows") or []
     most = limit("document_lines")
@@ -82,12 +115,20 @@ def document_problems(
                 "percentages on an invoice row, so it cannot book this rate"
             )
             break
-        if not (line.account.isdigit() and 1000 <= int(line.account) <= 9999):
+        if not fortnox_account(line.account):
             problems.append(
-                f"line {index} '{line.description[:40]}' has account '{line.account}': Fortnox rows take a "
-                "4-digit account 1000–9999 (set it in Mappings › Tax zones, VAT rates or Shipping)"
+                f"line {index} '{line.description[:40]}' has account '{line.account}': Fortnox books to 4-digit "
+                f"accounts 1000–9999 only. The account is {account_origin(line, zone=zone)}: set a 4-digit one there"
             )
             break
+    if not problems and rounding_account and not fortnox_account(rounding_account):
+        drafted = {rate: vat * sign for rate, vat in drafted_vat(lines, tax).items()}
+        if vat_remainder_rows(rows, drafted, account="9999"):  # a remainder row is needed, and has no account
+            problems.append(
+                f"the {what}'s VAT per rate needs a rounding row on the integration's rounding account "
+                f"'{rounding_account}', but Fortnox books to 4-digit accounts 1000–9999 only: set a 4-digit rounding "
+                "account (e.g. 3740) under Integrations › VAT"
+            )
     if not problems:
         problems.extend(_figures_problems(body, lines, tax, what=what, currency=currency, sign=sign))
     return problems

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from config.errors import ApplicationError
+from integrations.adapters import erp_for
+from sync.erp import CREDIT_NOTE, INVOICE
 from sync.models import ExternalRef, Integration, PayoutFormat
 
 from .files import PRESETS
@@ -42,23 +44,22 @@ def payout_csv_demo(
     format_preset: str = "adyen",
     limit: int = 40,
     reference: str = "",
-    client=None,
+    erp=None,
 ) -> str:
     """A settlement file of the demo payment provider for the integration's invoices, in a preset's columns.
 
-    One capture per invoice bound to an order (the first `limit` orders by
-    number, in the currency most of them use; gross = the invoice's total in
-    the ERP, fee = 1.5 % + 0.25), one refund of an open credit note when the
-    integration has one, one capture of an order that has no invoice (to show
-    an unmatched line) and the bank transfer of the net. Presets without a
-    transfer type (Klarna) get no transfer line: give the bank amount on import.
+    One capture per open invoice bound to an order (of the first `limit` orders by number, in the
+    currency most of them use; gross = what is still open on the invoice in the ERP, fee = 1.5 % +
+    0.25), one refund of an open credit note when the integration has one, one capture of an order that
+    has no invoice (to show an unmatched line) and the bank transfer of the net. Presets without a
+    transfer type (Klarna) get no transfer line: give the bank amount on import. The ERP is read through
+    its port (`erp`, default erp_for(integration)), so every ERP gives a file; a document no longer in
+    the ERP is left out. ApplicationError when there is nothing open to capture.
     """
-    from integrations.clients import client_for
-
     if format_preset not in PRESETS:
         raise ApplicationError(f"Unknown payout format '{format_preset}': use one of {', '.join(PRESETS)}.")
     preset = PRESETS[format_preset]
-    client = client or client_for(integration.erp)
+    erp = erp or erp_for(integration)
     invoices = sorted(
         ExternalRef.objects.filter(integration=integration, kind=ExternalRef.Kind.INVOICE),
         key=lambda ref: _order_key(ref.source_id),
@@ -67,21 +68,27 @@ def payout_csv_demo(
         raise ApplicationError(f"{integration} has no invoices bound to orders yet: run the orders flow first.")
     captures = []
     for ref in invoices:
-        invoice = client.invoice_get(ref.target_id)
-        currency = invoice.get("currencyId") or ref.data.get("currency") or ""
-        captures.append((ref.source_id, Decimal(str(invoice.get("amount") or 0)), currency))
+        invoice = erp.document_get(INVOICE, ref.target_id)
+        if invoice is None or invoice.voided or not invoice.balance or invoice.balance <= 0:
+            continue  # gone, voided or paid: nothing for a provider to capture
+        captures.append((ref.source_id, invoice.balance, invoice.currency or ref.data.get("currency") or ""))
+    if not captures:
+        raise ApplicationError(
+            f"{integration}'s invoices in {erp.display_name} are all paid: export new orders, then download again."
+        )
     currency = Counter(c for _, _, c in captures).most_common(1)[0][0]
-    captures = [(order, gross, c) for order, gross, c in captures if c == currency and gross > 0]
+    captures = [(order, gross, c) for order, gross, c in captures if c == currency]
 
     refund = None
     for ref in sorted(
         ExternalRef.objects.filter(integration=integration, kind=ExternalRef.Kind.CREDIT_NOTE),
         key=lambda r: _order_key(r.source_id),
     ):
-        note = client.credit_note_get(ref.target_id)
-        balance = Decimal(str(note.get("balance") or 0))
-        if note.get("currencyId") == currency and note.get("status") == "Open" and balance > 0:
-            refund = (str(ref.data.get("order_number") or ""), balance)
+        note = erp.document_get(CREDIT_NOTE, ref.target_id)
+        if note is None or note.currency != currency or not note.released or note.voided or note.settled:
+            continue
+        if note.balance and note.balance > 0:
+            refund = (str(ref.data.get("order_number") or note.order_number or ""), note.balance)
             break
 
     numeric = [int(order) for order, _, _ in captures if order.isdigit()]

@@ -443,6 +443,27 @@ def test_a_payment_with_a_fee_is_booked_found_posted_and_settles_the_invoice(erp
     assert settled.settled and settled.balance == 0  # the fee settled its share of the invoice
 
 
+def test_a_payment_without_a_fee_is_found_by_its_exact_reference_after_its_binding_is_lost(erp_port, open_invoice):
+    """Crash after create: the payment exists, its binding does not; the search must find it by reference alone."""
+    draft = PaymentDraft(
+        customer_number=open_invoice.customer_number,
+        amount=open_invoice.balance,
+        lines=(PaymentDraftLine(open_invoice.number, open_invoice.balance),),
+        reference="PO-CONTRACT/12",
+        currency="SEK",
+        payment_date=date(2026, 11, 20),
+        text="Demo PSP payout PO-CONTRACT",
+    )
+    number = erp_port.payment_book(draft)  # ... and the binding of `number` is never saved
+
+    found = erp_port.payment_find("PO-CONTRACT/12", document_number=open_invoice.number)
+
+    assert found is not None and found.number == number and found.reference == "PO-CONTRACT/12"
+    assert (found.amount_paid, found.written_off) == (open_invoice.balance, Decimal("0"))
+    # Compared exactly: a reference that is only a part of the payment's (row 1 of 12) is another payment.
+    assert erp_port.payment_find("PO-CONTRACT/1", document_number=open_invoice.number) is None
+
+
 def test_records_not_in_the_erp_read_as_none(erp_port):
     assert erp_port.payment_get("NO-SUCH-PAYMENT") is None
     assert erp_port.document_get(INVOICE, "NO-SUCH-INVOICE") is None

@@ -110,3 +110,43 @@ def test_the_demo_fortnox_orders_flow_run_from_the_admin_invoices_every_order_wi
         assert vat == stated, reference
     # The Visma.net integration on the same shop is left alone.
     assert not SyncRun.objects.filter(integration__name=DEMO_INTEGRATION).exists()
+
+
+def test_the_demo_payout_file_downloads_for_the_fortnox_integration_and_books_every_invoice_it_captures(admin_client):
+    from integrations.fortnox import sandbox as fortnox_sandbox
+    from sync.models import PayoutFormat
+    from sync.payouts.services import demo_fee, payout_import
+    from sync.services import flow_run
+
+    demo_seed(site_url="http://testserver", orders=12)
+    integration = fortnox_integration()
+    orders = flow_run(integration=integration, flow="orders", trigger="manual")
+    assert orders.ok_count >= 8, orders.message
+
+    response = admin_client.get(
+        reverse("admin:sync_payout_demo_file"), {"integration": integration.pk, "preset": "adyen"}
+    )
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    payout = payout_import(
+        integration=integration,
+        fmt=PayoutFormat.objects.get(preset="adyen"),
+        content=response.content.decode(),
+        file_name="demo.csv",
+    )
+    captured = list(payout.lines.filter(kind="payment").exclude(order_number=""))
+    assert len(captured) >= 5  # the invoices of the payout's currency and the order without an invoice
+    IntegrationFlow.objects.filter(integration=integration, flow="payouts").update(enabled=True)
+    run = flow_run(integration=integration, flow="payouts", trigger="manual")
+
+    assert run.failed_count == 0, list(run.records.exclude(error="").values_list("source_label", "error")[:3])
+    assert payout.lines.filter(status="booked").count() == run.ok_count == len(captured) - 1
+    assert payout.lines.filter(status="unmatched").count() == 1
+    payments = [row.data for row in fortnox_sandbox._rows(fortnox_sandbox.PAYMENT)]
+    assert len(payments) == run.ok_count
+    for payment in payments:  # each capture settles its invoice; the fee goes to the demo's fee account
+        invoice = fortnox_sandbox._get(fortnox_sandbox.INVOICE, str(payment["InvoiceNumber"]))
+        assert Decimal(str(invoice["Balance"])) == 0, payment["InvoiceNumber"]
+        [write_off] = payment["WriteOffs"]
+        assert write_off["AccountNumber"] == 6064
+        assert Decimal(str(write_off["Amount"])) == demo_fee(Decimal(str(invoice["Total"])))

@@ -176,3 +176,81 @@ def test_a_service_account_names_its_tenant_in_a_header(connection):
     assert request.headers["TenantId"] == "1234567" and "tenant_id" not in (request.body or "")
     connection.refresh_from_db()
     assert str(connection.access_token) == "access-2"
+
+
+# --------------------------------------------------------------------------- accounts: 1000–9999 (spec)
+def test_a_five_digit_sales_account_is_a_problem_naming_the_tax_zone_it_comes_from(connection):
+    draft = domestic("5.00", "10.00", "10.00")
+    draft = replace(draft, country="SE", lines=(replace(draft.lines[0], account="30010"), draft.lines[1]))
+
+    problems = FortnoxErp(connection).invoice_problems(draft)
+
+    assert problems == [
+        f"line 1 '{draft.lines[0].description[:40]}' has account '30010': Fortnox books to 4-digit accounts "
+        f"1000–9999 only. The account is the tax zone's sales account in Mappings › Tax zones "
+        f"SE/{draft.customer.customer_type}, or the account of the row for this rate in Mappings › VAT rates: "
+        "set a 4-digit one there"
+    ]
+
+
+def test_a_five_digit_shipping_or_rounding_line_account_names_its_own_setting(connection):
+    draft = domestic("5.00", "10.00", "10.00")
+    shipping = replace(draft.lines[1], key="shipping", account="35200", description="Shipping")
+    erp = FortnoxErp(connection)
+
+    [problem] = erp.invoice_problems(replace(draft, lines=(draft.lines[0], shipping)))
+    assert "line 2 'Shipping' has account '35200'" in problem
+    assert "the shipping option's sales account in Mappings › Shipping" in problem
+
+    rounding = replace(draft.lines[1], key="rounding:SE25", account="37400", description="Rounding")
+    [problem] = erp.credit_note_problems(_credit_of(replace(draft, lines=(draft.lines[0], rounding))))
+    assert "line 2 'Rounding' has account '37400'" in problem
+    assert "the integration's rounding account (Integrations › VAT)" in problem
+
+
+def _credit_of(invoice):
+    from tests.contracts.test_fortnox_requests import CREDIT
+
+    return replace(
+        CREDIT,
+        lines=invoice.lines,
+        tax_details=invoice.tax_details,
+        net_total=invoice.net_total,
+        vat_total=invoice.vat_total,
+        gross_total=invoice.gross_total,
+        rounding_account=invoice.rounding_account,
+    )
+
+
+def test_a_five_digit_rounding_account_is_a_problem_only_when_a_remainder_row_needs_it(connection):
+    erp = FortnoxErp(connection)
+    # Fortnox computes 5.01 from the rows, the shop charged 5.00: a rounding row is needed
+    needed = replace(domestic("5.00", "10.01", "10.01"), rounding_account="37400")
+    expected = (
+        "the invoice's VAT per rate needs a rounding row on the integration's rounding account '37400', but Fortnox "
+        "books to 4-digit accounts 1000–9999 only: set a 4-digit rounding account (e.g. 3740) under Integrations › VAT"
+    )
+    assert erp.invoice_problems(needed) == [expected]
+    assert erp.credit_note_problems(_credit_of(needed)) == [expected.replace("invoice's", "credit note's")]
+    # the VAT comes out as charged without one: the setting is not in the way
+    assert erp.invoice_problems(replace(domestic("5.00", "10.00", "10.00"), rounding_account="37400")) == []
+
+
+def test_a_five_digit_fee_or_cash_account_refuses_the_payment_naming_the_setting_before_anything_is_sent(connection):
+    from integrations.fortnox.adapter_payments import payment_problems
+    from sync.flows.base import RecordFailed
+    from tests.contracts.test_fortnox_requests import PAYMENT
+
+    assert payment_problems(PAYMENT) == []
+    fee = replace(PAYMENT, lines=(replace(PAYMENT.lines[0], write_off_account="65700"),))
+    [problem] = payment_problems(fee)
+    assert "fee write-off account '65700'" in problem and "4-digit accounts 1000–9999" in problem
+    assert "under Integrations › Payouts" in problem
+    cash = replace(PAYMENT, cash_account="19300")
+    [problem] = payment_problems(cash)
+    assert "payment cash account '19300'" in problem and "under Integrations › Payouts" in problem
+    assert payment_problems(replace(fee, lines=(replace(fee.lines[0], write_off=Decimal(0)),))) == []  # no fee
+
+    with responses.RequestsMock():  # no request at all may be made
+        with pytest.raises(RecordFailed, match="fee write-off account '65700'"):
+            FortnoxErp(connection).payment_book(fee)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from config.errors import ApplicationError
 from integrations.visma_net import demo_data
 from integrations.visma_net import sandbox as visma
 from integrations.visma_net.client import VismaNetClient
@@ -444,6 +445,9 @@ def test_the_demo_payout_file_books_end_to_end(erp, shop):
     fees = sorted(Decimal(str(p["writeOffAmount"])) for p in visma.payments() if p["type"] == "Payment")
     totals = [erp.invoice_get(r.target_id)["amount"] for r in ExternalRef.objects.filter(kind="invoice")]
     assert fees == sorted(demo_fee(t) for t in totals)
+    # Every invoice is paid now: a second file would only capture them again.
+    with pytest.raises(ApplicationError, match="invoices in Visma.net are all paid"):
+        payout_csv_demo(integration=shop, format_preset="adyen")
 
 
 @pytest.mark.parametrize("preset", ["generic", "klarna", "stripe"])

@@ -13,6 +13,7 @@ from integrations.fortnox import sandbox as fortnox
 from integrations.fortnox.client import FortnoxClient
 from sync.bindings import binding_save
 from sync.models import ExternalRef, Flow, Integration, PayoutFormat, PayoutLine
+from sync.payouts import flow as payouts_flow
 from sync.payouts.services import demo_fee, payout_format_from_preset, payout_import
 from sync.services import flow_run, integration_flows_ensure
 from tests.factories import ConnectionFactory
@@ -74,8 +75,8 @@ def invoiced_order(client, integration, order: str, price: str) -> tuple[str, De
     return number, total
 
 
-def run_payouts(integration):
-    return flow_run(integration=integration, flow=Flow.PAYOUTS, trigger="manual")
+def run_payouts(integration, **kwargs):
+    return flow_run(integration=integration, flow=Flow.PAYOUTS, trigger=kwargs.pop("trigger", "manual"), **kwargs)
 
 
 def payments_of(client, invoice_number: str) -> list[dict]:
@@ -150,3 +151,51 @@ def test_a_payout_without_fees_needs_no_fee_account(client, shop, generic):
     assert run.ok_count == 1, run.message
     [payment] = payments_of(client, invoice_number)
     assert payment["WriteOffs"] == [] and Decimal(str(client.invoice_get(invoice_number)["Balance"])) == 0
+
+
+def test_a_crash_right_after_a_fee_less_payment_is_created_is_recovered_without_paying_twice(
+    client, shop, generic, monkeypatch
+):
+    invoice_number, total = invoiced_order(client, shop, "1", "399")
+    payout = payout_import(integration=shop, fmt=generic, content=payout_file([("payment", "1", total, Decimal("0"))]))
+
+    def crash(**kwargs):
+        raise ConnectionError("database went away before the binding was committed")
+
+    real_save = payouts_flow.binding_save
+    monkeypatch.setattr(payouts_flow, "binding_save", crash)
+    first = run_payouts(shop)
+    line = payout.lines.get(kind="payment")
+    assert first.failed_count == 1 and line.status == PayoutLine.Status.FAILED
+    assert not ExternalRef.objects.filter(kind=ExternalRef.Kind.PAYMENT).exists()
+    [created] = payments_of(client, invoice_number)
+    assert created["WriteOffs"] == [] and created["Booked"] is False  # created, never bookkept
+    assert created["ExternalInvoiceReference1"] == f"{payout.reference}/{line.line_no}"  # our reference rides along
+
+    monkeypatch.setattr(payouts_flow, "binding_save", real_save)
+    retry = run_payouts(shop, trigger="resync", source_ids=[line.source_id])
+
+    assert retry.ok_count == 1, retry.message
+    [payment] = payments_of(client, invoice_number)  # found, not booked a second time
+    assert payment["Number"] == created["Number"] and payment["Booked"] is True
+    line.refresh_from_db()
+    assert (line.status, line.target_id) == (PayoutLine.Status.BOOKED, str(created["Number"]))
+    assert "found in Fortnox by its reference" in line.message
+    assert Decimal(str(client.invoice_get(invoice_number)["Balance"])) == 0
+
+
+def test_a_five_digit_fee_account_is_refused_naming_the_setting_and_nothing_reaches_fortnox(client, shop, generic):
+    shop.fee_writeoff_account = "65700"  # Koppla takes up to 10 digits (other ERPs); Fortnox 1000–9999
+    shop.save()
+    invoice_number, total = invoiced_order(client, shop, "1", "399")
+    payout = payout_import(
+        integration=shop, fmt=generic, content=payout_file([("payment", "1", total, demo_fee(total))])
+    )
+
+    run = run_payouts(shop)
+
+    line = payout.lines.get(kind="payment")
+    assert run.failed_count == 1 and line.status == PayoutLine.Status.FAILED
+    assert "fee write-off account '65700'" in line.message and "Integrations › Payouts" in line.message
+    assert payments_of(client, invoice_number) == []
+    assert not any(c["method"] == "POST" for c in run.records.get().calls)
