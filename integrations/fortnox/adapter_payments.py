@@ -125,10 +125,26 @@ class FortnoxPayments:
     ) -> ErpPayment | None:
         """The payment of the invoice `document_number` that carries `reference` exactly, or None.
 
-        Fortnox lists payments by invoice number only (no customer filter): without `document_number`
-        nothing is searched. The listing has no references, so each payment of the invoice is read.
+        Fortnox lists payments by invoice number only (no customer filter). With `customer_number` alone (a
+        refund paid out on one of the customer's credit invoices), each of the customer's credit invoices is
+        searched in turn, so a refund whose binding was lost is found, not paid out twice. The listing has no
+        references, so each payment of an invoice is read.
         """
-        if not document_number or not reference:
+        if not reference:
+            return None
+        if not document_number:
+            if not customer_number:
+                return None
+            # One search parameter per request: the customer's invoices. The list rows carry no Credit flag;
+            # a credit invoice's Total is negative, so rows with a positive total are passed over.
+            for credit in self.client.invoice_list(customer_number=customer_number):
+                if str(credit.get("CustomerNumber") or "") != customer_number:
+                    continue  # substring search: 12 also lists customer 123's
+                if Decimal(str(credit.get("Total") or 0)) > 0:
+                    continue
+                found = self.payment_find(reference, document_number=str(credit.get("DocumentNumber") or ""))
+                if found is not None:
+                    return found
             return None
         for listed in self.client.payment_list(invoice_number=document_number):
             if str(listed.get("InvoiceNumber") or "") != document_number:

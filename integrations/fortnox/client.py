@@ -198,9 +198,12 @@ class FortnoxClient:
 
     @operation("GET", "/3/invoices")
     def invoice_list(
-        self, *, modified_since: datetime | date | None = None, credit: bool | None = None
+        self, *, modified_since: datetime | date | None = None, credit: bool | None = None, customer_number: str = ""
     ) -> Iterator[dict]:
+        """Invoices (list rows) page by page; `customer_number` is Fortnox's substring search: compare after."""
         params = {"lastmodified": filter_time(modified_since) if modified_since else None}
+        if customer_number:
+            params["customernumber"] = customer_number
         if credit is not None:
             params["credit"] = "true" if credit else "false"
         return self.pages("/3/invoices", "Invoices", params)

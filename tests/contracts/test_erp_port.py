@@ -464,6 +464,35 @@ def test_a_payment_without_a_fee_is_found_by_its_exact_reference_after_its_bindi
     assert erp_port.payment_find("PO-CONTRACT/1", document_number=open_invoice.number) is None
 
 
+def test_a_refund_paid_out_is_found_by_its_reference_and_customer_after_its_binding_is_lost(erp_port, facts):
+    """Crash after a refund is paid out on a credit note: the flow knows only the customer; the search must find it."""
+    draft = invoice(facts, "PORT-REFUND-1")
+    customer_number = erp_port.customer_create(draft.customer)
+    invoice_number = erp_port.invoice_create(draft, customer_number=customer_number)
+    erp_port.invoice_post(invoice_number)
+    note = credit_note(facts, customer_number=customer_number, invoice_number=invoice_number)
+    note_number = erp_port.credit_note_create(note)
+    erp_port.credit_note_post(note_number)
+    refund = PaymentDraft(
+        customer_number=customer_number,
+        amount=Decimal("50.00"),
+        lines=(PaymentDraftLine(note_number, Decimal("50.00"), document_kind=CREDIT_NOTE),),
+        refund=True,
+        reference="PO-REFUND/3",
+        payment_method="ADYEN",
+        currency="SEK",
+        payment_date=date(2026, 11, 21),
+        text="Demo PSP payout PO-REFUND",
+    )
+    number = erp_port.payment_book(refund)  # ... and the binding of `number` is never saved
+
+    found = erp_port.payment_find("PO-REFUND/3", customer_number=customer_number)
+
+    assert found is not None and found.number == number
+    assert note_number in found.document_numbers
+    assert erp_port.payment_find("PO-REFUND/33", customer_number=customer_number) is None
+
+
 def test_records_not_in_the_erp_read_as_none(erp_port):
     assert erp_port.payment_get("NO-SUCH-PAYMENT") is None
     assert erp_port.document_get(INVOICE, "NO-SUCH-INVOICE") is None
