@@ -168,8 +168,8 @@ def test_payouts_list_names_the_payout_with_its_account_and_amounts_with_their_c
     assert "sync/koppla-lists.css" in html and "sync/koppla-lists.js" in html
     assert f'title="{escape(integration.name)}">Centra Nordics and Balt…</span>' in html
     assert '<td class="field-status_display"><b style="color:#333">Imported</b></td>' in html
-    assert '<td class="field-bank_display">1,099.15 EUR</td>' in html
-    assert '<td class="field-net_display">0.00 EUR</td>' in html
+    assert '<td class="field-bank_display">1,099.15\u00a0EUR</td>' in html
+    assert '<td class="field-net_display">0.00\u00a0EUR</td>' in html
 
 
 def test_tax_zones_list_has_short_one_line_cells_and_the_full_labels_on_the_rows_page(admin_client, integration):
