@@ -490,7 +490,7 @@ def test_book_now_in_the_payout_admin(admin_client, erp, shop, generic, django_c
     booking = SyncRun.objects.get(integration=shop, flow=Flow.PAYOUTS)
     assert booking.trigger == SyncRun.Trigger.BOOKING and booking.requested_by is not None
     page = admin_client.get(reverse("admin:sync_payout_change", args=[payout.pk])).content.decode()
-    assert "1 booked in the erp" in page.lower()
+    assert "1 booked in visma.net erp" in page.lower() and "booked in the erp" not in page.lower()
 
 
 # --------------------------------------------------------------------------- every fee reaches the ERP
