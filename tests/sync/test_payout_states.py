@@ -116,7 +116,12 @@ def test_the_payout_page_shows_the_states_with_a_total_line_equal_to_the_net(adm
     assert re.search(r"<th>Net paid out</th><td[^>]*>1,363.31\u00a0SEK</td>", html)
     assert re.search(r"<th>Booked so far</th><td[^>]*>1,163.25\u00a0SEK</td>", html)
     lines = html[html.index('id="koppla-payout-lines"') :]
-    assert ">1,250.00\u00a0SEK<" in lines and ">31.25\u00a0SEK<" in lines and ">5.50\u00a0SEK<" in lines and ">−12.34\u00a0SEK<" in lines
+    assert (
+        ">1,250.00\u00a0SEK<" in lines
+        and ">31.25\u00a0SEK<" in lines
+        and ">5.50\u00a0SEK<" in lines
+        and ">−12.34\u00a0SEK<" in lines
+    )
     assert ">1250.00<" not in lines
 
 

@@ -155,7 +155,9 @@ def test_a_changed_or_expired_preview_is_refused(admin_client, integration, gene
     preview = upload(admin_client, integration, generic, GENERIC)
     key = preview.context["form"]["upload"].value()
     PayoutUpload.objects.filter(key=key).update(content=GENERIC.replace("PO-77", "PO-78"))
-    assert "the file changed since the preview — upload the file again" in _confirm_key(admin_client, integration, generic, key)
+    assert "the file changed since the preview — upload the file again" in _confirm_key(
+        admin_client, integration, generic, key
+    )
     PayoutUpload.objects.filter(key=key).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert "the preview is older than 24 hours" in _confirm_key(admin_client, integration, generic, key)
     assert not Payout.objects.exists()

@@ -108,7 +108,10 @@ def test_a_fee_on_the_transfer_row_is_written_off_with_the_largest_payment(integ
     report = payout_report(payout=payout)
     assert report.balances and report.erp_equals_bank and report.erp_cash == Decimal("98.50")
     assert payout.lines.get(kind="payment").carried_fee == Decimal("0.50")
-    assert payout.lines.get(kind="payout").message == "Fee 0.50\u00a0SEK written off with the payment of row 2 (order 1001)."
+    assert (
+        payout.lines.get(kind="payout").message
+        == "Fee 0.50\u00a0SEK written off with the payment of row 2 (order 1001)."
+    )
 
 
 def test_a_transfer_fee_no_payment_can_carry_is_to_book_by_hand_and_not_called_balanced(

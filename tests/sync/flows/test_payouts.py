@@ -403,7 +403,9 @@ def test_payment_payload_pays_gross_minus_fee_and_writes_the_fee_off(shop, gener
         status="Open",
         released=True,
     )
-    with pytest.raises(RecordFailed, match="captured 1,000.00\u00a0SEK but invoice 100003 has only 900.00\u00a0SEK open"):
+    with pytest.raises(
+        RecordFailed, match="captured 1,000.00\u00a0SEK but invoice 100003 has only 900.00\u00a0SEK open"
+    ):
         payment_draft_for(line, too_much, reason_code="PSPFEE")
     euro = ErpDocument(
         kind="invoice",
