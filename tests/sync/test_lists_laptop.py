@@ -244,3 +244,18 @@ def test_a_long_record_label_is_cut_in_the_lists_and_whole_in_the_tooltip(admin_
     SyncRecord.objects.filter(source_id="order-20015").update(source_label=label)
     html = admin_client.get(reverse("admin:sync_syncrecord_changelist")).content.decode()
     assert f'<span title="{label}">{label[:27].rstrip()}…</span>' in html
+
+
+def test_a_retry_whose_time_has_passed_says_it_is_due_not_a_time_in_the_past(admin_client, integration):
+    due = _record(integration, "retrying", "Visma.net answered 503", "order-1")
+    later = _record(integration, "retrying", "Visma.net answered 503", "order-2")
+    SyncRecord.objects.filter(pk=due.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    SyncRecord.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(hours=2))
+
+    html = admin_client.get(reverse("admin:sync_syncrecord_changelist")).content.decode()
+
+    cells = [row.split("</tr>")[0] for row in html.split("<tr")[1:]]
+    rows = {source: row for row in cells for source in ("order-1", "order-2") if source in row}
+    assert "Failed, retry due" in rows["order-1"] and "due since " in rows["order-1"]
+    assert "will retry" not in rows["order-1"]
+    assert "Failed, will retry" in rows["order-2"] and "due since" not in rows["order-2"]
