@@ -259,3 +259,8 @@ def test_a_retry_whose_time_has_passed_says_it_is_due_not_a_time_in_the_past(adm
     assert "Failed, retry due" in rows["order-1"] and "due since " in rows["order-1"]
     assert "will retry" not in rows["order-1"]
     assert "Failed, will retry" in rows["order-2"] and "due since" not in rows["order-2"]
+
+
+def test_the_admin_names_payment_methods_as_the_readme_and_the_errors_do(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert ">Payment methods</a>" in html and "Payment method mappings" not in html
