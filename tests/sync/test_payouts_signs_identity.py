@@ -127,6 +127,9 @@ def test_a_transfer_fee_no_payment_can_carry_is_to_book_by_hand_and_not_called_b
         {"integration": integration.pk, "format": generic.pk, "file": SimpleUploadedFile("p.csv", content.encode())},
     )
     assert "−0.50\u00a0SEK is left to book by hand" in preview.content.decode()
+    # The preview says "balances" only when nothing is left to book by hand (the README's walk-through).
+    assert "Balances:" not in preview.content.decode()
+    assert "The file's net equals the bank amount to the cent." in preview.content.decode()
     key = preview.context["form"]["upload"].value()
 
     done = admin_client.post(
