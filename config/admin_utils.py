@@ -5,8 +5,14 @@ import re
 from copy import copy
 
 from django.contrib import admin, messages
-from django.contrib.admin.filters import ChoicesFieldListFilter, RelatedFieldListFilter, SimpleListFilter
+from django.contrib.admin.filters import (
+    ChoicesFieldListFilter,
+    FieldListFilter,
+    RelatedFieldListFilter,
+    SimpleListFilter,
+)
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import FieldError, ValidationError
 from django.http import HttpResponseRedirect
@@ -68,9 +74,15 @@ class UsableFiltersMixin:
             return _list_without(request, [ERROR_FLAG])
         response = super().changelist_view(request, extra_context)
         if isinstance(response, HttpResponseRedirect) and response.url == f"{request.path}?{ERROR_FLAG}=1":
-            return _list_without(request, self.unusable_filters(request))
+            unreadable = self.unusable_filters(request)
+            rest = _request_without(request, unreadable)
+            try:
+                changelist = self.get_changelist_instance(rest)
+            except IncorrectLookupParameters:  # the rest contradict each other: all of them were named already
+                return _list_without(request, unreadable)
+            return _list_without(request, unreadable + _values_not_among_choices(changelist, rest))
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
-        unknown = _values_not_among_choices(changelist) if changelist is not None else []
+        unknown = _values_not_among_choices(changelist, request) if changelist is not None else []
         return _list_without(request, unknown) if unknown else response
 
     def unusable_filters(self, request) -> list[str]:
@@ -79,23 +91,32 @@ class UsableFiltersMixin:
         names = [name for name in request.GET if name not in LIST_PARAMETERS]
         bad = []
         for name in names:
-            alone = copy(request)
-            alone.GET = request.GET.copy()
-            for other in names:
-                if other != name:
-                    alone.GET.pop(other)
             try:
-                self.get_changelist_instance(alone)
+                self.get_changelist_instance(_request_without(request, [other for other in names if other != name]))
             except IncorrectLookupParameters:
                 bad.append(name)
         return bad or names
 
 
-def _values_not_among_choices(changelist) -> list[str]:
+def _request_without(request, names: list[str]):
+    """A copy of the request whose address lacks the parameters `names`."""
+    other = copy(request)
+    other.GET = request.GET.copy()
+    for name in names:
+        other.GET.pop(name, None)
+    return other
+
+
+def _values_not_among_choices(changelist, request) -> list[str]:
     """Parameters of the list's choice filters (related rows, field choices, the list's own filters such as
-    "regime") whose value is none of the choices."""
+    "regime", the status filter's "Failed" (`status__in`) whose values are none of the choices; also a filter
+    Django hides, and so would silently ignore, because it has a single choice (one integration)."""
+    specs = list(changelist.filter_specs)
+    used = {name for spec in specs for name in spec.expected_parameters()}
+    if any(name not in used and name not in LIST_PARAMETERS for name in request.GET):  # a hidden filter's, or a lookup
+        specs = _every_filter(changelist, request)
     unknown = []
-    for spec in changelist.filter_specs:
+    for spec in specs:
         if isinstance(spec, SimpleListFilter):
             if spec.value() is not None and str(spec.value()) not in {str(v) for v, _label in spec.lookup_choices}:
                 unknown.append(spec.parameter_name)
@@ -106,23 +127,43 @@ def _values_not_among_choices(changelist) -> list[str]:
             allowed = {str(value) for value, _label in spec.field.flatchoices}
         else:
             continue
-        values = spec.lookup_val or []
-        if any(str(value) not in allowed for value in values):
+        values = [str(value) for value in spec.lookup_val or []]
+        if any(value not in allowed for value in values):
             unknown.append(spec.lookup_kwarg)
-    return unknown
+        within = getattr(spec, "lookup_val_in", None)  # StatusWithFailedFilter's several statuses at once
+        if within and any(value not in allowed for value in str(within).split(",")):
+            unknown.append(spec.lookup_kwarg_in)
+    return list(dict.fromkeys(unknown))
+
+
+def _every_filter(changelist, request) -> list:
+    """Every filter of the list, also those without output (Django leaves them out of filter_specs and does
+    not filter by them)."""
+    params = changelist.get_filters_params()
+    specs = []
+    model, model_admin = changelist.model, changelist.model_admin
+    for list_filter in changelist.list_filter:
+        if callable(list_filter):  # a SimpleListFilter class
+            specs.append(list_filter(request, params, model, model_admin))
+            continue
+        path, factory = list_filter if isinstance(list_filter, (list, tuple)) else (list_filter, FieldListFilter.create)
+        field = get_fields_from_path(model, path)[-1]
+        specs.append(factory(field, request, params, model, model_admin, field_path=path))
+    return specs
 
 
 def _list_without(request, names: list[str]) -> HttpResponseRedirect:
-    """The same list without the parameters `names`; a warning names the filters left out."""
+    """The same list without the parameters `names`; one warning names every filter left out with its value."""
     query = request.GET.copy()
     dropped = [f"{name} = {query.get(name, '')[:40]!r}" for name in names if name != ERROR_FLAG and name in query]
     for name in names:
         query.pop(name, None)
     if dropped:
+        that = "that filter" if len(dropped) == 1 else "those filters"
         messages.warning(
             request,
             f"This list cannot be filtered by {'; '.join(dropped)} (no such value; it may have been deleted or "
-            "mistyped), so it is shown without that filter.",
+            f"mistyped), so it is shown without {that}.",
         )
     return HttpResponseRedirect(f"{request.path}?{query.urlencode()}" if query else request.path)
 

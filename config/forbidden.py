@@ -27,6 +27,8 @@ PAGE_PERMISSION = {
     "book": ("view_{model}+sync.book_payout", "book the lines of {plural} in the ERP"),
 }
 # PAGE_PERMISSION may name several permissions joined by "+": the page needs all, the first missing is named.
+# The admin's own pages of no model (the URL name) → the permission ("app.codename") and what the user tried.
+SITE_PAGE_PERMISSION = {"dashboard": ("sync.view_syncrun", "open the operations dashboard")}
 
 
 def _needed_permission(request) -> tuple[str, Permission | None]:
@@ -37,6 +39,12 @@ def _needed_permission(request) -> tuple[str, Permission | None]:
         return "", None
     if match.namespace != admin.site.name or not match.url_name:
         return "", None
+    if match.url_name in SITE_PAGE_PERMISSION:
+        code, tried = SITE_PAGE_PERMISSION[match.url_name]
+        if request.user.has_perm(code):
+            return "", None
+        app_label, _, codename = code.partition(".")
+        return tried, Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
     for model in admin.site._registry:
         opts = model._meta
         prefix = f"{opts.app_label}_{opts.model_name}_"

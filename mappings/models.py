@@ -152,6 +152,8 @@ class PaymentMethodMapping(Mapping):
     description = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "payment method"
+        verbose_name_plural = "payment methods"  # Mappings › Payment methods, as the README and errors name it
         ordering = ["integration__name", "shop_method"]
         constraints = [
             models.UniqueConstraint(fields=["integration", "shop_method"], name="paymentmethod_unique"),

@@ -35,7 +35,8 @@ def amount_text(value: Decimal, places: int) -> str:
 
 
 def money_text(value: Decimal | None, currency: str, places: int | None = None) -> str:
-    """An amount and its ISO 4217 currency code: "1,749.00 SEK", "−200.00 SEK", "2,499 JPY"; "—" for None.
+    """An amount and its ISO 4217 currency code joined by a no-break space (U+00A0, so a narrow cell never
+    wraps "275.85 / EUR"): "1,749.00 SEK", "−200.00 SEK", "2,499 JPY"; "—" for None.
 
     `places` defaults to the currency's ISO 4217 minor unit (unknown codes 2); pass the integration's
     decimals (Mappings › Currencies) where they are known. A blank currency gives the amount alone.
@@ -45,4 +46,4 @@ def money_text(value: Decimal | None, currency: str, places: int | None = None) 
     code = (currency or "").strip().upper()
     if places is None:
         places = currency_minor_unit(code) if code else 2
-    return f"{amount_text(value, places)} {code}".strip()
+    return f"{amount_text(value, places)}\N{NO-BREAK SPACE}{code}" if code else amount_text(value, places)

@@ -167,3 +167,53 @@ def test_the_records_resync_action_with_an_unusable_id_changes_nothing(staff_cli
     record.refresh_from_db()
     assert record.status == SyncRecord.Status.DEAD
     assert any("'abc'" in str(m) for m in get_messages(response.wsgi_request))
+
+
+def _warnings(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_a_status_that_does_not_exist_in_the_failed_filter_is_dropped_and_named(staff_client):
+    """`status__in` is the Records list's "Failed" choice: a value none of the statuses is named, not 0 rows."""
+    from sync.models import SyncRecord
+
+    response = staff_client.get(changelist(SyncRecord), {"status__in": "zzz"}, follow=True)
+
+    assert response.redirect_chain and response.request["QUERY_STRING"] == ""
+    [warning] = _warnings(response)
+    assert "status__in = 'zzz'" in warning and warning.endswith("shown without that filter.")
+    both = staff_client.get(changelist(SyncRecord), {"status__in": "retrying,zzz"}, follow=True)
+    assert "status__in = 'retrying,zzz'" in _warnings(both)[0]
+
+
+def test_a_filter_django_hides_for_a_single_choice_still_names_its_junk_value(admin_client):
+    """With one integration Django shows no integration filter and would ignore `integration__id__exact=abc`."""
+    from sync.models import SyncRecord
+
+    integration = IntegrationFactory()
+    response = admin_client.get(changelist(SyncRecord), {"integration__id__exact": "abc"}, follow=True)
+
+    assert response.request["QUERY_STRING"] == ""
+    assert any("integration__id__exact = 'abc'" in m for m in _warnings(response))
+    fine = admin_client.get(changelist(SyncRecord), {"integration__id__exact": integration.pk})
+    assert fine.status_code == 200 and not _warnings(fine)
+
+
+def test_every_unusable_value_is_named_in_one_warning(staff_client):
+    """A value the list cannot read (a word for an id or a year) and one that is no choice, all in one warning;
+    the usable filter stays."""
+    from sync.models import SyncRecord
+
+    query = {
+        "status__exact": "zzz",
+        "integration__id__exact": "abc",
+        "created_at__year": "abc",
+        "flow__exact": "orders",
+    }
+    response = staff_client.get(changelist(SyncRecord), query, follow=True)
+
+    assert response.status_code == 200 and response.request["QUERY_STRING"] == "flow__exact=orders"
+    [warning] = _warnings(response)
+    for named in ("status__exact = 'zzz'", "integration__id__exact = 'abc'", "created_at__year = 'abc'"):
+        assert named in warning, warning
+    assert "flow__exact" not in warning and warning.endswith("shown without those filters.")

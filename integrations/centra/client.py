@@ -75,6 +75,9 @@ class CentraClient(CentraCatalogueCalls, CentraTransport):
 
     # -- connection ---------------------------------------------------------
     def ping(self) -> str:
+        """One cheap read for the admin's "Test connection", in words without the system's name (the message
+        names the connection): "2 stores: Retail (DIRECT_TO_CONSUMER), Wholesale (WHOLESALE); 19/20 requests
+        left per 10 s"."""
         data = self.execute(q.PING)
         stores = data.get("stores") or []
         names = ", ".join(f"{s.get('name')} ({s.get('type')})" for s in stores) or "none"
@@ -92,7 +95,7 @@ class CentraClient(CentraCatalogueCalls, CentraTransport):
             if requests_left
             else ""
         )
-        return f"Centra: {len(stores)} store(s): {names}{quota}."
+        return f"{len(stores)} store{'s' if len(stores) != 1 else ''}: {names}{quota}."
 
     # -- orders -------------------------------------------------------------
     def orders_changed(

@@ -143,7 +143,8 @@ class VismaNetClient:
 
     # -- connection check ---------------------------------------------------
     def ping(self) -> str:
-        """One cheap read for the admin's "Test connection": e.g. "4 customer classes, company Koppla Demo AB"."""
+        """One cheap read for the admin's "Test connection", in words without the system's name (the message
+        names the connection): e.g. "4 customer classes, company Koppla Demo AB"."""
         classes = self.customer_class_list()
         summary = f"{len(classes)} customer class{'es' if len(classes) != 1 else ''}"
         try:

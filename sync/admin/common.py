@@ -14,6 +14,7 @@ STATUS_COLOURS = {
     "dry_run": "#6a1b9a",
     "skipped": "#777",
     "partial": "#b26a00",
+    "booked": "#2e7d32",
     "paused": "#b26a00",
     "waiting": "#b26a00",
     "retrying": "#b26a00",
@@ -107,11 +108,15 @@ def short_name(name: str):
 RECORD_CHARS = 28  # a record's label in a list cell ("20015 (anna.karlsson@example.com)"); all of it in the tooltip
 
 
-def short_label(label: str):
-    """A record's label (order number and e-mail, SKU) cut to RECORD_CHARS, the whole label in the tooltip."""
-    if len(label) <= RECORD_CHARS:
+def short_label(label: str, chars: int = RECORD_CHARS):
+    """A record's label (order number and e-mail, SKU) or another one-line text cut to `chars` characters
+    (RECORD_CHARS unless given), the whole text in the tooltip."""
+    if len(label) <= chars:
         return label
-    return format_html('<span title="{}">{}</span>', label, label[: RECORD_CHARS - 1].rstrip() + "…")
+    return format_html('<span title="{}">{}</span>', label, label[: chars - 1].rstrip() + "…")
+
+
+PROGRESS_CHARS = 28  # a run's progress in the list ("120 / 320, about 3 min left"); all of it in the tooltip
 
 
 def compact_flow(obj):

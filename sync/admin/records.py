@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.defaultfilters import linebreaksbr
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, admin_link, admin_url, changelist_link, pretty_json
@@ -24,6 +25,7 @@ from .common import (
     compact_when,
     short_label,
     short_message,
+    short_when,
     status_badge,
 )
 
@@ -224,11 +226,17 @@ class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj):
+        """The status and the number of tries; a retry whose time has passed is "Failed, retry due" (the next
+        run of the flow takes it up), never a promise of a time already past."""
         tries = f" ({obj.attempts} tries)" if obj.attempts > 1 else ""
-        return format_html("{}{}", status_badge(obj.status, obj.get_status_display()), tries)
+        label = "Failed, retry due" if _retry_due(obj) else obj.get_status_display()
+        return format_html("{}{}", status_badge(obj.status, label), tries)
 
     @admin.display(description="Next attempt", ordering="next_attempt_at")
     def next_attempt(self, obj):
+        """When the record is tried again; "due since 10:42" once that time has passed."""
+        if _retry_due(obj):
+            return f"due since {short_when(obj.next_attempt_at)}"
         return compact_when(obj.next_attempt_at)
 
     @admin.display(description="Last attempt")
@@ -248,3 +256,9 @@ class SyncRecordAdmin(ResyncButtonMixin, RunPermissionMixin, ReadOnlyAdmin):
     @admin.action(description="Resync the selected records", permissions=["resync"])
     def resync_selected(self, request, queryset):
         return bulk_confirm_or_start(self, request, queryset, action="resync_selected", spec=RESYNC_RECORDS)
+
+
+def _retry_due(record) -> bool:
+    """A record failing and waiting for a retry whose time has come."""
+    due = record.next_attempt_at
+    return record.status == SyncRecord.Status.RETRYING and due is not None and due <= timezone.now()

@@ -1,5 +1,7 @@
 """Admin of payout formats and payouts: import a settlement file, read the report, book it."""
 
+import re
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -16,6 +18,8 @@ from config.admin_utils import AUDIT_FIELDS, UsableFiltersMixin
 from config.errors import ApplicationError
 from config.forbidden import permission_hint
 from integrations.http import RemoteError
+from integrations.systems import system_label
+from sync.admin.common import LIST_MEDIA_CSS, LIST_MEDIA_JS, short_label, short_name, status_badge
 from sync.models import Flow, Integration, Payout, PayoutFormat, PayoutLine, SyncRun
 
 from .demo import payout_csv_demo
@@ -27,6 +31,16 @@ LINES_PER_PAGE = 100
 BOOK_PERMISSION = "sync.book_payout"  # not held by the Operations group: whoever books is given it
 
 COLUMN_FIELDS = [name for name in PRESETS[PayoutFormat.Preset.GENERIC]]
+
+
+def _erp_name(payout) -> str:
+    """The display name of the payout's ERP ("Visma.net ERP", "Fortnox"), for "booked in …"."""
+    return system_label(payout.integration.erp.system)
+
+
+def _in_erp(label: str, erp_name: str) -> str:
+    """A line status or state named after the ERP ("Booked in the ERP") with the ERP's name ("Booked in Fortnox")."""
+    return re.sub(r"\bthe ERP\b", erp_name, label, flags=re.IGNORECASE)
 
 
 def _waiting_lines(payout):
@@ -115,7 +129,14 @@ class PayoutChangeList(ChangeList):
 
 @admin.register(Payout)
 class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
-    list_display = ["payout_display", "integration", "bank_display", "net_display", "balance_display", "status"]
+    list_display = [
+        "payout_display",
+        "integration_display",
+        "bank_display",
+        "net_display",
+        "balance_display",
+        "status_display",
+    ]
     list_filter = ["status", "integration", "format"]
     list_select_related = ["integration", "format"]
     search_fields = ["reference", "merchant_account", "file_name", "lines__order_number", "lines__psp_reference"]
@@ -140,6 +161,10 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
 
     actions = ["book_now"]
 
+    class Media:  # the lists' laptop layout (1366 px): compact cells, the left navigation folded
+        css = LIST_MEDIA_CSS
+        js = LIST_MEDIA_JS
+
     def has_add_permission(self, request):
         return False  # payouts come from files: use "Import a payout file"
 
@@ -150,7 +175,7 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
         """Why the user cannot book ('' when they can): the permission, who grants it."""
         return permission_hint(request.user, BOOK_PERMISSION, doing="Booking payouts' lines in the ERP")
 
-    @admin.action(description="Book the waiting lines in the ERP now", permissions=["book"])
+    @admin.action(description="Book the lines not booked yet in the ERP now", permissions=["book"])
     def book_now(self, request, queryset):
         from sync.services import flow_run_enqueue
 
@@ -220,13 +245,19 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
         extra_context = {**(extra_context or {}), **(self._lines_context(request, payout) if payout else {})}
         if payout:
             extra_context.update(book_hint=self.book_hint(request), can_book=self.has_book_permission(request))
+            # What the button books: the payment and refund lines waiting or not booked (no matching document,
+            # failed): their count and the cash they move, the "Waiting" and "Not booked" rows of the report.
+            states = payout_report(payout=payout).states
             extra_context["book_waiting"] = _waiting_lines(payout).count()
+            extra_context["book_amount"] = money_text(states[1].total + states[2].total, payout.currency)
+            extra_context["erp_name"] = _erp_name(payout)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @staticmethod
     def _lines_context(request, payout) -> dict:
         """One page of the payout's lines (LINES_PER_PAGE), filtered by ?line_status=: constant queries."""
         status = request.GET.get("line_status", "")
+        erp_name = _erp_name(payout)
         lines = payout.lines.order_by("line_no")
         if status in PayoutLine.Status.values:
             lines = lines.filter(status=status)
@@ -237,11 +268,15 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
             line.gross_text = money_text(line.gross, line.currency)
             line.fee_text = money_text(line.fee, line.currency)
             line.carried_fee_text = money_text(line.carried_fee, line.currency) if line.carried_fee else ""
+            line.status_text = _in_erp(line.get_status_display(), erp_name)
         counts = dict(payout.lines.order_by().values_list("status").annotate(n=Count("pk")))
         return {
             "lines_page": page,
             "line_status": status,
-            "line_statuses": [(value, label, counts.get(value, 0)) for value, label in PayoutLine.Status.choices],
+            "line_statuses": [
+                (value, _in_erp(label.lower(), erp_name), counts.get(value, 0))
+                for value, label in PayoutLine.Status.choices
+            ],
             "lines_total": sum(counts.values()),
         }
 
@@ -266,7 +301,16 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
     @admin.display(description="Payout", ordering="reference")
     def payout_display(self, obj):
         """Payout id and merchant account: what the bank transfer's text names."""
-        return f"{obj.reference} ({obj.merchant_account})" if obj.merchant_account else obj.reference
+        return short_label(f"{obj.reference} ({obj.merchant_account})" if obj.merchant_account else obj.reference)
+
+    @admin.display(description="Integration", ordering="integration__name")
+    def integration_display(self, obj):
+        """The integration's name cut for a list cell, the whole name in the tooltip."""
+        return short_name(obj.integration.name)
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
 
     @admin.display(description="Bank amount", ordering="bank_amount")
     def bank_display(self, obj):
@@ -323,20 +367,24 @@ class PayoutAdmin(UsableFiltersMixin, PayoutImportMixin, admin.ModelAdmin):
             )
         else:
             erp = ""
-        counts = ", ".join(f"{n} {PayoutLine.Status(s).label.lower()}" for s, n in sorted(report.counts.items()))
+        erp_name = _erp_name(obj)
+        counts = ", ".join(
+            f"{n} {_in_erp(PayoutLine.Status(s).label.lower(), erp_name)}" for s, n in sorted(report.counts.items())
+        )
         return format_html(
             '<table class="koppla-report">{}</table>{}{}<p>Lines: {}</p>{}',
             body,
             verdict,
             erp,
             counts,
-            _states(report, obj.currency),
+            _states(report, obj.currency, erp_name),
         )
 
 
-def _states(report, currency: str) -> str:
+def _states(report, currency: str, erp_name: str) -> str:
     """Where the net stands: booked, waiting, not booked and to book by hand, with a total line equal to the net."""
     rows = state_rows(list(report.states), currency=currency, places=report.places)
+    rows = [(_in_erp(label, erp_name), *texts) for label, *texts in rows]
     cell = "<td style='text-align:right'>{}</td>" * 6
     body = format_html_join("", "<tr><th>{}</th>" + cell + "</tr>", rows[:-1])
     total = format_html(

@@ -41,10 +41,11 @@ RECORDS_COLUMNS = {
 RECORD_LOG_COLUMNS = {"status_display": "Status", "short_error": "Message", "run_link": "Run"}
 PAYOUT_COLUMNS = {
     "payout_display": "Payout",
+    "integration_display": "Integration",
     "bank_display": "Bank amount",
     "net_display": "Net",
     "balance_display": "Equals bank",
-    "status": "Status",
+    "status_display": "Status",
 }
 SYNC_RUN_COLUMNS = {
     "status_display": "Status",
@@ -309,10 +310,13 @@ LONG_ERROR = (
 
 
 def test_records_record_logs_and_number_series_fit_at_1366_px_with_long_names_and_errors(laptop, live_server, demo):
-    """The worst rows those lists get: a long integration and connection name, long errors, many attempts."""
+    """The worst rows those lists get: a long integration and connection name, long errors, many attempts, a
+    running run's long listing progress, a payout of a long merchant account still to be booked by hand."""
     from datetime import UTC, datetime
+    from decimal import Decimal
 
-    from sync.models import NumberSeriesCheck, RecordLog
+    from sync.models import NumberSeriesCheck, PayoutFormat, RecordLog
+    from sync.payouts.services import payout_format_from_preset
 
     page, base = laptop, live_server.url
     demo.name = LONG_NAME
@@ -357,7 +361,32 @@ def test_records_record_logs_and_number_series_fit_at_1366_px_with_long_names_an
         checked_at=datetime(2026, 12, 1, 9, 15, tzinfo=UTC),
     )
 
+    SyncRun.objects.create(
+        integration=demo,
+        flow="orders",
+        trigger="schedule",
+        status="running",
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        total=143,
+        done=143,
+        message="Listing: 12 pages read, 1200 records so far",
+    )
+    for reference, status in (("4471203356", "imported"), ("4471203357", "partial"), ("4471203358", "booked")):
+        Payout.objects.create(
+            integration=demo,
+            format=payout_format_from_preset(name=f"Adyen {reference}", preset=PayoutFormat.Preset.ADYEN),
+            provider="adyen",
+            merchant_account="KopplaNordicsAndBalticsECOM",
+            reference=reference,
+            currency="EUR",
+            bank_amount=Decimal("1234567.89"),
+            status=status,
+        )
+
     for url, columns, name in (
+        ("/admin/sync/syncrun/", SYNC_RUN_COLUMNS, "16-sync-runs-long"),
+        ("/admin/sync/payout/", PAYOUT_COLUMNS, "17-payouts-long"),
         ("/admin/sync/syncrecord/", RECORDS_COLUMNS, "13-records-long"),
         ("/admin/sync/recordlog/", RECORD_LOG_COLUMNS, "14-record-logs-long"),
         ("/admin/sync/numberseriescheck/", NUMBER_SERIES_COLUMNS, "15-number-series-long"),

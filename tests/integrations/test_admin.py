@@ -97,3 +97,20 @@ def test_operations_user_sees_no_secret_inputs_and_cannot_change(client, conn):
     assert response.status_code == 403
     conn.refresh_from_db()
     assert conn.secret("client_secret") == "s3cret-client-value"
+
+
+@pytest.mark.parametrize("fixture", ["centra_connection", "visma_connection"])
+def test_a_connection_test_names_the_connection_once_and_not_its_system_again(request, admin_client, fixture):
+    """A message like "Centra sandbox works: 2 stores: …", never "… works: Centra: 2 store(s): …"."""
+    from django.contrib.messages import get_messages
+
+    from integrations.systems import system_label
+
+    connection = request.getfixturevalue(fixture)
+    response = admin_client.post(reverse("admin:integrations_connection_test", args=[connection.pk]))
+
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith(f"{connection.name} works: ")
+    summary = message.removeprefix(f"{connection.name} works: ")
+    assert system_label(connection.system) not in summary and not summary.startswith(f"{connection.system}:")
+    assert summary[0].isdigit() and "(s)" not in summary

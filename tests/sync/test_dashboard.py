@@ -49,3 +49,25 @@ def test_dashboard_shows_rates_waiting_records_chart_and_warnings(admin_client, 
 def test_dashboard_needs_staff(client):
     response = client.get(reverse("admin:dashboard"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_dashboard_needs_the_view_permission_of_sync_runs(client, django_user_model):
+    """A staff user without sync.view_syncrun sees neither the dashboard nor its link: the 403 page names the
+    permission to ask for."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
+    client.force_login(user)
+
+    refused = client.get(reverse("admin:dashboard"))
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert "open the operations dashboard" in page and "sync.view_syncrun" in page
+    assert "koppla-flows" not in page
+    assert "koppla-dashboard-link" not in client.get(reverse("admin:index")).content.decode()
+
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="sync", codename="view_syncrun"))
+    user = django_user_model.objects.get(pk=user.pk)  # a fresh permission cache
+    client.force_login(user)
+    assert client.get(reverse("admin:dashboard")).status_code == 200
+    assert "koppla-dashboard-link" in client.get(reverse("admin:index")).content.decode()

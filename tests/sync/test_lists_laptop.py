@@ -102,6 +102,25 @@ def test_run_progress_has_a_total_and_the_time_left():
     assert run_progress_text(finished, now=now) == "400 / 400"
 
 
+def test_a_running_runs_long_listing_progress_is_cut_in_the_list_and_whole_in_the_tooltip(admin_client, integration):
+    """A listing's progress text ("listing: 2 pages read, 200 records so far (143 done)") would push Started and
+    Duration beyond a laptop screen: the list shows its first PROGRESS_CHARS characters, the tooltip all of it."""
+    SyncRunFactory(
+        integration=integration,
+        flow="orders",
+        status="running",
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        total=143,
+        done=143,
+        message="Listing: 2 pages read, 200 records so far",
+    )
+    html = admin_client.get(reverse("admin:sync_syncrun_changelist")).content.decode()
+    whole = "listing: 2 pages read, 200 records so far (143 done)"
+    assert f'<td class="field-progress_cell"><span title="{whole}">listing: 2 pages read, 200…</span></td>' in html
+    assert f">{whole}<" not in html
+
+
 def test_a_failed_run_does_not_promise_a_record_retry():
     exc = RemoteDown("Visma.net answered 503", system="visma_net")
     assert remote_error_message(exc).endswith("The record will be retried.")
@@ -141,10 +160,16 @@ def test_payouts_list_names_the_payout_with_its_account_and_amounts_with_their_c
         currency="EUR",
         bank_amount=Decimal("1099.15"),
     )
+    integration.name = "Centra Nordics and Baltics → Visma.net ERP (production company 1, EUR)"
+    integration.save(update_fields=["name"])
     html = admin_client.get(reverse("admin:sync_payout_changelist")).content.decode()
     assert ">42 (KopplaEU)</a>" in html
-    assert '<td class="field-bank_display">1,099.15 EUR</td>' in html
-    assert '<td class="field-net_display">0.00 EUR</td>' in html
+    # The laptop layout (one-line cells, the navigation folded) and the integration cut, its whole name in the tooltip.
+    assert "sync/koppla-lists.css" in html and "sync/koppla-lists.js" in html
+    assert f'title="{escape(integration.name)}">Centra Nordics and Balt…</span>' in html
+    assert '<td class="field-status_display"><b style="color:#333">Imported</b></td>' in html
+    assert '<td class="field-bank_display">1,099.15\u00a0EUR</td>' in html
+    assert '<td class="field-net_display">0.00\u00a0EUR</td>' in html
 
 
 def test_tax_zones_list_has_short_one_line_cells_and_the_full_labels_on_the_rows_page(admin_client, integration):
@@ -219,3 +244,23 @@ def test_a_long_record_label_is_cut_in_the_lists_and_whole_in_the_tooltip(admin_
     SyncRecord.objects.filter(source_id="order-20015").update(source_label=label)
     html = admin_client.get(reverse("admin:sync_syncrecord_changelist")).content.decode()
     assert f'<span title="{label}">{label[:27].rstrip()}…</span>' in html
+
+
+def test_a_retry_whose_time_has_passed_says_it_is_due_not_a_time_in_the_past(admin_client, integration):
+    due = _record(integration, "retrying", "Visma.net answered 503", "order-1")
+    later = _record(integration, "retrying", "Visma.net answered 503", "order-2")
+    SyncRecord.objects.filter(pk=due.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    SyncRecord.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(hours=2))
+
+    html = admin_client.get(reverse("admin:sync_syncrecord_changelist")).content.decode()
+
+    cells = [row.split("</tr>")[0] for row in html.split("<tr")[1:]]
+    rows = {source: row for row in cells for source in ("order-1", "order-2") if source in row}
+    assert "Failed, retry due" in rows["order-1"] and "due since " in rows["order-1"]
+    assert "will retry" not in rows["order-1"]
+    assert "Failed, will retry" in rows["order-2"] and "due since" not in rows["order-2"]
+
+
+def test_the_admin_names_payment_methods_as_the_readme_and_the_errors_do(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert ">Payment methods</a>" in html and "Payment method mappings" not in html

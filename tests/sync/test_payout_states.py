@@ -84,12 +84,12 @@ def test_the_states_add_up_to_the_net_to_the_cent(integration, carried, booked, 
     *_, total = state_rows(list(report.states), currency="SEK")
     assert total == (
         "Net paid out",
-        "1,749.90 SEK",
-        "−250.00 SEK",
-        "−75.00 SEK",
-        "−49.25 SEK",
-        "−12.34 SEK",
-        "1,363.31 SEK",
+        "1,749.90\u00a0SEK",
+        "−250.00\u00a0SEK",
+        "−75.00\u00a0SEK",
+        "−49.25\u00a0SEK",
+        "−12.34\u00a0SEK",
+        "1,363.31\u00a0SEK",
     )
 
 
@@ -106,22 +106,39 @@ def test_the_payout_page_shows_the_states_with_a_total_line_equal_to_the_net(adm
     assert cells[0] == ["", "Payments", "Refunds", "Chargebacks", "Fees", "Adjustments", "Total"]
     totals = {row[0]: row[-1] for row in cells[1:]}
     assert totals == {
-        "Booked in the ERP": "1,163.25 SEK",
-        "Waiting to be booked": "390.00 SEK",
-        "Not booked (no matching document or failed)": "−102.60 SEK",
-        "To book by hand": "−87.34 SEK",
-        "Net paid out": "1,363.31 SEK",
+        "Booked in Visma.net ERP": "1,163.25\u00a0SEK",
+        "Waiting to be booked": "390.00\u00a0SEK",
+        "Not booked (no matching document or failed)": "−102.60\u00a0SEK",
+        "To book by hand": "−87.34\u00a0SEK",
+        "Net paid out": "1,363.31\u00a0SEK",
     }
     # The figures above the states show the same net, and every amount on the page carries its currency.
-    assert re.search(r"<th>Net paid out</th><td[^>]*>1,363.31 SEK</td>", html)
-    assert re.search(r"<th>Booked so far</th><td[^>]*>1,163.25 SEK</td>", html)
+    assert re.search(r"<th>Net paid out</th><td[^>]*>1,363.31\u00a0SEK</td>", html)
+    assert re.search(r"<th>Booked so far</th><td[^>]*>1,163.25\u00a0SEK</td>", html)
     lines = html[html.index('id="koppla-payout-lines"') :]
-    assert ">1,250.00 SEK<" in lines and ">31.25 SEK<" in lines and ">5.50 SEK<" in lines and ">−12.34 SEK<" in lines
+    assert (
+        ">1,250.00\u00a0SEK<" in lines
+        and ">31.25\u00a0SEK<" in lines
+        and ">5.50\u00a0SEK<" in lines
+        and ">−12.34\u00a0SEK<" in lines
+    )
     assert ">1250.00<" not in lines
 
 
 def test_the_payout_list_shows_net_and_bank_amount_with_their_currency(admin_client, integration):
     _payout(integration, carried=False)
     html = unescape(admin_client.get(reverse("admin:sync_payout_changelist")).content.decode())
-    assert html.count("1,363.31 SEK") == 2  # bank amount and net
-    assert "net yes; −92.84 SEK to book by hand" in html
+    assert html.count("1,363.31\u00a0SEK") == 2  # bank amount and net
+    assert "net yes; −92.84\u00a0SEK to book by hand" in html
+
+
+def test_the_book_button_counts_the_lines_it_books_and_their_amount_and_names_the_erp(admin_client, integration):
+    """The button books the waiting, unmatched and failed payment and refund lines: its count and amount are the
+    report's "Waiting to be booked" plus "Not booked" (390.00 − 102.60), never a count beside a 0.00 amount."""
+    payout = _payout(integration, carried=True)
+    html = unescape(admin_client.get(reverse("admin:sync_payout_change", args=[payout.pk])).content.decode())
+
+    assert 'value="Book the lines not booked yet in Visma.net ERP now (3 lines, 287.40\u00a0SEK)"' in html
+    lines = html[html.index('id="koppla-payout-lines"') :]
+    assert ">booked in Visma.net ERP (2)</a>" in lines and "<td>Booked in Visma.net ERP</td>" in lines
+    assert "the erp" not in lines.lower() and "Lines: 2 booked in Visma.net ERP, 1 failed" in html

@@ -87,7 +87,7 @@ def test_the_preview_shows_every_payout_and_writes_nothing_until_confirmed(admin
         ("KopplaNL", Decimal("198.30"), "batch42.csv"),
     ]
     assert (
-        "Imported payout Adyen payout 42 (KopplaEU): 2 lines, net 99.15 EUR, bank 99.15 EUR — balances to the cent."
+        "Imported payout Adyen payout 42 (KopplaEU): 2 lines, net 99.15\u00a0EUR, bank 99.15\u00a0EUR — balances to the cent."
         in done.content.decode()
     )
 
@@ -101,14 +101,14 @@ def test_the_preview_lists_the_skipped_totals_row_and_the_confirmed_payout_shows
 
     done = confirm(admin_client, preview)
     # The preview shows the figures exactly as the payout's page does: thousands separators, currency, minus sign.
-    assert ("Captured payments", "1,749.00 SEK") in figures and ("Fees", "−43.73 SEK") in figures
-    assert ("Refunds", "0.00 SEK") in figures
+    assert ("Captured payments", "1,749.00\u00a0SEK") in figures and ("Fees", "−43.73\u00a0SEK") in figures
+    assert ("Refunds", "0.00\u00a0SEK") in figures
     shown = re.findall(r"<tr><th>([^<]+)</th><td[^>]*>([^<]+)</td></tr>", done.content.decode())
     assert len(figures) == 10 and set(figures) <= set(shown)
 
     html = done.content.decode()
     assert "balances to the cent" in html
-    assert "Net paid out" in html and "1,705.27 SEK" in html and "The payout balances to the cent." in html
+    assert "Net paid out" in html and "1,705.27\u00a0SEK" in html and "The payout balances to the cent." in html
     assert "Booked in full, the ERP" in html
     assert Payout.objects.get().lines.count() == 3
 
@@ -155,7 +155,9 @@ def test_a_changed_or_expired_preview_is_refused(admin_client, integration, gene
     preview = upload(admin_client, integration, generic, GENERIC)
     key = preview.context["form"]["upload"].value()
     PayoutUpload.objects.filter(key=key).update(content=GENERIC.replace("PO-77", "PO-78"))
-    assert "the file changed since the preview — upload the file again" in _confirm_key(admin_client, integration, generic, key)
+    assert "the file changed since the preview — upload the file again" in _confirm_key(
+        admin_client, integration, generic, key
+    )
     PayoutUpload.objects.filter(key=key).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert "the preview is older than 24 hours" in _confirm_key(admin_client, integration, generic, key)
     assert not Payout.objects.exists()
@@ -223,13 +225,13 @@ def changelist_queries(client, **params) -> tuple[int, str]:
 def test_19_the_changelist_runs_the_same_queries_for_5_and_50_payouts(admin_client, integration, generic):
     make_payouts(integration, generic, 1, 5)
     five, html = changelist_queries(admin_client)
-    assert html.count('<b style="color:#c62828">no (15.00 SEK)</b>') == 5  # net 1505.27 vs bank 1490.27
+    assert html.count('<b style="color:#c62828">no (15.00\u00a0SEK)</b>') == 5  # net 1505.27 vs bank 1490.27
     make_payouts(integration, generic, 6, 45)
     fifty, html = changelist_queries(admin_client)
-    assert html.count('<td class="field-net_display">1,505.27 SEK</td>') == 50
+    assert html.count('<td class="field-net_display">1,505.27\u00a0SEK</td>') == 50
     assert fifty == five, f"{five} queries for 5 payouts, {fifty} for 50"
     searched, html = changelist_queries(admin_client, q="1001")  # a search over lines does not multiply sums
-    assert searched == five and html.count('<td class="field-net_display">1,505.27 SEK</td>') == 50
+    assert searched == five and html.count('<td class="field-net_display">1,505.27\u00a0SEK</td>') == 50
 
 
 def test_19_equal_counts_with_a_currency_mapping_and_several_integrations(admin_client, integration, generic):

@@ -192,7 +192,7 @@ def test_15_the_fee_on_a_refund_is_written_off_with_a_payment_so_the_erp_cash_eq
     assert report.erp_cash == Decimal("1018.25") == payout.bank_amount and report.erp_equals_bank
     payment, refund = payout.lines.get(kind="payment"), payout.lines.get(kind="refund")
     assert (payment.fee, payment.carried_fee) == (Decimal("31.25"), Decimal("0.50"))
-    assert refund.message == "Fee 0.50 SEK written off with the payment of row 2 (order 1001)."
+    assert refund.message == "Fee 0.50\u00a0SEK written off with the payment of row 2 (order 1001)."
 
 
 def test_a_fee_no_payment_can_carry_is_to_book_by_hand_and_the_report_says_so(integration, generic):
@@ -254,8 +254,8 @@ def test_a_row_whose_net_is_not_gross_less_fees_is_refused(integration, adyen):
     content = read("13_adyen_two_merchant_accounts_same_batch.csv").replace(",99.15,,0.50", ",99.50,,0.50")
     problems = problems_of(integration=integration, fmt=adyen, content=content)
     assert problems == [
-        "Row 2: gross 100.00 EUR − fees 0.85 EUR is 99.15 EUR, but the file's net (column Net Credit (NC)) is "
-        "99.50 EUR: the format reads this row wrongly (check its fee columns)"
+        "Row 2: gross 100.00\u00a0EUR − fees 0.85\u00a0EUR is 99.15\u00a0EUR, but the file's net (column Net Credit (NC)) is "
+        "99.50\u00a0EUR: the format reads this row wrongly (check its fee columns)"
     ]
 
 

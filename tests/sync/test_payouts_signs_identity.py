@@ -108,7 +108,10 @@ def test_a_fee_on_the_transfer_row_is_written_off_with_the_largest_payment(integ
     report = payout_report(payout=payout)
     assert report.balances and report.erp_equals_bank and report.erp_cash == Decimal("98.50")
     assert payout.lines.get(kind="payment").carried_fee == Decimal("0.50")
-    assert payout.lines.get(kind="payout").message == "Fee 0.50 SEK written off with the payment of row 2 (order 1001)."
+    assert (
+        payout.lines.get(kind="payout").message
+        == "Fee 0.50\u00a0SEK written off with the payment of row 2 (order 1001)."
+    )
 
 
 def test_a_transfer_fee_no_payment_can_carry_is_to_book_by_hand_and_not_called_balanced(
@@ -123,7 +126,10 @@ def test_a_transfer_fee_no_payment_can_carry_is_to_book_by_hand_and_not_called_b
         url,
         {"integration": integration.pk, "format": generic.pk, "file": SimpleUploadedFile("p.csv", content.encode())},
     )
-    assert "−0.50 SEK is left to book by hand" in preview.content.decode()
+    assert "−0.50\u00a0SEK is left to book by hand" in preview.content.decode()
+    # The preview says "balances" only when nothing is left to book by hand (the README's walk-through).
+    assert "Balances:" not in preview.content.decode()
+    assert "The file's net equals the bank amount to the cent." in preview.content.decode()
     key = preview.context["form"]["upload"].value()
 
     done = admin_client.post(
@@ -136,9 +142,9 @@ def test_a_transfer_fee_no_payment_can_carry_is_to_book_by_hand_and_not_called_b
     report = payout_report(payout=payout)
     assert report.balances and not report.erp_equals_bank and report.by_hand == Decimal("-0.50")
     html = done.content.decode()
-    assert "balances to the cent" not in html and "but −0.50 SEK is left to book by hand" in html
+    assert "balances to the cent" not in html and "but −0.50\u00a0SEK is left to book by hand" in html
     listing = admin_client.get(reverse("admin:sync_payout_changelist")).content.decode()
-    assert "net yes; −0.50 SEK to book by hand" in listing
+    assert "net yes; −0.50\u00a0SEK to book by hand" in listing
 
 
 # --------------------------------------------------------------------------- signs (finding 7)
@@ -215,7 +221,7 @@ def test_a_fee_row_larger_than_its_payment_is_not_folded_into_it(integration, ge
     payment, fee = payout.lines.get(kind="payment"), payout.lines.get(kind="fee")
     assert (payment.fee, payment.carried_fee) == (Decimal("0.10"), Decimal("0.00"))
     assert fee.status == PayoutLine.Status.MANUAL and fee.fee == Decimal("5.00")
-    assert fee.message.startswith("Fee 5.00 SEK: no payment of this payout can carry it as a write-off")
+    assert fee.message.startswith("Fee 5.00\u00a0SEK: no payment of this payout can carry it as a write-off")
     assert payout_report(payout=payout).by_hand == Decimal("-5.00")
 
 

@@ -100,6 +100,6 @@ def test_credit_note_quantities_are_positive_and_a_negative_returned_quantity_is
             refund([line("-249.50", 25, qty=-1)], total="249.50"), o, MAPPINGS, invoice_number="1", customer_number="2"
         )
 
-    assert "Return R-7 (order 1234), line 1 'Shirt (1001BLKM)': quantity -1 × 249.50 SEK is negative" in (
+    assert "Return R-7 (order 1234), line 1 'Shirt (1001BLKM)': quantity -1 × 249.50\u00a0SEK is negative" in (
         refused.value.message
     )

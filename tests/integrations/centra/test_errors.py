@@ -198,6 +198,6 @@ def test_faults_match_only_their_operation_name(client):
     with pytest.raises(RemoteDown):
         list(client.orders_changed(statuses=["SHIPPED"]))
     assert client.order_get(1)["number"] == 1  # OrderGet is not matched
-    assert "store(s)" in client.ping()
+    assert "stores:" in client.ping()
     broken.refresh_from_db()
     assert broken.fired == 4  # every attempt of OrdersChanged, nothing else

@@ -12,7 +12,7 @@ from sync.money import money_text
 from sync.services import flow_run
 from tests.sync.flows.test_refunds_customers import add_swish, dtc_orders, return_node
 
-AMOUNT = r"−?[\d,]+(?:\.\d+)? [A-Z]{3}"  # an amount and its currency code
+AMOUNT = r"−?[\d,]+(?:\.\d+)?\u00a0[A-Z]{3}"  # an amount and its currency code, a no-break space between
 
 
 def test_an_invoice_log_shows_its_totals_and_vat_per_category_with_the_currency(flow_integration):

@@ -170,7 +170,7 @@ def test_payments_settle_the_invoices_with_the_fee_written_off(erp, shop, generi
         assert payment["paymentRef"] == f"PO-1/{booked.line_no}"
         ref = ExternalRef.objects.get(integration=shop, kind="payment", source_id=booked.source_id)
         assert ref.target_id == payment["refNbr"] and ref.data["document"] == invoice_number
-        assert f"paid on invoice {invoice_number}, fee {fee} SEK written off (PSPFEE)" in booked.message
+        assert f"paid on invoice {invoice_number}, fee {fee}\u00a0SEK written off (PSPFEE)" in booked.message
 
     report = payout_report(payout=payout)
     assert report.payments == sum(t for _, t in invoices.values()) + 250
@@ -236,7 +236,7 @@ def test_a_refund_without_an_open_credit_note_is_unmatched(erp, shop, generic):
 
     line = payout.lines.get(kind="refund")
     assert line.status == PayoutLine.Status.UNMATCHED
-    assert "No credit note of order 8 has 200.00 SEK open" in line.message and "open 125" in line.message
+    assert "No credit note of order 8 has 200.00\u00a0SEK open" in line.message and "open 125" in line.message
     assert visma.payment_count() == 0
 
 
@@ -404,7 +404,9 @@ def test_payment_payload_pays_gross_minus_fee_and_writes_the_fee_off(shop, gener
         status="Open",
         released=True,
     )
-    with pytest.raises(RecordFailed, match="captured 1,000.00 SEK but invoice 100003 has only 900.00 SEK open"):
+    with pytest.raises(
+        RecordFailed, match="captured 1,000.00\u00a0SEK but invoice 100003 has only 900.00\u00a0SEK open"
+    ):
         payment_draft_for(line, too_much, reason_code="PSPFEE")
     euro = ErpDocument(
         kind="invoice",
@@ -494,7 +496,7 @@ def test_book_now_in_the_payout_admin(admin_client, erp, shop, generic, django_c
     booking = SyncRun.objects.get(integration=shop, flow=Flow.PAYOUTS)
     assert booking.trigger == SyncRun.Trigger.BOOKING and booking.requested_by is not None
     page = admin_client.get(reverse("admin:sync_payout_change", args=[payout.pk])).content.decode()
-    assert "1 booked in the erp" in page.lower()
+    assert "1 booked in visma.net erp" in page.lower() and "booked in the erp" not in page.lower()
 
 
 # --------------------------------------------------------------------------- every fee reaches the ERP
@@ -533,9 +535,9 @@ def test_15_the_refund_fee_is_written_off_so_the_erp_cash_equals_the_bank_amount
     assert report.erp_equals_bank and report.booked_cash == Decimal("1018.25")
     refund = payout.lines.get(kind="refund")
     assert refund.status == PayoutLine.Status.BOOKED
-    assert "fee 0.50 SEK on this refund is written off with the payment of row 2" in refund.message
+    assert "fee 0.50\u00a0SEK on this refund is written off with the payment of row 2" in refund.message
     assert (
-        "fee 31.75 SEK written off (PSPFEE), incl. 0.50 SEK of the payout's refund, chargeback and fee rows"
+        "fee 31.75\u00a0SEK written off (PSPFEE), incl. 0.50\u00a0SEK of the payout's refund, chargeback and fee rows"
         in payout.lines.get(kind="payment").message
     )
 
@@ -587,6 +589,6 @@ def test_a_carried_fee_too_large_for_the_payment_fails_clearly(shop, generic, fe
     )
     with pytest.raises(
         RecordFailed,
-        match=r"the fee 9.50 SEK \(incl. 0.50 SEK of other rows of the payout\) is not less than the captured amount 9.40 SEK",
+        match=r"the fee 9.50\u00a0SEK \(incl. 0.50\u00a0SEK of other rows of the payout\) is not less than the captured amount 9.40\u00a0SEK",
     ):
         payment_draft_for(line, document, reason_code="PSPFEE")

@@ -213,7 +213,7 @@ def test_a_negative_quantity_is_refused_unless_the_integration_allows_it(flow_in
     result = run(flow_integration)
 
     error = RecordLog.objects.get(run=result, source_id="7900").error
-    assert "Order 7900, line 2 'Merino T-shirt, Black (1001-BLK-M)': quantity -2 × 255.36 SEK is negative" in error
+    assert "Order 7900, line 2 'Merino T-shirt, Black (1001-BLK-M)': quantity -2 × 255.36\u00a0SEK is negative" in error
     assert "Allow negative quantities" in error
     assert erp_objects() == (0, 0, 0)
 
