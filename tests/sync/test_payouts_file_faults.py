@@ -249,7 +249,7 @@ def test_a_typed_bank_amount_that_contradicts_the_files_transfer_row_is_refused(
     content = GEN + "payment,1001,p1,100.00,1.00,SEK,2026-11-20,PO-1\npayout,,,99.00,0,SEK,2026-11-21,PO-1\n"
     with pytest.raises(PayoutFileError) as refused:
         payout_file_preview(integration=integration, fmt=generic, content=content, bank_amount=Decimal("990.00"))
-    assert "row(s) 3 (column type) say 99.00 SEK reached the bank" in "; ".join(refused.value.problems)
+    assert "row(s) 3 (column type) say 99.00\u00a0SEK reached the bank" in "; ".join(refused.value.problems)
 
 
 def test_a_typed_bank_amount_finer_than_the_currency_is_refused_and_never_balances(integration, generic):
@@ -276,7 +276,7 @@ def test_a_difference_finer_than_the_mapped_currency_decimals_is_not_rounded_awa
     payout = payout_import(integration=integration, fmt=generic, content=content)
     report = payout_report(payout=payout)
     assert not report.balances and report.difference == Decimal("0.40")
-    assert money_text(report.difference, "HUF", report.places) == "0.4 HUF"
+    assert money_text(report.difference, "HUF", report.places) == "0.4\u00a0HUF"
 
 
 def test_a_payment_row_given_as_net_and_fee_is_captured_as_net_plus_fee(integration):

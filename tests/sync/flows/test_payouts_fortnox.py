@@ -99,7 +99,7 @@ def test_a_fee_is_written_off_to_the_fee_account_and_the_invoice_is_settled(clie
     assert payment["Booked"] is True and payment["ModeOfPaymentAccount"] == 1930
     line = payout.lines.get(kind="payment")
     assert (line.status, line.target_id) == (PayoutLine.Status.BOOKED, str(payment["Number"]))
-    assert f"fee {fee} SEK written off to account 6064" in line.message
+    assert f"fee {fee}\u00a0SEK written off to account 6064" in line.message
 
 
 def test_a_fee_without_a_fee_account_is_refused_naming_the_setting_before_anything_is_sent(client, shop, generic):
