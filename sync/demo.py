@@ -41,7 +41,7 @@ DEMO_FORTNOX_INTEGRATION = "Demo shop (Centra → Fortnox)"
 DEMO_FORTNOX_CONNECTION = "Fortnox sandbox"
 # What the flows call (README › Connecting Fortnox): company information for the connection test,
 # customers, articles (products, stock), invoices (orders, refunds, documents), payments (payouts).
-DEMO_FORTNOX_SCOPES = "companyinformation customer article invoice payment"
+DEMO_FORTNOX_SCOPES = "companyinformation customer article invoice order payment"
 DEMO_FORTNOX_FEE_ACCOUNT = "6064"  # BAS: payment-provider fees, in the Fortnox demo company's chart
 DEMO_VISMA_CLIENT_ID = "koppla-demo"
 DEMO_VISMA_CLIENT_SECRET = "koppla-demo-secret"

@@ -32,13 +32,14 @@ class ErpCustomer:
 # ErpDocument.kind
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
+SALES_ORDER = "sales_order"  # an order in the ERP (not booked; the ERP invoices it later)
 
 
 @dataclass(frozen=True)
 class ErpDocument:
-    """An invoice or a credit note as the ERP holds it. Amounts are positive, in `currency`."""
+    """An invoice, a credit note or a sales order as the ERP holds it. Amounts are positive, in `currency`."""
 
-    kind: str  # INVOICE or CREDIT_NOTE
+    kind: str  # INVOICE, CREDIT_NOTE or SALES_ORDER
     number: str
     status: str = ""  # the ERP's own word, for messages
     released: bool = False  # posted: it counts in the ledger and can be paid

@@ -42,6 +42,7 @@ class IntegrationForm(forms.ModelForm):
             "order_cutoff_date",
             "allowed_order_statuses",
             "default_customer_number",
+            "order_document",
             "home_country",
             "tax_country_source",
             "allow_negative_quantities",

@@ -14,7 +14,9 @@ its `capabilities`, never by its name:
 - "payment_write_off_reason_code": an ERP payment can write off a fee under a reason code.
 - "payment_write_off_account": an ERP payment writes a fee off to an account (PaymentDraftLine.write_off_account)
   instead of under a reason code (Fortnox).
-- "sales_order", "journal_transaction": the ERP has these document types.
+- "sales_order": the ERP takes an order as a sales order (the ErpPort's `sales_order_*` methods), so an
+  integration can send orders as sales orders instead of invoices (Integration.order_document).
+- "journal_transaction": the ERP takes sales journal entries (no adapter implements them yet).
 - "number_series": the ERP's number series can be read (the customer-number check).
 
 Errors: adapters raise integrations.http errors (RemoteError, NotFound, ValidationFailed,
@@ -153,6 +155,19 @@ class ErpPort(Protocol):
 
     def invoice_post(self, number: str) -> None:
         """Post (release) the invoice; ValidationFailed with the ERP's words when it refuses."""
+
+    # sales orders (capability SALES_ORDER): the order as the ERP's own order document, not booked (the ERP
+    # invoices it later). Koppla's reference is the order number; the draft is the invoice draft of the order.
+    def sales_order_problems(self, draft: InvoiceDraft) -> list[str]: ...
+
+    def sales_order_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict: ...
+
+    def sales_order_create(self, draft: InvoiceDraft, *, customer_number: str) -> str: ...
+
+    def sales_order_find(self, order_number: str) -> ErpDocument | None:
+        """The sales order of a shop order (its reference exactly the order number), or None."""
+
+    def sales_order_get(self, number: str, *, figures: bool = False) -> ErpDocument: ...  # kind SALES_ORDER
 
     # credit notes
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]: ...

@@ -15,7 +15,7 @@ VISMA_SCOPES = (
 CENTRA_TOKEN = "centra-sandbox-token-test-4411"
 FORTNOX_CLIENT_ID = "koppla-test"
 FORTNOX_CLIENT_SECRET = "fortnox-test-secret-5d1a"
-FORTNOX_SCOPES = "companyinformation customer article invoice payment bookkeeping warehouse"
+FORTNOX_SCOPES = "companyinformation customer article invoice order payment bookkeeping warehouse"
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -10,8 +10,10 @@ stock and documents out adapter_items.py's.
   credit action (PUT /3/invoices/{n}/credit, once per invoice), the credit invoice then gets the refund's
   reference; any other refund is a credit invoice of the refunded rows (negative prices) referencing
   the original (api-notes § A5).
+- sales_order_*: the order as a Fortnox order (POST /3/orders, not booked: Fortnox invoices it later), with
+  the invoice's rows and VAT rules (payloads.order_body); found by ExternalInvoiceReference1 compared exactly.
 - Capabilities: a fee is written off to an account, not under a reason code ("payment_write_off_account");
-  Fortnox has no sales orders through this adapter, no journal transactions and no number series to read.
+  sales orders ("sales_order"); no journal transactions and no number series to read.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from .payloads import (
     document_from_fortnox,
     flag,
     invoice_body,
+    order_body,
+    order_from_fortnox,
 )
 from .vat import VAT_CATEGORIES
 
@@ -41,7 +45,7 @@ from .vat import VAT_CATEGORIES
 class FortnoxErp(FortnoxItems, FortnoxPayments):
     system = "fortnox"
     display_name = "Fortnox"
-    capabilities = frozenset({ports.PAYMENT_WRITE_OFF_ACCOUNT})
+    capabilities = frozenset({ports.PAYMENT_WRITE_OFF_ACCOUNT, ports.SALES_ORDER})
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection
@@ -100,6 +104,27 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
 
     def invoice_post(self, number: str) -> None:
         self.client.invoice_bookkeep(number)
+
+    # -- sales orders --------------------------------------------------------------------------
+    def sales_order_problems(self, draft: InvoiceDraft) -> list[str]:
+        """As invoice_problems, for the order body (order rows take any VAT percentage, e.g. 25.5)."""
+        body = order_body(draft, customer_number=draft.default_customer_number or "0")
+        return document_problems(body, draft.lines, draft.tax_details, what="order", currency=draft.currency)
+
+    def sales_order_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
+        return order_body(draft, customer_number=customer_number)
+
+    def sales_order_create(self, draft: InvoiceDraft, *, customer_number: str) -> str:
+        created = self.client.order_create(order_body(draft, customer_number=customer_number))
+        return str(created.get("DocumentNumber") or "")
+
+    def sales_order_find(self, order_number: str) -> ErpDocument | None:
+        """The order whose ExternalInvoiceReference1 is exactly the order number (a cancelled one too: it was sent)."""
+        found = self.client.order_find(order_number)
+        return order_from_fortnox(found[0]) if found else None
+
+    def sales_order_get(self, number: str, *, figures: bool = False) -> ErpDocument:
+        return order_from_fortnox(self.client.order_get(number), figures=figures)
 
     # -- credit notes -----------------------------------------------------------------------------
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]:

@@ -217,6 +217,22 @@ class FortnoxClient:
         """Credit the whole invoice (once per invoice); returns the original, its CreditInvoiceReference set."""
         return self._one("PUT", f"/3/invoices/{segment(number)}/credit", "Invoice")
 
+    # -- sales orders ------------------------------------------------------------
+    @operation("POST", "/3/orders")
+    def order_create(self, body: dict) -> dict:
+        """Create an order ({"Order": {...}}); returns it as Fortnox holds it. Search first: no idempotency key."""
+        return self._one("POST", "/3/orders", "Order", body)
+
+    @operation("GET", "/3/orders/{DocumentNumber}")
+    def order_get(self, number: str) -> dict:
+        return self._one("GET", f"/3/orders/{segment(number)}", "Order")
+
+    @operation("GET", "/3/orders")
+    def order_find(self, reference: str) -> list[dict]:
+        """Orders whose ExternalInvoiceReference1 is exactly `reference` (the search is substring)."""
+        found = self.pages("/3/orders", "Orders", {"externalinvoicereference1": reference})
+        return exact(found, "ExternalInvoiceReference1", reference)
+
     # -- payments -------------------------------------------------------------
     @operation("POST", "/3/invoicepayments")
     def payment_create(self, body: dict) -> dict:

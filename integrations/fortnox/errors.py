@@ -30,6 +30,7 @@ SCOPE_NOT_GRANTED = 2000663
 SCOPES = (
     ("/3/invoicepayments", "payment"),
     ("/3/invoices", "invoice"),
+    ("/3/orders", "order"),
     ("/3/customers", "customer"),
     ("/3/articles", "article"),
     ("/3/companyinformation", "companyinformation"),

@@ -17,7 +17,7 @@ from django.conf import settings
 
 from sync.drafts import DraftLine, TaxDetail
 
-from .payloads import booked_vat, drafted_vat, vat_remainder_rows
+from .payloads import booked_vat, document_rows, drafted_vat, vat_remainder_rows
 
 DEFAULTS: dict[str, int] = {
     "document_lines": 500,
@@ -95,21 +95,24 @@ def document_problems(
     rounding_account: str = "",
     zone: str = "",
 ) -> list[str]:
-    """What Fortnox would refuse in an invoice / credit invoice body (rows × `sign`: -1 for a credit invoice's
-    negated rows), and figures it would book otherwise.
+    """What Fortnox would refuse in an invoice / credit invoice / sales order body (rows × `sign`: -1 for a
+    credit invoice's negated rows), and figures it would book otherwise. Invoice rows take whole VAT
+    percentages (InvoiceRow VAT is an int32 in the spec), order rows any (OrderRow VAT is a double).
 
     An account outside 1000–9999 is named with the setting it comes from (account_origin; `zone` is the
     tax zone as "SE/B2C"); the rounding account only when the VAT per rate needs a remainder row on it."""
     problems = []
-    rows = body["Invoice"].get("InvoiceRows") or []
+    rows = document_rows(body)
+    fields = body.get("Order") or body["Invoice"]
+    document = "order" if "Order" in body else "invoice"
     most = limit("document_lines")
     if len(rows) > most:
-        problems.append(f"the {what} has {len(rows):,} lines, Fortnox takes at most {most:,} rows in one invoice")
-    reference = body["Invoice"].get("ExternalInvoiceReference1", "")
+        problems.append(f"the {what} has {len(rows):,} lines, Fortnox takes at most {most:,} rows in one {document}")
+    reference = fields.get("ExternalInvoiceReference1", "")
     if len(reference) > limit("order_reference"):
         problems.append(f"the order number {_shown(reference)} is longer than the 80 characters Fortnox keeps")
     for index, line in enumerate(lines, start=1):
-        if line.rate != line.rate.to_integral_value():
+        if line.rate != line.rate.to_integral_value() and document == "invoice":
             problems.append(
                 f"line {index} '{line.description[:40]}' is at {line.rate.normalize():f} % VAT: Fortnox takes whole "
                 "percentages on an invoice row, so it cannot book this rate"
@@ -137,6 +140,7 @@ def document_problems(
 def _figures_problems(body, lines, tax, *, what: str, currency: str, sign: int) -> list[str]:
     """The invariant: Fortnox's VAT per rate, computed from the rows, equals the draft's to the öre."""
     booked, drafted = booked_vat(body), drafted_vat(lines, tax)
+    document = "order" if "Order" in body else "invoice"
     problems = []
     for rate in sorted(set(booked) | set(drafted)):
         fortnox, ours = booked.get(rate, Decimal(0)) * sign, drafted.get(rate, Decimal(0))
@@ -144,6 +148,6 @@ def _figures_problems(body, lines, tax, *, what: str, currency: str, sign: int) 
             problems.append(
                 f"Fortnox computes the VAT at {rate:f} % from the rows as {fortnox} {currency}, the {what} states "
                 f"{ours} {currency}: Fortnox cannot carry the difference of {ours - fortnox} {currency} (it takes no "
-                "VAT amount and no rounding remainder on an invoice), so the figures would not match; book it by hand"
+                f"VAT amount and no rounding remainder on an {document}), so the figures would not match; book it by hand"
             )
     return problems

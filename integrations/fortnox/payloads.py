@@ -20,6 +20,9 @@ Rules (issue 16; api-notes § A4, § A5):
   the rounding account nets to zero. Without a rounding account the difference stays a problem (limits.py).
 - ExternalInvoiceReference1 is the shop's order number (Koppla's reference); a credit invoice made by
   Koppla carries "R<refund id>" in ExternalInvoiceReference2 and the original in CreditInvoiceReference.
+- Sales orders ({"Order": {...}}, POST /3/orders) carry the invoice's rows (`row`, plus OrderedQuantity =
+  DeliveredQuantity) and its VAT remainder rows; OrderRow VAT is a double in the spec (InvoiceRow VAT an
+  int32), so an order row may carry 25.5 %.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from decimal import Decimal
 
 from mappings.countries import EU_VAT_AREA_GOODS
 from sync.drafts import CreditNoteDraft, CustomerDraft, DraftLine, Figures, InvoiceDraft, TaxDetail
-from sync.erp import ErpCustomer, ErpDocument
+from sync.erp import SALES_ORDER, ErpCustomer, ErpDocument
 
 from .vat import CENT, VAT_CATEGORIES, round_half_up, row_net, vat_by_rate
 
@@ -117,6 +120,26 @@ def invoice_body(draft: InvoiceDraft, *, customer_number: str) -> dict:
     return {"Invoice": {key: value for key, value in fields.items() if value not in ("", None)}}
 
 
+def order_body(draft: InvoiceDraft, *, customer_number: str) -> dict:
+    """The sales order of a draft: the invoice's fields and rows (OrderDate, OrderRows ordered as delivered:
+    Fortnox totals a row's DeliveredQuantity)."""
+    fields = {
+        "OrderDate" if key == "InvoiceDate" else key: value
+        for key, value in invoice_body(draft, customer_number=customer_number)["Invoice"].items()
+        if key != "InvoiceRows"
+    }
+    rows = with_vat_remainder([row(line) for line in draft.lines], draft, sign=1)
+    fields["OrderRows"] = [{**r, "OrderedQuantity": r["DeliveredQuantity"]} for r in rows]
+    return {"Order": fields}
+
+
+def document_rows(body: dict) -> list[dict]:
+    """The rows of an invoice or a sales order body."""
+    if "Order" in body:
+        return body["Order"].get("OrderRows") or []
+    return body["Invoice"].get("InvoiceRows") or []
+
+
 def credit_reference(refund_id: str) -> str:
     """What a credit invoice carries in ExternalInvoiceReference2: the refund it credits."""
     return f"R{refund_id}"
@@ -170,12 +193,12 @@ def vat_remainder_rows(rows: list[dict], drafted: dict[Decimal, Decimal], *, acc
     nets, booked = _rows_vat(rows)
     extra: list[dict] = []
     for rate, vat in sorted(drafted.items()):
-        if not rate or rate != rate.to_integral_value() or booked.get(rate, ZERO) == vat:
+        if not rate or booked.get(rate, ZERO) == vat:
             continue
         delta = _shift(nets.get(rate, ZERO), rate, vat)
         if delta is None:
             continue
-        for price, at in ((delta, int(rate)), (-delta, 0)):
+        for price, at in ((delta, number(rate)), (-delta, 0)):
             extra.append(
                 {
                     "Description": REMAINDER_TEXT,
@@ -195,8 +218,8 @@ def with_vat_remainder(rows: list[dict], draft: InvoiceDraft | CreditNoteDraft, 
 
 
 def booked_vat(body: dict) -> dict[Decimal, Decimal]:
-    """VAT per rate Fortnox books for an invoice body (vat.py ROUNDING)."""
-    rows = body["Invoice"].get("InvoiceRows") or []
+    """VAT per rate Fortnox books for an invoice or sales order body (vat.py ROUNDING)."""
+    rows = document_rows(body)
     return vat_by_rate(
         (row_net(Decimal(str(r["Price"])), Decimal(r["DeliveredQuantity"])), Decimal(str(r["VAT"]))) for r in rows
     )
@@ -247,9 +270,9 @@ def category_of(rate: Decimal) -> str:
 
 
 def figures_read(node: dict) -> Figures:
-    """What an invoice or credit invoice booked: rows in order (positive amounts), VAT per rate."""
+    """What an invoice, credit invoice or sales order carries: rows in order (positive amounts), VAT per rate."""
     lines = []
-    for r in node.get("InvoiceRows") or []:
+    for r in node.get("InvoiceRows") or node.get("OrderRows") or []:
         if not r.get("Price") and not r.get("DeliveredQuantity") and not r.get("AccountNumber"):
             continue  # a text row
         rate = Decimal(str(r.get("VAT") or 0))
@@ -302,4 +325,27 @@ def document_from_fortnox(kind: str, node: dict, *, figures: bool = False) -> Er
         voided=cancelled,
         settled=booked and not cancelled and balance == 0,
         awaiting_release=not booked and not cancelled,
+    )
+
+
+def order_from_fortnox(node: dict, *, figures: bool = False) -> ErpDocument:
+    """A sales order as Fortnox holds it (kind SALES_ORDER; never `released`: it is not booked, Fortnox
+    invoices it later; status Cancelled, Invoiced or Open)."""
+    cancelled = flag(node.get("Cancelled"))
+    invoiced = str(node.get("InvoiceReference") or "0") not in ("0", "")
+    total = amount(node.get("Total"))
+    if total is not None and amount(node.get("RoundOff")) and node.get("Net") is not None:
+        total = amount(Decimal(str(node["Net"])) + Decimal(str(node.get("TotalVAT") or 0)))
+    return ErpDocument(
+        kind=SALES_ORDER,
+        number=str(node.get("DocumentNumber") or ""),
+        status="Cancelled" if cancelled else "Invoiced" if invoiced else "Open",
+        customer_number=str(node.get("CustomerNumber") or ""),
+        currency=str(node.get("Currency") or ""),
+        total=total,
+        order_number=str(node.get("ExternalInvoiceReference1") or ""),
+        date=str(node.get("OrderDate") or "")[:10],
+        figures=figures_read(node) if figures else None,
+        updated_at=str(node.get("LastUpdated") or ""),
+        voided=cancelled,
     )

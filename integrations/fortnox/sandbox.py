@@ -11,7 +11,7 @@ Protocol
   resource's scope answers 403 code 2000663 (ASSUMPTION: the code of Fortnox's "no
   permission for scope" error); a scope the company has no licence for answers 403 code
   2001101 "Det finns ingen aktiv licens för önskat scope" (company_licences_set).
-  Scopes: companyinformation, customer, article, invoice, payment, bookkeeping (accounts,
+  Scopes: companyinformation, customer, article, invoice, order, payment, bookkeeping (accounts,
   vouchers), warehouse (stock points, stock balance). A company without the warehouse module
   (company_settings_set(warehouse=False)) answers the warehouse API with that licence error too.
 - Envelopes: one object `{"Invoice": {...}}`; lists `{"MetaInformation": {"@TotalResources",
@@ -973,16 +973,25 @@ def rate_key(rate: Decimal) -> str:
     return format(rate.normalize(), "f")
 
 
-def _row(raw, index: int, vat_type: str, customer_account: int | None) -> dict:
-    """One invoice row as stored: sent values checked and rounded, defaults from the customer and the article.
+def _row(
+    raw,
+    index: int,
+    vat_type: str,
+    customer_account: int | None,
+    *,
+    rows: str = "InvoiceRows",
+    schema: str = "fortnox_InvoicePayload_InvoiceRow",
+) -> dict:
+    """One invoice (or order: `rows` "OrderRows", its `schema`) row as stored: sent values checked and rounded,
+    defaults from the customer and the article.
 
     AccountNumber when not sent: the customer's SalesAccount, else the article's, else the predefined
     account of the customer's VAT type (SALES_ACCOUNTS).
     """
-    where = f"InvoiceRows[{index}]."
+    where = f"{rows}[{index}]."
     if not isinstance(raw, dict):
         raise _invalid(f"{where[:-1]} ska vara ett objekt.")
-    _spec_check("fortnox_InvoicePayload_InvoiceRow", raw, where)
+    _spec_check(schema, raw, where)
     row = raw
     article = None
     if row.get("ArticleNumber"):
@@ -1352,6 +1361,143 @@ def invoice_action_view(request, number: str, action: str):
     return JsonResponse({"Invoice": _invoice_shape(request)(invoice)})
 
 
+# -- orders -----------------------------------------------------------------------------
+# POST /3/orders creates an order (201) from fortnox_Order fields (read-only totals, DocumentNumber and the
+# like refused); rows are checked as invoice rows (fortnox_Order_OrderRow: VAT a double, so 25.5 % is fine
+# where the company has the rate), totalled from DeliveredQuantity (OrderedQuantity when it is not sent) and
+# by the invoice rules (_totals). Orders are not booked: no voucher. GET /3/orders lists them
+# (fortnox_OrderListItem; externalinvoicereference1 and the other searches are substring matches, `filter`
+# cancelled|invoicecreated|invoicenotcreated|expired), GET /3/orders/{n} reads one.
+ORDER = "order"
+ORDER_NOT_FOUND = 2000434  # ASSUMPTION: the invoice's "not found" code (the spec names none)
+ORDER_SEARCH = {
+    "externalinvoicereference1": "ExternalInvoiceReference1",
+    "externalinvoicereference2": "ExternalInvoiceReference2",
+    "customernumber": "CustomerNumber",
+    "customername": "CustomerName",
+    "documentnumber": "DocumentNumber",
+    "yourreference": "YourReference",
+    "ourreference": "OurReference",
+    "label": "Label",
+    "costcenter": "CostCenter",
+    "project": "Project",
+    "ordertype": "OrderType",
+}
+ORDER_READ_ONLY = {
+    "@url", "@urlTaxReductionList", "DocumentNumber", "Cancelled", "Sent", "InvoiceReference", "Net", "Gross",
+    "Total", "TotalVAT", "TotalToPay", "RoundOff", "FreightVAT", "AdministrationFeeVAT", "ContributionPercent",
+    "ContributionValue", "BasisTaxReduction", "TaxReduction", "WarehouseReady", "OfferReference",
+}  # fmt: skip
+
+
+def _order_create(fields: dict, number: str) -> dict:
+    _spec_check("fortnox_Order", fields)
+    refused = sorted(set(fields) & ORDER_READ_ONLY)
+    if refused:
+        raise _invalid(f"Ogiltig parameter: {refused[0]} (kan inte sättas).")
+    if fields.get("VATIncluded"):
+        raise _invalid("VATIncluded: true stöds inte av sandlådan (priser anges exklusive moms).")
+    customer = _get(CUSTOMER, fields.get("CustomerNumber") or "")
+    if customer is None:
+        raise _invalid(f"Kunde inte hitta kund {fields.get('CustomerNumber')}.", CUSTOMER_NOT_FOUND)
+    currency = _get(CURRENCY, fields.get("Currency") or "SEK")
+    if currency is None:
+        raise _invalid(f"Kunde inte hitta valuta {fields.get('Currency')}.")
+    rows = fields.get("OrderRows") or []
+    if not isinstance(rows, list) or len(rows) > MAX_ROWS:
+        raise _invalid(f"En order får ha högst {MAX_ROWS} rader.")
+    vat_type = customer.get("VATType", "SEVAT")
+    account = int(customer["SalesAccount"]) if customer.get("SalesAccount") else None
+    stored_rows = []
+    for index, raw in enumerate(rows):
+        sent = dict(raw) if isinstance(raw, dict) else raw
+        if isinstance(sent, dict) and sent.get("DeliveredQuantity") is None:
+            sent["DeliveredQuantity"] = sent.get("OrderedQuantity")
+        stored = _row(sent, index, vat_type, account, rows="OrderRows", schema="fortnox_Order_OrderRow")
+        stored["OrderedQuantity"] = (
+            f"{q2(_number(sent.get('OrderedQuantity') or stored['DeliveredQuantity'], 'OrderedQuantity')):.2f}"
+        )
+        stored_rows.append({k: v for k, v in stored.items() if k in spec_properties("fortnox_Order_OrderRow")})
+    order = {
+        **{target: customer.get(source, "") for target, source in CUSTOMER_COPY.items()},
+        **fields,
+        "DocumentNumber": number,
+        "Cancelled": False,
+        "Sent": False,
+        "NotCompleted": False,
+        "InvoiceReference": "0",
+        "Currency": currency["Code"],
+        "CurrencyRate": num(_number(fields.get("CurrencyRate") or currency["SellRate"], "CurrencyRate")),
+        "CurrencyUnit": int(fields.get("CurrencyUnit") or currency["Unit"]),
+        "OrderDate": _day(fields.get("OrderDate") or today().isoformat(), "OrderDate"),
+        "ExternalInvoiceReference1": fields.get("ExternalInvoiceReference1") or "",
+        "ExternalInvoiceReference2": fields.get("ExternalInvoiceReference2") or "",
+        "VATIncluded": False,
+        "InvoiceRows": stored_rows,
+    }
+    totals = _totals(order)
+    totals["OrderRows"] = totals.pop("InvoiceRows")
+    return {k: v for k, v in totals.items() if k in spec_properties("fortnox_Order") or k.startswith("_")}
+
+
+def _order_shape(request):
+    def shape(data: dict) -> dict:
+        return {"@url": _url(request, "orders", data["DocumentNumber"]), **public(data)}
+
+    return shape
+
+
+def _order_list_item(request):
+    keys = [k for k in spec_properties("fortnox_OrderListItem") if k != "@url"]
+
+    def shape(data: dict) -> dict:
+        return {"@url": _url(request, "orders", data["DocumentNumber"]), **{k: data.get(k) for k in keys}}
+
+    return shape
+
+
+def orders_view(request):
+    if request.method == "POST":
+        number = str(store.counter_next(SYSTEM, ORDER))
+        order = _put(ORDER, number, _order_create(_body(request, "Order"), number))
+        return JsonResponse({"Order": _order_shape(request)(order)}, status=201)
+    search = _search(request, set(ORDER_SEARCH), extra=frozenset({"filter", "fromdate", "todate"}))
+    items = list(
+        _search_filter(_lastmodified(request, _rows(ORDER)), search, ORDER_SEARCH).values_list("data", flat=True)
+    )
+    if request.GET.get("fromdate"):
+        items = [i for i in items if i["OrderDate"] >= _day(request.GET["fromdate"], "fromdate")]
+    if request.GET.get("todate"):
+        items = [i for i in items if i["OrderDate"] <= _day(request.GET["todate"], "todate")]
+    state = request.GET.get("filter")
+    if state:
+        tests = {
+            "cancelled": lambda i: i["Cancelled"],
+            "expired": lambda i: False,
+            "invoicecreated": lambda i: i["InvoiceReference"] not in ("", "0"),
+            "invoicenotcreated": lambda i: not i["Cancelled"] and i["InvoiceReference"] in ("", "0"),
+        }
+        if state not in tests:
+            raise _invalid(f"Ogiltigt filter: {state}.", 2000587)
+        items = [i for i in items if tests[state](i)]
+    items.sort(key=lambda i: int(i["DocumentNumber"]))
+    sort_keys = {
+        "customername": lambda i: str(i.get("CustomerName") or "").lower(),
+        "customernumber": lambda i: _numeric_order(i["CustomerNumber"]),
+        "orderdate": lambda i: i["OrderDate"],
+        "documentnumber": lambda i: int(i["DocumentNumber"]),
+        "total": lambda i: dec(i["Total"]),
+    }
+    return _listing(request, "Orders", items, _order_list_item(request), sort_keys)
+
+
+def order_view(request, number: str):
+    order = _get(ORDER, number)
+    if order is None:
+        raise ApiError(404, f"Kunde inte hitta order {number}.", ORDER_NOT_FOUND)
+    return JsonResponse({"Order": _order_shape(request)(order)})
+
+
 # -- invoice payments ---------------------------------------------------------------
 def payments_view(request):
     if request.method == "POST":
@@ -1616,6 +1762,8 @@ urlpatterns = [
         endpoint("invoice", put=invoice_action_view),
         name="invoice_action",
     ),
+    path("3/orders", endpoint("order", get=orders_view, post=orders_view), name="orders"),
+    path("3/orders/<str:number>", endpoint("order", get=order_view), name="order"),
     path("3/invoicepayments", endpoint("payment", get=payments_view, post=payments_view), name="payments"),
     path("3/invoicepayments/<str:number>", endpoint("payment", get=payment_view), name="payment"),
     path(

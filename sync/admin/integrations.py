@@ -72,6 +72,7 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
                     "order_cutoff_date",
                     "allowed_order_statuses",
                     "default_customer_number",
+                    "order_document",
                     "home_country",
                     "tax_country_source",
                     "allow_negative_quantities",

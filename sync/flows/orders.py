@@ -1,15 +1,17 @@
-"""Orders shop → ERP: each order becomes one released (posted) ERP customer invoice, exactly once.
+"""Orders shop → ERP: each order becomes one ERP document, exactly once: a released (posted) customer invoice,
+or a sales order, as the integration's order_document says (order_documents.py).
 
 fetch: orders in the integration's allowed statuses, created on/after the
 cut-off date, changed since the cursor (re-read with an overlap), not yet
 invoiced (released ones are left out by their binding, without a log).
 map:   `invoice_draft` (pure; tax zone, VAT, accounts, shipping, payment).
-bind:  ExternalRef(invoice, order number), else an invoice search by the order
-       number (the ERP adapter's reference); the customer by binding, else by e-mail.
-write: create the customer if needed, create the invoice, commit the binding
-       at once, then release (sync.bindings.document_ensure). A failed release
+bind:  ExternalRef(<document kind>, order number), else a search of the document by
+       the order number (the ERP adapter's reference); the customer by binding, else by
+       e-mail. An order bound as another document type (the setting changed) is not sent again.
+write: create the customer if needed, create the document, commit the binding
+       at once, then release an invoice (sync.bindings.document_ensure). A failed release
        leaves the binding, so the resync releases the same invoice instead of
-       creating another.
+       creating another. A sales order is not released: the ERP invoices it later.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder, Unreadable
 
 from .base import Outcome, Plan, RecordFailed, SourceItem
-from .erp_documents import ShopToErpFlow, customer_key, invoice_precheck
+from .erp_documents import ShopToErpFlow, customer_key
 from .figures import document_totals_text, figures_data
+from .order_documents import ORDER_DOCUMENTS, order_document_of
 from .order_mapping import InvoiceDraft, invoice_draft
 from .paging import cursor_moment, listing_plan
 
@@ -33,6 +36,7 @@ class OrdersFlow(ShopToErpFlow):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._item_numbers: dict[str, str] | None = None
+        self.document = order_document_of(self.integration)
 
     # -- reading ------------------------------------------------------------------
     def _item(self, order: ShopOrder | Unreadable) -> SourceItem:
@@ -50,11 +54,29 @@ class OrdersFlow(ShopToErpFlow):
         return listing_plan(orders, cursor, self._item, done=self._released)
 
     def _released(self, items: list[SourceItem]) -> set[str]:
-        """Orders of the page already invoiced and released: nothing to do, nothing to log."""
-        refs = refs_for(
-            integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_ids=[i.source_id for i in items]
-        )
-        return {number for number, ref in refs.items() if (ref.data or {}).get("released")}
+        """Orders of the page already sent (as any order document) and released: nothing to do, nothing to log."""
+        done: set[str] = set()
+        for document in ORDER_DOCUMENTS.values():
+            refs = refs_for(
+                integration=self.integration, kind=document.binding_kind, source_ids=[i.source_id for i in items]
+            )
+            done |= {number for number, ref in refs.items() if (ref.data or {}).get("released")}
+        return done
+
+    def _sent_as_another(self, order_number: str) -> Outcome | None:
+        """Skipped when the order is bound as another document type than the integration's (the setting changed)."""
+        for document in ORDER_DOCUMENTS.values():
+            if document is self.document:
+                continue
+            ref = binding_get(integration=self.integration, kind=document.binding_kind, source_id=order_number)
+            if ref is not None:
+                return Outcome(
+                    status="skipped",
+                    target_id=ref.target_id,
+                    message=f"Already sent as {document.noun} {ref.target_id}; the integration now sends "
+                    f"{self.document.noun}s, but an order is sent once, so no {self.document.noun} is made for it.",
+                )
+        return None
 
     def fetch(self, source_id: str) -> SourceItem:
         return self._item(self.shop_record(self.shop.order_get(source_id), f"Order {source_id}"))
@@ -80,29 +102,33 @@ class OrdersFlow(ShopToErpFlow):
 
     def process(self, item: SourceItem) -> Outcome:
         order: ShopOrder = item.data
-        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=order.number)
+        document = self.document
+        ref = binding_get(integration=self.integration, kind=document.binding_kind, source_id=order.number)
         if ref and (ref.data or {}).get("released"):
-            return Outcome(status="skipped", target_id=ref.target_id, message=f"Already invoiced as {ref.target_id}.")
+            done = "invoiced as" if document.posted else f"sent as {document.noun}"
+            return Outcome(status="skipped", target_id=ref.target_id, message=f"Already {done} {ref.target_id}.")
+        elsewhere = None if ref else self._sent_as_another(order.number)
+        if elsewhere is not None:
+            return elsewhere
         reason = self._not_exportable(order)
         if reason and not ref:
             return Outcome(status="skipped", message=reason)
 
         draft = invoice_draft(order, self.mappings, item_numbers=self.item_numbers)
         if not ref:
-            invoice_precheck(
-                self.erp, draft
-            )  # before the customer is resolved: nothing is created for a refused invoice
+            # before the customer is resolved: nothing is created for a refused document
+            document.precheck(self.erp, draft)
         if self.dry_run:
-            request = self.erp.invoice_request(draft, customer_number=self._dry_run_customer(draft))
+            request = document.request(self.erp, draft, customer_number=self._dry_run_customer(draft))
             return Outcome(status="dry_run", request=request, message=self._summary(draft))
 
         ensured = document_ensure(
             integration=self.integration,
-            kind=ExternalRef.Kind.INVOICE,
+            kind=document.binding_kind,
             source_id=order.number,
             ref=ref,
-            find=lambda: self._invoice_find(order, draft),
-            create=lambda: self._invoice_create(draft),
+            find=lambda: self._document_find(order, draft),
+            create=lambda: self._document_create(draft),
             post=lambda number, check_status: self._release(order, number, check_status=check_status),
             # The figures are those of the invoice as created (kept), none for one found by search.
             posted_data=lambda ensured, bound: self._binding_data(
@@ -110,13 +136,16 @@ class OrdersFlow(ShopToErpFlow):
             ),
         )
         number, customer_number = ensured.number, self._customer_number(ensured)
-        verb = "Created and released" if ensured.created else "Released"
+        if document.posted:
+            verb = "Created and released" if ensured.created else "Released"
+        else:
+            verb = "Created" if ensured.created else "Bound the earlier"
         return Outcome(
             status="ok",
             target_id=number,
             request=self.payload,
-            response={"invoice": number, "customer": customer_number},
-            message=f"{verb} invoice {number} for customer {customer_number}. {self._summary(draft)}",
+            response={document.binding_kind: number, "customer": customer_number},
+            message=f"{verb} {document.noun} {number} for customer {customer_number}. {self._summary(draft)}",
         )
 
     @staticmethod
@@ -153,9 +182,9 @@ class OrdersFlow(ShopToErpFlow):
             return draft.default_customer_number
         return self.customers.bound(customer_key(draft.customer.email)) or "(new)"
 
-    def _invoice_find(self, order: ShopOrder, draft: InvoiceDraft) -> tuple[str, dict] | None:
-        """The invoice made for the order earlier (a crash before its binding), found by its reference."""
-        found = self.erp.invoice_find(order.number)
+    def _document_find(self, order: ShopOrder, draft: InvoiceDraft) -> tuple[str, dict] | None:
+        """The document made for the order earlier (a crash before its binding), found by its reference."""
+        found = self.document.find(self.erp, order.number)
         if found is None:
             return None
         # What this draft would book may not be what the found invoice booked: no figures, so a
@@ -165,18 +194,20 @@ class OrdersFlow(ShopToErpFlow):
             "found_by": "search",
         }
 
-    def _invoice_create(self, draft: InvoiceDraft) -> tuple[str, dict]:
+    def _document_create(self, draft: InvoiceDraft) -> tuple[str, dict]:
         customer_number, _ = self.customers.resolve(draft.customer, default_number=draft.default_customer_number)
-        self.payload = self.erp.invoice_request(draft, customer_number=customer_number)
-        number = self.erp.invoice_create(draft, customer_number=customer_number)
+        self.payload = self.document.request(self.erp, draft, customer_number=customer_number)
+        number = self.document.create(self.erp, draft, customer_number=customer_number)
         return number, self._binding_data(draft, customer_number)
 
     def _release(self, order: ShopOrder, number: str, *, check_status: bool) -> None:
-        """Release the invoice; one created earlier (a retry) may already be released."""
-        if check_status and self.erp.invoice_get(number).released:
+        """Release the invoice; one created earlier (a retry) may already be released. A sales order is not."""
+        if not self.document.posted:
+            return
+        if check_status and self.document.get(self.erp, number).released:
             return
         try:
-            self.erp.invoice_post(number)
+            self.document.post(self.erp, number)
         except ValidationFailed as exc:
             erp = self.erp.display_name
             raise RecordFailed(

@@ -6,7 +6,7 @@ demo (DemoSeed); the payout models live in sync/payouts/models.py.
 """
 
 # In the order the models were always registered (isort would sort them).
-from .integrations import DEFAULT_INTERVALS, Flow, Integration, IntegrationFlow, _default_statuses, validate_country  # noqa: I001
+from .integrations import DEFAULT_INTERVALS, Flow, Integration, IntegrationFlow, OrderDocument, _default_statuses, validate_country  # noqa: I001
 from .runs import RecordLog, SyncRecord, SyncRun
 from .webhooks import WebhookEvent
 from .bindings import ExternalRef
@@ -26,6 +26,7 @@ __all__ = [
     "Lease",
     "Notification",
     "NumberSeriesCheck",
+    "OrderDocument",
     "Payout",
     "PayoutFormat",
     "PayoutLine",

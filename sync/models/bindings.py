@@ -19,6 +19,7 @@ class ExternalRef(TimeStampedModel):
         CUSTOMER = "customer", "Customer"
         INVOICE = "invoice", "Invoice"
         CREDIT_NOTE = "credit_note", "Credit note"
+        SALES_ORDER = "sales_order", "Sales order"
         PRODUCT = "product", "Product"
         VARIANT = "variant", "Product variant"
         SIZE = "size", "Product size"

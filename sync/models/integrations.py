@@ -8,6 +8,7 @@ from config.models import TimeStampedModel
 from integrations.models import Connection
 from integrations.systems import Role, order_status_choices
 from mappings.countries import COUNTRIES
+from sync import ports
 
 
 class Flow(models.TextChoices):
@@ -34,6 +35,35 @@ DEFAULT_INTERVALS = {
 
 def _default_statuses():
     return ["SHIPPED"]
+
+
+class OrderDocument(models.TextChoices):
+    """What an order becomes in the ERP (Integration.order_document)."""
+
+    INVOICE = "invoice", "Customer invoice (booked)"
+    SALES_ORDER = "sales_order", "Sales order (the ERP invoices it later)"
+
+
+ORDER_DOCUMENT_NOUNS = {OrderDocument.INVOICE: "invoice", OrderDocument.SALES_ORDER: "sales order"}
+# The ErpPort capability (sync/ports.py) each order document needs; "" when every ERP has it.
+ORDER_DOCUMENT_CAPABILITIES = {OrderDocument.INVOICE: "", OrderDocument.SALES_ORDER: ports.SALES_ORDER}
+
+
+def order_document_problem(document: str, erp: Connection) -> str:
+    """Why the ERP connection `erp` cannot take orders as `document` ("" when it can), naming the ERP."""
+    from integrations.adapters import adapter_class
+
+    needed = ORDER_DOCUMENT_CAPABILITIES.get(document, "")
+    if not needed:
+        return ""
+    cls = adapter_class(erp.system, role=Role.ERP)
+    if cls is not None and needed in cls.capabilities:
+        return ""
+    system = cls.display_name if cls is not None else erp.get_system_display()
+    return (
+        f"{erp}: Koppla cannot send {ORDER_DOCUMENT_NOUNS[document]}s to {system}; "
+        f'choose "{OrderDocument.INVOICE.label}".'
+    )
 
 
 def validate_country(value: str) -> None:
@@ -78,6 +108,14 @@ class Integration(TimeStampedModel):
         max_length=30,
         blank=True,
         help_text="ERP customer used for every private-person order (walk-in customer). Blank: one ERP customer per shopper.",
+    )
+    order_document = models.CharField(
+        max_length=20,
+        choices=OrderDocument.choices,
+        default=OrderDocument.INVOICE,
+        help_text="What each order becomes in the ERP: a customer invoice, booked at once, or a sales order the "
+        "ERP invoices later (only for ERPs that take sales orders; a Fortnox connection then needs the 'order' "
+        "scope). Each order is sent once: an order already sent as the other document is not sent again.",
     )
     allow_negative_quantities = models.BooleanField(
         default=False,
@@ -185,6 +223,10 @@ class Integration(TimeStampedModel):
         valid = {code for code, _ in order_status_choices(shop_system)} or {code for code, _ in order_status_choices()}
         if not isinstance(statuses, list) or not statuses or not set(statuses) <= valid:
             errors["allowed_order_statuses"] = f"Pick one or more of: {', '.join(sorted(valid))}."
+        if self.erp_id and self.erp.role == Role.ERP:
+            problem = order_document_problem(self.order_document, self.erp)
+            if problem:
+                errors["order_document"] = problem
         from django.core.validators import validate_email
 
         for address in self.notify_recipients:

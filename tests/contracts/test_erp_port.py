@@ -23,7 +23,7 @@ from sync.drafts import (
     PaymentDraftLine,
     TaxDetail,
 )
-from sync.erp import CREDIT_NOTE, INVOICE, ErpCustomer, ErpDocument, ErpItem
+from sync.erp import CREDIT_NOTE, INVOICE, SALES_ORDER, ErpCustomer, ErpDocument, ErpItem
 from sync.ports import ErpPort
 from sync.shop import ShopAddress
 
@@ -310,6 +310,61 @@ def test_the_credit_note_request_names_its_refund_and_a_huge_one_is_a_problem(er
     assert body == erp_port.credit_note_request(note) and "501" in json.dumps(body)
     huge = replace(note, lines=note.lines * 5_000)
     assert any("lines" in p for p in erp_port.credit_note_problems(huge))
+
+
+# --------------------------------------------------------------------------- sales orders (capability SALES_ORDER)
+def takes_sales_orders(erp_port) -> None:
+    if ports.SALES_ORDER not in erp_port.capabilities:
+        pytest.skip(f"{erp_port.display_name} takes no sales orders (no {ports.SALES_ORDER} capability)")
+
+
+SALES_ORDER_SIDE = [name for name in dir(ErpPort) if name.startswith("sales_order_")]
+
+
+def test_an_erp_with_sales_orders_implements_them(erp_port):
+    takes_sales_orders(erp_port)
+    assert len(SALES_ORDER_SIDE) == 5 and all(callable(getattr(erp_port, n, None)) for n in SALES_ORDER_SIDE)
+
+
+def test_a_sales_order_is_created_and_found_by_its_order_number_exactly(erp_port, facts):
+    takes_sales_orders(erp_port)
+    draft = invoice(facts, order_number="1234", lines=2)
+    customer_number = erp_port.customer_create(draft.customer)
+    assert erp_port.sales_order_problems(draft) == []
+    assert erp_port.sales_order_find("1234") is None
+
+    number = erp_port.sales_order_create(draft, customer_number=customer_number)
+
+    found = erp_port.sales_order_find("1234")
+    assert isinstance(found, ErpDocument) and found.kind == SALES_ORDER
+    assert (found.number, found.customer_number, found.order_number) == (number, customer_number, "1234")
+    assert erp_port.sales_order_find("123") is None  # the reference is compared exactly, not as a substring
+    assert erp_port.sales_order_find("12345") is None
+    assert erp_port.invoice_find("1234") is None  # an order, not an invoice
+    document = erp_port.sales_order_get(number, figures=True)
+    assert (document.kind, document.total, document.currency, document.released) == (
+        SALES_ORDER,
+        Decimal("250.00"),
+        facts.currency,
+        False,
+    )
+    assert [(t.vat_category, t.taxable, t.vat) for t in document.figures.tax] == [
+        (facts.vat_category, Decimal("200.00"), Decimal("50.00"))
+    ]
+
+
+def test_the_sales_order_request_is_what_a_create_sends_and_a_huge_one_is_a_problem(erp_port, facts):
+    takes_sales_orders(erp_port)
+    draft = invoice(facts)
+
+    body = erp_port.sales_order_request(draft, customer_number="10042")
+
+    assert body == erp_port.sales_order_request(draft, customer_number="10042")
+    assert body != erp_port.invoice_request(draft, customer_number="10042")
+    text = json.dumps(body)
+    assert "10042" in text and "PORT-1001" in text and "Merino T-shirt" in text
+    assert any("lines" in p for p in erp_port.sales_order_problems(invoice(facts, lines=5_000)))
+    assert erp_port.sales_order_find("PORT-1001") is None
 
 
 # --------------------------------------------------------------------------- payments, items, stock, documents out

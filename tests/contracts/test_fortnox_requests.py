@@ -14,7 +14,7 @@ import pytest
 
 from integrations.fortnox.adapter import credit_reference_body
 from integrations.fortnox.adapter_payments import payment_body
-from integrations.fortnox.payloads import credit_invoice_body, customer_body, invoice_body
+from integrations.fortnox.payloads import credit_invoice_body, customer_body, invoice_body, order_body
 from sync.drafts import (
     CreditNoteDraft,
     CustomerDraft,
@@ -111,6 +111,7 @@ BODIES = {
     "customer": ("POST", "/3/customers", customer_body(CUSTOMER)),
     "customer update": ("PUT", "/3/customers/{CustomerNumber}", customer_body(replace(CUSTOMER, is_company=False))),
     "invoice": ("POST", "/3/invoices", invoice_body(INVOICE, customer_number="42")),
+    "sales order": ("POST", "/3/orders", order_body(INVOICE, customer_number="42")),
     "credit invoice": ("POST", "/3/invoices", credit_invoice_body(CREDIT)),
     "credit reference": ("PUT", "/3/invoices/{DocumentNumber}", credit_reference_body(CREDIT, {"CustomerNumber": "42"})),
     "payment": ("POST", "/3/invoicepayments", payment_body(PAYMENT, invoice={"InvoiceDate": "2026-11-21"})),

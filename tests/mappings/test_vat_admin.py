@@ -120,6 +120,7 @@ def test_an_integration_added_in_the_admin_gets_the_standard_territories_and_vat
             "is_active": "on",
             "mode": "live",
             "allowed_order_statuses": ["CONFIRMED"],
+            "order_document": "invoice",
             "home_country": "SE",
             "tax_country_source": "shipping",
             "vat_rate_check": "warn",

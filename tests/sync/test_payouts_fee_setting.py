@@ -23,6 +23,7 @@ def form(erp, **payouts):
         "is_active": "on",
         "mode": "live",
         "allowed_order_statuses": ["SHIPPED"],
+        "order_document": "invoice",
         "home_country": "SE",
         "tax_country_source": "shipping",
         "vat_rate_check": "refuse",

@@ -10,7 +10,7 @@ from tests.fakes import FakeClock
 API = "/sandbox/fortnox"
 CLIENT_ID = "koppla-test"
 CLIENT_SECRET = "fortnox-test-secret-5d1a"
-SCOPES = "companyinformation customer article invoice payment bookkeeping warehouse"
+SCOPES = "companyinformation customer article invoice order payment bookkeeping warehouse"
 
 
 class Api:

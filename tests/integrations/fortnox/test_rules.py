@@ -116,6 +116,24 @@ def test_a_rate_fortnox_cannot_put_on_a_row_and_too_many_rows_are_problems(conne
     assert "the invoice has 600 lines, Fortnox takes at most 500 rows in one invoice" in erp.invoice_problems(huge)
 
 
+def test_an_order_row_takes_the_25_5_percent_an_invoice_row_cannot(connection):
+    erp = FortnoxErp(connection)
+    finnish = replace(
+        domestic("25.50", "100.00"),
+        lines=(replace(domestic("25.50", "100.00").lines[0], rate=Decimal("25.5"), vat_category="OSS-FI"),),
+    )
+    finnish = replace(finnish, tax_details=(replace(finnish.tax_details[0], vat_category="OSS-FI"),))
+
+    assert any("25.5 % VAT: Fortnox takes whole percentages" in p for p in erp.invoice_problems(finnish))
+    assert erp.sales_order_problems(finnish) == []
+    order = erp.sales_order_request(finnish, customer_number="7")["Order"]
+    assert [(r["Price"], r["VAT"], r["OrderedQuantity"], r["DeliveredQuantity"]) for r in order["OrderRows"]] == [
+        (100, 25.5, "1.00", "1.00")
+    ]
+    assert (order["ExternalInvoiceReference1"], order["OrderDate"]) == ("20001", "2026-03-02")
+    assert "InvoiceRows" not in order and "InvoiceDate" not in order
+
+
 def test_a_document_reads_with_text_booleans_positive_amounts_and_its_figures():
     node = {
         "DocumentNumber": "18",

@@ -622,3 +622,60 @@ def test_invoices_filter_by_date_range_and_financial_year_and_other_lists_refuse
     around = api.get("/3/invoices", fromdate="2025-12-31", todate="2026-01-02").json()["Invoices"]
     assert [i["InvoiceDate"] for i in around] == ["2026-01-02"]
     assert api.get("/3/customers", fromdate="2026-01-01").status_code == 400
+
+
+# --------------------------------------------------------------------------- orders
+def order_body(*rows, reference="1234", **fields) -> dict:
+    return {
+        "Order": {
+            "CustomerNumber": "1",
+            "OrderDate": "2026-11-02",
+            "ExternalInvoiceReference1": reference,
+            "OrderRows": [{**r, "OrderedQuantity": r["DeliveredQuantity"]} for r in rows],
+            **fields,
+        }
+    }
+
+
+def test_an_order_is_created_totalled_as_an_invoice_and_read_back_in_its_envelope(api):
+    answer = api.post("/3/orders", order_body(row("100.005"), row("10", quantity="3", vat=D("25.5"))))
+
+    assert answer.status_code == 201, answer.content
+    created = answer.json()["Order"]
+    assert (created["Net"], created["TotalVAT"], created["Total"]) == (
+        130.01,
+        32.65,
+        162.66,
+    )  # 25 % of 100.01, 25.5 % of 30
+    assert [(r["Price"], r["VAT"], r["OrderedQuantity"], r["Total"]) for r in created["OrderRows"]] == [
+        (100.01, 25, "1.00", 100.01),
+        (10, 25.5, "3.00", 30),
+    ]
+    read = api.get(f"/3/orders/{created['DocumentNumber']}").json()
+    assert list(read) == ["Order"] and read["Order"]["ExternalInvoiceReference1"] == "1234"
+    assert set(read["Order"]) <= set(sandbox.spec_properties("fortnox_Order"))
+    assert api.get("/3/orders/999").status_code == 404
+
+
+def test_the_order_search_on_the_reference_is_a_substring_match(api):
+    for reference in ("1234", "123", "91234"):
+        assert api.post("/3/orders", order_body(row(10), reference=reference)).status_code == 201
+
+    found = api.get("/3/orders", externalinvoicereference1="123").json()
+
+    assert sorted(o["ExternalInvoiceReference1"] for o in found["Orders"]) == ["123", "1234", "91234"]
+    assert found["MetaInformation"]["@TotalResources"] == 3
+    assert set(found["Orders"][0]) == set(sandbox.spec_properties("fortnox_OrderListItem"))
+
+
+def test_an_order_refuses_read_only_totals_and_needs_the_order_scope(api, tokens):
+    refused = api.post("/3/orders", order_body(row(10), Total=12.5))
+    assert refused.status_code == 400 and "Total" in refused.json()["ErrorInformation"]["message"]
+
+    from integrations.fortnox.oauth_sandbox import token_issue
+
+    from .conftest import CLIENT_ID, Api
+
+    without = Api(token_issue(client_id=CLIENT_ID, scope="customer invoice")["access_token"])
+    answer = without.get("/3/orders")
+    assert answer.status_code == 403 and answer.json()["ErrorInformation"]["code"] == 2000663
