@@ -55,6 +55,11 @@ class ConnectionForm(forms.ModelForm):
             self.fields[key].help_text = (
                 "Stored. Leave blank to keep it; type a new value to replace it." if stored else "Not set."
             )
+        if "scopes" in self.fields:
+            self.fields["scopes"].help_text = (
+                "Space-separated. Blank: the system's defaults. Fortnox: Connect asks for the scopes the flows of "
+                "the integrations using this connection need, shows them first, and records here what was granted."
+            )
         # Blank URL / scope fields are filled from the system's defaults on save.
         for name in ("base_url", "token_url", "authorize_url", "scopes"):
             if name in self.fields:

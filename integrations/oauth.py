@@ -84,8 +84,11 @@ def _now() -> datetime:
     return timezone.now()
 
 
-def _store(connection: Connection, token: dict) -> Connection:
+def _store(connection: Connection, token: dict, *, scopes: list[str] | None = None) -> Connection:
     connection.access_token = token["access_token"]
+    if scopes is not None:  # a consent for chosen scopes: record what was granted (the answer's, else the asked)
+        granted = token.get("scope") or []  # oauthlib hands the answer's "a b" over as a list
+        connection.scopes = " ".join((granted.split() if isinstance(granted, str) else list(granted)) or scopes)
     if token.get("refresh_token"):
         if str(token["refresh_token"]) != str(connection.refresh_token or ""):
             connection.refresh_token_issued_at = _now()
@@ -103,6 +106,7 @@ def _store(connection: Connection, token: dict) -> Connection:
             "status",
             "last_error",
             "updated_at",
+            *(["scopes"] if scopes is not None else []),
         ]
     )
     return connection
@@ -137,21 +141,36 @@ def _lost_refresh(connection: Connection, exc: Exception) -> RemoteDown:
 
 
 # --------------------------------------------------------------------------- interactive consent
-def authorization_start(*, connection: Connection, redirect_uri: str) -> tuple[str, str]:
-    """The consent URL to send the user to and the `state` to remember for the callback."""
+def authorization_start(
+    *, connection: Connection, redirect_uri: str, scopes: list[str] | None = None
+) -> tuple[str, str]:
+    """The consent URL to send the user to and the `state` to remember for the callback.
+
+    scopes: the scopes to ask for (Fortnox: per flow, integrations.fortnox.consent); default the
+    connection's scopes, else its system's.
+    """
     if connection.auth_type != AuthType.OAUTH2_CODE:
         raise ConfigurationError(f"{connection.name} does not use the interactive OAuth2 flow.")
     if not connection.authorize_url or not connection.client_id:
         raise ConfigurationError(f"{connection.name} needs a consent URL and a client id.")
-    oauth = _session(connection, redirect_uri=redirect_uri, scope=_scopes(connection))
+    oauth = _session(connection, redirect_uri=redirect_uri, scope=scopes or _scopes(connection))
     return oauth.authorization_url(connection.authorize_url)
 
 
 @sensitive_variables()  # code, tokens and client secret live in this call's frames
 def authorization_finish(
-    *, connection: Connection, redirect_uri: str, callback_url: str, expected_state: str | None, state: str | None
+    *,
+    connection: Connection,
+    redirect_uri: str,
+    callback_url: str,
+    expected_state: str | None,
+    state: str | None,
+    scopes: list[str] | None = None,
 ) -> Connection:
-    """Check `state`, exchange the code for tokens and store them encrypted."""
+    """Check `state`, exchange the code for tokens and store them encrypted.
+
+    scopes: those authorization_start asked for; given, the granted ones are stored as the connection's scopes.
+    """
     if not expected_state or not state or not constant_time_compare(expected_state, state):
         logger.warning("OAuth state mismatch for connection %s", connection.pk)
         raise OAuthStateError(
@@ -159,7 +178,8 @@ def authorization_finish(
             "Nothing was stored; click Connect again.",
             system=connection.system,
         )
-    oauth = _session(connection, redirect_uri=redirect_uri, state=expected_state, scope=_scopes(connection))
+    asked = scopes or _scopes(connection)
+    oauth = _session(connection, redirect_uri=redirect_uri, state=expected_state, scope=asked)
     try:
         token = oauth.fetch_token(
             connection.token_url, authorization_response=callback_url, timeout=_timeout(), **_client_auth(connection)
@@ -168,11 +188,11 @@ def authorization_finish(
         raise _fail(connection, exc, expired=True) from exc
     except OSError as exc:
         raise RemoteDown(f"The token endpoint could not be reached: {type(exc).__name__}") from exc
-    if connection.info.default_scopes and "offline_access" in _scopes(connection) and not token.get("refresh_token"):
+    if connection.info.default_scopes and "offline_access" in asked and not token.get("refresh_token"):
         logger.warning("No refresh token for connection %s despite offline_access", connection.pk)
     with transaction.atomic():
         locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        return _store(locked, token)
+        return _store(locked, token, scopes=scopes)
 
 
 # --------------------------------------------------------------------------- tokens

@@ -71,8 +71,8 @@ def explain(code: int | None, message: str, *, scope: str = "") -> str:
             "(or a user holding it must connect), then click Connect again"
         ),
         SCOPE_NOT_GRANTED: (
-            f"the connection was not granted the scope {needs}: add it to the connection's scopes and click Connect "
-            "again (Fortnox fixes scopes at consent)"
+            f"the connection was not granted the scope {needs}: click Connect again, with the flow that needs it "
+            "switched on, so Koppla asks for it (Fortnox fixes scopes at consent)"
         ),
         API_LICENCE_MISSING: "the Fortnox company has no licence for the API (integration licence): add it in Fortnox",
         2000637: "the customer number is already used in Fortnox (numbers stay reserved after a delete)",

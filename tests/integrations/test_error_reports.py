@@ -112,7 +112,7 @@ def test_a_server_error_in_the_oauth_callback_mails_admins_without_code_or_token
     code = parse_qs(urlsplit(callback).query)["code"][0]
     issued = {}
 
-    def broken_store(connection, token):  # the tokens are in hand when this fails
+    def broken_store(connection, token, **kwargs):  # the tokens are in hand when this fails
         issued.update(token)
         raise RuntimeError("could not save the token")
 
