@@ -6,6 +6,7 @@ Which scope each flow needs follows the endpoints FortnoxErp calls (the scope of
 errors.SCOPES, Fortnox's scope names):
 
 - orders: invoice (invoices created, found and booked), customer (the order's customer found or created);
+  order too when the integration sends its orders as Fortnox orders (Integration.order_document);
 - customers: customer;
 - refunds: invoice (credit invoices created, found and booked), customer (the refunded customer's invoices);
 - documents: invoice (invoices and credit invoices read for the shop);
@@ -34,8 +35,11 @@ from integrations.models import Connection
 
 COMPANY_INFORMATION = "companyinformation"
 WAREHOUSE = "warehouse"
+ORDER = "order"
+# Integration.order_document's value for orders sent as sales orders (sync.models.OrderDocument.SALES_ORDER).
+SALES_ORDER_DOCUMENT = "sales_order"
 # The order the consent page lists scopes in.
-SCOPE_ORDER = (COMPANY_INFORMATION, "customer", "invoice", "payment", "article", WAREHOUSE)
+SCOPE_ORDER = (COMPANY_INFORMATION, "customer", "invoice", ORDER, "payment", "article", WAREHOUSE)
 # flow name (sync's Flow values) → (scope, what the flow does with it)
 FLOW_SCOPES: dict[str, tuple[tuple[str, str], ...]] = {
     "orders": (("invoice", "creates, finds and books invoices"), ("customer", "finds or creates the customer")),
@@ -52,6 +56,7 @@ FLOW_SCOPES: dict[str, tuple[tuple[str, str], ...]] = {
     "products": (("article", "reads articles"),),
     "stock": (("article", "reads articles' stock"),),
 }
+SALES_ORDER_REASON = "creates and finds orders (the integration sends its orders as Fortnox orders)"
 STOCK_POINTS_REASON = "reads the stock at the listed stock points (warehouse module)"
 COMPANY_REASON = "reads the company's DatabaseNumber after the consent (the tenant id); Test connection reads it"
 
@@ -65,13 +70,18 @@ class ScopeNeed:
 
 
 def consent_scopes(
-    flows: Iterable[str], *, stock_points: bool = False, labels: Mapping[str, str] | None = None
+    flows: Iterable[str],
+    *,
+    stock_points: bool = False,
+    sales_orders: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> list[ScopeNeed]:
     """The Fortnox scopes `flows` need, companyinformation first, each with the flows that need it.
 
     flows: flow names as sync's Flow values ("orders", "stock"…); labels: flow name → its display name
     (default: the name capitalised). stock_points: the stock flow reads listed stock points, so it also
-    needs "warehouse". Raises ValueError for a flow name Fortnox serves no scope for.
+    needs "warehouse". sales_orders: the orders flow sends Fortnox orders (the integration's order document),
+    so it needs "order". Raises ValueError for a flow name Fortnox serves no scope for.
     """
     labels = labels or {}
     reasons: dict[str, list[str]] = {COMPANY_INFORMATION: [f"Every connection: {COMPANY_REASON}"]}
@@ -82,6 +92,8 @@ def consent_scopes(
         needs = list(FLOW_SCOPES[flow])
         if flow == "stock" and stock_points:
             needs.append((WAREHOUSE, STOCK_POINTS_REASON))
+        if flow == "orders" and sales_orders:
+            needs.append((ORDER, SALES_ORDER_REASON))
         for scope, why in needs:
             reasons.setdefault(scope, []).append(f"{label}: {why}")
     return [ScopeNeed(scope, tuple(reasons[scope])) for scope in SCOPE_ORDER if scope in reasons]
@@ -114,7 +126,7 @@ def consent_plan(*, connection: Connection) -> ConsentPlan:
     integrations = list(connection.erp_integrations.prefetch_related("flows").order_by("name"))
     flows: list[str] = []
     labels: dict[str, str] = {}
-    stock_points = False
+    stock_points = sales_orders = False
     for integration in integrations:
         for switch in integration.flows.all():
             if not switch.enabled:
@@ -123,11 +135,15 @@ def consent_plan(*, connection: Connection) -> ConsentPlan:
             labels[switch.flow] = switch.get_flow_display()
             if switch.flow == "stock" and integration.stock_erp_warehouses.strip():
                 stock_points = True
+            if switch.flow == "orders" and integration.order_document == SALES_ORDER_DOCUMENT:
+                sales_orders = True
     if flows:
         shown = [labels[flow] for flow in dict.fromkeys(flows)]
-        return ConsentPlan(consent_scopes(flows, stock_points=stock_points, labels=labels), flows=shown)
+        needs = consent_scopes(flows, stock_points=stock_points, sales_orders=sales_orders, labels=labels)
+        return ConsentPlan(needs, flows=shown)
     any_points = any(integration.stock_erp_warehouses.strip() for integration in integrations)
-    return ConsentPlan(consent_scopes(FLOW_SCOPES, stock_points=any_points), every_flow=True)
+    any_orders = any(integration.order_document == SALES_ORDER_DOCUMENT for integration in integrations)
+    return ConsentPlan(consent_scopes(FLOW_SCOPES, stock_points=any_points, sales_orders=any_orders), every_flow=True)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,17 @@ def test_stock_needs_warehouse_only_when_stock_points_are_listed():
     assert "warehouse" not in [n.scope for n in consent_scopes(["products"], stock_points=True)]
 
 
+def test_orders_sent_as_fortnox_orders_also_need_the_order_scope():
+    assert "order" not in [n.scope for n in consent_scopes(["orders"])]
+    assert [n.scope for n in consent_scopes(["orders"], sales_orders=True)] == [
+        "companyinformation",
+        "customer",
+        "invoice",
+        "order",
+    ]
+    assert "order" not in [n.scope for n in consent_scopes(["products"], sales_orders=True)]
+
+
 def test_an_unknown_flow_is_refused_by_name():
     with pytest.raises(ValueError, match="'invoices' is not a flow"):
         consent_scopes(["invoices"])
@@ -88,6 +99,13 @@ def test_connect_shows_the_scopes_per_flow_before_the_consent_page(admin_client,
     assert 'id="koppla-consent-continue"' in html
     assert f'href="{reverse("admin:integrations_connection_change", args=[unconnected.pk])}"' in html  # Cancel
     assert "koppla_oauth_pending" not in admin_client.session
+
+
+def test_an_integration_sending_fortnox_orders_asks_for_the_order_scope(admin_client, unconnected):
+    _integration(unconnected, ["orders"], order_document="sales_order")
+    page = connect(admin_client, unconnected)
+    assert listed_scopes(page) == ["companyinformation", "customer", "invoice", "order"]
+    assert "the integration sends its orders as Fortnox orders" in page.content.decode()
 
 
 def test_continue_asks_fortnox_for_exactly_those_scopes_and_stores_the_tenant_id(admin_client, unconnected):
