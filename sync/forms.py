@@ -43,6 +43,7 @@ class IntegrationForm(forms.ModelForm):
             "allowed_order_statuses",
             "default_customer_number",
             "order_document",
+            "post_documents",
             "home_country",
             "tax_country_source",
             "allow_negative_quantities",

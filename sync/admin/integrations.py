@@ -73,6 +73,7 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
                     "allowed_order_statuses",
                     "default_customer_number",
                     "order_document",
+                    "post_documents",
                     "home_country",
                     "tax_country_source",
                     "allow_negative_quantities",

@@ -1,6 +1,7 @@
 """What an order becomes in the ERP (Integration.order_document): the document's port methods, binding and words.
 
-- "invoice": a customer invoice, `erp.invoice_*`, posted (released / booked) right after it is created.
+- "invoice": a customer invoice, `erp.invoice_*`, posted (released / booked) right after it is created,
+  unless the integration leaves documents unposted (Integration.post_documents).
 - "sales_order": a sales order, `erp.sales_order_*` (ERPs with the SALES_ORDER capability, sync/ports.py),
   not posted: the ERP invoices it later.
 
@@ -12,7 +13,7 @@ sync.models.OrderDocument, its capability to ORDER_DOCUMENT_CAPABILITIES and an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sync.drafts import InvoiceDraft
 from sync.erp import ErpDocument
@@ -74,5 +75,9 @@ ORDER_DOCUMENTS: dict[str, OrderDocumentType] = {
 
 
 def order_document_of(integration: Integration) -> OrderDocumentType:
-    """The document type the integration sends orders as (Integration.order_document)."""
-    return ORDER_DOCUMENTS[integration.order_document or OrderDocument.INVOICE]
+    """The document type the integration sends orders as (Integration.order_document); an invoice is posted
+    unless the integration leaves its documents unposted (Integration.post_documents)."""
+    document = ORDER_DOCUMENTS[integration.order_document or OrderDocument.INVOICE]
+    if document.posted and not integration.post_documents:
+        return replace(document, posted=False)
+    return document

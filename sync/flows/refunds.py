@@ -114,6 +114,7 @@ class RefundsFlow(ShopToErpFlow):
                 + ": "
                 + document_totals_text(draft, also="reverses all that was left of the invoice" if draft.full else "")
                 + "."
+                + ("" if self.integration.post_documents else " Left unposted, as the integration asks: post it in the ERP.")
             ),
         )
 
@@ -168,6 +169,9 @@ class RefundsFlow(ShopToErpFlow):
         return self.erp.credit_note_create(draft), self._binding_data(draft)
 
     def _release(self, draft: CreditNoteDraft, number: str, *, check_status: bool) -> None:
+        """Release the credit note, unless the integration leaves documents unposted (post_documents)."""
+        if not self.integration.post_documents:
+            return
         if check_status and self.erp.credit_note_get(number).released:
             return
         try:

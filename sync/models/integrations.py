@@ -117,6 +117,13 @@ class Integration(TimeStampedModel):
         "ERP invoices later (only for ERPs that take sales orders; a Fortnox connection then needs the 'order' "
         "scope). Each order is sent once: an order already sent as the other document is not sent again.",
     )
+    post_documents = models.BooleanField(
+        "post invoices and credit notes",
+        default=True,
+        help_text="Post each invoice and credit note in the ERP right after it is created (Visma.net: release; "
+        "Fortnox: bookkeep). Off: they stay unposted for someone to check and post in the ERP; payouts and the "
+        "documents flow then wait until they are posted there. Each is still created exactly once.",
+    )
     allow_negative_quantities = models.BooleanField(
         default=False,
         help_text="Send order and return lines with a negative quantity to the ERP as they are. Off: such an "
