@@ -94,6 +94,10 @@ class InvoiceDraft:
     # The integration's rounding account: where an ERP that computes VAT itself from the rows (Fortnox) books
     # what makes its VAT per rate the shop's (its adapter's rows; "" = it cannot, the difference is a problem).
     rounding_account: str = ""
+    # Units of the company's home currency per 1 unit of `currency`, as the shop converted the order (an ERP
+    # books the document's home-currency amounts at it); None for a home-currency order or when the shop gave
+    # none: the ERP then uses its own rate of the day.
+    currency_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class CreditNoteDraft:
     text: str
     full: bool = False  # reverses all that was left of the invoice
     rounding_account: str = ""  # as InvoiceDraft.rounding_account
+    currency_rate: Decimal | None = None  # the credited invoice's (InvoiceDraft.currency_rate), None if unknown
 
 
 # --------------------------------------------------------------------------- payments (sync/payouts/flow.py)

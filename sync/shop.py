@@ -75,6 +75,9 @@ class ShopOrder:
     # The shop's own VAT per rate ((rate percent, VAT), ...), when the shop states it; empty when it
     # gives only the total (Centra): then the total is split over the rates by what they give.
     vat_by_rate: tuple[tuple[Decimal, Decimal], ...] = ()
+    # The shop's rate for the order: units of the shop's base currency per 1 unit of the order's currency
+    # (EUR order, SEK base: Decimal("11.4823")); None when the shop states none. 1 for an order in the base currency.
+    currency_rate: Decimal | None = None
 
     @property
     def label(self) -> str:

@@ -6,6 +6,11 @@ Direct-to-consumer orders show prices including VAT (totals.taxIncluded);
 wholesale orders show them excluding VAT (totals.taxAdded). Order lines carry
 the per-unit price after discount (unitPrice), before it (unitOriginalPrice)
 and the line as charged (lineValue = unitPrice × quantity).
+The order's currency rate is grandTotal.conversionRate: ASSUMPTION (Centra names the
+field without its direction) units of the shop's base currency per 1 unit of the
+order's currency, value × conversionRate = the value in the base currency; absent
+or null → no rate (currency_rate None); zero, negative or not a number → the order
+cannot be read.
 
 Text is taken through config.storable (a NUL character or a lone surrogate
 in an address line is dropped: it is never meant, and no ERP or database
@@ -88,6 +93,16 @@ def _amount(node: Any, what: str = "an amount") -> Decimal:
     if node is None or node == "":
         return ZERO
     return _number(node, what)
+
+
+def _rate(value: Any) -> Decimal | None:
+    """grandTotal.conversionRate as a Decimal (as the shop wrote it); None when absent."""
+    if value is None or value == "":
+        return None
+    rate = _number(value, "grandTotal.conversionRate")
+    if rate <= 0:
+        raise UnreadableValue(f"grandTotal.conversionRate is {_shown(value)}, not a currency rate")
+    return rate
 
 
 def _dig(node: Any, *keys: str) -> Any:
@@ -219,6 +234,7 @@ def _order(node: dict) -> ShopOrder:
         is_wholesale=wholesale,
         customer_name=account_name if wholesale and account_name else person or billing.company or billing.person_name,
         extra=extra,
+        currency_rate=_rate(_dig(node, "grandTotal", "conversionRate")),
     )
 
 

@@ -10,6 +10,7 @@ import re
 
 MONEY = "{ value }"
 MONEY_WITH_CURRENCY = "{ value currency { code } }"
+MONEY_WITH_RATE = "{ value currency { code } conversionRate }"
 
 ADDRESS = """{
     firstName lastName companyName address1 address2 city zipCode
@@ -20,7 +21,7 @@ ORDER_FIELDS = f"""
   __typename
   id number status isOnHold createdAt updatedAt orderDate
   store {{ id type }}
-  grandTotal {MONEY_WITH_CURRENCY}
+  grandTotal {MONEY_WITH_RATE}
   totals {{ grandTotal {MONEY} shipping {MONEY} taxIncluded {MONEY} taxAdded {MONEY} }}
   shippingPriceGroup {{ shippingOption {{ id name uri }} }}
   paymentMethod {{ uri plugin }}

@@ -37,6 +37,9 @@ is silent, as decided here:
   "2026-03-01", "2026-03-01 10:00:00" (UTC) or ISO 8601 with an offset.
 - Times are returned in UTC as "YYYY-MM-DDTHH:MM:SS+00:00".
 - Money (`MonetaryValue.value`) is written as a JSON number with two decimals.
+- The shop's base currency is SEK. Every MonetaryValue carries `conversionRate`: ASSUMPTION (Centra names
+  the field without its direction) SEK per 1 unit of its currency, value × conversionRate = the value in
+  SEK; an order's amounts all carry the order's rate (stored on grandTotal, else CONVERSION_RATES).
 - SKU is read-only: productNumber + variantNumber + sizeNumber, no separator,
   for products created through the API. Orders seeded by the demo carry the
   SKU they were given (the demo uses the ERP item numbers).
@@ -104,6 +107,18 @@ PRICELISTS = [
     }
     for index, code in enumerate(("SEK", "EUR", "NOK", "DKK", "GBP"), start=1)
 ]
+BASE_CURRENCY = "SEK"
+# The shop's conversion rates (SEK per 1 unit), deliberately not the Fortnox demo company's sell rates.
+CONVERSION_RATES = {
+    "SEK": "1",
+    "EUR": "11.4823",
+    "NOK": "0.9871",
+    "DKK": "1.5392",
+    "GBP": "13.4127",
+    "USD": "10.6105",
+    "CHF": "12.0436",
+    "JPY": "0.07124",
+}
 WAREHOUSES = [{"id": "1", "name": "Main"}]
 
 DEFAULT_QUOTAS: dict[tuple[str, str], int] = {
@@ -212,12 +227,18 @@ def money_text(value: Any) -> str:
     return str(dec(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def money(value: Any, currency: str) -> dict:
+def conversion_rate(currency: str) -> float:
+    """The shop's rate for `currency` (SEK per 1 unit; CONVERSION_RATES, 1 for an unknown code)."""
+    return float(CONVERSION_RATES.get(currency, "1"))
+
+
+def money(value: Any, currency: str, rate: Any = None) -> dict:
     amount = money_text(value)
     return {
         "value": amount,
         "currency": {"id": CURRENCY_IDS.get(currency, "0"), "code": currency},
         "formattedValue": f"{amount} {currency}",
+        "conversionRate": conversion_rate(currency) if rate in (None, "") else float(dec(rate)),
     }
 
 
@@ -229,14 +250,16 @@ def _is_money(obj: dict) -> bool:
     )
 
 
-def money_fill(obj: Any, currency: str) -> Any:
-    """Complete every MonetaryValue ({value}) inside a node with its currency and formatted value."""
+def money_fill(obj: Any, currency: str, rate: Any = None) -> Any:
+    """Complete every MonetaryValue ({value}) inside a node with its currency, formatted value and conversion
+    rate (its own, else `rate`, else the currency's in CONVERSION_RATES)."""
     if isinstance(obj, dict):
         if _is_money(obj):
-            return money(obj["value"], (obj.get("currency") or {}).get("code") or currency)
-        return {k: (v if k.startswith("_") else money_fill(v, currency)) for k, v in obj.items()}
+            code = (obj.get("currency") or {}).get("code") or currency
+            return money(obj["value"], code, obj.get("conversionRate") or (rate if code == currency else None))
+        return {k: (v if k.startswith("_") else money_fill(v, currency, rate)) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [money_fill(v, currency) for v in obj]
+        return [money_fill(v, currency, rate) for v in obj]
     return obj
 
 
@@ -1194,7 +1217,7 @@ def order_build(node: dict) -> dict:
             order.pop(key, None)
         order.setdefault("customer", None)
     order.setdefault("_attributes", {})
-    return money_fill(order, currency)
+    return money_fill(order, currency, (order.get("grandTotal") or {}).get("conversionRate"))
 
 
 def order_put(node: dict) -> dict:
@@ -1266,7 +1289,7 @@ def return_build(node: dict) -> dict:
             data["shippingCost"]["value"]
         )
         data["grandTotal"] = {"value": money_text(total)}
-    return money_fill(data, currency)
+    return money_fill(data, currency, ((order or {}).get("grandTotal") or {}).get("conversionRate"))
 
 
 def return_put(node: dict) -> dict:

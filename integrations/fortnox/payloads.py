@@ -20,6 +20,9 @@ Rules (issue 16; api-notes § A4, § A5):
   the rounding account nets to zero. Without a rounding account the difference stays a problem (limits.py).
 - ExternalInvoiceReference1 is the shop's order number (Koppla's reference); a credit invoice made by
   Koppla carries "R<refund id>" in ExternalInvoiceReference2 and the original in CreditInvoiceReference.
+- Currency rate: a document in a currency other than SEK whose draft has the shop's rate carries it as
+  CurrencyRate (a JSON number: the spec's type is number/double, not text) with CurrencyUnit 1 (SEK per 1
+  unit); a SEK document, or one without a rate, carries neither and Fortnox applies its own rate of the day.
 - Sales orders ({"Order": {...}}, POST /3/orders) carry the invoice's rows (`row`, plus OrderedQuantity =
   DeliveredQuantity) and its VAT remainder rows; OrderRow VAT is a double in the spec (InvoiceRow VAT an
   int32), so an order row may carry 25.5 %.
@@ -46,6 +49,16 @@ def number(value: Decimal) -> float | int:
     """A Decimal of at most two decimals as a JSON number."""
     value = Decimal(value)
     return int(value) if value == value.to_integral_value() else float(value.quantize(CENT))
+
+
+def currency_rate_fields(currency: str, rate: Decimal | None) -> dict:
+    """{"CurrencyRate": SEK per 1 unit of `currency`, "CurrencyUnit": 1} for a foreign-currency document with a
+    rate; {} for SEK or without a rate. The rate goes as a double: shops state theirs as one (Centra's Float),
+    so nothing the shop stated is lost."""
+    if rate is None or currency.upper() == "SEK":
+        return {}
+    rate = Decimal(rate)
+    return {"CurrencyRate": int(rate) if rate == rate.to_integral_value() else float(rate), "CurrencyUnit": 1}
 
 
 def two_places(value: Decimal) -> bool:
@@ -110,6 +123,7 @@ def invoice_body(draft: InvoiceDraft, *, customer_number: str) -> dict:
         "CustomerNumber": customer_number,
         "InvoiceDate": draft.document_date,
         "Currency": draft.currency,
+        **currency_rate_fields(draft.currency, draft.currency_rate),
         "ExternalInvoiceReference1": draft.order_number,
         "YourOrderNumber": draft.order_number[:75],
         "TermsOfPayment": draft.credit_terms,
@@ -151,6 +165,7 @@ def credit_invoice_body(draft: CreditNoteDraft) -> dict:
         "CustomerNumber": draft.customer_number,
         "InvoiceDate": draft.document_date,
         "Currency": draft.currency,
+        **currency_rate_fields(draft.currency, draft.currency_rate),
         "ExternalInvoiceReference1": draft.order_number,
         "ExternalInvoiceReference2": credit_reference(draft.refund_id),
         "CreditInvoiceReference": draft.invoice_number,

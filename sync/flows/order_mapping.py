@@ -6,6 +6,8 @@
 - Lines, shipping and an order discount the lines do not show become ERP lines; the invoice's
   VAT per VAT category is the shop's and its total the shop's, to the currency's smallest unit,
   with any rounding remainder on a "Rounding" line (document_vat).
+- The shop's currency rate goes on the invoice only when it is in a currency other than the company's home
+  currency (document_rate): the ERP then books the home-currency amounts as the shop converted them.
 - A line with a negative quantity (a shop's way of netting a return into an order, or a data
   error) fails the record unless the integration allows negative quantities: otherwise
   −2 × 255.36 would be invoiced without a word.
@@ -26,6 +28,7 @@ from sync.vat import round_money
 
 from .base import RecordFailed
 from .document_vat import Part, document_figures, spread
+from .product_mapping import HOME_CURRENCIES
 from .vat_rules import LineTax, Sale, category_rate, line_tax, local_date, sale_of
 
 ZERO = Decimal("0")
@@ -77,6 +80,24 @@ def negative_quantity_check(lines, mappings: MappingSet, *, what: str, currency:
                 "Negative quantities are refused unless the integration allows them (Sync › Integrations › "
                 "Allow negative quantities). Correct it in the shop, or allow them, then resync."
             )
+
+
+def document_rate(order: ShopOrder, mappings: MappingSet, currency: str, *, what: str) -> Decimal | None:
+    """The shop's rate for a document in ERP currency `currency`: home-currency units per 1 unit of it.
+
+    None for a home-currency document (HOME_CURRENCIES of the company's country), when that home currency
+    is unknown, or when the shop stated no rate. ASSUMPTION: the shop's base currency is the company's home
+    currency (a shop stating its rates in another base would be booked at the wrong rate). RecordFailed for
+    a rate of zero or below."""
+    home = HOME_CURRENCIES.get(mappings.home_country, "")
+    if order.currency_rate is None or not home or currency == home:
+        return None
+    if order.currency_rate <= 0:
+        raise RecordFailed(
+            f"{what}: the shop's currency rate for {order.currency} is {order.currency_rate}, not a rate. "
+            "Check the order in the shop, then resync."
+        )
+    return order.currency_rate
 
 
 # --------------------------------------------------------------------------- the mapping
@@ -261,4 +282,5 @@ def invoice_draft(
         warnings=tuple(parts.warnings),
         note=sale.note,
         rounding_account=mappings.rounding_account,
+        currency_rate=document_rate(order, mappings, currency, what=what),
     )

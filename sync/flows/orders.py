@@ -170,6 +170,8 @@ class OrdersFlow(ShopToErpFlow):
         if figures:
             data["vat_zone"] = draft.vat_zone
             data["figures"] = figures_data(draft.lines, draft.tax_details, draft.gross_total)
+            if draft.currency_rate is not None:
+                data["currency_rate"] = str(draft.currency_rate)
         return data
 
     @staticmethod

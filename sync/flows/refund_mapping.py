@@ -44,9 +44,11 @@ def credit_note_draft(
     invoice_number: str,
     customer_number: str,
     vat_zone: str,
+    currency_rate: Decimal | None = None,
 ) -> CreditNoteDraft:
     """The credit note of `refund`, reversing `invoiced` less `credited` (figures of earlier credit notes).
 
+    `currency_rate` is the invoice's (its binding's, None when not stored): the credit note mirrors it.
     RecordFailed when the refund is in another currency, refunds nothing, or credits more of a line
     than is left on the invoice."""
     what = record_name("return", refund.id, order=order.number)
@@ -94,6 +96,7 @@ def credit_note_draft(
         text=f"Refund {refund.id} of order {order.number} (invoice {invoice_number})",
         full=full,
         rounding_account=mappings.rounding_account,
+        currency_rate=currency_rate,
     )
 
 

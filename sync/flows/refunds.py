@@ -9,6 +9,8 @@ never invoiced fails with that message.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from integrations.http import ValidationFailed
 from sync.bindings import binding_get, credit_note_refs, document_ensure, refs_for
 from sync.models import ExternalRef, Flow
@@ -21,6 +23,16 @@ from .figures import Figures, document_totals_text, figures_data, figures_from
 from .order_mapping import invoice_draft
 from .paging import cursor_moment, listing_plan
 from .refund_mapping import CreditNoteDraft, credit_note_draft
+
+
+def invoice_rate(invoice: ExternalRef) -> Decimal | None:
+    """The currency rate the order's invoice was sent with (its binding's "currency_rate"), None when it
+    was sent without one, was found rather than made by Koppla, or the stored text is not a positive number."""
+    try:
+        rate = Decimal(str((invoice.data or {}).get("currency_rate") or ""))
+    except InvalidOperation:
+        return None
+    return rate if rate.is_finite() and rate > 0 else None
 
 
 class RefundsFlow(ShopToErpFlow):
@@ -84,6 +96,7 @@ class RefundsFlow(ShopToErpFlow):
             invoice_number=invoice.target_id,
             customer_number=(invoice.data or {}).get("customer_number", ""),
             vat_zone=vat_zone,
+            currency_rate=invoice_rate(invoice),
         )
         if not draft.customer_number:
             raise RecordFailed(

@@ -90,7 +90,7 @@ def test_order_get_returns_the_contract_fields_with_decimal_money(client):
     sandbox.order_put(order_node(42))
     node = client.order_get("42")
     assert node["__typename"] == "DirectToConsumerOrder"
-    assert node["grandTotal"] == {"value": Decimal("259.00"), "currency": {"code": "SEK"}}
+    assert node["grandTotal"] == {"value": Decimal("259.00"), "currency": {"code": "SEK"}, "conversionRate": Decimal("1")}
     assert node["totals"]["taxIncluded"]["value"] == Decimal("51.80")
     assert node["customer"]["email"] == "anna@example.se"
     assert node["paymentMethod"]["uri"] == "klarna-checkout"
