@@ -79,6 +79,7 @@ INVOICE = InvoiceDraft(
     gross_total=Decimal("115.78"),
     text="Order 20001",
     note="the buyer's VAT number DE123456789 is from Germany (DE): intra-EU reverse charge",
+    currency_rate=Decimal("11.4823"),
 )
 CREDIT = CreditNoteDraft(
     refund_id="501",
@@ -94,6 +95,7 @@ CREDIT = CreditNoteDraft(
     vat_total=Decimal("0"),
     gross_total=Decimal("95.88"),
     text="Return 501 of order 20001",
+    currency_rate=Decimal("11.4823"),
 )
 PAYMENT = PaymentDraft(
     customer_number="42",
@@ -113,6 +115,7 @@ BODIES = {
     "invoice": ("POST", "/3/invoices", invoice_body(INVOICE, customer_number="42")),
     "sales order": ("POST", "/3/orders", order_body(INVOICE, customer_number="42")),
     "credit invoice": ("POST", "/3/invoices", credit_invoice_body(CREDIT)),
+    "invoice in SEK": ("POST", "/3/invoices", invoice_body(replace(INVOICE, currency="SEK", currency_rate=None), customer_number="42")),
     "credit reference": ("PUT", "/3/invoices/{DocumentNumber}", credit_reference_body(CREDIT, {"CustomerNumber": "42"})),
     "payment": ("POST", "/3/invoicepayments", payment_body(PAYMENT, invoice={"InvoiceDate": "2026-11-21"})),
 }  # fmt: skip
@@ -148,6 +151,11 @@ def test_the_bodies_carry_what_the_rules_say():
     credit = BODIES["credit invoice"][2]["Invoice"]
     assert (credit["CreditInvoiceReference"], credit["ExternalInvoiceReference2"]) == ("17", "R501")
     assert [r["Price"] for r in credit["InvoiceRows"]] == [-31.96]
+    # the shop's rate (SEK per 1 EUR) as the spec's number, per 1 unit; none on a SEK invoice
+    for name, envelope in (("invoice", "Invoice"), ("sales order", "Order"), ("credit invoice", "Invoice")):
+        body = BODIES[name][2][envelope]
+        assert (body["CurrencyRate"], body["CurrencyUnit"]) == (11.4823, 1), name
+    assert not {"CurrencyRate", "CurrencyUnit"} & set(BODIES["invoice in SEK"][2]["Invoice"])
     payment = BODIES["payment"][2]["InvoicePayment"]
     assert payment["PaymentDate"] == "2026-11-21"  # never before the invoice's date
     assert payment["WriteOffs"] == [

@@ -138,3 +138,25 @@ def test_customer_company_and_person():
     assert company.is_company and company.name == "Firm AB" and company.address.country == "SE"
     person = customer_from_centra({"id": "10", "email": "p@example.de", "firstName": "Lena", "lastName": "Weber"})
     assert not person.is_company and person.name == "Lena Weber" and person.updated_at == ""
+
+
+def test_the_orders_currency_rate_is_grand_total_conversion_rate():
+    node = order_node(3)
+    node["grandTotal"] = {"value": 24.9, "currency": {"code": "EUR"}, "conversionRate": 11.4823}
+    assert order_from_centra(node).currency_rate == Decimal("11.4823")  # SEK per 1 EUR, as the shop wrote it
+    assert order_from_centra(order_node(4)).currency_rate is None  # not asked for, or not sent: no rate
+    node["grandTotal"]["conversionRate"] = None
+    assert order_from_centra(node).currency_rate is None
+
+
+def test_a_conversion_rate_that_is_not_a_rate_makes_the_order_unreadable():
+    import pytest
+
+    from sync.flows.base import RecordFailed
+
+    for wrong, shown in (("abc", "'abc', not a number"), (0, "0, not a currency rate"), (-11.5, "-11.5, not a")):
+        node = order_node(5)
+        node["grandTotal"]["conversionRate"] = wrong
+        with pytest.raises(RecordFailed) as failed:
+            order_from_centra(node)
+        assert f"Order 5 cannot be read: grandTotal.conversionRate is {shown}" in str(failed.value)

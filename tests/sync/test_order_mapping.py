@@ -240,3 +240,17 @@ def test_a_negative_quantity_is_invoiced_as_it_is_when_the_integration_allows_it
 
     assert [(ln.quantity, ln.amount) for ln in draft.lines] == [(D("2"), D("399.20")), (D("-2"), D("-408.58"))]
     assert draft.gross_total == D("-11.72")
+
+
+def test_the_shops_currency_rate_goes_on_a_foreign_currency_invoice_only():
+    eur = replace(order("DE", [line("124.95", "19")], currency="EUR"), currency_rate=D("11.4823"))
+    assert invoice_draft(eur, MAPPINGS).currency_rate == D("11.4823")  # SEK per 1 EUR
+    assert invoice_draft(replace(eur, currency_rate=None), MAPPINGS).currency_rate is None  # Fortnox's own rate
+    sek = replace(order("SE", [line("100", "25")]), currency_rate=D("1"))
+    assert invoice_draft(sek, MAPPINGS).currency_rate is None  # a home-currency invoice has no rate
+
+
+def test_a_currency_rate_of_zero_fails_the_order_with_the_rate():
+    eur = replace(order("DE", [line("124.95", "19")], currency="EUR"), currency_rate=D("0"))
+    with pytest.raises(RecordFailed, match=r"Order 1234: the shop's currency rate for EUR is 0, not a rate"):
+        invoice_draft(eur, MAPPINGS)

@@ -90,7 +90,11 @@ def test_order_get_returns_the_contract_fields_with_decimal_money(client):
     sandbox.order_put(order_node(42))
     node = client.order_get("42")
     assert node["__typename"] == "DirectToConsumerOrder"
-    assert node["grandTotal"] == {"value": Decimal("259.00"), "currency": {"code": "SEK"}, "conversionRate": Decimal("1")}
+    assert node["grandTotal"] == {
+        "value": Decimal("259.00"),
+        "currency": {"code": "SEK"},
+        "conversionRate": Decimal("1"),
+    }
     assert node["totals"]["taxIncluded"]["value"] == Decimal("51.80")
     assert node["customer"]["email"] == "anna@example.se"
     assert node["paymentMethod"]["uri"] == "klarna-checkout"
@@ -247,3 +251,14 @@ def test_stock_set_sends_one_call_per_hundred_variants(client):
 def test_price_set_in_a_currency_without_pricelist_says_what_to_fix(client):
     with pytest.raises(ValidationFailed, match="no pricelist in USD"):
         client.price_set(variant_id="1", amount=Decimal("10"), currency="USD")
+
+
+def test_an_orders_money_carries_the_shops_conversion_rate(client):
+    eur = order_node(43, grandTotal={"value": "24.90", "currency": {"code": "EUR"}})
+    sandbox.order_put(eur)
+    node = client.order_get("43")
+    assert node["grandTotal"]["conversionRate"] == Decimal(sandbox.CONVERSION_RATES["EUR"]) == Decimal("11.4823")
+    stated = order_node(44, grandTotal={"value": "24.90", "currency": {"code": "EUR"}, "conversionRate": 11.61})
+    sandbox.order_put(stated)
+    assert client.order_get("44")["grandTotal"]["conversionRate"] == Decimal("11.61")  # the order's own rate
+    assert sandbox.order_get(44)["lines"][0]["unitPrice"]["conversionRate"] == 11.61  # on all its amounts
