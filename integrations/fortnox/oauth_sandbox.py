@@ -40,6 +40,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from integrations.sandbox import store
 from integrations.sandbox.faults import sandbox_endpoint
+from integrations.sandbox.oauth import basic_credentials, oauth_error, oauth_fault_body
 
 SYSTEM = "fortnox"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver"}
@@ -169,35 +170,16 @@ def _invalid_grant(description: str) -> HttpResponse:
     return HttpResponse(body, status=400, content_type="text/html")
 
 
-def _oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": error, "error_description": description}, status=status)
-
-
-def _fault_body(status: int, message: str) -> dict:
-    return {"error": "server_error" if status >= 500 else "temporarily_unavailable", "error_description": message}
-
-
-def _basic_credentials(request) -> tuple[str, str]:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if not header.startswith("Basic "):
-        return "", ""
-    try:
-        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return "", ""
-    return client_id, secret
-
-
-@sandbox_endpoint(SYSTEM, _fault_body)
+@sandbox_endpoint(SYSTEM, oauth_fault_body)
 @sensitive_post_parameters("code", "refresh_token")
 @sensitive_variables()
 def token(request):
     if request.method != "POST":
-        return _oauth_error("invalid_request", "Use POST.", 405)
-    client_id, client_secret = _basic_credentials(request)
+        return oauth_error("invalid_request", "Use POST.", 405)
+    client_id, client_secret = basic_credentials(request)
     client = store.obj_get(SYSTEM, CLIENT, client_id) if client_id else None
     if not client or not secrets.compare_digest(client["client_secret"], client_secret):
-        return _oauth_error(
+        return oauth_error(
             "invalid_client", "Send the client id and secret as HTTP Basic authentication of a known client.", 401
         )
     grant = request.POST.get("grant_type")
@@ -223,17 +205,17 @@ def token(request):
         try:
             tenant_id = int(raw)
         except ValueError:
-            return _oauth_error("invalid_request", "Send the TenantId header (the company's DatabaseNumber).")
+            return oauth_error("invalid_request", "Send the TenantId header (the company's DatabaseNumber).")
         consent = store.obj_get(SYSTEM, SERVICE_CONSENT, f"{client_id}:{tenant_id}")
         if consent is None:
-            return _oauth_error(
+            return oauth_error(
                 "unauthorized_client",
                 f"No service-account consent for tenant {tenant_id}: authorise once with account_type=service.",
             )
         return JsonResponse(
             token_issue(client_id=client_id, tenant_id=tenant_id, scope=consent["scope"], refresh=False)
         )
-    return _oauth_error("unsupported_grant_type", f"grant_type '{grant}' is not supported.")
+    return oauth_error("unsupported_grant_type", f"grant_type '{grant}' is not supported.")
 
 
 def authorize(request):
@@ -296,4 +278,4 @@ def authorize(request):
     )
 
 
-authorize = sandbox_endpoint(SYSTEM, _fault_body)(sensitive_variables()(authorize))
+authorize = sandbox_endpoint(SYSTEM, oauth_fault_body)(sensitive_variables()(authorize))

@@ -7,7 +7,6 @@ client_credentials (with tenant_id). Errors follow RFC 6749 (`error`,
 `error_description`).
 """
 
-import base64
 import secrets
 import time
 from urllib.parse import urlencode, urlsplit
@@ -20,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from integrations.sandbox import store
 from integrations.sandbox.faults import sandbox_endpoint
+from integrations.sandbox.oauth import basic_credentials, oauth_error, oauth_fault_body
 
 SYSTEM = "visma_connect"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver"}
@@ -79,42 +79,30 @@ def refresh_grant_count() -> int:
     return store.counter_peek(SYSTEM, "refresh_grants") or 0
 
 
-def _oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": error, "error_description": description}, status=status)
-
-
-def _error_body(status: int, message: str) -> dict:
-    return {"error": "server_error" if status >= 500 else "temporarily_unavailable", "error_description": message}
-
-
 def _client_credentials(request) -> tuple[str, str]:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if header.startswith("Basic "):
-        try:
-            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-            return client_id, secret
-        except (ValueError, UnicodeDecodeError):
-            return "", ""
+    """HTTP Basic first; Visma.net also takes client_id / client_secret in the form body."""
+    if request.META.get("HTTP_AUTHORIZATION", "").startswith("Basic "):
+        return basic_credentials(request)
     return request.POST.get("client_id", ""), request.POST.get("client_secret", "")
 
 
-@sandbox_endpoint(SYSTEM, _error_body)
+@sandbox_endpoint(SYSTEM, oauth_fault_body)
 @sensitive_post_parameters("client_secret", "code", "refresh_token")
 @sensitive_variables()
 def token(request):
     if request.method != "POST":
-        return _oauth_error("invalid_request", "Use POST.", 405)
+        return oauth_error("invalid_request", "Use POST.", 405)
     client_id, client_secret = _client_credentials(request)
     client = store.obj_get(SYSTEM, "client", client_id)
     if not client or not secrets.compare_digest(client["client_secret"], client_secret):
-        return _oauth_error("invalid_client", "Unknown client or wrong client secret.", 401)
+        return oauth_error("invalid_client", "Unknown client or wrong client secret.", 401)
     grant = request.POST.get("grant_type")
     if grant == "authorization_code":
         code = store.obj_get(SYSTEM, "code", request.POST.get("code", ""))
         if not code or code["used"] or code["expires_at"] < time.time() or code["client_id"] != client_id:
-            return _oauth_error("invalid_grant", "The authorization code is invalid, used or expired.")
+            return oauth_error("invalid_grant", "The authorization code is invalid, used or expired.")
         if code["redirect_uri"] != request.POST.get("redirect_uri"):
-            return _oauth_error("invalid_grant", "redirect_uri does not match the authorization request.")
+            return oauth_error("invalid_grant", "redirect_uri does not match the authorization request.")
         store.obj_put(SYSTEM, "code", request.POST["code"], {**code, "used": True})
         refresh = "offline_access" in code["scope"].split()
         return JsonResponse(
@@ -124,17 +112,17 @@ def token(request):
         old = request.POST.get("refresh_token", "")
         data = store.obj_get(SYSTEM, "refresh_token", old)
         if not data or data["used"] or data["client_id"] != client_id:
-            return _oauth_error("invalid_grant", "The refresh token is invalid or was already used.")
+            return oauth_error("invalid_grant", "The refresh token is invalid or was already used.")
         store.obj_put(SYSTEM, "refresh_token", old, {**data, "used": True})
         store.counter_next(SYSTEM, "refresh_grants")
         return JsonResponse(token_issue(client_id=client_id, tenant_id=data["tenant_id"], scope=data["scope"]))
     if grant == "client_credentials":
         tenant_id = request.POST.get("tenant_id", "")
         if tenant_id not in {t["id"] for t in DEMO_TENANTS}:
-            return _oauth_error("invalid_request", "tenant_id is missing or not a company this client may access.")
+            return oauth_error("invalid_request", "tenant_id is missing or not a company this client may access.")
         scope = request.POST.get("scope", "vismanet_erp_service_api:read")
         return JsonResponse(token_issue(client_id=client_id, tenant_id=tenant_id, scope=scope, refresh=False))
-    return _oauth_error("unsupported_grant_type", f"grant_type '{grant}' is not supported.")
+    return oauth_error("unsupported_grant_type", f"grant_type '{grant}' is not supported.")
 
 
 def authorize(request):
@@ -186,7 +174,7 @@ def authorize(request):
     )
 
 
-authorize = sandbox_endpoint(SYSTEM, _error_body)(sensitive_variables()(authorize))
+authorize = sandbox_endpoint(SYSTEM, oauth_fault_body)(sensitive_variables()(authorize))
 
 app_name = "visma_connect"
 urlpatterns = [
