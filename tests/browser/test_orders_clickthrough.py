@@ -24,7 +24,7 @@ def test_enable_orders_run_now_fix_a_failed_record_and_resync(admin_page, live_s
     swish = [str(o["number"]) for o in exportable if o["paymentMethod"]["uri"] == "swish"]
 
     # Switch the orders flow on, then run it now.
-    page.goto(f"{base}/admin/sync/integrationflow/?flow__exact=orders")
+    page.goto(f"{base}/admin/sync/integrationflow/?flow__exact=orders&integration__id__exact={demo.pk}")
     run_action(page, "switch_on")
     expect(page.locator(".messagelist")).to_contain_text("Switched on 1 flow")
     run_action(page, "run_now")

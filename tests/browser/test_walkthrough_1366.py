@@ -131,9 +131,14 @@ def action(page, name: str) -> None:
     page.click("button[name=index]")
 
 
+VISMA_INTEGRATION = "Demo shop (Centra → Visma.net)"
+
+
 def switch_on(page, base: str, *flow_labels: str) -> None:
-    """Sync › Integration flows: tick the flows, action *Switch on*; the worker's scheduler starts their runs."""
+    """Sync › Integration flows, filtered on the Visma.net demo integration as the README says: tick the flows,
+    action *Switch on*; the worker's scheduler starts their runs."""
     page.goto(f"{base}/admin/sync/integrationflow/")
+    page.locator("#changelist-filter a", has_text=VISMA_INTEGRATION).click()
     for label in flow_labels:
         tick_row(page, label)
     action(page, "switch_on")
@@ -235,6 +240,7 @@ def test_readme_walk_through_at_1366_px(laptop, live_server, demo):
     switch_on(page, base, Flow.PAYOUTS.label)
     page.goto(f"{base}/admin/sync/payout/")
     page.click("#koppla-payout-import")
+    page.select_option("#koppla-demo-payout select[name=integration]", label=VISMA_INTEGRATION)
     with page.expect_download() as download:
         page.click("#koppla-demo-payout-download")
     settlement = download.value.path()

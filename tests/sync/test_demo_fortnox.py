@@ -36,7 +36,14 @@ def test_the_fortnox_integration_shares_the_centra_shop_and_is_connected_without
     assert fortnox.erp.base_url == "http://testserver/sandbox/fortnox"
     assert fortnox.erp.token_url == "http://testserver/sandbox/fortnox/oauth-v1/token"
     grant = token_validate(fortnox.erp.access_token)
-    assert grant is not None and set(grant["scope"].split()) == {"companyinformation", "customer", "article", "invoice", "payment"}
+    assert grant is not None and set(grant["scope"].split()) == {
+        "companyinformation",
+        "customer",
+        "article",
+        "invoice",
+        "order",
+        "payment",
+    }
     assert fortnox.erp.refresh_token
     result = connection_test(connection=fortnox.erp)
     assert result.ok and "Koppla Demo AB" in result.message
