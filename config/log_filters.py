@@ -1,30 +1,33 @@
 """Logging filters (config.settings LOGGING): one short line per refused request, no traceback.
 
-Django logs every 4xx/5xx response once on `django.request`; for a PermissionDenied
-it attaches the exception, so each 403 printed a traceback, and the development
-server (`django.server`) printed a second line for the same request.
+Django logs every 4xx/5xx response once on `django.request`; for a PermissionDenied (403) or a
+BadRequest (400, e.g. config.bad_request's NUL refusal) it attaches the exception, so each refusal
+printed a traceback, and the development server (`django.server`) printed a second line for it.
 """
 
 import logging
 
 FORBIDDEN = 403
+BAD_REQUEST = 400
+REFUSED = {BAD_REQUEST, FORBIDDEN}
 
 
 class ForbiddenWithoutTraceback(logging.Filter):
-    """On `django.request`: a 403 keeps its one line ("Forbidden (Permission denied): /path") without the traceback."""
+    """On `django.request`: a 403 or 400 keeps its one line ("Forbidden (Permission denied): /path", the
+    BadRequest's reason) without the traceback; a 5xx keeps it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", None) == FORBIDDEN:
+        if getattr(record, "status_code", None) in REFUSED:
             record.exc_info = None
             record.exc_text = None
         return True
 
 
 class SkipForbidden(logging.Filter):
-    """On `django.server`: drop the request line of a 403, which `django.request` has logged already."""
+    """On `django.server`: drop the request line of a 403 or 400, which `django.request` has logged already."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return getattr(record, "status_code", None) != FORBIDDEN
+        return getattr(record, "status_code", None) not in REFUSED
 
 
 TOO_MANY_REQUESTS = 429

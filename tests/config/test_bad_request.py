@@ -51,3 +51,14 @@ def test_a_nul_character_in_the_path_is_refused_too(staff, settings):
     response = staff.get("/admin/sync/syncrun/%00/change/")
     assert response.status_code == 400
     assert "NUL character" in response.content.decode()
+
+
+def test_a_refused_nul_request_is_logged_once_without_a_traceback(staff, settings, caplog):
+    """django.request attaches the BadRequest; the project's logger filter (config/log_filters.py) drops it."""
+    settings.DEBUG = False
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        staff.get(reverse("admin:sync_syncrun_changelist") + "?q=%00")
+    [entry] = [r for r in caplog.records if r.name == "django.request"]
+    assert entry.status_code == 400 and entry.exc_info is None and "NUL character" in entry.getMessage()
