@@ -2,9 +2,11 @@ import base64
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from integrations.fortnox import demo_data, sandbox
 from integrations.fortnox.oauth_sandbox import client_register, token_issue
+from integrations.models import Connection
 from tests.fakes import FakeClock
 
 API = "/sandbox/fortnox"
@@ -65,3 +67,25 @@ def _fortnox_rate_window_reset():
     sandbox.rate_limits_reset()
     yield
     sandbox.rate_limits_reset()
+
+
+RECORDED_API = "https://fortnox.example"
+
+
+def recorded_connection(*, token_valid_for: timezone.timedelta) -> Connection:
+    """A connected Fortnox connection to RECORDED_API (answered by `responses`), its access token valid for
+    `token_valid_for` (negative: already expired, so the first call refreshes it)."""
+    return Connection.objects.create(
+        name="Fortnox (recorded)",
+        system="fortnox",
+        auth_type="oauth2_code",
+        base_url=RECORDED_API,
+        token_url=f"{RECORDED_API}/oauth-v1/token",
+        authorize_url=f"{RECORDED_API}/oauth-v1/auth",
+        client_id="fortnox-client",
+        secrets={"client_secret": "fortnox-secret"},
+        access_token="access-1",
+        refresh_token="refresh-1",
+        token_expires_at=timezone.now() + token_valid_for,
+        status="connected",
+    )

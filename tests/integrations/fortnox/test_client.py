@@ -10,29 +10,16 @@ from django.utils import timezone
 
 from integrations.fortnox.client import FORTNOX_POLICY, FortnoxClient
 from integrations.http import AuthError, NotFound, RateLimited, ValidationFailed
-from integrations.models import Connection
 from tests.fakes import FakeClock
+from tests.integrations.fortnox.conftest import RECORDED_API, recorded_connection
 
-API = "https://fortnox.example"
+API = RECORDED_API
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def connection(db):
-    return Connection.objects.create(
-        name="Fortnox (recorded)",
-        system="fortnox",
-        auth_type="oauth2_code",
-        base_url=API,
-        token_url=f"{API}/oauth-v1/token",
-        authorize_url=f"{API}/oauth-v1/auth",
-        client_id="fortnox-client",
-        secrets={"client_secret": "fortnox-secret"},
-        access_token="access-1",
-        refresh_token="refresh-1",
-        token_expires_at=timezone.now() + timezone.timedelta(hours=1),
-        status="connected",
-    )
+    return recorded_connection(token_valid_for=timezone.timedelta(hours=1))
 
 
 @pytest.fixture

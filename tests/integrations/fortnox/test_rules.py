@@ -15,27 +15,15 @@ from integrations.models import Connection
 from integrations.oauth import token_refresh
 from sync.erp import INVOICE
 from tests.contracts.test_fortnox_requests import INVOICE as EU_INVOICE
+from tests.integrations.fortnox.conftest import RECORDED_API, recorded_connection
 
-API = "https://fortnox.example"
+API = RECORDED_API
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def connection(db):
-    return Connection.objects.create(
-        name="Fortnox (recorded)",
-        system="fortnox",
-        auth_type="oauth2_code",
-        base_url=API,
-        token_url=f"{API}/oauth-v1/token",
-        authorize_url=f"{API}/oauth-v1/auth",
-        client_id="fortnox-client",
-        secrets={"client_secret": "fortnox-secret"},
-        access_token="access-1",
-        refresh_token="refresh-1",
-        token_expires_at=timezone.now() - timezone.timedelta(minutes=1),
-        status="connected",
-    )
+    return recorded_connection(token_valid_for=-timezone.timedelta(minutes=1))
 
 
 def domestic(vat: str, *amounts: str):
