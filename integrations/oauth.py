@@ -41,6 +41,8 @@ logger = logging.getLogger("koppla.oauth")
 
 # Refresh this long before the access token expires.
 EXPIRY_MARGIN = timedelta(seconds=60)
+# What storing a token answer writes on a Connection (and what a refresh copies back from the locked row).
+TOKEN_FIELDS = ("access_token", "refresh_token", "refresh_token_issued_at", "token_expires_at", "status", "last_error")
 
 
 class OAuthStateError(AuthError):
@@ -97,18 +99,7 @@ def _store(connection: Connection, token: dict, *, scopes: list[str] | None = No
     connection.token_expires_at = timezone.now() + timedelta(seconds=int(expires_in)) if expires_in else None
     connection.status = Connection.Status.CONNECTED
     connection.last_error = ""
-    connection.save(
-        update_fields=[
-            "access_token",
-            "refresh_token",
-            "refresh_token_issued_at",
-            "token_expires_at",
-            "status",
-            "last_error",
-            "updated_at",
-            *(["scopes"] if scopes is not None else []),
-        ]
-    )
+    connection.save(update_fields=[*TOKEN_FIELDS, "updated_at", *(["scopes"] if scopes is not None else [])])
     return connection
 
 
@@ -266,14 +257,7 @@ def token_refresh(*, connection: Connection, force: bool = False) -> Connection:
         raise _lost_refresh(connection, lost) from lost
     if failure:
         raise _fail(connection, failure[0], expired=failure[1]) from failure[0]
-    for name in (
-        "access_token",
-        "refresh_token",
-        "refresh_token_issued_at",
-        "token_expires_at",
-        "status",
-        "last_error",
-    ):
+    for name in TOKEN_FIELDS:
         setattr(connection, name, getattr(locked, name))
     return connection
 
