@@ -7,11 +7,29 @@ e.g. a clock in tests) and implements sync.ports.ShopPort or sync.ports.ErpPort.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.module_loading import import_string
 
 from .http import ConfigurationError
 from .models import Connection
 from .systems import SYSTEMS, Role, System, system_info
+
+
+class BodyFinishing:
+    """What lets the engine reshape what an adapter sends: the datamapper's field rules (mappings/datamapper.py).
+
+    Every adapter passes each body it sends to a create or an update, and each body its `*_request` returns,
+    through `body_finish(kind, body)` as its last step; `kind` names the target record: an ErpDocument kind
+    ("invoice", "credit_note", "sales_order", "journal_transaction"), "customer", "payment", or on a shop
+    "article", "shop_customer". The engine sets `body_hook` (kind, body) -> body for the record in hand;
+    None (the default): the body goes as built. The hook returns a new dict; it never changes `body`.
+    """
+
+    body_hook: Callable[[str, dict], dict] | None = None
+
+    def body_finish(self, kind: str, body: dict) -> dict:
+        return body if self.body_hook is None else self.body_hook(kind, body)
 
 
 def adapter_class(system: str, *, role: Role) -> type | None:

@@ -63,6 +63,10 @@ class MappingSet:
     rounding_account: str = "3740"
     # VAT category → ((start date 'YYYY-MM-DD', rate percent), ...) ascending; filled by the flow from the ERP
     category_rates: dict[str, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
+    # What a sales order needs and the order does not say (Integration.erp_branch, erp_order_type, erp_warehouse)
+    erp_branch: str = ""
+    erp_order_type: str = ""
+    erp_warehouse: str = ""
 
 
 def currency_decimals(*, integration: Integration, currency: str) -> int:
@@ -105,6 +109,9 @@ def mapping_set_load(*, integration: Integration) -> MappingSet:
         },
         sku_rule=(rule.product_source, rule.variant_source, rule.size_source, rule.separator) if rule else None,
         allow_negative_quantities=integration.allow_negative_quantities,
+        erp_branch=integration.erp_branch,
+        erp_order_type=integration.erp_order_type,
+        erp_warehouse=integration.erp_warehouse,
         vat_rates={
             (r.country, r.rate.normalize()): (r.vat_category, r.sales_account)
             for r in VatRateMapping.objects.filter(integration=integration)

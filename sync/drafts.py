@@ -98,6 +98,11 @@ class InvoiceDraft:
     # books the document's home-currency amounts at it); None for a home-currency order or when the shop gave
     # none: the ERP then uses its own rate of the day.
     currency_rate: Decimal | None = None
+    # What a sales order needs and the order does not say, from the integration (Integration.erp_branch,
+    # erp_order_type, erp_warehouse); "" = the ERP's own default.
+    branch: str = ""
+    order_type: str = ""
+    warehouse: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,3 +157,40 @@ class PaymentDraft:
     currency: str = ""
     payment_date: object | None = None  # datetime.date
     text: str = ""
+
+
+@dataclass(frozen=True)
+class JournalLineDraft:
+    """One line of a sales journal entry: `debit` or `credit` (the other is zero), in the entry's currency."""
+
+    account: str
+    debit: Decimal
+    credit: Decimal
+    description: str
+    vat_category: str = ""  # the VAT category a revenue or VAT line books under ("" on the debit line)
+    taxable: Decimal = ZERO  # on a revenue line: its net amount, the base of the category's VAT
+
+
+@dataclass(frozen=True)
+class JournalDraft:
+    """A day's orders of one currency and VAT category as one balanced journal transaction.
+
+    Sum of debits == sum of credits, exactly; the credits are the orders' nets on their revenue
+    accounts plus the category's VAT, the debit their gross on the integration's receivable account.
+    `reference` is Koppla's key of the entry ("KOPPLA-2026-11-30-SEK-1-1": day, currency, VAT category,
+    sequence), unique per integration, the key `journal_transaction_find` looks it up by.
+    """
+
+    reference: str
+    transaction_date: str  # YYYY-MM-DD, the day summarised
+    currency: str
+    vat_category: str
+    lines: tuple[JournalLineDraft, ...]
+    order_numbers: tuple[str, ...]
+    text: str = ""
+    branch: str = ""
+    currency_rate: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)

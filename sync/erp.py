@@ -33,6 +33,7 @@ class ErpCustomer:
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 SALES_ORDER = "sales_order"  # an order in the ERP (not booked; the ERP invoices it later)
+JOURNAL_TRANSACTION = "journal_transaction"  # a sales journal entry (a day's orders summarised, booked)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,11 @@ its `capabilities`, never by its name:
   instead of under a reason code (Fortnox).
 - "sales_order": the ERP takes an order as a sales order (the ErpPort's `sales_order_*` methods), so an
   integration can send orders as sales orders instead of invoices (Integration.order_document).
-- "journal_transaction": the ERP takes sales journal entries (no adapter implements them yet).
+- "journal_transaction": the ERP takes sales journal entries (the ErpPort's `journal_transaction_*` methods): a
+  day's orders summarised per currency and VAT category (sync/drafts.py JournalDraft), for integrations that want
+  the books, not the documents (Integration.order_document "journal_entry").
+- "order_paid": the shop tells whether an order is paid (ShopOrder.paid), so an integration can export only paid
+  orders (Integration.only_paid_orders; `orders_changed(paid_only=True)`).
 - "number_series": the ERP's number series can be read (the customer-number check).
 
 Errors: adapters raise integrations.http errors (RemoteError, NotFound, ValidationFailed,
@@ -32,7 +36,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft, PaymentDraft
+    from .drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft, JournalDraft, PaymentDraft
     from .erp import ErpCustomer, ErpDocument, ErpItem, ErpPayment, NumberSeries, VatCategory
     from .shop import ShopCustomer, ShopOrder, ShopProduct, ShopRefund, ShopSize, ShopVariant, Unreadable
 
@@ -46,6 +50,7 @@ PAYMENT_WRITE_OFF_ACCOUNT = "payment_write_off_account"
 SALES_ORDER = "sales_order"
 JOURNAL_TRANSACTION = "journal_transaction"
 NUMBER_SERIES = "number_series"
+ORDER_PAID = "order_paid"
 
 
 @runtime_checkable
@@ -62,8 +67,15 @@ class ShopPort(Protocol):
     capabilities: frozenset[str]
 
     def orders_changed(
-        self, *, statuses: list[str], created_from: date | None, updated_from: datetime | None
-    ) -> Iterable[ShopOrder | Unreadable]: ...
+        self,
+        *,
+        statuses: list[str],
+        created_from: date | None,
+        updated_from: datetime | None,
+        paid_only: bool = False,
+    ) -> Iterable[ShopOrder | Unreadable]:
+        """`paid_only` (capability ORDER_PAID): only orders the shop holds as paid (ShopOrder.paid)."""
+        ...
 
     def order_get(self, number: str) -> ShopOrder | Unreadable | None: ...
 
@@ -168,6 +180,19 @@ class ErpPort(Protocol):
         """The sales order of a shop order (its reference exactly the order number), or None."""
 
     def sales_order_get(self, number: str, *, figures: bool = False) -> ErpDocument: ...  # kind SALES_ORDER
+
+    # sales journal entries (capability JOURNAL_TRANSACTION): one balanced journal transaction per draft (a day's
+    # orders of one currency and VAT category). Koppla's reference is JournalDraft.reference (unique per entry).
+    def journal_transaction_problems(self, draft: JournalDraft) -> list[str]: ...
+
+    def journal_transaction_request(self, draft: JournalDraft) -> dict: ...
+
+    def journal_transaction_create(self, draft: JournalDraft) -> str: ...  # the ERP's batch/voucher number
+
+    def journal_transaction_find(self, reference: str) -> ErpDocument | None:
+        """The journal transaction carrying Koppla's reference exactly, or None (kind JOURNAL_TRANSACTION)."""
+
+    def journal_transaction_get(self, number: str) -> ErpDocument: ...
 
     # credit notes
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]: ...

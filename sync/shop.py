@@ -78,6 +78,8 @@ class ShopOrder:
     # The shop's rate for the order: units of the shop's base currency per 1 unit of the order's currency
     # (EUR order, SEK base: Decimal("11.4823")); None when the shop states none. 1 for an order in the base currency.
     currency_rate: Decimal | None = None
+    # Paid in full by the shop's word (shops with the ORDER_PAID capability); None when the shop does not say.
+    paid: bool | None = None
 
     @property
     def label(self) -> str:

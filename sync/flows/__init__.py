@@ -12,6 +12,8 @@ RUNNERS = {
     "documents": "sync.flows.documents.DocumentsFlow",
     "refunds": "sync.flows.refunds.RefundsFlow",
     "payouts": "sync.payouts.flow.PayoutsFlow",
+    "journal": "sync.flows.journal.JournalFlow",
+    "erp_customers": "sync.flows.erp_customers.ErpCustomersFlow",
 }
 
 

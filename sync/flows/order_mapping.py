@@ -283,4 +283,7 @@ def invoice_draft(
         note=sale.note,
         rounding_account=mappings.rounding_account,
         currency_rate=document_rate(order, mappings, currency, what=what),
+        branch=mappings.erp_branch,
+        order_type=mappings.erp_order_type,
+        warehouse=mappings.erp_warehouse,
     )

@@ -46,10 +46,12 @@ class OrdersFlow(ShopToErpFlow):
 
     def changed_since(self, cursor: str) -> Plan:
         """Orders stamped from the cursor minus the overlap on, in updatedAt order; released ones are left out."""
+        paid_only = {"paid_only": True} if self.integration.only_paid_orders else {}
         orders = self.shop.orders_changed(
             statuses=list(self.integration.allowed_order_statuses),
             created_from=self.integration.order_cutoff_date,
             updated_from=cursor_moment(cursor),
+            **paid_only,
         )
         return listing_plan(orders, cursor, self._item, done=self._released)
 
@@ -98,6 +100,11 @@ class OrdersFlow(ShopToErpFlow):
         cutoff = self.integration.order_cutoff_date
         if cutoff and order.created_at[:10] < cutoff.isoformat():
             return f"Order {order.number} was created before the cut-off date {cutoff.isoformat()}."
+        if self.integration.only_paid_orders and order.paid is not True:
+            return (
+                f"Order {order.number} is not paid yet by {self.shop.display_name}'s word; the integration exports "
+                "only paid orders, so it goes once it is paid."
+            )
         return ""
 
     def process(self, item: SourceItem) -> Outcome:

@@ -26,6 +26,9 @@ class ExternalRef(TimeStampedModel):
         STOCK = "stock", "Stock level"
         DOCUMENT = "document", "Document on order"
         PAYMENT = "payment", "Payment"
+        JOURNAL_TRANSACTION = "journal_transaction", "Sales journal entry"
+        ARTICLE = "article", "Shop article"
+        SHOP_CUSTOMER = "shop_customer", "Customer in the shop"
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="external_refs")
     kind = models.CharField(max_length=20, choices=Kind.choices)

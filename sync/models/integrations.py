@@ -19,6 +19,8 @@ class Flow(models.TextChoices):
     DOCUMENTS = "documents", "Invoices & credit notes ERP → shop"
     REFUNDS = "refunds", "Refunds → ERP credit notes"
     PAYOUTS = "payouts", "Payouts → ERP payments"
+    JOURNAL = "journal", "Orders → ERP sales journal entries (daily)"
+    ERP_CUSTOMERS = "erp_customers", "Customers ERP → shop"
 
 
 # How often the schedule runs each flow unless the integration says otherwise (minutes).
@@ -30,6 +32,8 @@ DEFAULT_INTERVALS = {
     Flow.DOCUMENTS: 30,
     Flow.REFUNDS: 10,
     Flow.PAYOUTS: 1440,
+    Flow.JOURNAL: 60,
+    Flow.ERP_CUSTOMERS: 60,
 }
 
 
@@ -42,11 +46,20 @@ class OrderDocument(models.TextChoices):
 
     INVOICE = "invoice", "Customer invoice (booked)"
     SALES_ORDER = "sales_order", "Sales order (the ERP invoices it later)"
+    JOURNAL_ENTRY = "journal_entry", "Sales journal entry (a day's orders per currency and VAT category)"
 
 
-ORDER_DOCUMENT_NOUNS = {OrderDocument.INVOICE: "invoice", OrderDocument.SALES_ORDER: "sales order"}
+ORDER_DOCUMENT_NOUNS = {
+    OrderDocument.INVOICE: "invoice",
+    OrderDocument.SALES_ORDER: "sales order",
+    OrderDocument.JOURNAL_ENTRY: "sales journal entry",
+}
 # The ErpPort capability (sync/ports.py) each order document needs; "" when every ERP has it.
-ORDER_DOCUMENT_CAPABILITIES = {OrderDocument.INVOICE: "", OrderDocument.SALES_ORDER: ports.SALES_ORDER}
+ORDER_DOCUMENT_CAPABILITIES = {
+    OrderDocument.INVOICE: "",
+    OrderDocument.SALES_ORDER: ports.SALES_ORDER,
+    OrderDocument.JOURNAL_ENTRY: ports.JOURNAL_TRANSACTION,
+}
 
 
 def order_document_problem(document: str, erp: Connection) -> str:
@@ -64,6 +77,17 @@ def order_document_problem(document: str, erp: Connection) -> str:
         f"{erp}: Koppla cannot send {ORDER_DOCUMENT_NOUNS[document]}s to {system}; "
         f'choose "{OrderDocument.INVOICE.label}".'
     )
+
+
+def only_paid_problem(shop: Connection) -> str:
+    """Why `shop` cannot filter orders by payment ("" when it can: capability ORDER_PAID), naming the shop."""
+    from integrations.adapters import adapter_class
+
+    cls = adapter_class(shop.system, role=Role.SHOP)
+    if cls is not None and ports.ORDER_PAID in cls.capabilities:
+        return ""
+    system = cls.display_name if cls is not None else shop.get_system_display()
+    return f"{shop}: {system} does not tell whether an order is paid; choose the order statuses to export instead."
 
 
 def validate_country(value: str) -> None:
@@ -113,9 +137,46 @@ class Integration(TimeStampedModel):
         max_length=20,
         choices=OrderDocument.choices,
         default=OrderDocument.INVOICE,
-        help_text="What each order becomes in the ERP: a customer invoice, booked at once, or a sales order the "
+        help_text="What each order becomes in the ERP: a customer invoice, booked at once; a sales order the "
         "ERP invoices later (only for ERPs that take sales orders; a Fortnox connection then needs the 'order' "
-        "scope). Each order is sent once: an order already sent as the other document is not sent again.",
+        "scope); or a line of a daily sales journal entry (one journal transaction per day, currency and VAT "
+        "category on the mapped revenue accounts: the books without the documents; ERPs that take journal "
+        "transactions). Each order is sent once: an order already sent as another document is not sent again.",
+    )
+    only_paid_orders = models.BooleanField(
+        default=False,
+        help_text="Export only orders the shop holds as paid in full. Visma eAccounting has no 'paid' order "
+        "status: an order counts as paid when the customer invoice made from it is paid (its payment status). "
+        "Only for shops that can tell (not Centra: use its statuses).",
+    )
+    erp_branch = models.CharField(
+        "ERP branch",
+        max_length=30,
+        blank=True,
+        help_text="Branch sales orders and journal entries are made in (Visma.net branch number). Blank: the "
+        "ERP's default branch.",
+    )
+    erp_order_type = models.CharField(
+        "ERP sales order type",
+        max_length=10,
+        blank=True,
+        default="SO",
+        help_text="Order type of the sales orders Koppla makes (Visma.net: SO unless the company set up others).",
+    )
+    erp_warehouse = models.CharField(
+        "ERP warehouse",
+        max_length=30,
+        blank=True,
+        help_text="Warehouse sales order lines ship from when the order does not say. Blank: the item's default.",
+    )
+    journal_receivable_account = models.CharField(
+        "journal receivable account",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{4,10}$", "An account is 4 to 10 digits, e.g. 1580 (BAS).")],
+        help_text="Account the day's gross sales are debited to on sales journal entries, e.g. 1580 (BAS: "
+        "receivables from card payments) or 1510 (customer receivables). Needed when orders are sent as sales "
+        "journal entries; the nets go to the mapped revenue accounts and the VAT to the VAT category's account.",
     )
     post_documents = models.BooleanField(
         "post invoices and credit notes",
@@ -173,6 +234,18 @@ class Integration(TimeStampedModel):
     )
     update_product_price = models.BooleanField(default=True, help_text="Send price changes to the shop.")
     update_product_ean = models.BooleanField(default=True, help_text="Send EAN changes to the shop.")
+    product_filter = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Only ERP items matching this condition go to the shop, e.g. itemClass = WEB or "
+        "attribute WEBSHOP = 1. Blank: every item.",
+    )
+    # Customers ERP → shop (Flow.ERP_CUSTOMERS)
+    update_shop_customers = models.BooleanField(
+        default=False,
+        help_text="Customers ERP → shop: overwrite a customer the shop already has when the ERP's changes. "
+        "Off: only customers the shop lacks are created.",
+    )
 
     # Stock ERP → shop
     class StockMode(models.TextChoices):
@@ -234,6 +307,14 @@ class Integration(TimeStampedModel):
             problem = order_document_problem(self.order_document, self.erp)
             if problem:
                 errors["order_document"] = problem
+            elif self.order_document == OrderDocument.JOURNAL_ENTRY and not self.journal_receivable_account:
+                errors["journal_receivable_account"] = (
+                    "Sales journal entries debit the day's gross sales to this account: fill it in, e.g. 1580."
+                )
+        if self.only_paid_orders and self.shop_id and self.shop.role == Role.SHOP:
+            problem = only_paid_problem(self.shop)
+            if problem:
+                errors["only_paid_orders"] = problem
         from django.core.validators import validate_email
 
         for address in self.notify_recipients:
