@@ -9,7 +9,7 @@ from config.forms import HTTPS_URL_OVERRIDES
 from mappings.services import vat_territories_load_standard
 from sync.forms import FEE_WRITEOFF_FIELDS, IntegrationForm, fee_writeoff_field
 from sync.heartbeat import run_is_stale
-from sync.models import Integration, IntegrationFlow, SyncRecord, SyncRun
+from sync.models import Flow, Integration, IntegrationFlow, SyncRecord, SyncRun
 from sync.selectors import NO_WORK_TEXT, integration_flows_with_state
 from sync.services import integration_flow_update, integration_flows_ensure, integration_schedules_sync
 
@@ -72,6 +72,7 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
                     "order_cutoff_date",
                     "allowed_order_statuses",
                     "default_customer_number",
+                    "only_paid_orders",
                     "order_document",
                     "post_documents",
                     "home_country",
@@ -80,18 +81,24 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "ERP document defaults (sales orders and journal entries)",
+            {"fields": ["erp_branch", "erp_order_type", "erp_warehouse", "journal_receivable_account"]},
+        ),
         ("VAT (invoices and credit notes)", {"fields": ["vat_rate_check", "rounding_account"]}),
         (
             "Products and stock (ERP → shop)",
             {
                 "fields": [
                     ("update_product_name", "update_product_description", "update_product_price", "update_product_ean"),
+                    "product_filter",
                     "stock_erp_warehouses",
                     "stock_mode",
                     "stock_shop_warehouse",
                 ]
             },
         ),
+        ("Customers (ERP → shop)", {"fields": ["update_shop_customers"]}),
         ("Payouts", {"fields": ["fee_writeoff_reason_code", "fee_writeoff_account", "payment_cash_account"]}),
         (
             "Monitoring",
@@ -121,7 +128,7 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
 
     @admin.display(description="Flows on", ordering="_enabled")
     def enabled_flows(self, obj):
-        return changelist_link(IntegrationFlow, f"{obj._enabled} of 7", integration__id__exact=obj.pk)
+        return changelist_link(IntegrationFlow, f"{obj._enabled} of {len(Flow.values)}", integration__id__exact=obj.pk)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

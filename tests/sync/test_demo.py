@@ -5,7 +5,7 @@ from django.core.management import call_command
 from integrations.models import Connection
 from mappings.models import CustomerClass, SkuRule, TaxZoneMapping, VatRateMapping, VatTerritory
 from sync.demo import DEMO_FORTNOX_INTEGRATION, DEMO_MAPPING_FILES, DEMO_PASSWORD, DEMO_USERNAME, demo_seed
-from sync.models import Integration, IntegrationFlow, PayoutFormat
+from sync.models import Flow, Integration, IntegrationFlow, PayoutFormat
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     assert VatTerritory.objects.filter(integration=integration, country="GB", postcode_prefix="BT").exists()
     assert VatTerritory.objects.filter(integration=integration).count() >= 28
     assert VatRateMapping.objects.filter(integration=integration, country="SE").count() >= 2
-    assert IntegrationFlow.objects.filter(integration=integration).count() == 7
+    assert IntegrationFlow.objects.filter(integration=integration).count() == len(Flow.values)
     assert authenticate(username=DEMO_USERNAME, password=DEMO_PASSWORD) is not None
     assert PayoutFormat.objects.count() == 4
     from integrations.centra import sandbox as centra
