@@ -241,6 +241,12 @@ def _atomic():
     return transaction.atomic(using=router.db_for_write(SandboxObject))
 
 
+def _where(kind: str, **lookups) -> list[dict]:
+    """Objects of a kind whose JSON fields match, e.g. _where(ARTICLE, Number="1001")."""
+    rows = SandboxObject.objects.filter(system=SYSTEM, kind=kind, **{f"data__{k}": v for k, v in lookups.items()})
+    return list(rows.order_by("id").values_list("data", flat=True))
+
+
 def _must(kind: str, key: str, what: str) -> dict:
     data = _get(kind, key) if key else None
     if data is None:
@@ -670,17 +676,16 @@ def _customer_check(fields: dict, *, key: str | None) -> None:
         )
     number = fields.get("CustomerNumber")
     if number:
-        for other in _all(CUSTOMER):
-            if other["CustomerNumber"] == number and other["Id"] != key:
+        for other in _where(CUSTOMER, CustomerNumber=number):
+            if other["Id"] != key:
                 raise ApiError(400, CONFLICT, f"CustomerNumber {number} is already used by another customer.")
     if fields.get("VatNumber") and not fields.get("InvoiceCountryCode"):
         raise _field_invalid("InvoiceCountryCode", "Required", "InvoiceCountryCode is required with a VatNumber.")
 
 
 def _customer_number() -> str:
-    used = {c["CustomerNumber"] for c in _all(CUSTOMER)}
     number = str(store.counter_next(SYSTEM, "customer", start=1001))
-    while number in used:
+    while _where(CUSTOMER, CustomerNumber=number):
         number = str(store.counter_next(SYSTEM, "customer", start=1001))
     return number
 
@@ -745,8 +750,8 @@ def article_save(body: dict, *, key: str | None = None) -> dict:
     """
     fields = writable("ArticleApi", body)
     number = fields["Number"].strip()
-    for other in _all(ARTICLE):
-        if other["Number"].lower() == number.lower() and other["Id"] != key:
+    for other in _where(ARTICLE, Number__iexact=number):
+        if other["Id"] != key:
             raise ApiError(400, CONFLICT, f"An article with Number '{number}' already exists (Id {other['Id']}).")
     coding = _get(CODING, fields["CodingId"])
     if coding is None:
@@ -814,7 +819,7 @@ def article_view(request, key: str):
 
 
 def article_by_number(number: str) -> dict | None:
-    return next((a for a in _all(ARTICLE) if a["Number"] == number), None)
+    return next(iter(_where(ARTICLE, Number=number)), None)
 
 
 # -- money ------------------------------------------------------------------------------------
