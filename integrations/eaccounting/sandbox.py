@@ -690,8 +690,11 @@ def _customer_number() -> str:
     return number
 
 
-def customer_save(body: dict, *, key: str | None = None) -> dict:
-    """Create (key None) or replace a customer as POST /customers and PUT /customers/{id} do; raises ApiError."""
+def customer_save(body: dict, *, key: str | None = None, changed: datetime | None = None) -> dict:
+    """Create (key None) or replace a customer as POST /customers and PUT /customers/{id} do; raises ApiError.
+
+    `changed`: the ChangedUtc to give it (seeds and tests; default now).
+    """
     fields = writable("CustomerApi", body)
     _customer_check(fields, key=key)
     old = _get(CUSTOMER, key) if key else None
@@ -709,7 +712,7 @@ def customer_save(body: dict, *, key: str | None = None) -> dict:
         **fields,
         "Id": key or new_id(),
         "CustomerNumber": fields.get("CustomerNumber") or (old or {}).get("CustomerNumber") or _customer_number(),
-        "ChangedUtc": stamp(),
+        "ChangedUtc": stamp(changed),
         "LastInvoiceDate": (old or {}).get("LastInvoiceDate"),
         "UnpaidInvoicesAmount": (old or {}).get("UnpaidInvoicesAmount", 0),
         "PayToAccountId": None,
@@ -861,7 +864,24 @@ def totals(rows: list[dict], currency: str, *, amount_key: str = "Amount", rate_
 
 
 # -- orders ---------------------------------------------------------------------------------------
-def order_create(
+def order_create(**kwargs) -> dict:
+    """Seed helper: build an order (order_build's arguments) and store it; returns the stored OrderApi."""
+    return _put(ORDER, order_build(**kwargs))
+
+
+def order_put(order: dict) -> dict:
+    """Test helper: store an OrderApi object as it is (e.g. one spoilt on purpose); it needs an "Id"."""
+    return _put(ORDER, order)
+
+
+def orders_bulk_put(orders: list[dict]) -> None:
+    """Test helper: store many built orders (order_build) at once, in list order."""
+    SandboxObject.objects.bulk_create(
+        [SandboxObject(system=SYSTEM, kind=ORDER, key=order["Id"], data=order) for order in orders]
+    )
+
+
+def order_build(
     *,
     customer_id: str,
     rows: list[dict],
@@ -869,20 +889,26 @@ def order_create(
     status: int = 2,
     currency: str = BASE_CURRENCY,
     modified: datetime | None = None,
+    customer: dict | None = None,
+    articles: dict[str, dict] | None = None,
     **fields,
 ) -> dict:
-    """Seed helper: an order as eAccounting keeps it; returns the stored OrderApi.
+    """An order as eAccounting keeps it (OrderApi), not stored yet.
 
     rows: [{"ArticleNumber": "1001", "Quantity": Decimal, "UnitPrice": Decimal (excl. VAT, document
     currency; default the article's NetPrice), "DiscountPercentage": Decimal 0..1 (default 0)}]. The
     customer's addresses, the row texts, VAT rates and amounts and the totals are filled as the API does.
+    `modified`: its CreatedUtc and ModifiedUtc (default now); `fields` override any field (Number…).
+    `customer` / `articles` (by Number): the objects already read, to build many orders fast.
+    Raises ApiError 3000 for an unknown customer or article.
     """
-    customer = _get(CUSTOMER, customer_id)
+    customer = customer or _get(CUSTOMER, customer_id)
     if customer is None:
         raise ApiError(400, NOT_FOUND, f"CustomerId '{customer_id}' was not found.")
+    number = fields.pop("Number", None)
     made = []
     for line, spec in enumerate(rows, start=1):
-        article = article_by_number(spec["ArticleNumber"])
+        article = (articles or {}).get(spec["ArticleNumber"]) or article_by_number(spec["ArticleNumber"])
         if article is None:
             raise ApiError(400, NOT_FOUND, f"Article '{spec['ArticleNumber']}' was not found.")
         quantity = dec(spec.get("Quantity", 1))
@@ -963,7 +989,7 @@ def order_create(
         "IncludesVat": False,
         "OrderDate": day_value(order_date),
         "Status": status,
-        "Number": store.counter_next(SYSTEM, "order", start=1),
+        "Number": number or store.counter_next(SYSTEM, "order", start=1),
         "ModifiedUtc": stamp(moment),
         "DeliveryDate": day_value(order_date + timedelta(days=2)) if delivered else None,
         "HouseWorkAmount": 0,
@@ -987,7 +1013,7 @@ def order_create(
         "BackgroundId": None,
         **fields,
     }
-    return _put(ORDER, order)
+    return order
 
 
 def order_set(order_id: str, **changes) -> dict:

@@ -1,6 +1,7 @@
 """The eAccounting emulator: {Meta, Data} paging, OData filters, per-endpoint quota, rotating refresh tokens,
 create validation and error codes, faults, and a demo company whose documents add up."""
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
@@ -96,6 +97,35 @@ def test_lists_answer_meta_and_data_paged_by_page_and_pagesize(api):
         o["Id"] for page in (1, 2, 3) for o in api.get("/orders", **{"$page": page, "$pagesize": 7}).json()["Data"]
     ]
     assert len(set(pages)) == 20
+
+
+def test_many_orders_page_through_in_the_order_asked(api, seeded):
+    customer = api.get(f"/customers/{seeded['customers']['anna']}").json()
+    articles = {a["Number"]: a for a in everything(api, "/articles")}
+    start = sandbox.utc_now()
+    sandbox.orders_bulk_put(
+        [
+            sandbox.order_build(
+                customer_id=customer["Id"],
+                customer=customer,
+                articles=articles,
+                rows=[{"ArticleNumber": "1001", "Quantity": 1}],
+                order_date=start.date(),
+                modified=start + timedelta(seconds=n),
+                Number=5000 + n,
+            )
+            for n in range(120)
+        ]
+    )
+    seen = []
+    for page in (1, 2, 3):
+        answer = api.get(
+            "/orders", **{"$page": page, "$filter": "Number ge 5000", "$orderby": "ModifiedUtc desc"}
+        ).json()
+        assert answer["Meta"]["TotalNumberOfPages"] == 3
+        seen += [o["Number"] for o in answer["Data"]]
+    assert seen == list(range(5119, 4999, -1))
+    assert api.get("/orders", **{"$filter": "Number eq 5007"}).json()["Data"][0]["Amount"] == 199.2
 
 
 def test_the_default_page_size_is_50_and_more_than_1000_is_refused(api):
