@@ -15,7 +15,8 @@ Protocol
   `{"Meta": {CurrentPage, PageSize, TotalNumberOfPages, TotalNumberOfResults, ServerTimeUtc}, "Data": […]}`,
   paged by `$page` (1-based) and `$pagesize` (default 50, at most 1000; more is refused with 2000, an
   ASSUMPTION: the notes give the maximum, not the answer). A page past the end is empty;
-  TotalNumberOfPages is 0 when nothing matches. Default order: creation.
+  TotalNumberOfPages is 0 when nothing matches. Default order: creation. A `Link` header names the
+  next and previous pages (rel="next", rel="prev").
 - `$filter` (OData subset; the spec lists no query parameters on /orders, SPEC-GAP, notes § B):
   `Field op value` joined by `and`; op eq, ne, gt, ge, lt, le; values 'text' (quote doubled inside),
   numbers, true/false, null, GUIDs, dates and date-times (bare, quoted or datetime'…'; no zone = UTC).
@@ -542,7 +543,19 @@ def listing(request, items: list[dict], schema: str, shape: Callable[[dict], dic
         "TotalNumberOfResults": total,
         "ServerTimeUtc": utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    return JsonResponse({"Meta": meta, "Data": shaped[(page - 1) * size : page * size]})
+    answer = JsonResponse({"Meta": meta, "Data": shaped[(page - 1) * size : page * size]})
+    links = [(page + 1, "next")] if page < meta["TotalNumberOfPages"] else []
+    links += [(page - 1, "prev")] if page > 1 else []
+    if links:
+        answer["Link"] = ", ".join(f'<{_page_url(request, number)}>; rel="{rel}"' for number, rel in links)
+    return answer
+
+
+def _page_url(request, page: int) -> str:
+    """The request's URL asking for another page (the Link header's targets, notes § B)."""
+    query = request.GET.copy()
+    query["$page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode(safe='$')}")
 
 
 def _body(request) -> dict:
@@ -749,7 +762,8 @@ def article_save(body: dict, *, key: str | None = None) -> dict:
 
     Number is unique (4000 Conflict); CodingId and UnitId must exist (3000). NetPrice (excluding VAT) and
     GrossPrice (including the coding's VAT) fill each other when one is left out; StockBalance is
-    settable (no stock module) and StockBalanceAvailable = StockBalance − StockBalanceReserved.
+    settable (no stock module) and StockBalanceAvailable = StockBalance − StockBalanceReserved. A PUT
+    replaces the whole article: a field left out goes back to its default (StockBalance to 0).
     """
     fields = writable("ArticleApi", body)
     number = fields["Number"].strip()

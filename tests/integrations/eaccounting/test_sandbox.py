@@ -92,6 +92,8 @@ def test_lists_answer_meta_and_data_paged_by_page_and_pagesize(api):
     )
     assert meta["ServerTimeUtc"].endswith("Z")
     assert len(third["Data"]) == 6
+    link = api.get("/orders", **{"$page": 2, "$pagesize": 7})["Link"]
+    assert '$page=3&$pagesize=7>; rel="next"' in link and '$page=1&$pagesize=7>; rel="prev"' in link
     assert api.get("/orders", **{"$page": 4, "$pagesize": 7}).json()["Data"] == []
     pages = [
         o["Id"] for page in (1, 2, 3) for o in api.get("/orders", **{"$page": page, "$pagesize": 7}).json()["Data"]
