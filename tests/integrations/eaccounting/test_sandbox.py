@@ -8,8 +8,11 @@ from urllib.parse import urlencode
 import pytest
 import requests
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from integrations.eaccounting import demo_data, oauth_sandbox, sandbox
+from integrations.models import Connection
+from integrations.oauth import token_refresh
 from integrations.sandbox.inprocess import PREFIX, mount_inprocess
 from integrations.sandbox.models import SandboxFault
 from tests.fakes import FakeClock
@@ -550,3 +553,33 @@ def test_every_demo_invoice_matches_its_order_and_every_credit_credits_an_invoic
             assert invoice["PaymentDate"] and invoice["RemainingAmountInvoiceCurrency"] == 0
         elif not invoice["CreditedBy"]:
             assert money(invoice["RemainingAmountInvoiceCurrency"]) == money(invoice["TotalAmountInvoiceCurrency"])
+
+
+def test_koppla_refreshes_its_token_at_the_identity_server_and_the_old_one_is_spent(tokens):
+    connection = Connection.objects.create(
+        name="eAccounting (sandbox)",
+        system="eaccounting",
+        auth_type="oauth2_code",
+        base_url=f"http://testserver{API}",
+        token_url=f"http://testserver{IDENTITY}/token",
+        authorize_url=f"http://testserver{IDENTITY}/authorize",
+        client_id=demo_data.DEMO_CLIENT_ID,
+        scopes=SCOPES,
+        secrets={"client_secret": demo_data.DEMO_CLIENT_SECRET},
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        token_expires_at=timezone.now() - timedelta(seconds=1),
+        status="connected",
+    )
+    token_refresh(connection=connection)
+    connection.refresh_from_db()
+    assert connection.refresh_token and str(connection.refresh_token) != tokens["refresh_token"]
+    assert Api(str(connection.access_token)).get("/companysettings").status_code == 200
+    assert oauth_sandbox.refresh_grant_count() == 1
+    spent = token_post(
+        grant_type="refresh_token",
+        refresh_token=tokens["refresh_token"],
+        client_id=demo_data.DEMO_CLIENT_ID,
+        client_secret=demo_data.DEMO_CLIENT_SECRET,
+    )
+    assert spent.json()["error"] == "invalid_grant"
