@@ -46,8 +46,10 @@ Money (ASSUMPTIONS where the spec only says "2 decimals"), amounts in the docume
 - rates are fractions (0.25 = 25 %), as DiscountPercentage's 0..1 range in the spec: row VatRate,
   invoice row PercentVat, VatSpecification VatPercent, article coding VatRatePercent, VatCode VatRate;
 - row Amount (orders) / AmountNoVat and Amount (invoices) = round(Quantity × UnitPrice ×
-  (1 − DiscountPercentage), 2), excluding VAT (IncludesVat is false: the company shows prices
-  excluding VAT); VAT per rate = round(Σ row amounts at that rate × rate, 2);
+  (1 − DiscountPercentage), 2), excluding VAT. IncludesVat is false on every document: the spec makes
+  it true only for private customers of a company with ShowPricesExclVatPC, which the demo company does
+  not have (company_settings_set can switch it on, but the sandbox does not emulate prices including
+  VAT). VAT per rate = round(Σ row amounts at that rate × rate, 2);
 - order Amount = Σ row amounts (excluding VAT), VatAmount = Σ VAT per rate, RoundingsAmount = the
   rounding of Amount + VatAmount to whole kronor for SEK documents (company DomesticCurrencyRounding 1),
   else 0; to pay = Amount + VatAmount + RoundingsAmount;
@@ -638,7 +640,7 @@ def company() -> dict:
         "VatCode": "SE556000001701",
         "CompanyIdentifier": oauth_sandbox.DEMO_COMPANY_ID,
         "DomesticCurrencyRounding": 1,
-        "ShowPricesExclVatPC": True,
+        "ShowPricesExclVatPC": False,
         "UsesMoss": False,
         "CompanyStatus": 1,
         "ProductVariant": 2,
