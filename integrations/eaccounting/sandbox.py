@@ -1185,39 +1185,58 @@ def invoice_from_order(
     return _put(INVOICE, invoice)
 
 
-def credit_invoice_create(original_id: str, *, invoice_date: date, modified: datetime | None = None) -> dict:
-    """Seed helper: a credit invoice crediting `original_id` in full (IsCreditInvoice, negative amounts,
-    ReferringInvoiceId = the original; the original lists it in CreditedBy and is settled by it)."""
+def credit_invoice_create(
+    original_id: str,
+    *,
+    invoice_date: date,
+    modified: datetime | None = None,
+    lines: dict[str, Decimal] | None = None,
+    settled: bool = True,
+) -> dict:
+    """Seed helper: a credit invoice of `original_id` (IsCreditInvoice, negative amounts, ReferringInvoiceId =
+    the original, which lists it in CreditedBy).
+
+    lines: {ArticleNumber: quantity credited} for a partial credit (rows at the original's price, discount
+    and VAT rate); None credits every row in full. The credit lowers what is left to pay on the original
+    (not below 0) and adds to its SetOffAmountInvoiceCurrency. `settled`: the credit itself is settled
+    (PaymentStatus 0, nothing remaining), else it stays open (1, its whole negative total remaining).
+    Raises ApiError for a credit invoice as original or an article the original does not have.
+    """
     original = _must(INVOICE, original_id, "Customer invoice")
     if original["IsCreditInvoice"]:
         raise _invalid(f"Invoice {original['InvoiceNumber']} is a credit invoice: it cannot be credited.")
     customer = _must(CUSTOMER, original["CustomerId"], "Customer")
     moment = modified or utc_now()
-    order_like = [
-        {**row, "VatRate": row["VatRate"], "DiscountPercentage": row["DiscountPercentage"]} for row in original["Rows"]
-    ]
+    rows = original["Rows"]
+    if lines is not None:
+        numbers = {row["ArticleNumber"] for row in rows}
+        unknown = sorted(set(lines) - numbers)
+        if unknown:
+            raise _invalid(f"Invoice {original['InvoiceNumber']} has no row of article {', '.join(unknown)}.")
+        rows = [
+            {**row, "Quantity": num(dec(lines[row["ArticleNumber"]]))} for row in rows if row["ArticleNumber"] in lines
+        ]
     credit = _invoice_document(
         customer=customer,
-        rows=_invoice_rows(order_like, -1),
+        rows=_invoice_rows(rows, -1),
         currency=original["CurrencyCode"],
         rate=dec(original["CurrencyRate"]),
         invoice_date=invoice_date,
         moment=moment,
     )
-    credit.update(
-        IsCreditInvoice=True,
-        ReferringInvoiceId=original["Id"],
-        PaymentStatus=0,
-        PaymentDate=day_value(invoice_date),
-        RemainingAmount=0,
-        RemainingAmountInvoiceCurrency=0,
-    )
+    credit.update(IsCreditInvoice=True, ReferringInvoiceId=original["Id"])
+    if settled:
+        credit.update(
+            PaymentStatus=0, PaymentDate=day_value(invoice_date), RemainingAmount=0, RemainingAmountInvoiceCurrency=0
+        )
+    credited = -dec(credit["TotalAmountInvoiceCurrency"])
+    remaining = max(Decimal(0), dec(original["RemainingAmountInvoiceCurrency"]) - credited)
     original = {
         **original,
-        "CreditedBy": [*original.get("CreditedBy", []), {"CreditInvoiceId": credit["Id"]}],
-        "SetOffAmountInvoiceCurrency": num(-dec(credit["TotalAmountInvoiceCurrency"])),
-        "RemainingAmount": 0,
-        "RemainingAmountInvoiceCurrency": 0,
+        "CreditedBy": [*(original.get("CreditedBy") or []), {"CreditInvoiceId": credit["Id"]}],
+        "SetOffAmountInvoiceCurrency": num(dec(original.get("SetOffAmountInvoiceCurrency")) + credited),
+        "RemainingAmount": num(q2(remaining * dec(original["CurrencyRate"]))),
+        "RemainingAmountInvoiceCurrency": num(remaining),
         "ModifiedUtc": stamp(moment),
     }
     _put(INVOICE, original)

@@ -583,3 +583,26 @@ def test_koppla_refreshes_its_token_at_the_identity_server_and_the_old_one_is_sp
         client_secret=demo_data.DEMO_CLIENT_SECRET,
     )
     assert spent.json()["error"] == "invalid_grant"
+
+
+def test_a_partial_credit_lowers_what_is_left_to_pay(api, seeded):
+    unpaid = everything(api, "/customerinvoices", **{"$filter": "PaymentStatus eq 1 and IsCreditInvoice eq false"})[0]
+    row = unpaid["Rows"][0]
+    credit = sandbox.credit_invoice_create(
+        unpaid["Id"], invoice_date=sandbox.utc_now().date(), lines={row["ArticleNumber"]: D(1)}, settled=False
+    )
+    expected_net = -(money(row["UnitPrice"]) * (1 - money(row["DiscountPercentage"]))).quantize(
+        D("0.01"), ROUND_HALF_UP
+    )
+    assert money(credit["Rows"][0]["AmountNoVat"]) == expected_net and len(credit["Rows"]) == 1
+    assert (credit["PaymentStatus"], credit["RemainingAmountInvoiceCurrency"]) == (
+        1,
+        credit["TotalAmountInvoiceCurrency"],
+    )
+    after = api.get(f"/customerinvoices/{unpaid['Id']}").json()
+    assert after["CreditedBy"] == [{"CreditInvoiceId": credit["Id"]}]
+    assert money(after["RemainingAmountInvoiceCurrency"]) == money(unpaid["RemainingAmountInvoiceCurrency"]) + money(
+        credit["TotalAmountInvoiceCurrency"]
+    )
+    with pytest.raises(sandbox.ApiError):
+        sandbox.credit_invoice_create(unpaid["Id"], invoice_date=sandbox.utc_now().date(), lines={"NOPE": D(1)})
