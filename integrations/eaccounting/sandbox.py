@@ -68,7 +68,13 @@ Documents
   2 Overdue (unpaid and DueDate before today, computed when read). A credit invoice has
   IsCreditInvoice true, negative amounts and ReferringInvoiceId = the credited invoice; the credited
   one lists it in CreditedBy[].CreditInvoiceId.
-- ModifiedUtc / ChangedUtc move on every change ("2026-11-02T10:15:30.123Z").
+- ModifiedUtc / ChangedUtc move on every change ("2026-11-02T10:15:30.123Z") of that object only:
+  paying or crediting an invoice moves the invoice's ModifiedUtc, not its order's (ASSUMPTION, as the
+  resources are separate), so "paid since" is read from /customerinvoices, not from /orders.
+
+Test and seed helpers (no HTTP): customer_save, article_save, reference_put, company_settings_set,
+order_build / order_create / orders_bulk_put / order_put / order_set, invoice_from_order, invoice_pay,
+credit_invoice_create (full or partial), quota_reset; `clock` for the quota window.
 """
 
 from __future__ import annotations
