@@ -606,3 +606,20 @@ def test_a_partial_credit_lowers_what_is_left_to_pay(api, seeded):
     )
     with pytest.raises(sandbox.ApiError):
         sandbox.credit_invoice_create(unpaid["Id"], invoice_date=sandbox.utc_now().date(), lines={"NOPE": D(1)})
+
+
+def test_a_paid_invoice_shows_among_the_changed_ones_and_its_order_stays_as_it_was(api):
+    unpaid = everything(api, "/customerinvoices", **{"$filter": "PaymentStatus eq 1"})[0]
+    order_before = api.get(f"/orders/{unpaid['CreatedFromOrderId']}").json()
+    since = sandbox.stamp()
+    sandbox.invoice_pay(unpaid["Id"], paid_on=sandbox.utc_now().date())
+    [changed] = everything(api, "/customerinvoices", modifiedSinceUtc=since)
+    assert (changed["Id"], changed["PaymentStatus"], changed["RemainingAmount"]) == (unpaid["Id"], 0, 0)
+    assert changed["PaymentDate"].startswith(sandbox.utc_now().date().isoformat())
+    assert api.get(f"/orders/{unpaid['CreatedFromOrderId']}").json()["ModifiedUtc"] == order_before["ModifiedUtc"]
+
+
+def test_a_slow_answer_still_answers(api):
+    SandboxFault.objects.create(system="eaccounting", endpoint="GET .*/units$", kind="slow", delay_seconds=0.01)
+    assert api.get("/units").status_code == 200
+    assert SandboxFault.objects.get().fired == 1
