@@ -138,6 +138,11 @@ SYSTEMS: dict[str, SystemInfo] = {
         authorize_url="https://identity.vismaonline.com/connect/authorize",
         default_scopes="ea:api offline_access ea:sales",
         rate_limits=((600, 60),),
+        sandbox_urls=(
+            ("base_url", "/sandbox/eaccounting/v2"),
+            ("token_url", "/sandbox/eaccounting/identity/connect/token"),
+            ("authorize_url", "/sandbox/eaccounting/identity/connect/authorize"),
+        ),
     ),
 }
 
