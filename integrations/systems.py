@@ -152,6 +152,11 @@ SYSTEMS: dict[str, SystemInfo] = {
             ("Shipped", "Shipped"),
             ("Invoiced", "Invoiced"),
         ),
+        sandbox_urls=(
+            ("base_url", "/sandbox/eaccounting/v2"),
+            ("token_url", "/sandbox/eaccounting/identity/connect/token"),
+            ("authorize_url", "/sandbox/eaccounting/identity/connect/authorize"),
+        ),
     ),
 }
 
