@@ -47,7 +47,7 @@ from integrations.models import Connection
 from .errors import NOT_FOUND_CODES, eaccounting_error_code, eaccounting_error_message, quota_wait
 
 SYSTEM = "eaccounting"
-DEFAULT_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
 MAX_PAGES = 10_000
 
