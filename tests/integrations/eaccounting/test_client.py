@@ -3,11 +3,14 @@ last page, changed-since filters, not-found codes, the 4010 quota's wait read fr
 endpoint shared by workers, and single-use refresh tokens never spent twice."""
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from django.db import connection as db_connection
+from django.utils import timezone as dt_timezone
 
 from integrations.clients import http_client_for
 from integrations.eaccounting.client import EAccountingClient, filter_time
@@ -328,3 +331,50 @@ def test_the_retry_policy_and_clock_reach_the_http_layer(connection, clock):
     client = EAccountingClient(connection, clock=clock, policy=policy, page_size=5000)
     assert client.http.policy is policy and client.http.clock is clock and client.page_size == 1000
     assert datetime.now(UTC)  # the module's own clock is never used for waits
+
+
+# --------------------------------------------------------------------------- the same against the sandbox's identity server
+def _expire(connection) -> Connection:
+    Connection.objects.filter(pk=connection.pk).update(token_expires_at=dt_timezone.now() - timedelta(seconds=1))
+    return Connection.objects.get(pk=connection.pk)
+
+
+def test_the_sandbox_identity_server_sees_one_refresh_for_two_workers(eaccounting_connection, clock):
+    from integrations.eaccounting.oauth_sandbox import refresh_grant_count
+
+    spent = str(eaccounting_connection.refresh_token)
+    first, second = _expire(eaccounting_connection), Connection.objects.get(pk=eaccounting_connection.pk)
+
+    EAccountingClient(first, clock=clock).company_settings()
+    EAccountingClient(second, clock=clock).company_settings()  # read the expired token too: takes the new one
+
+    assert refresh_grant_count() == 1
+    stored = Connection.objects.get(pk=eaccounting_connection.pk)
+    assert stored.refresh_token != spent and stored.status == "connected"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_refresh_exactly_once(eaccounting_connection):
+    from integrations.eaccounting.oauth_sandbox import refresh_grant_count
+
+    _expire(eaccounting_connection)
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def worker():
+        try:
+            connection = Connection.objects.get(pk=eaccounting_connection.pk)  # each read the expired token
+            barrier.wait()
+            EAccountingClient(connection, clock=FakeClock()).company_settings()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and refresh_grant_count() == 1
