@@ -133,7 +133,8 @@ ORDERS = [
 
 
 def _moment(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 15), tzinfo=UTC)
+    """A stamp on `day` at `hour`:15 UTC, never in the future (a poller's cursor must not pass today's changes)."""
+    return min(datetime.combine(day, time(hour, 15), tzinfo=UTC), sandbox.utc_now())
 
 
 def _reference_data() -> None:

@@ -123,7 +123,7 @@ def _client(request) -> tuple[str, str]:
 def token(request):
     if request.method != "POST":
         return oauth_error("invalid_request", "Use POST.", 405)
-    if not request.content_type == "application/x-www-form-urlencoded":
+    if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return oauth_error(
             "invalid_request", "Send the token request form-encoded (application/x-www-form-urlencoded)."
         )

@@ -15,7 +15,8 @@ Protocol
   `{"Meta": {CurrentPage, PageSize, TotalNumberOfPages, TotalNumberOfResults, ServerTimeUtc}, "Data": […]}`,
   paged by `$page` (1-based) and `$pagesize` (default 50, at most 1000; more is refused with 2000, an
   ASSUMPTION: the notes give the maximum, not the answer). A page past the end is empty;
-  TotalNumberOfPages is 0 when nothing matches. Default order: creation.
+  TotalNumberOfPages is 0 when nothing matches. Default order: creation. A `Link` header names the
+  next and previous pages (rel="next", rel="prev").
 - `$filter` (OData subset; the spec lists no query parameters on /orders, SPEC-GAP, notes § B):
   `Field op value` joined by `and`; op eq, ne, gt, ge, lt, le; values 'text' (quote doubled inside),
   numbers, true/false, null, GUIDs, dates and date-times (bare, quoted or datetime'…'; no zone = UTC).
@@ -45,8 +46,10 @@ Money (ASSUMPTIONS where the spec only says "2 decimals"), amounts in the docume
 - rates are fractions (0.25 = 25 %), as DiscountPercentage's 0..1 range in the spec: row VatRate,
   invoice row PercentVat, VatSpecification VatPercent, article coding VatRatePercent, VatCode VatRate;
 - row Amount (orders) / AmountNoVat and Amount (invoices) = round(Quantity × UnitPrice ×
-  (1 − DiscountPercentage), 2), excluding VAT (IncludesVat is false: the company shows prices
-  excluding VAT); VAT per rate = round(Σ row amounts at that rate × rate, 2);
+  (1 − DiscountPercentage), 2), excluding VAT. IncludesVat is false on every document: the spec makes
+  it true only for private customers of a company with ShowPricesExclVatPC, which the demo company does
+  not have (company_settings_set can switch it on, but the sandbox does not emulate prices including
+  VAT). VAT per rate = round(Σ row amounts at that rate × rate, 2);
 - order Amount = Σ row amounts (excluding VAT), VatAmount = Σ VAT per rate, RoundingsAmount = the
   rounding of Amount + VatAmount to whole kronor for SEK documents (company DomesticCurrencyRounding 1),
   else 0; to pay = Amount + VatAmount + RoundingsAmount;
@@ -65,7 +68,13 @@ Documents
   2 Overdue (unpaid and DueDate before today, computed when read). A credit invoice has
   IsCreditInvoice true, negative amounts and ReferringInvoiceId = the credited invoice; the credited
   one lists it in CreditedBy[].CreditInvoiceId.
-- ModifiedUtc / ChangedUtc move on every change ("2026-11-02T10:15:30.123Z").
+- ModifiedUtc / ChangedUtc move on every change ("2026-11-02T10:15:30.123Z") of that object only:
+  paying or crediting an invoice moves the invoice's ModifiedUtc, not its order's (ASSUMPTION, as the
+  resources are separate), so "paid since" is read from /customerinvoices, not from /orders.
+
+Test and seed helpers (no HTTP): customer_save, article_save, reference_put, company_settings_set,
+order_build / order_create / orders_bulk_put / order_put / order_set, invoice_from_order, invoice_pay,
+credit_invoice_create (full or partial), quota_reset; `clock` for the quota window.
 """
 
 from __future__ import annotations
@@ -239,6 +248,12 @@ def _all(kind: str) -> list[dict]:
 
 def _atomic():
     return transaction.atomic(using=router.db_for_write(SandboxObject))
+
+
+def _where(kind: str, **lookups) -> list[dict]:
+    """Objects of a kind whose JSON fields match, e.g. _where(ARTICLE, Number="1001")."""
+    rows = SandboxObject.objects.filter(system=SYSTEM, kind=kind, **{f"data__{k}": v for k, v in lookups.items()})
+    return list(rows.order_by("id").values_list("data", flat=True))
 
 
 def _must(kind: str, key: str, what: str) -> dict:
@@ -536,7 +551,19 @@ def listing(request, items: list[dict], schema: str, shape: Callable[[dict], dic
         "TotalNumberOfResults": total,
         "ServerTimeUtc": utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    return JsonResponse({"Meta": meta, "Data": shaped[(page - 1) * size : page * size]})
+    answer = JsonResponse({"Meta": meta, "Data": shaped[(page - 1) * size : page * size]})
+    links = [(page + 1, "next")] if page < meta["TotalNumberOfPages"] else []
+    links += [(page - 1, "prev")] if page > 1 else []
+    if links:
+        answer["Link"] = ", ".join(f'<{_page_url(request, number)}>; rel="{rel}"' for number, rel in links)
+    return answer
+
+
+def _page_url(request, page: int) -> str:
+    """The request's URL asking for another page (the Link header's targets, notes § B)."""
+    query = request.GET.copy()
+    query["$page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode(safe='$')}")
 
 
 def _body(request) -> dict:
@@ -619,7 +646,7 @@ def company() -> dict:
         "VatCode": "SE556000001701",
         "CompanyIdentifier": oauth_sandbox.DEMO_COMPANY_ID,
         "DomesticCurrencyRounding": 1,
-        "ShowPricesExclVatPC": True,
+        "ShowPricesExclVatPC": False,
         "UsesMoss": False,
         "CompanyStatus": 1,
         "ProductVariant": 2,
@@ -670,23 +697,25 @@ def _customer_check(fields: dict, *, key: str | None) -> None:
         )
     number = fields.get("CustomerNumber")
     if number:
-        for other in _all(CUSTOMER):
-            if other["CustomerNumber"] == number and other["Id"] != key:
+        for other in _where(CUSTOMER, CustomerNumber=number):
+            if other["Id"] != key:
                 raise ApiError(400, CONFLICT, f"CustomerNumber {number} is already used by another customer.")
     if fields.get("VatNumber") and not fields.get("InvoiceCountryCode"):
         raise _field_invalid("InvoiceCountryCode", "Required", "InvoiceCountryCode is required with a VatNumber.")
 
 
 def _customer_number() -> str:
-    used = {c["CustomerNumber"] for c in _all(CUSTOMER)}
     number = str(store.counter_next(SYSTEM, "customer", start=1001))
-    while number in used:
+    while _where(CUSTOMER, CustomerNumber=number):
         number = str(store.counter_next(SYSTEM, "customer", start=1001))
     return number
 
 
-def customer_save(body: dict, *, key: str | None = None) -> dict:
-    """Create (key None) or replace a customer as POST /customers and PUT /customers/{id} do; raises ApiError."""
+def customer_save(body: dict, *, key: str | None = None, changed: datetime | None = None) -> dict:
+    """Create (key None) or replace a customer as POST /customers and PUT /customers/{id} do; raises ApiError.
+
+    `changed`: the ChangedUtc to give it (seeds and tests; default now).
+    """
     fields = writable("CustomerApi", body)
     _customer_check(fields, key=key)
     old = _get(CUSTOMER, key) if key else None
@@ -704,7 +733,7 @@ def customer_save(body: dict, *, key: str | None = None) -> dict:
         **fields,
         "Id": key or new_id(),
         "CustomerNumber": fields.get("CustomerNumber") or (old or {}).get("CustomerNumber") or _customer_number(),
-        "ChangedUtc": stamp(),
+        "ChangedUtc": stamp(changed),
         "LastInvoiceDate": (old or {}).get("LastInvoiceDate"),
         "UnpaidInvoicesAmount": (old or {}).get("UnpaidInvoicesAmount", 0),
         "PayToAccountId": None,
@@ -741,12 +770,13 @@ def article_save(body: dict, *, key: str | None = None) -> dict:
 
     Number is unique (4000 Conflict); CodingId and UnitId must exist (3000). NetPrice (excluding VAT) and
     GrossPrice (including the coding's VAT) fill each other when one is left out; StockBalance is
-    settable (no stock module) and StockBalanceAvailable = StockBalance − StockBalanceReserved.
+    settable (no stock module) and StockBalanceAvailable = StockBalance − StockBalanceReserved. A PUT
+    replaces the whole article: a field left out goes back to its default (StockBalance to 0).
     """
     fields = writable("ArticleApi", body)
     number = fields["Number"].strip()
-    for other in _all(ARTICLE):
-        if other["Number"].lower() == number.lower() and other["Id"] != key:
+    for other in _where(ARTICLE, Number__iexact=number):
+        if other["Id"] != key:
             raise ApiError(400, CONFLICT, f"An article with Number '{number}' already exists (Id {other['Id']}).")
     coding = _get(CODING, fields["CodingId"])
     if coding is None:
@@ -814,7 +844,7 @@ def article_view(request, key: str):
 
 
 def article_by_number(number: str) -> dict | None:
-    return next((a for a in _all(ARTICLE) if a["Number"] == number), None)
+    return next(iter(_where(ARTICLE, Number=number)), None)
 
 
 # -- money ------------------------------------------------------------------------------------
@@ -856,7 +886,24 @@ def totals(rows: list[dict], currency: str, *, amount_key: str = "Amount", rate_
 
 
 # -- orders ---------------------------------------------------------------------------------------
-def order_create(
+def order_create(**kwargs) -> dict:
+    """Seed helper: build an order (order_build's arguments) and store it; returns the stored OrderApi."""
+    return _put(ORDER, order_build(**kwargs))
+
+
+def order_put(order: dict) -> dict:
+    """Test helper: store an OrderApi object as it is (e.g. one spoilt on purpose); it needs an "Id"."""
+    return _put(ORDER, order)
+
+
+def orders_bulk_put(orders: list[dict]) -> None:
+    """Test helper: store many built orders (order_build) at once, in list order."""
+    SandboxObject.objects.bulk_create(
+        [SandboxObject(system=SYSTEM, kind=ORDER, key=order["Id"], data=order) for order in orders]
+    )
+
+
+def order_build(
     *,
     customer_id: str,
     rows: list[dict],
@@ -864,20 +911,26 @@ def order_create(
     status: int = 2,
     currency: str = BASE_CURRENCY,
     modified: datetime | None = None,
+    customer: dict | None = None,
+    articles: dict[str, dict] | None = None,
     **fields,
 ) -> dict:
-    """Seed helper: an order as eAccounting keeps it; returns the stored OrderApi.
+    """An order as eAccounting keeps it (OrderApi), not stored yet.
 
     rows: [{"ArticleNumber": "1001", "Quantity": Decimal, "UnitPrice": Decimal (excl. VAT, document
     currency; default the article's NetPrice), "DiscountPercentage": Decimal 0..1 (default 0)}]. The
     customer's addresses, the row texts, VAT rates and amounts and the totals are filled as the API does.
+    `modified`: its CreatedUtc and ModifiedUtc (default now); `fields` override any field (Number…).
+    `customer` / `articles` (by Number): the objects already read, to build many orders fast.
+    Raises ApiError 3000 for an unknown customer or article.
     """
-    customer = _get(CUSTOMER, customer_id)
+    customer = customer or _get(CUSTOMER, customer_id)
     if customer is None:
         raise ApiError(400, NOT_FOUND, f"CustomerId '{customer_id}' was not found.")
+    number = fields.pop("Number", None)
     made = []
     for line, spec in enumerate(rows, start=1):
-        article = article_by_number(spec["ArticleNumber"])
+        article = (articles or {}).get(spec["ArticleNumber"]) or article_by_number(spec["ArticleNumber"])
         if article is None:
             raise ApiError(400, NOT_FOUND, f"Article '{spec['ArticleNumber']}' was not found.")
         quantity = dec(spec.get("Quantity", 1))
@@ -958,7 +1011,7 @@ def order_create(
         "IncludesVat": False,
         "OrderDate": day_value(order_date),
         "Status": status,
-        "Number": store.counter_next(SYSTEM, "order", start=1),
+        "Number": number or store.counter_next(SYSTEM, "order", start=1),
         "ModifiedUtc": stamp(moment),
         "DeliveryDate": day_value(order_date + timedelta(days=2)) if delivered else None,
         "HouseWorkAmount": 0,
@@ -982,7 +1035,7 @@ def order_create(
         "BackgroundId": None,
         **fields,
     }
-    return _put(ORDER, order)
+    return order
 
 
 def order_set(order_id: str, **changes) -> dict:
@@ -1138,39 +1191,58 @@ def invoice_from_order(
     return _put(INVOICE, invoice)
 
 
-def credit_invoice_create(original_id: str, *, invoice_date: date, modified: datetime | None = None) -> dict:
-    """Seed helper: a credit invoice crediting `original_id` in full (IsCreditInvoice, negative amounts,
-    ReferringInvoiceId = the original; the original lists it in CreditedBy and is settled by it)."""
+def credit_invoice_create(
+    original_id: str,
+    *,
+    invoice_date: date,
+    modified: datetime | None = None,
+    lines: dict[str, Decimal] | None = None,
+    settled: bool = True,
+) -> dict:
+    """Seed helper: a credit invoice of `original_id` (IsCreditInvoice, negative amounts, ReferringInvoiceId =
+    the original, which lists it in CreditedBy).
+
+    lines: {ArticleNumber: quantity credited} for a partial credit (rows at the original's price, discount
+    and VAT rate); None credits every row in full. The credit lowers what is left to pay on the original
+    (not below 0) and adds to its SetOffAmountInvoiceCurrency. `settled`: the credit itself is settled
+    (PaymentStatus 0, nothing remaining), else it stays open (1, its whole negative total remaining).
+    Raises ApiError for a credit invoice as original or an article the original does not have.
+    """
     original = _must(INVOICE, original_id, "Customer invoice")
     if original["IsCreditInvoice"]:
         raise _invalid(f"Invoice {original['InvoiceNumber']} is a credit invoice: it cannot be credited.")
     customer = _must(CUSTOMER, original["CustomerId"], "Customer")
     moment = modified or utc_now()
-    order_like = [
-        {**row, "VatRate": row["VatRate"], "DiscountPercentage": row["DiscountPercentage"]} for row in original["Rows"]
-    ]
+    rows = original["Rows"]
+    if lines is not None:
+        numbers = {row["ArticleNumber"] for row in rows}
+        unknown = sorted(set(lines) - numbers)
+        if unknown:
+            raise _invalid(f"Invoice {original['InvoiceNumber']} has no row of article {', '.join(unknown)}.")
+        rows = [
+            {**row, "Quantity": num(dec(lines[row["ArticleNumber"]]))} for row in rows if row["ArticleNumber"] in lines
+        ]
     credit = _invoice_document(
         customer=customer,
-        rows=_invoice_rows(order_like, -1),
+        rows=_invoice_rows(rows, -1),
         currency=original["CurrencyCode"],
         rate=dec(original["CurrencyRate"]),
         invoice_date=invoice_date,
         moment=moment,
     )
-    credit.update(
-        IsCreditInvoice=True,
-        ReferringInvoiceId=original["Id"],
-        PaymentStatus=0,
-        PaymentDate=day_value(invoice_date),
-        RemainingAmount=0,
-        RemainingAmountInvoiceCurrency=0,
-    )
+    credit.update(IsCreditInvoice=True, ReferringInvoiceId=original["Id"])
+    if settled:
+        credit.update(
+            PaymentStatus=0, PaymentDate=day_value(invoice_date), RemainingAmount=0, RemainingAmountInvoiceCurrency=0
+        )
+    credited = -dec(credit["TotalAmountInvoiceCurrency"])
+    remaining = max(Decimal(0), dec(original["RemainingAmountInvoiceCurrency"]) - credited)
     original = {
         **original,
-        "CreditedBy": [*original.get("CreditedBy", []), {"CreditInvoiceId": credit["Id"]}],
-        "SetOffAmountInvoiceCurrency": num(-dec(credit["TotalAmountInvoiceCurrency"])),
-        "RemainingAmount": 0,
-        "RemainingAmountInvoiceCurrency": 0,
+        "CreditedBy": [*(original.get("CreditedBy") or []), {"CreditInvoiceId": credit["Id"]}],
+        "SetOffAmountInvoiceCurrency": num(dec(original.get("SetOffAmountInvoiceCurrency")) + credited),
+        "RemainingAmount": num(q2(remaining * dec(original["CurrencyRate"]))),
+        "RemainingAmountInvoiceCurrency": num(remaining),
         "ModifiedUtc": stamp(moment),
     }
     _put(INVOICE, original)
