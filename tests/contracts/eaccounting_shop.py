@@ -58,42 +58,41 @@ class EAccountingSandboxShop:
         return self._anna
 
     def customer(self, customer_id: str, *, email: str, updated: datetime, company: str = ""):
-        made = sandbox.customer_save(self._customer_fields(email=email, company=company))
-        store.obj_delete(sandbox.SYSTEM, sandbox.CUSTOMER, made["Id"])
-        sandbox._put(sandbox.CUSTOMER, {**made, "Id": customer_id, "ChangedUtc": sandbox.stamp(updated)})
+        sandbox.customer_save(self._customer_fields(email=email, company=company), key=customer_id, changed=updated)
 
     # -- orders ----------------------------------------------------------------------------
-    def _order(self, number: int, *, updated: datetime, status: str = "", created: date | None = None) -> dict:
-        made = sandbox.order_create(
+    def _built(self, number: int, *, updated: datetime, status: str = "", created: date | None = None) -> dict:
+        """The order as eAccounting computes it: 2 × 80.00 and 47.20 freight, net; 51.80 VAT; 259.00."""
+        return sandbox.order_build(
             customer_id=self.anna["Id"],
+            customer=self.anna,
             rows=[
                 {"ArticleNumber": SKU, "Quantity": Decimal(2), "UnitPrice": Decimal("80.00")},
                 {"ArticleNumber": sandbox.FREIGHT_NUMBER, "Quantity": Decimal(1), "UnitPrice": Decimal("47.20")},
             ],
             order_date=created or date(2026, 3, 1),
             status=STATUS[status or self.shipped],
+            modified=updated,
+            Number=number,
+            CreatedUtc=(created or date(2026, 3, 1)).isoformat() + "T10:00:00.000Z",
         )
-        # Prices including VAT, as eAccounting shows them to a private customer (IncludesVat): 100.00 and 59.00.
+
+    @staticmethod
+    def _with_vat(order: dict) -> dict:
+        """Prices including VAT, as eAccounting shows them to a private customer (IncludesVat): 100.00 and 59.00."""
         rows = [
-            {**made["Rows"][0], "UnitPrice": 100.0, "Amount": 200.0},
-            {**made["Rows"][1], "UnitPrice": 59.0, "Amount": 59.0},
+            {**order["Rows"][0], "UnitPrice": 100.0, "Amount": 200.0},
+            {**order["Rows"][1], "UnitPrice": 59.0, "Amount": 59.0},
         ]
-        return {
-            **made,
-            "Number": number,
-            "IncludesVat": True,
-            "Rows": rows,
-            "CreatedUtc": (created or date(2026, 3, 1)).isoformat() + "T10:00:00.000Z",
-            "ModifiedUtc": sandbox.stamp(updated),
-        }
+        return {**order, "IncludesVat": True, "Rows": rows}
 
     def order(self, number: int, *, updated: datetime, status: str = "", created: date | None = None, **changes):
-        sandbox._put(sandbox.ORDER, self._order(number, updated=updated, status=status, created=created))
+        sandbox.order_put(self._with_vat(self._built(number, updated=updated, status=status, created=created)))
 
     def orders(self, numbers: range, *, first: datetime):
-        with sandbox._atomic():
-            for index, number in enumerate(numbers):
-                self.order(number, updated=first + timedelta(seconds=index))
+        sandbox.orders_bulk_put(
+            [self._with_vat(self._built(n, updated=first + timedelta(seconds=i))) for i, n in enumerate(numbers)]
+        )
 
     def unreadable_order(self, number: int, *, updated: datetime, monkeypatch):
         """The sandbox keeps only orders the API would: the answer is spoilt on its way in."""
@@ -114,25 +113,16 @@ class EAccountingSandboxShop:
     # -- refunds (credit invoices) -----------------------------------------------------------
     def refund(self, refund_id: str, *, order_number: int, updated: datetime, refunded: bool):
         """A credit invoice of one T-shirt (80.00 + 25 % VAT = 100.00) against the order's invoice; settled
-        (PaymentStatus 0) when `refunded`."""
-        order = next(o for o in sandbox._all(sandbox.ORDER) if o["Number"] == order_number)
-        invoice = next((i for i in sandbox._all(sandbox.INVOICE) if i.get("CreatedFromOrderId") == order["Id"]), None)
-        if invoice is None:
+        (PaymentStatus 0) when `refunded`. Its Id is the suite's refund id."""
+        order = next(o for o in store.obj_list(sandbox.SYSTEM, sandbox.ORDER) if o["Number"] == order_number)
+        invoices = store.obj_list(sandbox.SYSTEM, sandbox.INVOICE)
+        invoice = next((i for i in invoices if i.get("CreatedFromOrderId") == order["Id"]), None)
+        if invoice is None:  # invoice the order as eAccounting computed it (net prices)
+            net = self._built(order_number, updated=updated)
+            sandbox.order_put({**net, "Id": order["Id"]})
             invoice = sandbox.invoice_from_order(order["Id"], invoice_date=date(2026, 3, 1), paid_on=date(2026, 3, 1))
-        net_row = {**order["Rows"][0], "Quantity": 1, "UnitPrice": 80.0, "DiscountPercentage": 0}
-        credit = sandbox._invoice_document(
-            customer=sandbox._get(sandbox.CUSTOMER, order["CustomerId"]),
-            rows=sandbox._invoice_rows([net_row], -1),
-            currency="SEK",
-            rate=Decimal(1),
-            invoice_date=updated.date(),
-            moment=updated,
+        credit = sandbox.credit_invoice_create(
+            invoice["Id"], invoice_date=updated.date(), modified=updated, lines={SKU: Decimal(1)}, settled=refunded
         )
-        credit.update(
-            Id=refund_id,
-            IsCreditInvoice=True,
-            ReferringInvoiceId=invoice["Id"],
-            PaymentStatus=0 if refunded else 1,
-            RemainingAmountInvoiceCurrency=0 if refunded else credit["TotalAmountInvoiceCurrency"],
-        )
-        sandbox._put(sandbox.INVOICE, credit)
+        store.obj_delete(sandbox.SYSTEM, sandbox.INVOICE, credit["Id"])
+        store.obj_put(sandbox.SYSTEM, sandbox.INVOICE, refund_id, {**credit, "Id": refund_id})
