@@ -4,9 +4,12 @@ Shapes after the spec (visma-eaccounting-v2: OrderApi, OrderRowApi, CustomerInvo
 CustomerInvoiceRowApi, CustomerApi) and ../shared/api-notes/fortnox-eaccounting.md § B:
 - Order `Status` 1 Draft, 2 Ongoing, 3 Shipped, 4 Invoiced: the neutral status is the name.
 - Money has 2 decimals. ASSUMPTION (the spec does not say which; the sandbox does the same): an order's
-  `Amount` is net of VAT, `VatAmount` its VAT, `RoundingsAmount` the öre rounding, so what the customer
-  owes = Amount + VatAmount + RoundingsAmount; an invoice's `TotalAmountInvoiceCurrency` is what it
-  asks for (VAT and roundings included), `TotalVatAmountInvoiceCurrency` its VAT.
+  `Amount` is net of VAT, `VatAmount` its VAT, `RoundingsAmount` the öre rounding of what the customer
+  pays (Amount + VatAmount + RoundingsAmount); an invoice's `TotalAmountInvoiceCurrency` is what it asks
+  for (VAT and roundings included), `TotalVatAmountInvoiceCurrency` its VAT, rows' `AmountNoVat` net.
+- The öre rounding is no sale (no VAT, its own account): a document's total here is its net + VAT, the
+  rounding left out and kept in `extra["roundings_amount"]`. Taken into the total, the orders mapping would
+  spread it over the goods as a discount and the goods' net would no longer give the shop's VAT per rate.
 - Rows: `UnitPrice` includes VAT when the document's `IncludesVat` is true (company setting and a private
   customer), else not; `DiscountPercentage` is a fraction (0..1, spec maximum 1); `Amount` the row's total
   after discount in the basis of `UnitPrice`; `VatRate` a fraction (0.25) — a value above 1 is read as a
@@ -318,7 +321,7 @@ def _order(node, *, customer, paid, currency_rate, freight, stamp) -> ShopOrder:
         shipping_option=text(node.get("DeliveryMethodCode")) or text(node.get("DeliveryMethodName")),
         payment_method=PAYMENT_METHOD,
         payment_terms=text(node.get("TermsOfPaymentId")) or text(customer.get("TermsOfPaymentId")),
-        grand_total=net + vat + roundings,
+        grand_total=net + vat,  # the öre rounding is not part of it (module docstring)
         tax_total=vat,
         is_wholesale=not private,
         customer_name=text(customer.get("Name")) or text(node.get("CustomerName")),
@@ -330,17 +333,27 @@ def _order(node, *, customer, paid, currency_rate, freight, stamp) -> ShopOrder:
 
 
 # --------------------------------------------------------------------------- credit invoices
+def credit_total(node: dict) -> Decimal:
+    """What a (credit) invoice credits without its öre rounding: its rows' net (AmountNoVat) + its VAT; when a row
+    lacks AmountNoVat, TotalAmountInvoiceCurrency (which includes the rounding)."""
+    rows = [r for r in node.get("Rows") or [] if isinstance(r, dict) and not r.get("IsTextRow")]
+    if rows and all(r.get("AmountNoVat") is not None for r in rows):
+        net = sum((number(r["AmountNoVat"], "a row's net amount (AmountNoVat)") for r in rows), ZERO)
+        return net + number(node.get("TotalVatAmountInvoiceCurrency"), "the VAT (TotalVatAmountInvoiceCurrency)")
+    return number(node.get("TotalAmountInvoiceCurrency"), "the total (TotalAmountInvoiceCurrency)", default=None)
+
+
 def refund_from_eaccounting(
     node: dict, *, order_number: str, freight: frozenset[str] = frozenset(DEFAULT_FREIGHT_ARTICLES)
 ) -> ShopRefund:
     """A credit invoice (CustomerInvoiceApi with IsCreditInvoice) as the refund of `order_number`.
 
-    Amounts turn positive (a credit invoice states them negative); `total` is what it credits (VAT and
-    roundings included). It counts as refunded once it is settled (PaymentStatus 0 Paid: paid back to
+    Amounts turn positive (a credit invoice states them negative); `total` is what it credits, VAT included,
+    its öre rounding not (credit_total). It counts as refunded once it is settled (PaymentStatus 0 Paid: paid back to
     the customer, or set off against the invoice), as a shop's refund is once the money went back. RecordFailed naming the field when a
     value cannot be read."""
     with reading(f"Credit invoice {text(node.get('InvoiceNumber')) or text(node.get('Id')) or '(no number)'}"):
-        total = number(node.get("TotalAmountInvoiceCurrency"), "the total (TotalAmountInvoiceCurrency)", default=None)
+        total = credit_total(node)
         sign = Decimal(-1) if total < 0 else Decimal(1)
         goods, shipping = rows_read(node.get("Rows"), freight=freight, sign=sign)
         shipping_amount, shipping_rate = freight_of(shipping)
