@@ -278,12 +278,8 @@ class EAccountingShop(NoProductCatalogue, BodyFinishing):
             index.cover(since)
             seen: set[str] = set()
             if paid_only and updated_from is not None:
-                for _moment, order_id in index.changed_orders(since=since, created_before=since):
-                    node = self.client.order_get(order_id)
-                    modified = stamp_of(node.get("ModifiedUtc")) if isinstance(node, dict) else None
-                    if node is None or (modified is not None and modified >= since):
-                        continue  # gone, or listed below with the orders changed in the window
-                    seen.add(order_id)
+                for node in self._paid_since(index, since):
+                    seen.add(text(node.get("Id")))
                     if self._wanted(node, wanted, created_from):
                         yield from self._kept(self._order(node, index), paid_only)
             for node in self.client.order_list(modified_since=since):
@@ -294,6 +290,17 @@ class EAccountingShop(NoProductCatalogue, BodyFinishing):
                 yield from self._kept(self._order(node, index), paid_only)
 
         return listing()
+
+    def _paid_since(self, index: InvoiceIndex, since: datetime) -> list[dict]:
+        """Orders not changed since `since` whose invoice was (made before and) changed since then, e.g. paid:
+        one read each, oldest order stamp first (their stamps are before the window: the cursor stays put)."""
+        found = []
+        for _moment, order_id in index.changed_orders(since=since, created_before=since):
+            node = self.client.order_get(order_id)
+            modified = stamp_of(node.get("ModifiedUtc")) if isinstance(node, dict) else None
+            if isinstance(node, dict) and modified is not None and modified < since:
+                found.append((modified, order_id, node))  # else gone, or listed with the orders changed since
+        return [node for _modified, _id, node in sorted(found, key=lambda item: item[:2])]
 
     @staticmethod
     def _kept(order: ShopOrder | Unreadable, paid_only: bool) -> list[ShopOrder | Unreadable]:
