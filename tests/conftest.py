@@ -16,6 +16,9 @@ CENTRA_TOKEN = "centra-sandbox-token-test-4411"
 FORTNOX_CLIENT_ID = "koppla-test"
 FORTNOX_CLIENT_SECRET = "fortnox-test-secret-5d1a"
 FORTNOX_SCOPES = "companyinformation customer article invoice order payment bookkeeping warehouse"
+EACCOUNTING_CLIENT_ID = "koppla-test"
+EACCOUNTING_CLIENT_SECRET = "eaccounting-test-secret-93c2"
+EACCOUNTING_SCOPES = "ea:api offline_access ea:sales"
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -99,6 +102,31 @@ def fortnox_connection(db):
         client_id=FORTNOX_CLIENT_ID,
         scopes=FORTNOX_SCOPES,
         secrets={"client_secret": FORTNOX_CLIENT_SECRET},
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
+        status="connected",
+    )
+
+
+@pytest.fixture
+def eaccounting_connection(db):
+    """A connected Visma eAccounting connection pointing at the in-process sandbox (no demo data)."""
+    from integrations.eaccounting.oauth_sandbox import client_register, token_issue
+    from integrations.models import Connection
+
+    client_register(EACCOUNTING_CLIENT_ID, EACCOUNTING_CLIENT_SECRET)
+    token = token_issue(client_id=EACCOUNTING_CLIENT_ID, scope=EACCOUNTING_SCOPES)
+    return Connection.objects.create(
+        name="eAccounting (sandbox)",
+        system="eaccounting",
+        auth_type="oauth2_code",
+        base_url=f"{SANDBOX}/eaccounting/v2",
+        token_url=f"{SANDBOX}/eaccounting/identity/connect/token",
+        authorize_url=f"{SANDBOX}/eaccounting/identity/connect/authorize",
+        client_id=EACCOUNTING_CLIENT_ID,
+        scopes=EACCOUNTING_SCOPES,
+        secrets={"client_secret": EACCOUNTING_CLIENT_SECRET},
         access_token=token["access_token"],
         refresh_token=token["refresh_token"],
         token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),

@@ -207,6 +207,10 @@ VISMA_NET_LIMITS = {
     "request_bytes": env.int("VISMA_NET_MAX_REQUEST_BYTES", default=1_000_000),
 }
 
+# Visma eAccounting has no freight field on an order: rows of these article numbers are its shipping
+# (integrations/eaccounting/reading.py). Comma-separated, compared without case.
+EACCOUNTING_FREIGHT_ARTICLES = env.str("EACCOUNTING_FREIGHT_ARTICLES", default="FRAKT,FREIGHT,SHIPPING")
+
 # The built-in sandbox emulators are mounted only where a settings module turns
 # them on (demo, test); never in production.
 SANDBOX_ENABLED = False

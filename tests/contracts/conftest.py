@@ -16,6 +16,7 @@ SANDBOX_CONNECTIONS = {
     "visma_net": "visma_connection",
     "centra": "centra_connection",
     "fortnox": "fortnox_connection",
+    "eaccounting": "eaccounting_connection",
 }
 
 

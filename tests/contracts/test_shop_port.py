@@ -14,6 +14,7 @@ import pytest
 from sync import ports
 from sync.ports import ShopPort
 from sync.shop import ShopCustomer, ShopOrder, ShopProduct, ShopRefund, ShopSize, Unreadable
+from tests.contracts.eaccounting_shop import EAccountingSandboxShop
 from tests.integrations.centra.conftest import order_node
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -102,7 +103,7 @@ class CentraSandboxShop:
         )
 
 
-SHOP_SANDBOXES = {"centra": CentraSandboxShop}
+SHOP_SANDBOXES = {"centra": CentraSandboxShop, "eaccounting": EAccountingSandboxShop}
 
 
 @pytest.fixture

@@ -71,3 +71,24 @@ def test_concurrent_workers_never_exceed_the_window():
     assert len(starts) == 12
     for i in range(len(starts) - count):
         assert starts[i + count] - starts[i] >= period - 0.02
+
+
+@pytest.mark.django_db
+def test_a_limiter_with_buckets_keeps_one_budget_per_endpoint_shared_by_its_instances():
+    from integrations.ratelimit import endpoint_template
+
+    clock = FakeClock()
+    first = RateLimiter("conn:5", ((2, 10),), clock=clock, bucket_of=endpoint_template)
+    second = RateLimiter("conn:5", ((2, 10),), clock=clock, bucket_of=endpoint_template)  # another worker
+    assert first.acquire("/orders") == 0.0
+    assert first.acquire("/customers") == 0.0  # another endpoint: its own budget
+    assert first.acquire("/orders/3fa85f64-5717-4562-b3fc-2c963f66afa6") == 0.0  # /orders/{id} apart
+    assert second.acquire("/orders?$page=2") == pytest.approx(5.0)  # the same endpoint, across workers
+
+
+@pytest.mark.django_db
+def test_a_limiter_without_buckets_ignores_the_path():
+    clock = FakeClock()
+    limiter = RateLimiter("conn:6", ((2, 10),), clock=clock)
+    assert limiter.acquire("/orders") == 0.0
+    assert limiter.acquire("/customers") == pytest.approx(5.0)
