@@ -86,12 +86,14 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
             {
                 "fields": [
                     ("update_product_name", "update_product_description", "update_product_price", "update_product_ean"),
+                    "product_filter",
                     "stock_erp_warehouses",
                     "stock_mode",
                     "stock_shop_warehouse",
                 ]
             },
         ),
+        ("Customers (ERP → shop)", {"fields": ["update_shop_customers"]}),
         ("Payouts", {"fields": ["fee_writeoff_reason_code", "fee_writeoff_account", "payment_cash_account"]}),
         (
             "Monitoring",

@@ -23,6 +23,7 @@ from __future__ import annotations
 from config.errors import ApplicationError
 from integrations.adapters import erp_for, shop_for
 from mappings.selectors import mapping_set_load
+from sync import ports
 from sync.bindings import binding_by_target, binding_get, binding_save
 from sync.models import ExternalRef, Flow, Integration
 from sync.record_names import record_name
@@ -63,6 +64,7 @@ def sku_rule_spec(integration: Integration) -> SkuRuleSpec:
 # --------------------------------------------------------------------------- the flow
 class ProductsFlow(FlowRunner):
     flow = Flow.PRODUCTS
+    by_shop_capability = {ports.ARTICLE_WRITE: "sync.flows.articles.ArticlesFlow"}  # flat catalogues
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

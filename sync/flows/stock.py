@@ -26,6 +26,7 @@ from config.errors import ApplicationError
 from config.storable import storable_json
 from integrations.adapters import erp_for, shop_for
 from integrations.http import RemoteError
+from sync import ports
 from sync.bindings import binding_get, binding_key, binding_save, checksum_of
 from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
@@ -128,6 +129,7 @@ def batches(lines: list[StockLine], *, max_variants: int | None = None) -> list[
 # --------------------------------------------------------------------------- the flow
 class StockFlow(FlowRunner):
     flow = Flow.STOCK
+    by_shop_capability = {ports.ARTICLE_WRITE: "sync.flows.article_stock.ArticleStockFlow"}  # flat catalogues
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
