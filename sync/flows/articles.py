@@ -13,7 +13,7 @@ map:   item → neutral article fields (`article_fields`: name, description, pri
 bind:  ARTICLE binding (item number → article id), else the shop's article with that number
        (`article_find`), bound at once. Crash after a create: the next attempt finds it by number.
 write: a missing article is created with every field and bound right after; an item that is not
-       Active is not created. An existing article gets only the fields ticked on the integration
+       Active and not bound yet is not created (nor looked up). An existing article gets only the fields ticked on the integration
        (update_product_name / _description / _price / _ean) and only where they differ; active and unit
        are set when it is created and left to the shop afterwards.
 """
@@ -143,6 +143,13 @@ class ArticlesFlow(FlowRunner):
         self.payload = request
         checksum = article_checksum(fields, self.ticked)
         ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.ARTICLE, source_id=erp_item.number)
+        if ref is None and not fields["active"]:
+            return Outcome(
+                status="skipped",
+                request=request,
+                message=f"Item {erp_item.number} is {erp_item.status} in {self.erp.display_name}: "
+                "no article is created for it.",
+            )
         article = self.shop.article_find(erp_item.number)
         if article is None and ref is not None:
             raise RecordFailed(
@@ -161,13 +168,6 @@ class ArticlesFlow(FlowRunner):
         return self._update(erp_item, article, fields, request, checksum, found=ref is None)
 
     def _create(self, erp_item: ErpItem, fields: dict, request: dict, checksum: str) -> Outcome:
-        if not fields["active"]:
-            return Outcome(
-                status="skipped",
-                request=request,
-                message=f"Item {erp_item.number} is {erp_item.status} in {self.erp.display_name}: "
-                "no article is created for it.",
-            )
         article = self.shop.article_create(number=erp_item.number, fields=fields)
         # Committed right after the create, before anything else can fail.
         binding_save(
