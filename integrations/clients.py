@@ -11,11 +11,12 @@ from .http import (
     HttpClient,
     Redactor,
     RetryPolicy,
+    WaitReader,
     default_error_parser,
 )
 from .models import Connection
 from .pauses import ConnectionPause
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, endpoint_template
 from .systems import system_info
 
 
@@ -26,19 +27,31 @@ def http_client_for(
     clock: Clock = SYSTEM_CLOCK,
     policy: RetryPolicy | None = None,
     base_url: str | None = None,
+    wait_reader: WaitReader | None = None,
 ) -> HttpClient:
-    """The resilient HTTP client of a connection: auth, shared rate limit and pause, redaction."""
+    """The resilient HTTP client of a connection: auth, shared rate limit and pause, redaction.
+
+    The rate limit is one budget for the connection, or one per endpoint when the registry says the
+    system counts per endpoint (`rate_limit_per_endpoint`, e.g. eAccounting). `wait_reader` reads a
+    wait a 429 names only in its body (used when it has no Retry-After header)."""
+    per_endpoint = system_info(connection.system).rate_limit_per_endpoint
     return HttpClient(
         system=connection.system,
         base_url=base_url or connection.base_url,
         session_key=f"connection:{connection.pk}",
         auth=auth_for(connection),
-        limiter=RateLimiter(f"connection:{connection.pk}", connection.rate_limits, clock=clock),
+        limiter=RateLimiter(
+            f"connection:{connection.pk}",
+            connection.rate_limits,
+            clock=clock,
+            bucket_of=endpoint_template if per_endpoint else None,
+        ),
         pause=ConnectionPause(connection, clock=clock),
         policy=policy or RetryPolicy(),
         clock=clock,
         error_parser=error_parser,
         redactor=Redactor(lambda: connection_secret_values(connection)),
+        wait_reader=wait_reader,
     )
 
 

@@ -78,6 +78,7 @@ __all__ = [
     "RetryPolicy",
     "SystemClock",
     "ValidationFailed",
+    "WaitReader",
     "default_error_parser",
     "may_have_reached_server",
     "parse_retry_after",
@@ -170,6 +171,9 @@ class Auth(Protocol):
 
 
 ErrorParser = Callable[[requests.Response], str]
+# Seconds a 429/503 asks to wait when it says so in its body, not in a header (eAccounting's "Try again in
+# 55 seconds."); None when the body names no wait.
+WaitReader = Callable[[requests.Response], float | None]
 
 
 def response_error_text(response: requests.Response) -> str:
@@ -208,6 +212,7 @@ class HttpClient:
     timeout: tuple[float, float] | None = None
     error_parser: ErrorParser = default_error_parser
     redactor: Redactor = field(default_factory=Redactor)
+    wait_reader: WaitReader | None = None
 
     def __post_init__(self):
         if self.timeout is None:
@@ -253,7 +258,7 @@ class HttpClient:
             if self.pause is not None:
                 self.pause.wait(max_wait=self.policy.max_retry_after)  # ConnectionPaused for a long one
             if self.limiter is not None:
-                self.limiter.acquire()
+                self.limiter.acquire(path)
             request_headers = {**(self.auth.headers() if self.auth else {}), **(headers or {})}
             started = self.clock.time()
             response = None
@@ -280,6 +285,8 @@ class HttpClient:
 
             if status in self.policy.retry_statuses:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
+                if retry_after is None and self.wait_reader is not None:
+                    retry_after = self.wait_reader(response)
                 if self.pause is not None:  # share the wait; ConnectionPaused when it is long
                     retry_after = self.pause.answered(response, method, url, client=self, retry_after=retry_after)
                 not_processed = status in (429, 503)

@@ -128,6 +128,10 @@ class ConnectionPause:
         longer than the client's policy lets a worker wait.
         """
         asked = asked_wait(response, now=self.clock.time())
+        reader = getattr(client, "wait_reader", None)
+        if asked is None and reader is not None and response.status_code in PAUSE_STATUSES:
+            said = reader(response)  # the wait the answer names in its body (eAccounting's "Try again in N seconds")
+            asked = (said, f"its text: try again in {said:g} seconds") if said is not None else None
         if asked is None:
             return retry_after
         seconds, header = asked

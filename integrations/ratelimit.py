@@ -14,9 +14,18 @@ and tells the caller how long to wait, so concurrent workers queue up in
 slots instead of racing into a 429. Evenly spaced calls never put more than
 `count` calls into any interval of `period` seconds (a burst allowance would:
 a full burst followed by the steady rate doubles the calls in one window).
+
+Buckets: a system that counts its quota per endpoint (Visma eAccounting: 600 per minute for each
+endpoint, api-notes § B) names a `bucket_of(path)` function; each endpoint (path template, e.g.
+"/orders", "/orders/{id}") then has its own rows, still shared by every worker. Without it (every
+other system) one budget covers all calls of the connection, as before.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 
@@ -49,19 +58,46 @@ def reserve_slot(key: str, windows: tuple[tuple[int, float], ...], *, now: float
     return start - now
 
 
-class RateLimiter:
-    """Paces calls of one remote account over one or more windows."""
+# A path segment that is a record's key, not a resource name: a UUID, a number, a date or a timestamp.
+_KEY_SEGMENT = re.compile(
+    r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9][0-9.:T+-]*Z?)$"
+)
 
-    def __init__(self, key: str, windows: tuple[tuple[int, int], ...], clock: Clock = SYSTEM_CLOCK):
+
+def endpoint_template(path: str) -> str:
+    """The endpoint a request path belongs to, keys replaced by "{id}": "/orders/3f…9a?$page=2" → "/orders/{id}".
+
+    `path` is the path as the client passes it (relative to the API root, or a full URL); the query is
+    dropped and the case folded, so "/Orders" and "/orders" share one bucket."""
+    path = urlsplit(path).path if "://" in path else path.split("?", 1)[0]
+    segments = [s for s in path.lower().split("/") if s]
+    return "/" + "/".join("{id}" if _KEY_SEGMENT.match(s) else s for s in segments)
+
+
+class RateLimiter:
+    """Paces calls of one remote account over one or more windows (per endpoint with `bucket_of`)."""
+
+    def __init__(
+        self,
+        key: str,
+        windows: tuple[tuple[int, int], ...],
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        bucket_of: Callable[[str], str] | None = None,
+    ):
         self.key = key
         self.windows = windows
         self.clock = clock
+        self.bucket_of = bucket_of
 
-    def acquire(self) -> float:
-        """Block until a call may go out; returns the seconds waited."""
+    def acquire(self, path: str = "") -> float:
+        """Block until a call to `path` may go out; returns the seconds waited.
+
+        `path` only matters with `bucket_of`: the call then takes a slot of its endpoint's own budget."""
         if not self.windows:
             return 0.0
-        wait = reserve_slot(self.key, self.windows, now=self.clock.time())
+        key = self.key if self.bucket_of is None else f"{self.key}:{self.bucket_of(path)}"
+        wait = reserve_slot(key, self.windows, now=self.clock.time())
         if wait > 0:
             self.clock.sleep(wait)
         return wait

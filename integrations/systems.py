@@ -52,6 +52,9 @@ class SystemInfo:
     default_scopes: str = ""
     # (requests, seconds) windows; every window must have room before a call goes out.
     rate_limits: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+    # True: the remote counts `rate_limits` per endpoint (path template), so each endpoint has its own
+    # budget (integrations.ratelimit.endpoint_template); False: one budget for every call of a connection.
+    rate_limit_per_endpoint: bool = False
     # Dotted path of the class implementing sync.ports.ShopPort / ErpPort for this role ("" = none yet).
     adapter: str = ""
     # Dotted path of the API client class, built by integrations.clients.client_for ("" = none yet).
@@ -137,7 +140,23 @@ SYSTEMS: dict[str, SystemInfo] = {
         token_url="https://identity.vismaonline.com/connect/token",
         authorize_url="https://identity.vismaonline.com/connect/authorize",
         default_scopes="ea:api offline_access ea:sales",
+        # 600 requests per minute per client and per endpoint (api-notes § B): a budget per endpoint.
         rate_limits=((600, 60),),
+        rate_limit_per_endpoint=True,
+        adapter="integrations.eaccounting.adapter.EAccountingShop",
+        client="integrations.eaccounting.client.EAccountingClient",
+        # OrderApi.Status (spec): 1 Draft, 2 Ongoing, 3 Shipped, 4 Invoiced; no "paid" status (see the adapter).
+        order_statuses=(
+            ("Draft", "Draft"),
+            ("Ongoing", "Ongoing"),
+            ("Shipped", "Shipped"),
+            ("Invoiced", "Invoiced"),
+        ),
+        sandbox_urls=(
+            ("base_url", "/sandbox/eaccounting/v2"),
+            ("token_url", "/sandbox/eaccounting/identity/connect/token"),
+            ("authorize_url", "/sandbox/eaccounting/identity/connect/authorize"),
+        ),
     ),
 }
 

@@ -54,7 +54,7 @@ DEMO_PORT = int(os.environ.get("DEMO_PORT", "8000"))
 # "timeout" fault sleeps past the client's read timeout.
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=10.0)
 SANDBOX_TIMEOUT_SECONDS = HTTP_READ_TIMEOUT + 2
-SANDBOX_RATE_LIMITS = {"visma_net": (100, 10), "centra": (20, 10), "fortnox": (25, 5)}
+SANDBOX_RATE_LIMITS = {"visma_net": (100, 10), "centra": (20, 10), "fortnox": (25, 5), "eaccounting": (600, 60)}
 
 # The demo's console: the q2 cluster's own start/stop and per-task lines only from WARNING up
 # (a failing task still shows); Koppla's runs are followed in the admin (Sync › Sync runs).

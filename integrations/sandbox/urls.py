@@ -6,4 +6,5 @@ urlpatterns = [
     path("visma-net/api/", include("integrations.visma_net.sandbox")),
     path("centra/", include("integrations.centra.sandbox")),
     path("fortnox/", include("integrations.fortnox.sandbox")),
+    path("eaccounting/", include("integrations.eaccounting.sandbox")),
 ]

@@ -37,7 +37,8 @@ def test_client_for_builds_the_class_the_registry_names_with_the_default_clock(d
     assert client.kwargs == {"clock": "the test clock"}
 
 
-def test_client_for_a_system_without_a_client_says_so(db):
+def test_client_for_a_system_without_a_client_says_so(db, monkeypatch):
+    monkeypatch.setitem(SYSTEMS, System.EACCOUNTING, replace(SYSTEMS[System.EACCOUNTING], client=""))
     with pytest.raises(ConfigurationError, match="Visma eAccounting is not supported by this version of Koppla yet."):
         clients.client_for(ConnectionFactory(system="eaccounting"))
 
@@ -83,7 +84,11 @@ def test_sandbox_urls_follow_the_site_url():
 
 
 def test_order_statuses_are_the_shops_own(db, monkeypatch):
-    assert [code for code, _ in order_status_choices()] == ["PENDING", "CONFIRMED", "PROCESSING", "SHIPPED"]
+    assert [code for code, _ in order_status_choices()] == [
+        *["PENDING", "CONFIRMED", "PROCESSING", "SHIPPED"],  # Centra's
+        *["Draft", "Ongoing", "Shipped", "Invoiced"],  # eAccounting's OrderApi.Status names
+    ]
+    assert order_status_choices("eaccounting")[-1] == ("Invoiced", "Invoiced")
     info = SYSTEMS[System.EACCOUNTING]
     monkeypatch.setitem(SYSTEMS, System.EACCOUNTING, replace(info, order_statuses=(("PAID", "Paid"),)))
     assert order_status_choices("eaccounting") == [("PAID", "Paid")]
