@@ -24,6 +24,7 @@ class ErpItem:
     item_class: str = ""  # the ERP's item class id ("" when it has none), for Integration.product_filter
     item_type: str = ""  # the ERP's own item type word, e.g. "FinishedGoodItem" (for the filter)
     unit: str = ""  # the sales unit, e.g. "PCS" ("" when the ERP states none)
+    vat_category: str = ""  # the item's VAT category id (ErpPort.vat_categories), "" when the ERP states none
 
 
 @dataclass(frozen=True)

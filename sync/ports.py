@@ -25,7 +25,7 @@ its `capabilities`, never by its name:
 - "article_write": the shop's catalogue is flat articles, one per ERP item by number (ShopPort `article_*`):
   the products flow then sends items as articles (sync/flows/articles.py) instead of products, variants and
   sizes. Fields are neutral (sync.shop.ARTICLE_FIELDS: name, description, price = net sales price, currency,
-  active, unit, ean).
+  active, unit, ean, vat_rate = the item's VAT rate in percent).
 - "article_stock": an article shop takes a stock balance per article (`article_stock_set`); the stock flow
   refuses an article shop without it, saying so (sync/flows/article_stock.py).
 - "customer_write": the shop takes customers from the ERP (`customer_find_by_email`, `shop_customer_*`;

@@ -84,6 +84,7 @@ def erp_item_from_visma(node: dict) -> ErpItem:
         item_class=item_class(node),
         item_type=str(node.get("type") or ""),
         unit=str(node.get("salesUnit") or node.get("baseUnit") or ""),
+        vat_category=str((node.get("vatCode") or {}).get("id") or "") if isinstance(node.get("vatCode"), dict) else "",
     )
 
 

@@ -9,7 +9,8 @@ fetch: stock items changed since the cursor (ErpPort.items_changed with attribut
        article fields did not change since they were sent (checksum on their ARTICLE binding) are
        left out before they become records.
 map:   item → neutral article fields (`article_fields`: name, description, price = the ERP's
-       default price net of VAT in the ERP's base currency, active, unit, ean).
+       default price net of VAT in the ERP's base currency, active, unit, ean, vat_rate = today's rate
+       of the item's VAT category, read once per run from ErpPort.vat_categories).
 bind:  ARTICLE binding (item number → article id), else the shop's article with that number
        (`article_find`), bound at once. Crash after a create: the next attempt finds it by number.
 write: a missing article is created with every field and bound right after; an item that is not
@@ -19,6 +20,10 @@ write: a missing article is created with every field and bound right after; an i
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
 
 from config.errors import ApplicationError
 from integrations.adapters import erp_for, shop_for
@@ -39,9 +44,19 @@ UPDATABLE = ("name", "description", "price", "ean")
 
 
 # --------------------------------------------------------------------------- mapping (pure)
-def article_fields(item: ErpItem, *, currency: str) -> dict:
+def rate_today(rates: tuple[tuple[str, Decimal], ...], today: str) -> Decimal | None:
+    """The rate (percent) in force on `today` (YYYY-MM-DD) of a VatCategory's history, or None."""
+    rate = None
+    for start, value in rates:
+        if start[:10] <= today:
+            rate = value
+    return rate
+
+
+def article_fields(item: ErpItem, *, currency: str, vat_rates: dict[str, Decimal] | None = None) -> dict:
     """The neutral article fields (sync.shop.ARTICLE_FIELDS) of an ERP item. `price` is the item's
-    default price (net of VAT, Decimal) in `currency`, the ERP's base currency; None when it has none."""
+    default price (net of VAT, Decimal) in `currency`, the ERP's base currency; None when it has none.
+    `vat_rate` is the rate in force today of the item's VAT category (`vat_rates`: category → percent)."""
     return {
         "name": item.description or item.number,
         "description": item.body,
@@ -50,6 +65,7 @@ def article_fields(item: ErpItem, *, currency: str) -> dict:
         "active": is_active(item),
         "unit": item.unit,
         "ean": item.ean,
+        "vat_rate": (vat_rates or {}).get(item.vat_category),
     }
 
 
@@ -87,10 +103,19 @@ class ArticlesFlow(FlowRunner):
         self.currency = price_currency(self.integration)
         self.erp = erp_for(self.integration)
         self.shop = shop_for(self.integration)
+        self._rates: dict[str, Decimal] | None = None
 
     # -- reading --------------------------------------------------------------------
+    def _vat_rates(self) -> dict[str, Decimal]:
+        """The ERP's VAT categories and their rates today (read once per run, when an item names one)."""
+        if self._rates is None:
+            today = timezone.localdate().isoformat()
+            self._rates = {c.id: rate_today(c.rates, today) for c in self.erp.vat_categories()}
+        return self._rates
+
     def _fields(self, item: ErpItem) -> dict:
-        return article_fields(item, currency=self.currency)
+        rates = self._vat_rates() if item.vat_category else None
+        return article_fields(item, currency=self.currency, vat_rates=rates)
 
     def _item(self, erp_item: ErpItem) -> SourceItem:
         return SourceItem(source_id=erp_item.number, label=record_name("item", erp_item.number), data=erp_item)

@@ -12,7 +12,6 @@ from sync import ports
 from sync.drafts import ShopCustomerDraft
 from sync.shop import ShopAddress, ShopArticle, ShopCustomer
 
-
 EVERYTHING = frozenset({ports.ARTICLE_WRITE, ports.ARTICLE_STOCK, ports.CUSTOMER_WRITE})
 
 

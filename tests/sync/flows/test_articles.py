@@ -50,6 +50,7 @@ def test_items_become_articles_once_bound_by_number(article_integration):
                 "active": True,
                 "unit": "PCS",
                 "ean": "7300000000017",
+                "vat_rate": None,  # the ERP sandbox has no VAT categories here
             },
         )
     ]
