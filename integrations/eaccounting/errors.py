@@ -73,6 +73,11 @@ def explain(code: int | None, message: str, *, fields: list[str] = (), date: str
     return words.get(code, "") if code is not None else ""
 
 
+def _sentence(words: str) -> str:
+    """Words as a sentence's start ("eAccounting …" keeps its own spelling)."""
+    return words if words.startswith("eAccounting") else f"{words[0].upper()}{words[1:]}"
+
+
 def _code(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") and not isinstance(value, bool) else None
@@ -110,7 +115,7 @@ def error_message_from(body: Any) -> tuple[str, int | None]:
         source = f"eAccounting code {code}" if code is not None else "eAccounting"
         source += f": {own}" if own else ""
         source += f"; ErrorId {error_id}" if error_id else ""
-        text = f"{words[0].upper()}{words[1:]} ({source})" if words else (own or source)
+        text = f"{_sentence(words)} ({source})" if words else (own or source)
         return text, code
     if body.get("error") == "invalid_grant":
         return (

@@ -3,9 +3,10 @@
 Shapes after the spec (visma-eaccounting-v2: OrderApi, OrderRowApi, CustomerInvoiceApi,
 CustomerInvoiceRowApi, CustomerApi) and ../shared/api-notes/fortnox-eaccounting.md § B:
 - Order `Status` 1 Draft, 2 Ongoing, 3 Shipped, 4 Invoiced: the neutral status is the name.
-- Money has 2 decimals. ASSUMPTION (the spec does not say which): an order's `Amount` and an
-  invoice's `TotalAmountInvoiceCurrency` are net of VAT; `VatAmount` / `TotalVatAmountInvoiceCurrency`
-  the VAT; `RoundingsAmount` the öre rounding. What the customer owes = Amount + VatAmount + RoundingsAmount.
+- Money has 2 decimals. ASSUMPTION (the spec does not say which; the sandbox does the same): an order's
+  `Amount` is net of VAT, `VatAmount` its VAT, `RoundingsAmount` the öre rounding, so what the customer
+  owes = Amount + VatAmount + RoundingsAmount; an invoice's `TotalAmountInvoiceCurrency` is what it
+  asks for (VAT and roundings included), `TotalVatAmountInvoiceCurrency` its VAT.
 - Rows: `UnitPrice` includes VAT when the document's `IncludesVat` is true (company setting and a private
   customer), else not; `DiscountPercentage` is a fraction (0..1, spec maximum 1); `Amount` the row's total
   after discount in the basis of `UnitPrice`; `VatRate` a fraction (0.25) — a value above 1 is read as a
@@ -113,15 +114,19 @@ def _row_what(row: dict, index: int) -> str:
 def line_from_row(row: dict, index: int, *, sign: Decimal = Decimal(1)) -> ShopLine:
     """One article row (OrderRowApi or CustomerInvoiceRowApi) as a ShopLine; `sign` -1 turns a credit's rows positive."""
     what = _row_what(row, index)
-    quantity = number(row.get("Quantity"), f"{what} Quantity") * sign
-    unit_price = number(row.get("UnitPrice"), f"{what} UnitPrice")
-    discount = percent(row.get("DiscountPercentage"), f"{what} DiscountPercentage")
+    quantity = number(row.get("Quantity"), f"{what} quantity (Quantity)") * sign
+    unit_price = number(row.get("UnitPrice"), f"{what} unit price (UnitPrice)")
+    discount = percent(row.get("DiscountPercentage"), f"{what} discount (DiscountPercentage)")
     if row.get("VatRate") is None and row.get("PercentVat") is None:
-        raise UnreadableValue(f"{what} has no VatRate")
-    rate = percent(row.get("VatRate") if row.get("VatRate") is not None else row.get("PercentVat"), f"{what} VatRate")
+        raise UnreadableValue(f"{what} has no VAT rate (VatRate)")
+    rate = percent(
+        row.get("VatRate") if row.get("VatRate") is not None else row.get("PercentVat"), f"{what} VAT rate (VatRate)"
+    )
     charged = unit_price * (1 - discount / HUNDRED)
     amount = row.get("Amount")
-    line_total = number(amount, f"{what} Amount") * sign if amount is not None else round_money(charged * quantity)
+    line_total = (
+        number(amount, f"{what} amount (Amount)") * sign if amount is not None else round_money(charged * quantity)
+    )
     return ShopLine(
         line_id=text(row.get("Id")) or f"#{text(row.get('LineNumber')) or index}",
         sku=text(row.get("ArticleNumber")),
@@ -235,7 +240,9 @@ def customer_from_eaccounting(node: dict) -> ShopCustomer:
 def order_status(node: dict) -> str:
     status = node.get("Status")
     if isinstance(status, bool) or status not in STATUSES:
-        raise UnreadableValue(f"Status is {_shown(status)}, not one of 1 Draft, 2 Ongoing, 3 Shipped, 4 Invoiced")
+        raise UnreadableValue(
+            f"its status (Status) is {_shown(status)}, not one of 1 Draft, 2 Ongoing, 3 Shipped, 4 Invoiced"
+        )
     return STATUSES[status]
 
 
@@ -259,13 +266,13 @@ def order_from_eaccounting(
 
 def _order(node, *, customer, paid, currency_rate, freight, stamp) -> ShopOrder:
     if node.get("Number") is None:
-        raise UnreadableValue("Number is missing")
+        raise UnreadableValue("its number (Number) is missing")
     incl = bool(node.get("IncludesVat"))
     goods, shipping = rows_read(node.get("Rows"), freight=freight)
     shipping_amount, shipping_rate = freight_of(shipping)
-    net = number(node.get("Amount"), "Amount")
-    vat = number(node.get("VatAmount"), "VatAmount")
-    roundings = number(node.get("RoundingsAmount"), "RoundingsAmount")
+    net = number(node.get("Amount"), "the amount (Amount)")
+    vat = number(node.get("VatAmount"), "the VAT (VatAmount)")
+    roundings = number(node.get("RoundingsAmount"), "the rounding (RoundingsAmount)")
     billing = customer_address(customer, node=node, prefix="Invoice")
     delivery = customer_address(customer, node=node, prefix="Delivery")
     if not delivery.country:
@@ -328,12 +335,13 @@ def refund_from_eaccounting(
 ) -> ShopRefund:
     """A credit invoice (CustomerInvoiceApi with IsCreditInvoice) as the refund of `order_number`.
 
-    Amounts turn positive (a credit invoice states them negative). RecordFailed naming the field when a
+    Amounts turn positive (a credit invoice states them negative); `total` is what it credits (VAT and
+    roundings included). It counts as refunded once it is settled (PaymentStatus 0 Paid: paid back to
+    the customer, or set off against the invoice), as a shop's refund is once the money went back. RecordFailed naming the field when a
     value cannot be read."""
     with reading(f"Credit invoice {text(node.get('InvoiceNumber')) or text(node.get('Id')) or '(no number)'}"):
-        net = number(node.get("TotalAmountInvoiceCurrency"), "TotalAmountInvoiceCurrency")
-        vat = number(node.get("TotalVatAmountInvoiceCurrency"), "TotalVatAmountInvoiceCurrency")
-        sign = Decimal(-1) if net + vat < 0 else Decimal(1)
+        total = number(node.get("TotalAmountInvoiceCurrency"), "the total (TotalAmountInvoiceCurrency)", default=None)
+        sign = Decimal(-1) if total < 0 else Decimal(1)
         goods, shipping = rows_read(node.get("Rows"), freight=freight, sign=sign)
         shipping_amount, shipping_rate = freight_of(shipping)
         return ShopRefund(
@@ -346,6 +354,7 @@ def refund_from_eaccounting(
             lines=goods,
             shipping_amount=shipping_amount,
             shipping_tax_percent=shipping_rate if shipping else None,
-            total=(net + vat) * sign,
-            refunded=True,  # a credit invoice is the credit itself: booked in eAccounting, nothing to wait for
+            total=total * sign,
+            # settled (PaymentStatus 0 Paid: paid back, or set off against the invoice): the money is back
+            refunded=node.get("PaymentStatus") == PAID,
         )
