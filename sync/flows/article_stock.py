@@ -26,10 +26,10 @@ from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
 from sync.record_names import record_name
 
-from .articles import filter_of
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .paging import ListingCursor, chunks, cursor_moment, refs_for
-from .stock import erp_warehouses, stock_quantity
+from .product_filter import filter_of
+from .stock_mapping import erp_warehouses, stock_quantity
 
 PAGE_SIZE = 500
 

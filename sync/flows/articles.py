@@ -25,7 +25,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from config.errors import ApplicationError
 from integrations.adapters import erp_for, shop_for
 from sync.bindings import binding_get, binding_save, checksum_of
 from sync.erp import ErpItem
@@ -35,7 +34,7 @@ from sync.shop import ShopArticle
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .paging import ListingCursor, chunks, cursor_moment, refs_for
-from .product_filter import FilterError, ProductFilter, filter_parse
+from .product_filter import filter_of
 from .product_mapping import fields_to_send, is_active, price_currency, ticked_fields
 
 PAGE_SIZE = 500
@@ -81,15 +80,6 @@ def article_changes(current: ShopArticle, desired: dict, ticked: set[str]) -> di
     if "price" in changes and desired.get("currency"):
         changes["currency"] = desired["currency"]
     return changes
-
-
-def filter_of(integration) -> ProductFilter:
-    try:
-        return filter_parse(integration.product_filter)
-    except FilterError as exc:
-        raise ApplicationError(
-            f"{integration}: the product filter cannot be used ({exc}). Correct it on the integration."
-        ) from exc
 
 
 # --------------------------------------------------------------------------- the flow

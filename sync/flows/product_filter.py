@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from config.errors import ApplicationError
 from sync.erp import ErpItem
 
 FIELDS = {
@@ -168,3 +169,13 @@ def filter_problem(text: str) -> str:
     except FilterError as exc:
         return str(exc)
     return ""
+
+
+def filter_of(integration) -> ProductFilter:
+    """The integration's product filter; ApplicationError (the run stops, saying why) when it cannot be read."""
+    try:
+        return filter_parse(integration.product_filter)
+    except FilterError as exc:
+        raise ApplicationError(
+            f"{integration}: the product filter cannot be used ({exc}). Correct it on the integration."
+        ) from exc
