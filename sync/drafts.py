@@ -194,3 +194,23 @@ class JournalDraft:
     @property
     def total(self) -> Decimal:
         return sum((line.debit for line in self.lines), ZERO)
+
+
+@dataclass(frozen=True)
+class ShopCustomerDraft:
+    """A customer to create or update in the shop (customers ERP → shop, capability CUSTOMER_WRITE).
+
+    `email` is the match key (as the ERP has it, stripped); `is_company` tells an organisation
+    (`contact_name` its contact person) from a private person; `address.country` is ISO 3166-1 alpha-2.
+    `erp_number` is the ERP's customer number, for messages and adapters that keep a reference.
+    """
+
+    email: str
+    name: str
+    is_company: bool
+    address: ShopAddress
+    vat_number: str = ""
+    corporate_id: str = ""
+    contact_name: str = ""
+    active: bool = True
+    erp_number: str = ""

@@ -20,13 +20,33 @@ class ErpItem:
     # catalogue, stock and documents side (sync/flows/products.py, stock.py)
     is_stock: bool = True  # False: a non-stock item (shipping, fees, services): it stays in the ERP
     availability_updated_at: str = ""  # when its availability last changed (the stock flow's stamp)
+    # article side (sync/flows/articles.py, product_filter.py)
+    item_class: str = ""  # the ERP's item class id ("" when it has none), for Integration.product_filter
+    item_type: str = ""  # the ERP's own item type word, e.g. "FinishedGoodItem" (for the filter)
+    unit: str = ""  # the sales unit, e.g. "PCS" ("" when the ERP states none)
+    vat_category: str = ""  # the item's VAT category id (ErpPort.vat_categories), "" when the ERP states none
 
 
 @dataclass(frozen=True)
 class ErpCustomer:
+    """An ERP customer. The fields after `email` are read by customers ERP → shop (sync/flows/erp_customers.py,
+    capability CUSTOMERS_OUT); adapters that only search by e-mail may leave them at their defaults."""
+
     number: str
     name: str = ""
     email: str = ""
+    updated_at: str = ""  # the ERP's change stamp
+    active: bool = True  # False: inactive, on hold or closed in the ERP
+    is_company: bool = False  # a company (organisation) rather than a private person; the adapter says how it knows
+    contact_name: str = ""  # a company's contact person ("" for a private person)
+    phone: str = ""
+    vat_number: str = ""
+    corporate_id: str = ""  # organisation number
+    address1: str = ""
+    address2: str = ""
+    zip_code: str = ""
+    city: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
 
 
 # ErpDocument.kind

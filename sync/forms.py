@@ -53,6 +53,12 @@ class IntegrationForm(forms.ModelForm):
             "notify_webhook_url",
             "number_series_warn_below",
         ]
+        help_texts = {
+            "product_filter": "Only ERP items matching this go to the shop. Conditions <field> = <value> (or !=, or "
+            'in with a comma-separated list), joined by "and"; fields itemClass, status, type, number, description, '
+            "attribute <NAME>; quote a value with blanks. E.g. itemClass = WEB and attribute WEBSHOP = 1. "
+            "Blank: every item.",
+        }
 
     def clean(self):
         """A fee setting the chosen ERP does not use is refused, naming the one it needs."""

@@ -22,6 +22,16 @@ its `capabilities`, never by its name:
 - "order_paid": the shop tells whether an order is paid (ShopOrder.paid), so an integration can export only paid
   orders (Integration.only_paid_orders; `orders_changed(paid_only=True)`).
 - "number_series": the ERP's number series can be read (the customer-number check).
+- "article_write": the shop's catalogue is flat articles, one per ERP item by number (ShopPort `article_*`):
+  the products flow then sends items as articles (sync/flows/articles.py) instead of products, variants and
+  sizes. Fields are neutral (sync.shop.ARTICLE_FIELDS: name, description, price = net sales price, currency,
+  active, unit, ean, vat_rate = the item's VAT rate in percent).
+- "article_stock": an article shop takes a stock balance per article (`article_stock_set`); the stock flow
+  refuses an article shop without it, saying so (sync/flows/article_stock.py).
+- "customer_write": the shop takes customers from the ERP (`customer_find_by_email`, `shop_customer_*`;
+  customers ERP → shop, sync/flows/erp_customers.py).
+- "customers_out": the ERP lists its customers changed since a moment (ErpPort `customers_changed`,
+  `customer_get`), for customers ERP → shop.
 
 Errors: adapters raise integrations.http errors (RemoteError, NotFound, ValidationFailed,
 ConnectionPaused) for transport and remote refusals, and sync.flows.base.RecordFailed for a
@@ -36,9 +46,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft, JournalDraft, PaymentDraft
+    from .drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft, JournalDraft, PaymentDraft, ShopCustomerDraft
     from .erp import ErpCustomer, ErpDocument, ErpItem, ErpPayment, NumberSeries, VatCategory
-    from .shop import ShopCustomer, ShopOrder, ShopProduct, ShopRefund, ShopSize, ShopVariant, Unreadable
+    from .shop import (
+        ShopArticle,
+        ShopCustomer,
+        ShopOrder,
+        ShopProduct,
+        ShopRefund,
+        ShopSize,
+        ShopVariant,
+        Unreadable,
+    )
 
 # Capability names (see the module docstring).
 WEBHOOKS = "webhooks"
@@ -51,6 +70,10 @@ SALES_ORDER = "sales_order"
 JOURNAL_TRANSACTION = "journal_transaction"
 NUMBER_SERIES = "number_series"
 ORDER_PAID = "order_paid"
+ARTICLE_WRITE = "article_write"
+ARTICLE_STOCK = "article_stock"
+CUSTOMER_WRITE = "customer_write"
+CUSTOMERS_OUT = "customers_out"
 
 
 @runtime_checkable
@@ -247,3 +270,63 @@ class ErpPort(Protocol):
     ) -> ErpItem | None: ...
 
     def document_get(self, kind: str, number: str) -> ErpDocument | None: ...  # None: not in the ERP
+
+
+# --------------------------------------------------------------------------- optional sides, one per capability
+# A port's optional side is its own protocol, so a shop or ERP without the capability still is a ShopPort or an
+# ErpPort. An adapter that declares the capability implements the protocol (its contract suite checks it).
+@runtime_checkable
+class ArticleShopPort(Protocol):
+    """Capability ARTICLE_WRITE (and ARTICLE_STOCK for `article_stock_set`): a shop whose catalogue is flat articles.
+
+    `number` is the ERP's item number (the article number); `fields` holds neutral fields
+    (sync.shop.ARTICLE_FIELDS), price a Decimal net of VAT in `currency`. article_update sends only the
+    fields given (the others stay as the shop has them).
+    """
+
+    def article_find(self, number: str) -> ShopArticle | None:
+        """The article with exactly this number, or None."""
+        ...
+
+    def article_request(self, *, number: str, fields: dict) -> dict:
+        """Exactly the body article_create would send (dry runs and logs)."""
+        ...
+
+    def article_create(self, *, number: str, fields: dict) -> ShopArticle: ...
+
+    def article_update(self, article_id: str, *, fields: dict) -> None: ...
+
+    def article_stock_set(self, article_id: str, *, quantity: int) -> None:
+        """Capability ARTICLE_STOCK: the article's stock balance becomes `quantity` (absolute, safe to repeat).
+        ValidationFailed, in the shop's words, when the shop keeps this article's stock itself."""
+        ...
+
+
+@runtime_checkable
+class CustomerWriteShopPort(Protocol):
+    """Capability CUSTOMER_WRITE: the shop takes customers from the ERP (sync/flows/erp_customers.py)."""
+
+    def customer_find_by_email(self, email: str) -> list[ShopCustomer]:
+        """The shop's customers with this e-mail address (compared case-insensitively)."""
+        ...
+
+    def shop_customer_problems(self, draft: ShopCustomerDraft) -> list[str]:
+        """What the shop would refuse in the customer (e.g. a required field missing); empty: nothing."""
+        ...
+
+    def shop_customer_request(self, draft: ShopCustomerDraft) -> dict: ...
+
+    def shop_customer_create(self, draft: ShopCustomerDraft) -> str: ...  # the shop's customer id
+
+    def shop_customer_update(self, customer_id: str, draft: ShopCustomerDraft) -> None: ...
+
+
+@runtime_checkable
+class CustomersOutErpPort(Protocol):
+    """Capability CUSTOMERS_OUT: the ERP lists its customers (ErpCustomer with address, company flag, stamp)."""
+
+    def customers_changed(self, *, updated_from: datetime | None) -> Iterable[ErpCustomer]:
+        """Customers changed since `updated_from` (None: all), in the ERP's own order, one page held at a time."""
+        ...
+
+    def customer_get(self, number: str) -> ErpCustomer | None: ...  # None: not in the ERP

@@ -36,6 +36,7 @@ FLOW_KINDS = {
     "stock": "item",
     "refunds": "return",
     "payouts": "payout",
+    "erp_customers": "customer",
 }
 
 

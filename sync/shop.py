@@ -163,3 +163,34 @@ class ShopProduct:
     name: str = ""
     description: str = ""
     variants: list[ShopVariant] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- articles (sync/flows/articles.py)
+# Neutral article fields (ShopPort.article_create / article_update `fields` keys, ShopArticle attributes):
+ARTICLE_FIELDS = ("name", "description", "price", "currency", "active", "unit", "ean", "vat_rate")
+
+
+@dataclass
+class ShopArticle:
+    """An article of a shop whose catalogue is flat (capability ARTICLE_WRITE): one per ERP item, by number.
+
+    `price` is the net sales price (VAT excluded) in `currency`; `vat_rate` the item's VAT rate in percent
+    today (Decimal("25"); None when the ERP does not say), which a shop may use to pick the article's
+    bookkeeping; `stock` the balance the shop holds (None when it keeps none or does not say).
+    """
+
+    id: str
+    number: str
+    name: str = ""
+    description: str = ""
+    price: Decimal | None = None
+    currency: str = ""
+    active: bool = True
+    unit: str = ""
+    ean: str = ""
+    vat_rate: Decimal | None = None
+    stock: Decimal | None = None
+
+    def fields(self) -> dict:
+        """The neutral fields (ARTICLE_FIELDS) as a dict, to compare with what the ERP gives."""
+        return {name: getattr(self, name) for name in ARTICLE_FIELDS}

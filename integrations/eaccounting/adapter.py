@@ -39,6 +39,7 @@ from sync import ports
 from sync.flows.base import RecordFailed
 from sync.shop import ShopCustomer, ShopOrder, ShopRefund, Unreadable
 
+from .adapter_catalogue import EAccountingCatalogue
 from .reading import (
     DEFAULT_FREIGHT_ARTICLES,
     INVOICED,
@@ -174,10 +175,10 @@ class NoProductCatalogue:
     stock_set = warehouses = order_attributes_set = order_attributes_get = _no_catalogue
 
 
-class EAccountingShop(NoProductCatalogue, BodyFinishing):
+class EAccountingShop(EAccountingCatalogue, NoProductCatalogue, BodyFinishing):
     system = "eaccounting"
     display_name = "Visma eAccounting"
-    capabilities = frozenset({ports.ORDER_PAID})
+    capabilities = frozenset({ports.ORDER_PAID, ports.ARTICLE_WRITE, ports.ARTICLE_STOCK, ports.CUSTOMER_WRITE})
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection

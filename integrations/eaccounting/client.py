@@ -218,3 +218,57 @@ class EAccountingClient:
     @operation("GET", "/customers/{customerId}")
     def customer_get(self, customer_id: str) -> dict | None:
         return self._one(f"/customers/{segment(customer_id)}")
+
+    # -- catalogue and customers in (integrations/eaccounting/adapter_catalogue.py) --------------
+    @staticmethod
+    def _quoted(value: str) -> str:
+        """A text literal of an OData `$filter` ('' doubles a quote)."""
+        return "'" + str(value).replace("'", "''") + "'"
+
+    @operation("GET", "/articles")
+    def article_find(self, number: str) -> dict | None:
+        """The article (ArticleApi) whose Number is exactly `number` (compared again here); None when none."""
+        found = self.pages("/articles", {"$filter": f"Number eq {self._quoted(number)}"})
+        return next((a for a in found if str(a.get("Number")) == str(number)), None)
+
+    @operation("GET", "/articles/{articleId}")
+    def article_get(self, article_id: str) -> dict | None:
+        return self._one(f"/articles/{segment(article_id)}")
+
+    @operation("POST", "/articles")
+    def article_create(self, body: dict) -> dict:
+        """The article as created (201, ArticleApi with its Id)."""
+        return self.request("POST", "/articles", json_body=body) or {}
+
+    @operation("PUT", "/articles/{articleId}")
+    def article_replace(self, article_id: str, body: dict) -> dict:
+        """PUT replaces the whole article: `body` carries every writable field (adapter_catalogue merges)."""
+        return self.request("PUT", f"/articles/{segment(article_id)}", json_body=body) or {}
+
+    @operation("GET", "/articleaccountcodings")
+    def coding_list(self) -> list[dict]:
+        return list(self.pages("/articleaccountcodings"))
+
+    @operation("GET", "/units")
+    def unit_list(self) -> list[dict]:
+        return list(self.pages("/units"))
+
+    @operation("GET", "/termsofpayments")
+    def terms_list(self) -> list[dict]:
+        return list(self.pages("/termsofpayments"))
+
+    @operation("GET", "/customers")
+    def customer_find_by_email(self, email: str) -> list[dict]:
+        """Customers whose EmailAddress is `email` (compared again here, case-insensitively)."""
+        wanted = str(email).strip().lower()
+        found = self.pages("/customers", {"$filter": f"EmailAddress eq {self._quoted(email.strip())}"})
+        return [c for c in found if str(c.get("EmailAddress") or "").strip().lower() == wanted]
+
+    @operation("POST", "/customers")
+    def customer_create(self, body: dict) -> dict:
+        return self.request("POST", "/customers", json_body=body) or {}
+
+    @operation("PUT", "/customers/{customerId}")
+    def customer_replace(self, customer_id: str, body: dict) -> dict:
+        """PUT replaces the whole customer: `body` carries every writable field (adapter_catalogue merges)."""
+        return self.request("PUT", f"/customers/{segment(customer_id)}", json_body=body) or {}

@@ -238,8 +238,19 @@ def _get(kind: str, key) -> dict | None:
     return store.obj_get(SYSTEM, kind, key)
 
 
+def _plain(value):
+    """Stored JSON: a number a client sent (read as Decimal) kept as a JSON number."""
+    if isinstance(value, Decimal):
+        return num(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _put(kind: str, data: dict) -> dict:
-    return store.obj_put(SYSTEM, kind, data["Id"], data)
+    return store.obj_put(SYSTEM, kind, data["Id"], _plain(data))
 
 
 def _all(kind: str) -> list[dict]:

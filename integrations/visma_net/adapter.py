@@ -17,6 +17,7 @@ from sync import ports
 from sync.drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft
 from sync.erp import CREDIT_NOTE, INVOICE, ErpCustomer, ErpDocument, VatCategory
 
+from .adapter_customers import VismaNetCustomersOut
 from .adapter_items import VismaNetItems
 from .adapter_numbers import VismaNetNumberSeries
 from .adapter_payments import VismaNetPayments
@@ -32,11 +33,11 @@ from .payloads import (
 )
 
 
-class VismaNetErp(VismaNetItems, VismaNetPayments, VismaNetNumberSeries):
+class VismaNetErp(VismaNetCustomersOut, VismaNetItems, VismaNetPayments, VismaNetNumberSeries):
     system = "visma_net"
     display_name = "Visma.net"
     # No SALES_ORDER / JOURNAL_TRANSACTION yet: the adapter has no sales_order_* methods (issue 17 adds them).
-    capabilities = frozenset({ports.PAYMENT_WRITE_OFF_REASON_CODE, ports.NUMBER_SERIES})
+    capabilities = frozenset({ports.PAYMENT_WRITE_OFF_REASON_CODE, ports.NUMBER_SERIES, ports.CUSTOMERS_OUT})
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection

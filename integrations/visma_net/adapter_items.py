@@ -46,6 +46,14 @@ def is_stock_item(node: dict) -> bool:
     return str(node.get("type") or "FinishedGoodItem") not in ITEM_TYPES_NOT_STOCKED
 
 
+def item_class(node: dict) -> str:
+    """The item class id (InventoryDto.itemClass.id; '' when the item has none)."""
+    value = node.get("itemClass")
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value or "").strip()
+
+
 def availability_stamp(node: dict) -> str:
     """When the item's availability last changed: its newest warehouse detail change."""
     stamps = [str(d.get("lastModifiedDateTime") or "") for d in node.get("warehouseDetails") or []]
@@ -73,6 +81,10 @@ def erp_item_from_visma(node: dict) -> ErpItem:
         warehouses=warehouses,
         is_stock=is_stock_item(node),
         availability_updated_at=availability_stamp(node),
+        item_class=item_class(node),
+        item_type=str(node.get("type") or ""),
+        unit=str(node.get("salesUnit") or node.get("baseUnit") or ""),
+        vat_category=str((node.get("vatCode") or {}).get("id") or "") if isinstance(node.get("vatCode"), dict) else "",
     )
 
 

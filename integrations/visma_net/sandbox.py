@@ -1628,6 +1628,7 @@ def inventory_item_build(
     status: str = "Active",
     ean: str = "",
     body: str = "",
+    item_class: str = "",
     internal_id: int | None = None,
     at: datetime | None = None,
 ) -> dict:
@@ -1670,6 +1671,8 @@ def inventory_item_build(
     }
     if body:
         data["body"] = body
+    if item_class:
+        data["itemClass"] = {"id": item_class, "description": item_class.title()}
     return data
 
 

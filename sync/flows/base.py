@@ -12,6 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.utils.module_loading import import_string
+
+from integrations.adapters import adapter_class
+from integrations.systems import Role
 from sync.models import Flow, Integration, SyncRun
 from sync.record_names import record_name
 
@@ -86,10 +90,31 @@ class Plan:
     read_to: str = ""
 
 
+def shop_capabilities(integration: Integration) -> frozenset[str]:
+    """The capabilities (sync/ports.py) of the integration's shop adapter, without building it."""
+    cls = adapter_class(integration.shop.system, role=Role.SHOP)
+    return cls.capabilities if cls is not None else frozenset()
+
+
 class FlowRunner:
-    """Base class of flow modules. Subclasses set `flow` and implement the hooks."""
+    """Base class of flow modules. Subclasses set `flow` and implement the hooks.
+
+    `by_shop_capability` ({capability: dotted runner class}) lets one flow run another runner for shops of
+    another kind, chosen by capability, never by system: e.g. the products flow of a shop whose catalogue
+    is flat articles (ARTICLE_WRITE) is sync.flows.articles.ArticlesFlow. The first capability the shop has wins.
+    """
 
     flow: ClassVar[Flow]
+    by_shop_capability: ClassVar[dict[str, str]] = {}
+
+    def __new__(cls, **kwargs):
+        integration = kwargs.get("integration")
+        if cls.by_shop_capability and integration is not None:
+            capabilities = shop_capabilities(integration)
+            for capability, path in cls.by_shop_capability.items():
+                if capability in capabilities:
+                    return import_string(path)(**kwargs)
+        return super().__new__(cls)
 
     def __init__(self, *, integration: Integration, run: SyncRun, dry_run: bool):
         self.integration = integration

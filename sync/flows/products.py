@@ -23,6 +23,7 @@ from __future__ import annotations
 from config.errors import ApplicationError
 from integrations.adapters import erp_for, shop_for
 from mappings.selectors import mapping_set_load
+from sync import ports
 from sync.bindings import binding_by_target, binding_get, binding_save
 from sync.models import ExternalRef, Flow, Integration
 from sync.record_names import record_name
@@ -31,6 +32,7 @@ from sync.shop import ShopProduct, ShopSize, ShopVariant
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .catalogue import CatalogueGuard
 from .paging import ListingCursor, ProductLookup, chunks, cursor_moment, refs_for
+from .product_filter import filter_of
 from .product_mapping import (
     ONE_SIZE,
     ItemContext,
@@ -63,12 +65,14 @@ def sku_rule_spec(integration: Integration) -> SkuRuleSpec:
 # --------------------------------------------------------------------------- the flow
 class ProductsFlow(FlowRunner):
     flow = Flow.PRODUCTS
+    by_shop_capability = {ports.ARTICLE_WRITE: "sync.flows.articles.ArticlesFlow"}  # flat catalogues
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.rule = sku_rule_spec(self.integration)
         self.catalogue = CatalogueGuard(integration=self.integration, rule=self.rule)
         self.ticked = ticked_fields(self.integration)
+        self.filter = filter_of(self.integration)  # Integration.product_filter (product_filter.py)
         self.erp = erp_for(self.integration)
         self.shop = shop_for(self.integration)
         self._products = ProductLookup(self.shop.product_find)
@@ -91,7 +95,7 @@ class ProductsFlow(FlowRunner):
             for page in chunks(listed, PAGE_SIZE):
                 for erp_item in page:
                     listing.seen(erp_item.number, erp_item.updated_at)
-                erp_items = [erp_item for erp_item in page if erp_item.is_stock]
+                erp_items = [erp_item for erp_item in page if erp_item.is_stock and self.filter.matches(erp_item)]
                 contexts = page_contexts(erp_items, self.rule)
                 synced = dict(
                     ExternalRef.objects.filter(
@@ -115,12 +119,18 @@ class ProductsFlow(FlowRunner):
             raise RecordFailed(f"Item {source_id} no longer exists in {self.erp.display_name}.")
         if not erp_item.is_stock:
             return SourceItem(source_id=source_id, label=record_name("item", source_id), data=None)
+        failing = self.filter.first_failing(erp_item)
+        if failing is not None:
+            reason = f"Item {source_id} does not match the integration's product filter ({failing})."
+            return SourceItem(source_id=source_id, label=record_name("item", source_id), data=reason)
         [context] = page_contexts([erp_item], self.rule)
         return self._source_item(context)
 
     # -- one item -------------------------------------------------------------------
     def process(self, item: SourceItem) -> Outcome:
-        context: ItemContext | None = item.data
+        context: ItemContext | str | None = item.data
+        if isinstance(context, str):  # outside the product filter
+            return Outcome(status="skipped", message=context)
         if context is None:
             return Outcome(status="skipped", message=f"{item.source_id} is not a stock item: it is not a product.")
         if context.failure:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +25,8 @@ from config.errors import ApplicationError
 from config.storable import storable_json
 from integrations.adapters import erp_for, shop_for
 from integrations.http import RemoteError
-from sync.bindings import binding_get, binding_key, binding_save, checksum_of
+from sync import ports
+from sync.bindings import binding_get, binding_key, binding_save
 from sync.erp import ErpItem
 from sync.models import ExternalRef, Flow, Integration
 from sync.record_names import record_name
@@ -34,31 +34,13 @@ from sync.shop import ShopProduct
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .paging import ListingCursor, ProductLookup, chunks, cursor_moment, refs_for
+from .product_filter import filter_of
 from .product_mapping import SkuRuleSpec, find_size, find_variant, shop_size_name, sku_parts
 from .products import sku_rule_spec
+from .stock_mapping import erp_warehouses, stock_checksum, stock_quantity  # noqa: F401 - stock_quantity is this module's API too
 
 PAGE_SIZE = 500
 BATCH_VARIANTS = 100  # variants per stock_set call
-
-
-# --------------------------------------------------------------------------- mapping (pure)
-def erp_warehouses(integration: Integration) -> list[str]:
-    return [w.strip() for w in integration.stock_erp_warehouses.split(",") if w.strip()]
-
-
-def stock_quantity(item: ErpItem, *, warehouses: list[str], mode: str) -> int:
-    """Whole units available for the shop: the listed warehouses summed (all when none are listed),
-    or only the first listed one in single mode; negative availability counts as 0."""
-    if mode == Integration.StockMode.SINGLE:
-        chosen = warehouses[:1]
-    else:
-        chosen = warehouses or list(item.warehouses)
-    total = sum((item.warehouses.get(w, Decimal(0)) for w in chosen), Decimal(0))
-    return max(0, int(total.to_integral_value(rounding=ROUND_FLOOR)))
-
-
-def stock_checksum(*, shop_warehouse: str, size_id: str, quantity: int) -> str:
-    return checksum_of({"warehouse": shop_warehouse, "size": size_id, "quantity": quantity})
 
 
 @dataclass
@@ -128,6 +110,7 @@ def batches(lines: list[StockLine], *, max_variants: int | None = None) -> list[
 # --------------------------------------------------------------------------- the flow
 class StockFlow(FlowRunner):
     flow = Flow.STOCK
+    by_shop_capability = {ports.ARTICLE_WRITE: "sync.flows.article_stock.ArticleStockFlow"}  # flat catalogues
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -143,12 +126,14 @@ class StockFlow(FlowRunner):
         if not self.shop_warehouse:
             raise ApplicationError(f"{integration}: set the shop warehouse stock is sent to ('Stock shop warehouse').")
         self.rule: SkuRuleSpec = sku_rule_spec(integration)
+        self.filter = filter_of(integration)  # items outside Integration.product_filter have no shop stock
         self.erp = erp_for(integration)
         self.shop = shop_for(integration)
         self._products = ProductLookup(self.shop.product_find)
 
     def _needs_attributes(self) -> bool:
-        return any(s.startswith("attribute:") for s in (self.rule.product, self.rule.variant, self.rule.size))
+        rule = (self.rule.product, self.rule.variant, self.rule.size)
+        return self.filter.needs_attributes or any(s.startswith("attribute:") for s in rule)
 
     # -- reading --------------------------------------------------------------------
     def changed_since(self, cursor: str) -> Plan:
@@ -164,7 +149,7 @@ class StockFlow(FlowRunner):
                 lines = []
                 for erp_item in page:
                     listing.seen(erp_item.number, erp_item.availability_updated_at)
-                    if erp_item.is_stock:
+                    if erp_item.is_stock and self.filter.matches(erp_item):
                         lines.append(self._line(erp_item))
                 yield from self._unsent(lines)
 
@@ -224,7 +209,7 @@ class StockFlow(FlowRunner):
         erp_item = self.erp.item_stock_get(source_id, attributes=self._needs_attributes(), warehouses=self.warehouses)
         if erp_item is None:
             raise RecordFailed(f"Item {source_id} no longer exists in {self.erp.display_name}.")
-        if not erp_item.is_stock:
+        if not erp_item.is_stock or not self.filter.matches(erp_item):
             return SourceItem(source_id=source_id, label=record_name("item", source_id), data=None)
         line = self._line(erp_item)
         size = binding_get(integration=self.integration, kind=ExternalRef.Kind.SIZE, source_id=source_id)
@@ -236,7 +221,10 @@ class StockFlow(FlowRunner):
     def process(self, item: SourceItem) -> Outcome:
         line: StockLine | None = item.data
         if line is None:
-            return Outcome(status="skipped", message=f"{item.source_id} is not a stock item: it has no shop stock.")
+            return Outcome(
+                status="skipped",
+                message=f"{item.source_id} is not a stock item or not in the product filter: it has no shop stock.",
+            )
         if line.batch is None:
             batches([line])
         batch = line.batch

@@ -315,6 +315,11 @@ class Integration(TimeStampedModel):
             problem = only_paid_problem(self.shop)
             if problem:
                 errors["only_paid_orders"] = problem
+        from sync.flows.product_filter import filter_problem
+
+        problem = filter_problem(self.product_filter)
+        if problem:
+            errors["product_filter"] = f"The filter cannot be used: {problem}."
         from django.core.validators import validate_email
 
         for address in self.notify_recipients:

@@ -157,7 +157,9 @@ def base():
 def test_it_is_a_shop_port_that_tells_paid_orders_and_has_no_product_catalogue(shop):
     assert isinstance(shop, ShopPort)
     assert (shop.system, shop.display_name) == ("eaccounting", "Visma eAccounting")
-    assert shop.capabilities == frozenset({ports.ORDER_PAID})
+    assert shop.capabilities == frozenset(
+        {ports.ORDER_PAID, ports.ARTICLE_WRITE, ports.ARTICLE_STOCK, ports.CUSTOMER_WRITE}
+    )
     with pytest.raises(ConfigurationError, match="catalogue is articles"):
         shop.product_find("1001")
 

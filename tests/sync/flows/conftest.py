@@ -54,3 +54,39 @@ def resync(django_capture_on_commit_callbacks):
             return records_resync(integration=integration, flow=flow, source_ids=list(source_ids))
 
     return do
+
+
+# --------------------------------------------------------------------------- a shop of flat articles
+@pytest.fixture
+def article_shop(monkeypatch):
+    """The centra system answers with the in-memory article shop (tests/sync/flows/fake_article_shop.py),
+    reset; flows choose their article and customer paths by its capabilities."""
+    from dataclasses import replace
+
+    import integrations.adapters as adapters
+    from tests.sync.flows.fake_article_shop import FakeArticleShop
+
+    real = adapters.system_info
+
+    def system_info(system):
+        info = real(system)
+        return (
+            replace(info, adapter="tests.sync.flows.fake_article_shop.FakeArticleShop") if system == "centra" else info
+        )
+
+    monkeypatch.setattr(adapters, "system_info", system_info)
+    FakeArticleShop.reset()
+    return FakeArticleShop
+
+
+@pytest.fixture
+def article_integration(db, centra_connection, visma_connection, article_shop):
+    """The Visma.net sandbox (empty catalogue) feeding the fake article shop."""
+    from sync.models import Integration
+    from sync.services import integration_flows_ensure
+
+    integration = Integration.objects.create(
+        name="Articles test", shop=centra_connection, erp=visma_connection, home_country="SE"
+    )
+    integration_flows_ensure(integration=integration)
+    return integration
