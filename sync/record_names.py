@@ -27,6 +27,7 @@ KIND_NAMES = {
     "stock": "Stock of item",
     "payment": "Payment",
     "payout": "Payout",
+    "journal_transaction": "Sales journal entry",
 }
 # What one record of a flow is (the flow values of sync.models.Flow).
 FLOW_KINDS = {
@@ -36,6 +37,7 @@ FLOW_KINDS = {
     "stock": "item",
     "refunds": "return",
     "payouts": "payout",
+    "journal": "journal_transaction",
 }
 
 
@@ -87,6 +89,8 @@ def binding_name(ref) -> str:
         return record_name("customer", target, detail=source.removeprefix("company:"))
     if kind == "payment":
         return record_name("payment", target, order=order)
+    if kind == "journal_transaction":  # source Koppla's reference, target the ERP's number
+        return record_name("journal_transaction", target, detail=source)
     return record_name(kind, source, detail=f"shop {target}")
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from integrations.http import ValidationFailed
 from sync.bindings import binding_get, credit_note_refs, document_ensure, refs_for
+from sync.journal import journal_entries_of
 from sync.models import ExternalRef, Flow
 from sync.record_names import record_name
 from sync.shop import ShopOrder, ShopRefund, Unreadable
@@ -76,6 +77,16 @@ class RefundsFlow(ShopToErpFlow):
         invoice = binding_get(
             integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=refund.order_number
         )
+        if invoice is None:
+            in_journal = journal_entries_of(integration=self.integration, order_numbers=[refund.order_number])
+            if refund.order_number in in_journal:
+                entry = in_journal[refund.order_number]
+                return Outcome(
+                    status="skipped",
+                    message=f"Return {refund.id} refunds order {refund.order_number}, which was booked in sales "
+                    f"journal entry {entry.erp_number or entry.reference}, not invoiced: Koppla makes no credit note "
+                    "for it. Book the refund in the ERP by hand (a reversing journal entry).",
+                )
         if invoice is None or not (invoice.data or {}).get("released"):
             raise RecordFailed(
                 f"Return {refund.id} refunds order {refund.order_number}, which Koppla has not invoiced "
