@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, F, Max, Sum
 
 from sync.flows.journal_mapping import QueuedShare, ShareFigures
 from sync.models import Integration, JournalEntry, JournalShare, JournalVatAccount
@@ -193,6 +193,16 @@ def journal_entries_of(*, integration: Integration, order_numbers) -> dict[str, 
         integration=integration, order_number__in=list(order_numbers), entry__isnull=False
     ).select_related("entry")
     return {share.order_number: share.entry for share in shares}
+
+
+def journal_share_of(*, integration: Integration, order_number: str) -> JournalShare | None:
+    """A share of the order (one in an entry first), with its entry, or None when the order is not in the journal."""
+    return (
+        JournalShare.objects.filter(integration=integration, order_number=order_number)
+        .select_related("entry")
+        .order_by(F("entry_id").desc(nulls_last=True))
+        .first()
+    )
 
 
 def journal_vat_accounts(*, integration: Integration) -> dict[str, str]:

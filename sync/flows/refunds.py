@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from integrations.http import ValidationFailed
 from sync.bindings import binding_get, credit_note_refs, document_ensure, refs_for
-from sync.journal import journal_entries_of
+from sync.journal import journal_share_of
 from sync.models import ExternalRef, Flow
 from sync.record_names import record_name
 from sync.shop import ShopOrder, ShopRefund, Unreadable
@@ -78,14 +78,18 @@ class RefundsFlow(ShopToErpFlow):
             integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=refund.order_number
         )
         if invoice is None:
-            in_journal = journal_entries_of(integration=self.integration, order_numbers=[refund.order_number])
-            if refund.order_number in in_journal:
-                entry = in_journal[refund.order_number]
+            share = journal_share_of(integration=self.integration, order_number=refund.order_number)
+            if share is not None:
+                where = (
+                    f"was booked in sales journal entry {share.entry.erp_number or share.entry.reference}"
+                    if share.entry
+                    else f"is queued for the sales journal entry of {share.day}"
+                )
                 return Outcome(
                     status="skipped",
-                    message=f"Return {refund.id} refunds order {refund.order_number}, which was booked in sales "
-                    f"journal entry {entry.erp_number or entry.reference}, not invoiced: Koppla makes no credit note "
-                    "for it. Book the refund in the ERP by hand (a reversing journal entry).",
+                    message=f"Return {refund.id} refunds order {refund.order_number}, which {where}, not invoiced: "
+                    "Koppla makes no credit note for it. Book the refund in the ERP by hand (a reversing journal "
+                    "entry).",
                 )
         if invoice is None or not (invoice.data or {}).get("released"):
             raise RecordFailed(
@@ -138,7 +142,11 @@ class RefundsFlow(ShopToErpFlow):
                 + ": "
                 + document_totals_text(draft, also="reverses all that was left of the invoice" if draft.full else "")
                 + "."
-                + ("" if self.integration.post_documents else " Left unposted, as the integration asks: post it in the ERP.")
+                + (
+                    ""
+                    if self.integration.post_documents
+                    else " Left unposted, as the integration asks: post it in the ERP."
+                )
             ),
         )
 
