@@ -142,11 +142,7 @@ class RefundsFlow(ShopToErpFlow):
                 + ": "
                 + document_totals_text(draft, also="reverses all that was left of the invoice" if draft.full else "")
                 + "."
-                + (
-                    ""
-                    if self.integration.post_documents
-                    else " Left unposted, as the integration asks: post it in the ERP."
-                )
+                + ("" if self.integration.post_documents else " Left unposted, as the integration asks: post it in the ERP.")
             ),
         )
 
