@@ -8,7 +8,8 @@ order add up to its invoice's net, VAT and total exactly.
 
 A day's shares of one currency and VAT category become one balanced JournalDraft (`journal_draft`):
     credit  each revenue account: the sum of the shares' nets on it (taxable: that net, under the category)
-    credit  the category's VAT account: the sum of the shares' VAT (left out when it is zero)
+    credit  the category's VAT account: the sum of the shares' VAT (left out when it is zero; under the
+            category with taxable zero, which tells an adapter it is the VAT line)
     debit   the integration's receivable account: the sum of the shares' gross
 An amount below zero (an order discount larger than an account's sales) goes to the other side. Every amount
 is exact to the currency's smallest unit: nothing is rounded here, sums of exact amounts are exact.
@@ -101,18 +102,23 @@ def reference_parse(reference: str) -> tuple[str, str, str, int] | None:
     return day, currency, category, int(sequence)
 
 
-def _line(account: str, amount: Decimal, *, credit: bool, description: str, category: str = "") -> JournalLineDraft:
-    """A line booking `amount` on the credit side (`credit`) or the debit side; a negative amount swaps sides."""
+def _line(
+    account: str, amount: Decimal, *, credit: bool, description: str, category: str = "", revenue: bool = False
+) -> JournalLineDraft:
+    """A line booking `amount` on the credit side (`credit`) or the debit side; a negative amount swaps sides.
+
+    A `revenue` line's taxable is its net as sales count it (`amount`, negative on the debit side), never zero:
+    an ERP adapter tells a revenue line (taxable set) from the category's VAT line (taxable zero) by it."""
+    taxable = amount if revenue else ZERO
     if amount < 0:
         amount, credit = -amount, not credit
-    taxable = amount if credit and category else ZERO
     return JournalLineDraft(
         account=account,
         debit=ZERO if credit else amount,
         credit=amount if credit else ZERO,
         description=description,
         vat_category=category,
-        taxable=taxable if category else ZERO,
+        taxable=taxable,
     )
 
 
@@ -162,7 +168,7 @@ def journal_draft(
             )
     label = f"Sales {day} {currency}, VAT category {vat_category}"
     lines = [
-        _line(account, amount, credit=True, description=f"{label}: sales", category=vat_category)
+        _line(account, amount, credit=True, description=f"{label}: sales", category=vat_category, revenue=True)
         for account, amount in sorted(revenue.items())
         if amount
     ]

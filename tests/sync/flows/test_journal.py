@@ -80,7 +80,7 @@ def test_one_balanced_exact_entry_per_day_currency_and_vat_category(journal_inte
     queue(journal_integration, "1002", DAY1, "SEK", ("SE25", [("3001", "79.99"), ("3740", "0.01")], "20.00"))
     queue(journal_integration, "1003", DAY1, "EUR", ("OSS-DE", [("3106", "84.03")], "15.97"))
     queue(journal_integration, "1004", DAY2, "SEK", ("SE25", [("3001", "40.00")], "10.00"))
-    queue(journal_integration, "1005", DAY1, "JPY", ("EXPORT", [("3105", "2499")], "0"), places=0)
+    queue(journal_integration, "1005", DAY1, "JPY", ("EXPORT", [("3105", "2500"), ("3740", "-1")], "0"), places=0)
 
     run = run_journal(journal_integration)
 
@@ -101,16 +101,19 @@ def test_one_balanced_exact_entry_per_day_currency_and_vat_category(journal_inte
         ("1580", D("225.00"), D(0), ""),
     ]
     assert se25.order_numbers == ("1001", "1002") and se25.transaction_date == DAY1 and se25.branch == "1"
-    assert se25.lines[0].taxable == D("179.99")
+    assert [line.taxable for line in se25.lines] == [D("179.99"), D("0.01"), D(0), D(0)]  # 0: the VAT line
     assert lines_of(sent[f"KOPPLA-{DAY1}-SEK-SE6-1"])[1:] == [
         ("2631", D(0), D("5.66"), "SE6"),
         ("1580", D("100.00"), D(0), ""),
     ]
     assert sent[f"KOPPLA-{DAY1}-EUR-OSS-DE-1"].total == D("100.00")  # the ERP's VAT account 2614
-    assert lines_of(sent[f"KOPPLA-{DAY1}-JPY-EXPORT-1"]) == [
-        ("3105", D(0), D(2499), "EXPORT"),
+    jpy = sent[f"KOPPLA-{DAY1}-JPY-EXPORT-1"]  # a negative rounding line is booked on the debit side
+    assert lines_of(jpy) == [
+        ("3105", D(0), D(2500), "EXPORT"),
+        ("3740", D(1), D(0), "EXPORT"),
         ("1580", D(2499), D(0), ""),
     ]
+    assert [line.taxable for line in jpy.lines] == [D(2500), D(-1), D(0)]
     for draft in sent.values():
         assert sum(line.debit for line in draft.lines) == sum(line.credit for line in draft.lines)
 
