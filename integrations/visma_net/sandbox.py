@@ -1469,7 +1469,7 @@ def _sales_order_lines(raw_lines, *, order_date: date, zone: dict | None, places
             "discountPercent": num(percent or Decimal(0)),
             "discountAmount": money(discount, places),
             "manualDiscount": bool(_bool(raw, "manualDiscount", where)) or discount != 0,
-            "discUnitPrice": num(amount / quantity),
+            "discUnitPrice": num(round_to(amount / quantity, 4)),  # informational: the ERP shows 4 decimals
             "extPrice": money(extended, places),
             "unbilledAmount": money(amount, places),
             "lineDescription": _longest(
