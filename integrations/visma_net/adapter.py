@@ -2,7 +2,9 @@
 
 This part: customers, VAT categories, invoices and credit notes (payload building and answer
 reading in payloads.py; what Visma.net would refuse in limits.py). Items, stock and documents
-out are adapter_items.py's, payments adapter_payments.py's.
+out are adapter_items.py's, payments adapter_payments.py's, sales orders and sales journal
+entries adapter_orders.py's. Bodies of sales orders and journal transactions pass through
+`body_finish` (integrations.adapters.BodyFinishing: the datamapper's rules).
 
 VAT: Visma.net keys a document's tax details by VAT id, not by VAT category. The adapter reads
 the VAT categories once (`vat_categories`, kept for its life, one run) and keys every document
@@ -11,6 +13,7 @@ it builds or reads by them; flows only ask for the categories' rates.
 
 from __future__ import annotations
 
+from integrations.adapters import BodyFinishing
 from integrations.clients import client_for
 from integrations.models import Connection
 from sync import ports
@@ -19,6 +22,7 @@ from sync.erp import CREDIT_NOTE, INVOICE, ErpCustomer, ErpDocument, VatCategory
 
 from .adapter_items import VismaNetItems
 from .adapter_numbers import VismaNetNumberSeries
+from .adapter_orders import VismaNetOrders
 from .adapter_payments import VismaNetPayments
 from .limits import customer_problems, document_problems
 from .payloads import (
@@ -32,11 +36,12 @@ from .payloads import (
 )
 
 
-class VismaNetErp(VismaNetItems, VismaNetPayments, VismaNetNumberSeries):
+class VismaNetErp(BodyFinishing, VismaNetItems, VismaNetPayments, VismaNetNumberSeries, VismaNetOrders):
     system = "visma_net"
     display_name = "Visma.net"
-    # No SALES_ORDER / JOURNAL_TRANSACTION yet: the adapter has no sales_order_* methods (issue 17 adds them).
-    capabilities = frozenset({ports.PAYMENT_WRITE_OFF_REASON_CODE, ports.NUMBER_SERIES})
+    capabilities = frozenset(
+        {ports.PAYMENT_WRITE_OFF_REASON_CODE, ports.NUMBER_SERIES, ports.SALES_ORDER, ports.JOURNAL_TRANSACTION}
+    )
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection

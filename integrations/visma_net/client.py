@@ -46,6 +46,7 @@ from integrations.http import (
 )
 from integrations.models import Connection
 
+from .client_orders import VismaNetOrderCalls
 from .errors import error_message_from, visma_error_message
 from .keys import key_segment
 from .operations import (
@@ -78,8 +79,10 @@ _segment = key_segment  # every key that goes into a path
 
 
 # --------------------------------------------------------------------------- client
-class VismaNetClient:
-    """Visma.net ERP for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock)."""
+class VismaNetClient(VismaNetOrderCalls):
+    """Visma.net ERP for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock).
+
+    Sales order and journal transaction calls are client_orders.py's (VismaNetOrderCalls)."""
 
     def __init__(
         self,
