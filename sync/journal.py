@@ -68,17 +68,19 @@ def journal_shares_queue(
     return None
 
 
-def journal_shares_withdraw(*, integration: Integration, order_number: str) -> JournalEntry | None:
-    """Take the order out of the journal before it is sent as another document: its shares not yet in an
-    entry are deleted. Returns the entry it is already in (then it must not be sent again), else None."""
+def journal_shares_withdraw(*, integration: Integration, order_number: str) -> tuple[JournalEntry | None, int]:
+    """Take the order out of the journal (it is sent as another document, or no longer exported): its shares
+    not yet in an entry are deleted. Returns (the entry it is already in, or None; how many shares went)."""
     with transaction.atomic():
-        JournalShare.objects.filter(integration=integration, order_number=order_number, entry__isnull=True).delete()
+        withdrawn, _ = JournalShare.objects.filter(
+            integration=integration, order_number=order_number, entry__isnull=True
+        ).delete()
         share = (
             JournalShare.objects.filter(integration=integration, order_number=order_number)
             .select_related("entry")
             .first()
         )
-    return share.entry if share else None
+    return (share.entry if share else None), withdrawn
 
 
 def journal_entry_intend(

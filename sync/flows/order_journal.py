@@ -55,7 +55,7 @@ class OrderJournalMixin:
     def journal_withdraw(self, order_number: str, noun: str) -> Outcome | None:
         """Before an order is sent as an invoice or sales order (`noun`): skipped when it is in an entry;
         else its shares still queued for the journal are withdrawn (the setting changed)."""
-        entry = journal_shares_withdraw(integration=self.integration, order_number=order_number)
+        entry, _ = journal_shares_withdraw(integration=self.integration, order_number=order_number)
         return in_entry_outcome(order_number, entry, now=noun) if entry is not None else None
 
     def journal_queue(self, order: ShopOrder) -> Outcome:
@@ -68,6 +68,10 @@ class OrderJournalMixin:
             return elsewhere
         reason = self._not_exportable(order)
         if reason:
+            if not self.dry_run:  # queued while it was exportable (paid, in an allowed status): no longer
+                _, withdrawn = journal_shares_withdraw(integration=self.integration, order_number=order.number)
+                if withdrawn:
+                    reason += " Its share queued for the sales journal entry was withdrawn."
             return Outcome(status="skipped", message=reason)
         draft = invoice_draft(order, self.mappings, item_numbers=self.item_numbers)
         _, places = currency_places(self.mappings, order.currency, what=f"Order {order.number}")

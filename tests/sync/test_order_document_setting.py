@@ -37,7 +37,7 @@ def form(erp, **orders):
 
 def test_orders_are_invoices_unless_the_integration_says_otherwise():
     assert IntegrationFactory().order_document == OrderDocument.INVOICE == "invoice"
-    assert [value for value, _ in OrderDocument.choices] == ["invoice", "sales_order"]
+    assert [value for value, _ in OrderDocument.choices] == ["invoice", "sales_order", "journal_entry"]
 
 
 def test_only_erps_whose_adapter_takes_sales_orders_offer_them():

@@ -151,3 +151,17 @@ def test_an_invoiced_order_is_not_journalled_and_a_queued_one_leaves_the_journal
     log = RecordLog.objects.filter(flow="orders", source_id=victim).latest("pk")
     assert log.status == "skipped" and "Already sent as invoice" in log.error
     assert victim not in queued_orders(journal_integration)
+
+
+def test_an_order_no_longer_exported_leaves_the_journal_before_its_day_is_sent(journal_integration, resync):
+    centra_demo.seed(orders=12)
+    flow_run(integration=journal_integration, flow=Flow.ORDERS, trigger="manual")
+    victim = sorted(queued_orders(journal_integration))[0]
+
+    journal_integration.allowed_order_statuses = ["PENDING"]  # the order's status is no longer exported
+    journal_integration.save()
+    resync(journal_integration, "orders", [victim])
+
+    log = RecordLog.objects.filter(flow="orders", source_id=victim).latest("pk")
+    assert log.status == "skipped" and "share queued for the sales journal entry was withdrawn" in log.error
+    assert victim not in queued_orders(journal_integration)
