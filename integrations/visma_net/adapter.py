@@ -13,8 +13,11 @@ it builds or reads by them; flows only ask for the categories' rates.
 
 from __future__ import annotations
 
+import logging
+
 from integrations.adapters import BodyFinishing
 from integrations.clients import client_for
+from integrations.http import RemoteError
 from integrations.models import Connection
 from sync import ports
 from sync.drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft
@@ -26,6 +29,7 @@ from .adapter_orders import VismaNetOrders
 from .adapter_payments import VismaNetPayments
 from .limits import customer_problems, document_problems
 from .payloads import (
+    contact_person_payload,
     credit_note_payload,
     credit_note_reference,
     customer_from_visma,
@@ -34,6 +38,8 @@ from .payloads import (
     invoice_payload,
     vat_categories_read,
 )
+
+logger = logging.getLogger("koppla.visma_net")
 
 
 class VismaNetErp(BodyFinishing, VismaNetItems, VismaNetPayments, VismaNetNumberSeries, VismaNetOrders):
@@ -60,7 +66,17 @@ class VismaNetErp(BodyFinishing, VismaNetItems, VismaNetPayments, VismaNetNumber
         return customer_payload(draft).body()
 
     def customer_create(self, draft: CustomerDraft) -> str:
-        return self.client.customer_create(customer_payload(draft))
+        """Create the customer; a company whose address names a person gets that person as its contact (one
+        more call, POST /v1/contact: the customer DTO holds no persons). The customer number is returned even
+        when the contact is refused (logged): the customer exists and must be bound."""
+        number = self.client.customer_create(customer_payload(draft))
+        person = contact_person_payload(draft, customer_number=number)
+        if person is not None:
+            try:
+                self.client.contact_create(person)
+            except RemoteError as exc:
+                logger.warning("Visma.net customer %s created without its contact person: %s", number, exc)
+        return number
 
     def customer_update(self, number: str, draft: CustomerDraft) -> None:
         self.client.customer_update(number, customer_payload(draft))

@@ -129,6 +129,7 @@ PAYMENT = "payment"
 INVENTORY = "inventory"
 SALES_ORDER = "sales_order"
 JOURNAL = "journal_transaction"
+CONTACT = "contact"
 
 # payment type → (documentType its lines apply to, kind of that document, its name in messages)
 PAYMENT_DOCUMENTS = {"Payment": ("Invoice", INVOICE, "invoice"), "Refund": ("CreditNote", CREDIT_NOTE, "credit note")}
@@ -817,6 +818,41 @@ def customer_update_view(request, grant, number):
         {**_customer_out(number, plain, data["internalId"], data["createdDateTime"], stamp()), "_fields": plain},
     )
     return HttpResponse(status=204)
+
+
+# -- contact persons ----------------------------------------------------------------
+def contact_create_view(request, grant):
+    """POST /v1/contact (ContactUpdateDto): a person of a customer (businessAccount), numbered contactId."""
+    body = _body(request)
+    account = _required(_str(body, "businessAccount"), "businessAccount")
+    customer = _get(CUSTOMER, account)
+    if customer is None:
+        raise ApiError(400, f"businessAccount '{account}' is not a customer.")
+    first, last = _str(body, "firstName"), _str(body, "lastName")
+    if not (first or last):
+        raise ApiError(400, "lastName is required: a contact needs a name.")
+    contact_id = store.counter_next(SYSTEM, "contact_id", start=100)
+    moment = stamp()
+    data = {
+        "contactId": contact_id,
+        "active": _bool(body, "active") is not False,
+        "firstName": first or "",
+        "lastName": last or "",
+        "displayName": " ".join(part for part in (first, last) if part),
+        "businessAccount": {"id": account, "name": customer["name"]},
+        "email": _longest(_str(body, "email"), "email", "email") or "",
+        "phone1": _longest(_str(body, "phone1"), "phone", "phone1") or "",
+        "lastModifiedDateTime": moment,
+    }
+    _put(CONTACT, str(contact_id), data)
+    return _location(request, "contact", str(contact_id))
+
+
+def contact_view(request, grant, contact_id):
+    data = _get(CONTACT, contact_id)
+    if data is None:
+        raise _not_found("Contact", contact_id)
+    return JsonResponse(public(data))
 
 
 # -- documents -----------------------------------------------------------------
@@ -1771,6 +1807,8 @@ urlpatterns = [
     path("v1/customer", endpoint(get=customers_view, post=customer_create_view), name="customers"),
     path("v1/customer/customerClass", endpoint(get=customer_classes_view), name="customer_classes"),
     path("v1/customer/<str:number>", endpoint(get=customer_view, put=customer_update_view), name="customer"),
+    path("v1/contact", endpoint(post=contact_create_view), name="contacts"),
+    path("v1/contact/<str:contact_id>", endpoint(get=contact_view), name="contact"),
     path("v1/vatZone", endpoint(get=vat_zones_view), name="vat_zones"),
     path("v1/vatCategory", endpoint(get=vat_categories_view), name="vat_categories"),
     path("v1/vat", endpoint(get=vats_view), name="vats"),
@@ -2195,6 +2233,10 @@ def customer_count() -> int:
 
 def customers() -> list[dict]:
     return _objects(CUSTOMER)
+
+
+def contacts() -> list[dict]:
+    return _objects(CONTACT)
 
 
 def sales_orders() -> list[dict]:

@@ -28,6 +28,7 @@ from integrations.visma_net.schemas import (
     Address,
     Application,
     Contact,
+    ContactPerson,
     CreditNotePayload,
     CustomerPayload,
     DocumentLine,
@@ -221,7 +222,17 @@ def full_journal(reference: str = "KOPPLA-2026-11-30-SEK-SE25-1") -> JournalTran
     )
 
 
+FULL_CONTACT_PERSON = ContactPerson(
+    customer_number="10000",
+    first_name="Erika",
+    last_name="Muster",
+    email="erika@muster.example",
+    phone="+49 30 123456",
+    active=True,
+)
+
 FULL_PAYLOADS = [
+    FULL_CONTACT_PERSON,
     FULL_ORDER_LINE,
     full_sales_order("10000"),
     FULL_JOURNAL_LINE,
@@ -295,6 +306,9 @@ class World:
 REQUEST_CASES = {
     "customer_create": lambda c, w: c.customer_create(FULL_CUSTOMER),
     "customer_update": lambda c, w: c.customer_update(w.customer(), dataclasses.replace(FULL_CUSTOMER, number=None)),
+    "contact_create": lambda c, w: c.contact_create(
+        dataclasses.replace(FULL_CONTACT_PERSON, customer_number=w.customer())
+    ),
     "invoice_create": lambda c, w: c.invoice_create(full_invoice(w.customer())),
     "invoice_release": lambda c, w: c.invoice_release(w.invoice(w.customer())),
     "credit_note_create": lambda c, w: (

@@ -23,7 +23,7 @@ Conventions:
   that is how the ERP returns them); datetimes as ISO 8601.
 """
 
-from .customers import Address, Contact, CustomerPayload
+from .customers import Address, Contact, ContactPerson, CustomerPayload
 from .documents import Application, CreditNotePayload, DocumentLine, InvoicePayload, TaxDetail
 from .orders import JournalLine, JournalTransactionPayload, SalesOrderLine, SalesOrderPayload
 from .payments import PaymentLine, PaymentPayload, payment_release_body
@@ -34,6 +34,7 @@ __all__ = [
     "Address",
     "Application",
     "Contact",
+    "ContactPerson",
     "CreditNotePayload",
     "CustomerPayload",
     "DocumentLine",
