@@ -81,6 +81,7 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
             },
         ),
         ("VAT (invoices and credit notes)", {"fields": ["vat_rate_check", "rounding_account"]}),
+        ("Sales journal entries", {"fields": ["journal_receivable_account"]}),
         (
             "Products and stock (ERP → shop)",
             {

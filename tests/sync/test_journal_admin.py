@@ -74,3 +74,9 @@ def test_shares_show_what_waits_and_where_each_order_went(admin_client, journal)
     assert {s.order_number for s in rows(admin_client.get(url, {"q": journal.reference}))} == {"20001", "20002"}
     page = admin_client.get(url, {"q": "20001"}).content.decode()
     assert "100042" in page and "125.00\xa0SEK" in page
+
+
+def test_the_integration_page_asks_for_the_journal_receivable_account(admin_client, integration):
+    page = admin_client.get(reverse("admin:sync_integration_change", args=[integration.pk])).content.decode()
+    section = page[page.index("Sales journal entries</h2>") :]
+    assert 'name="journal_receivable_account"' in section[: section.index("</fieldset>")]
