@@ -85,16 +85,17 @@ def journal_shares_withdraw(*, integration: Integration, order_number: str) -> t
 
 def journal_entry_intend(
     *, integration: Integration, day: str, currency: str, vat_category: str, sequence: int, reference: str
-) -> JournalEntry | None:
-    """The entry of a group, made and filled in one transaction before its remote create.
+) -> tuple[JournalEntry | None, bool]:
+    """(The entry of a group, made now), made and filled in one transaction before its remote create.
 
     Every share of (day, currency, VAT category) not yet in an entry is attached to it; its totals are those
     of the shares attached (whatever the orders flow wrote last). An entry of that reference made before is
-    returned as it is. None when there was nothing to attach (no entry is left behind)."""
+    returned as it is, with False (it may exist remotely: look it up first). (None, False) when there was
+    nothing to attach (no entry is left behind)."""
     with transaction.atomic():
         existing = JournalEntry.objects.filter(integration=integration, reference=reference).first()
         if existing is not None:
-            return existing
+            return existing, False
         try:
             with transaction.atomic():
                 entry = JournalEntry.objects.create(
@@ -106,13 +107,13 @@ def journal_entry_intend(
                     reference=reference,
                 )
         except IntegrityError:
-            return JournalEntry.objects.filter(integration=integration, reference=reference).first()
+            return JournalEntry.objects.filter(integration=integration, reference=reference).first(), False
         attached = JournalShare.objects.filter(
             integration=integration, day=day, currency=currency, vat_category=vat_category, entry__isnull=True
         ).update(entry=entry)
         if not attached:
             entry.delete()
-            return None
+            return None, False
         totals = JournalShare.objects.filter(entry=entry).aggregate(
             net=Sum("net"), vat=Sum("vat"), gross=Sum("gross"), orders=Count("order_number", distinct=True)
         )
@@ -120,7 +121,7 @@ def journal_entry_intend(
         entry.order_count = totals["orders"] or 0
         entry.save(update_fields=["net", "vat", "gross", "order_count", "updated_at"])
     entry.refresh_from_db()  # the day as a date
-    return entry
+    return entry, True
 
 
 def journal_entry_created(*, entry: JournalEntry, number: str) -> JournalEntry:

@@ -160,7 +160,7 @@ class JournalFlow(FlowRunner):
                         request=self.erp.journal_transaction_request(draft),
                         message=f"Would create {self._summary(draft, shares, places)}",
                     )
-                entry = journal_entry_intend(
+                entry, fresh = journal_entry_intend(
                     integration=self.integration,
                     day=data.day,
                     currency=data.currency,
@@ -170,7 +170,6 @@ class JournalFlow(FlowRunner):
                 )
                 if entry is None:
                     return Outcome(status="skipped", message=f"No order of {data.day} is waiting for this entry.")
-                fresh = True
         else:
             entry = data
         return self._send(entry, fresh=fresh)
