@@ -27,6 +27,7 @@ KIND_NAMES = {
     "stock": "Stock of item",
     "payment": "Payment",
     "payout": "Payout",
+    "journal_transaction": "Sales journal entry",
 }
 # What one record of a flow is (the flow values of sync.models.Flow).
 FLOW_KINDS = {
@@ -37,6 +38,7 @@ FLOW_KINDS = {
     "refunds": "return",
     "payouts": "payout",
     "erp_customers": "customer",
+    "journal": "journal_transaction",
 }
 
 
@@ -88,6 +90,8 @@ def binding_name(ref) -> str:
         return record_name("customer", target, detail=source.removeprefix("company:"))
     if kind == "payment":
         return record_name("payment", target, order=order)
+    if kind == "journal_transaction":  # source Koppla's reference, target the ERP's number
+        return record_name("journal_transaction", target, detail=source)
     return record_name(kind, source, detail=f"shop {target}")
 
 

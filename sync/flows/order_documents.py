@@ -7,8 +7,8 @@
 
 Each document type binds under its own ExternalRef kind (the same as the ErpDocument kind), so the
 orders flow finds a document made earlier before it creates one; an order bound as one type is not sent
-as another when the setting changes. A further type (a sales journal entry, say) adds its choice to
-sync.models.OrderDocument, its capability to ORDER_DOCUMENT_CAPABILITIES and an entry here.
+as another when the setting changes. A sales journal entry ("journal_entry") is no document of one order: an
+order's shares are queued for its day's entries (order_journal.py), which the journal flow sends (journal.py).
 """
 
 from __future__ import annotations
@@ -74,9 +74,12 @@ ORDER_DOCUMENTS: dict[str, OrderDocumentType] = {
 }
 
 
-def order_document_of(integration: Integration) -> OrderDocumentType:
+def order_document_of(integration: Integration) -> OrderDocumentType | None:
     """The document type the integration sends orders as (Integration.order_document); an invoice is posted
-    unless the integration leaves its documents unposted (Integration.post_documents)."""
+    unless the integration leaves its documents unposted (Integration.post_documents). None for sales journal
+    entries: an order is not a document of its own there (order_journal.py, journal.py)."""
+    if integration.order_document == OrderDocument.JOURNAL_ENTRY:
+        return None
     document = ORDER_DOCUMENTS[integration.order_document or OrderDocument.INVOICE]
     if document.posted and not integration.post_documents:
         return replace(document, posted=False)

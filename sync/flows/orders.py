@@ -1,5 +1,6 @@
 """Orders shop → ERP: each order becomes one ERP document, exactly once: a released (posted) customer invoice,
-or a sales order, as the integration's order_document says (order_documents.py).
+or a sales order, as the integration's order_document says (order_documents.py); or, for sales journal
+entries, its shares of its day's entries, which the journal flow sends (order_journal.py, journal.py).
 
 fetch: orders in the integration's allowed statuses, created on/after the
 cut-off date, changed since the cursor (re-read with an overlap), not yet
@@ -26,11 +27,12 @@ from .base import Outcome, Plan, RecordFailed, SourceItem
 from .erp_documents import ShopToErpFlow, customer_key
 from .figures import document_totals_text, figures_data
 from .order_documents import ORDER_DOCUMENTS, order_document_of
+from .order_journal import OrderJournalMixin
 from .order_mapping import InvoiceDraft, invoice_draft
 from .paging import cursor_moment, listing_plan
 
 
-class OrdersFlow(ShopToErpFlow):
+class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
     flow = Flow.ORDERS
 
     def __init__(self, **kwargs):
@@ -63,12 +65,16 @@ class OrdersFlow(ShopToErpFlow):
                 integration=self.integration, kind=document.binding_kind, source_ids=[i.source_id for i in items]
             )
             done |= {number for number, ref in refs.items() if (ref.data or {}).get("released")}
-        return done
+        return done | self.journalled([i.source_id for i in items])
+
+    @property
+    def noun(self) -> str:
+        return self.document.noun if self.document is not None else "sales journal entry"
 
     def _sent_as_another(self, order_number: str) -> Outcome | None:
         """Skipped when the order is bound as another document type than the integration's (the setting changed)."""
         for document in ORDER_DOCUMENTS.values():
-            if document is self.document:
+            if self.document is not None and document.setting == self.document.setting:
                 continue
             ref = binding_get(integration=self.integration, kind=document.binding_kind, source_id=order_number)
             if ref is not None:
@@ -76,7 +82,7 @@ class OrdersFlow(ShopToErpFlow):
                     status="skipped",
                     target_id=ref.target_id,
                     message=f"Already sent as {document.noun} {ref.target_id}; the integration now sends "
-                    f"{self.document.noun}s, but an order is sent once, so no {self.document.noun} is made for it.",
+                    f"{self.noun}s, but an order is sent once, so no {self.noun} is made for it.",
                 )
         return None
 
@@ -109,6 +115,8 @@ class OrdersFlow(ShopToErpFlow):
 
     def process(self, item: SourceItem) -> Outcome:
         order: ShopOrder = item.data
+        if self.journal_mode:
+            return self.journal_queue(order)
         document = self.document
         ref = binding_get(integration=self.integration, kind=document.binding_kind, source_id=order.number)
         if ref and (ref.data or {}).get("released"):
@@ -120,6 +128,10 @@ class OrdersFlow(ShopToErpFlow):
         reason = self._not_exportable(order)
         if reason and not ref:
             return Outcome(status="skipped", message=reason)
+        if not ref and not self.dry_run:
+            in_journal = self.journal_withdraw(order.number, document.noun)
+            if in_journal is not None:
+                return in_journal
 
         draft = invoice_draft(order, self.mappings, item_numbers=self.item_numbers)
         if not ref:

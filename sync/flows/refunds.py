@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from integrations.http import ValidationFailed
 from sync.bindings import binding_get, credit_note_refs, document_ensure, refs_for
+from sync.journal import journal_share_of
 from sync.models import ExternalRef, Flow
 from sync.record_names import record_name
 from sync.shop import ShopOrder, ShopRefund, Unreadable
@@ -76,6 +77,20 @@ class RefundsFlow(ShopToErpFlow):
         invoice = binding_get(
             integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=refund.order_number
         )
+        if invoice is None:
+            share = journal_share_of(integration=self.integration, order_number=refund.order_number)
+            if share is not None:
+                where = (
+                    f"was booked in sales journal entry {share.entry.erp_number or share.entry.reference}"
+                    if share.entry
+                    else f"is queued for the sales journal entry of {share.day}"
+                )
+                return Outcome(
+                    status="skipped",
+                    message=f"Return {refund.id} refunds order {refund.order_number}, which {where}, not invoiced: "
+                    "Koppla makes no credit note for it. Book the refund in the ERP by hand (a reversing journal "
+                    "entry).",
+                )
         if invoice is None or not (invoice.data or {}).get("released"):
             raise RecordFailed(
                 f"Return {refund.id} refunds order {refund.order_number}, which Koppla has not invoiced "

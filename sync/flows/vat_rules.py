@@ -80,6 +80,15 @@ def local_date(moment: str, country: str) -> str:
     return parsed.astimezone(zone).date().isoformat()
 
 
+def local_today(country: str) -> str:
+    """Today (YYYY-MM-DD) in the country's time zone, as `local_date` dates orders; the server's zone
+    (settings.TIME_ZONE) for a country without a known zone."""
+    from django.utils import timezone
+
+    zone = _zone(country)
+    return timezone.now().astimezone(zone).date().isoformat() if zone else timezone.localdate().isoformat()
+
+
 @dataclass(frozen=True)
 class Place:
     """Where the goods go, after territories: `country` is the tax country (FR for Monaco, XI for

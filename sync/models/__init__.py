@@ -1,7 +1,7 @@
 """The models of the `sync` app, one module per area; every model and constant is importable from here.
 
 integrations (Integration, IntegrationFlow, Flow), runs (SyncRun, RecordLog, SyncRecord), webhooks,
-bindings (ExternalRef), operations (Lease, NumberSeriesCheck, Notification), bulk (BulkAction),
+bindings (ExternalRef), journal (JournalEntry, JournalShare, JournalVatAccount), operations (Lease, NumberSeriesCheck, Notification), bulk (BulkAction),
 demo (DemoSeed); the payout models live in sync/payouts/models.py.
 """
 
@@ -14,6 +14,7 @@ from .operations import Lease, Notification, NumberSeriesCheck
 from sync.payouts.models import Payout, PayoutFormat, PayoutLine, PayoutUpload
 from .bulk import BulkAction
 from .demo import DemoSeed
+from .journal import JournalEntry, JournalShare, JournalVatAccount
 
 __all__ = [
     "DEFAULT_INTERVALS",
@@ -23,6 +24,9 @@ __all__ = [
     "Flow",
     "Integration",
     "IntegrationFlow",
+    "JournalEntry",
+    "JournalShare",
+    "JournalVatAccount",
     "Lease",
     "Notification",
     "NumberSeriesCheck",

@@ -29,6 +29,9 @@ from sync.models import (
     ExternalRef,
     Integration,
     IntegrationFlow,
+    JournalEntry,
+    JournalShare,
+    JournalVatAccount,
     NumberSeriesCheck,
     PayoutFormat,
     RecordLog,
@@ -82,6 +85,33 @@ def _bulk_action(n):
         )
 
 
+def _journal_entry(integration):
+    day = f"2026-11-{next(SEQ) % 28 + 1:02d}"
+    entry = JournalEntry.objects.create(
+        integration=integration,
+        day=day,
+        currency="SEK",
+        vat_category="SE25",
+        sequence=next(SEQ),
+        reference=f"KOPPLA-{day}-SEK-SE25-{next(SEQ)}",
+        status="created",
+        erp_number=str(next(SEQ)),
+    )
+    JournalShare.objects.create(
+        integration=integration,
+        order_number=str(next(SEQ)),
+        day=day,
+        currency="SEK",
+        vat_category="SE25",
+        lines=[{"account": "3001", "net": "100.00"}],
+        net=Decimal("100"),
+        vat=Decimal("25"),
+        gross=Decimal("125"),
+        entry=entry,
+    )
+    return entry
+
+
 def _each(factory):
     return lambda n: [factory(IntegrationFactory()) for _ in range(n)]
 
@@ -117,6 +147,11 @@ BUILDERS = {
         lambda i: CurrencyMapping.objects.create(integration=i, shop_currency="EUR", erp_currency="EUR")
     ),
     SkuRule: _each(lambda i: SkuRule.objects.create(integration=i)),
+    JournalEntry: _each(_journal_entry),
+    JournalShare: _each(_journal_entry),
+    JournalVatAccount: _each(
+        lambda i: JournalVatAccount.objects.create(integration=i, vat_category="SE25", account="2611")
+    ),
     VatRateMapping: _each(
         lambda i: VatRateMapping.objects.create(integration=i, country="SE", rate=Decimal("6"), vat_category="SE6")
     ),

@@ -46,6 +46,12 @@ def test_operations_group_has_exactly_the_permissions_ops_need():
         "sync.view_payout",
         "sync.add_payout",
         "sync.view_payoutformat",
+        "sync.view_journalentry",
+        "sync.view_journalshare",
+        "sync.add_journalvataccount",
+        "sync.change_journalvataccount",
+        "sync.delete_journalvataccount",
+        "sync.view_journalvataccount",
         "django_q.view_failure",
         "django_q.view_schedule",
     }
