@@ -86,7 +86,6 @@ class IntegrationAdmin(UsableFiltersMixin, ErpLabelsMixin, admin.ModelAdmin):
             {"fields": ["erp_branch", "erp_order_type", "erp_warehouse", "journal_receivable_account"]},
         ),
         ("VAT (invoices and credit notes)", {"fields": ["vat_rate_check", "rounding_account"]}),
-        ("Sales journal entries", {"fields": ["journal_receivable_account"]}),
         (
             "Products and stock (ERP → shop)",
             {
