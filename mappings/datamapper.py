@@ -42,14 +42,7 @@ from .datamapper_syntax import (
     path_segments,
     template_parse,
 )
-
-
-class FieldRuleError(Exception):
-    """A rule cannot apply to the record in hand: `message` names the rule, the field and what to do."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+from .datamapper_values import FieldRuleError, body_value, empty, text_of
 
 
 @dataclass(frozen=True)
@@ -94,7 +87,7 @@ def _rule_apply(rule: Rule, body: dict, source: object) -> bool:
         value = _transformed(rule, body, source, stars, _or_none(current))
         if value is MISSING:
             continue
-        value = _body_value(value, _or_none(current), rule)
+        value = body_value(value, _or_none(current), rule)
         if current is MISSING or current != value or type(current) is not type(value):
             _set(container, keys, value)
             changed = True
@@ -239,35 +232,6 @@ def _known_fields(node: Any) -> str:
     return ""
 
 
-def text_of(value: Any, *, rule: Rule, what: str) -> str:
-    """A value as text: Decimal as plain digits, dates in ISO 8601, None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (str, int)):
-        return str(value)
-    if isinstance(value, (Mapping, list, tuple)) or is_dataclass(value):
-        raise FieldRuleError(f"{rule.name}: {what} is a group of fields, not one value: name one of its fields.")
-    return str(value)
-
-
-def empty(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (Mapping, list, tuple)):
-        return not value
-    return False
-
-
 # --------------------------------------------------------------------------- conditions and transforms
 def _holds(condition: Condition, rule: Rule, body: dict, source: object, stars, current) -> bool:
     value = source_value(condition.path, rule=rule, body=body, source=source, stars=stars, current=current)
@@ -353,66 +317,3 @@ def _date_formatted(rule: Rule, value: Any, what: str) -> Any:
                 f"{rule.name}: '{text}' in {what} is not a date (ISO 8601, e.g. 2026-11-30 or 2026-11-30T12:00:00Z)."
             ) from None
     return moment.strftime(rule.argument)
-
-
-# --------------------------------------------------------------------------- writing values
-def _body_value(value: Any, current: Any, rule: Rule) -> Any:
-    """`value` as the body holds values: numbers stay exact, text stays text, dates become ISO 8601."""
-    number_target = (isinstance(current, (int, float, Decimal)) and not isinstance(current, bool)) or (
-        current is None and rule.target_type in ("number", "integer")
-    )
-    if isinstance(value, (Mapping, list, tuple)) or is_dataclass(value):
-        raise FieldRuleError(f"{rule.name}: its source is a group of fields, not one value: name one of its fields.")
-    if isinstance(value, (datetime, date)):
-        value = value.isoformat()
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(current, bool) or (current is None and rule.target_type == "boolean"):
-        return _boolean(value, rule)
-    if number_target and isinstance(value, (str, Decimal, int)):
-        number = _decimal(value, rule)
-        if number is None:
-            return None  # an empty value clears the number
-        if isinstance(current, Decimal):
-            return number
-        return _json_number(number, rule)
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, int) and rule.target_type == "string":
-        return str(value)
-    return value
-
-
-def _decimal(value: Any, rule: Rule) -> Decimal | None:
-    if isinstance(value, (Decimal, int)):
-        return Decimal(value)
-    text = value.strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise FieldRuleError(f"{rule.name}: {rule.target_path} takes a number and '{value}' is not one.") from None
-    if not number.is_finite():
-        raise FieldRuleError(f"{rule.name}: {rule.target_path} takes a number and '{value}' is not one.")
-    return number
-
-
-def _json_number(number: Decimal, rule: Rule) -> int | float:
-    if number == number.to_integral_value():
-        return int(number)
-    as_float = float(number)
-    if Decimal(repr(as_float)) != number:
-        raise FieldRuleError(f"{rule.name}: {number} cannot be sent in {rule.target_path} without rounding.")
-    return as_float
-
-
-def _boolean(value: Any, rule: Rule) -> bool:
-    text = str(value).strip().casefold()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no", ""):
-        return False
-    raise FieldRuleError(f"{rule.name}: {rule.target_path} takes true or false, not '{value}'.")

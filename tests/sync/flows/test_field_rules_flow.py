@@ -82,3 +82,52 @@ def test_a_rule_that_cannot_apply_fails_the_record_and_nothing_is_sent(flow_inte
     assert "Field rule Orders / invoice #10 (note.value): the lookup table has no entry for 'SE'" in log.error
     assert "Nothing was sent" in log.error
     assert invoice_of(ORDER) is None and len(visma.customers()) == customers  # no invoice, no customer
+
+
+# --------------------------------------------------------------------------- the admin's Preview page
+def preview_page(client, integration, number=ORDER, target="orders:invoice"):
+    from django.urls import reverse
+
+    query = {"integration": integration.pk, "target": target, "order": number}
+    return client.get(reverse("admin:mappings_fieldrule_preview"), query)
+
+
+def test_the_preview_shows_the_body_before_and_after_with_the_changed_fields_marked(admin_client, flow_integration):
+    centra_demo.seed(orders=3)
+    PaymentMethodMapping.objects.get_or_create(
+        integration=flow_integration, shop_method="swish", defaults={"erp_payment_method": "INVOICE"}
+    )
+    rule(flow_integration, transform="constant", argument="Previewed text", target_path="invoiceText.value")
+    invoices = visma.invoice_count()
+
+    page = preview_page(admin_client, flow_integration)
+
+    assert page.status_code == 200
+    preview = page.context["preview"]
+    assert not preview.error, preview.error
+    assert preview.before["invoiceText"]["value"] != "Previewed text"
+    assert preview.after["invoiceText"]["value"] == "Previewed text"
+    assert [row.path for row in preview.changed] == ["invoiceText.value"]
+    html = " ".join(page.content.decode().split())
+    assert '<tr class="koppla-changed" data-path="invoiceText.value">' in html
+    assert "&quot;Previewed text&quot;" in html and "1 field changed by Field rule Orders / invoice #10" in html
+    assert visma.invoice_count() == invoices  # nothing was sent
+
+
+def test_the_preview_says_in_words_when_the_order_is_missing_or_a_rule_fails(admin_client, flow_integration):
+    centra_demo.seed(orders=3)
+    page = preview_page(admin_client, flow_integration, number="404404")
+    assert "Order 404404 no longer exists in the shop." in page.content.decode()
+
+    PaymentMethodMapping.objects.get_or_create(
+        integration=flow_integration, shop_method="swish", defaults={"erp_payment_method": "INVOICE"}
+    )
+    rule(
+        flow_integration,
+        transform="lookup",
+        source_path="billing.country",
+        argument="NO=Norway",
+        target_path="note.value",
+    )
+    html = preview_page(admin_client, flow_integration).content.decode()
+    assert 'id="koppla-preview-error"' in html and "the lookup table has no entry for &#x27;SE&#x27;" in html
