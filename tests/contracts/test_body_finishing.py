@@ -1,10 +1,17 @@
 """Every ERP adapter sends the body its body hook returns (integrations.adapters.BodyFinishing): field rules
 change what reaches the ERP, and the `*_request` a record log shows is that same body."""
 
+import pytest
+
 from integrations.adapters import BodyFinishing
-from tests.contracts.test_erp_port import customer
+from tests.contracts.test_erp_port import ERP_FACTS, customer
 
 NAME_FIELD = {"visma_net": ("name", "value"), "fortnox": ("Customer", "Name")}
+
+
+@pytest.fixture
+def facts(erp_port):
+    return ERP_FACTS[erp_port.system]
 
 
 def renamed(body: dict, system: str, name: str) -> dict:
