@@ -37,6 +37,7 @@ from .datamapper_syntax import (
     LOOKUP,
     TRUNCATE,
     Condition,
+    SyntaxProblem,
     condition_parse,
     lookup_parse,
     path_segments,
@@ -71,7 +72,11 @@ def rules_apply(rules: Iterable[Rule], *, body: dict, source: object) -> tuple[d
     new = copy.deepcopy(body)
     applied: list[str] = []
     for rule in rules:
-        if _rule_apply(rule, new, source):
+        try:
+            changed = _rule_apply(rule, new, source)
+        except SyntaxProblem as exc:  # a rule saved around its checks (e.g. edited in the database)
+            raise FieldRuleError(f"{rule.name}: {exc} Correct the rule.") from None
+        if changed:
             applied.append(rule.name)
     return new, applied
 

@@ -225,6 +225,11 @@ def test_a_group_of_fields_is_not_a_value():
         apply(rule("note.value", source="billing"))
 
 
+def test_a_rule_written_wrongly_fails_as_a_rule_not_as_a_bug():
+    with pytest.raises(FieldRuleError, match=r"Rule note.value: 'billing.country like SE' is not a condition"):
+        apply(rule("note.value", "constant", argument="x", condition="billing.country like SE"))
+
+
 def test_an_element_the_body_lacks_is_named():
     with pytest.raises(FieldRuleError, match=r"invoiceLines has 2 element\(s\) in this body"):
         apply(rule("invoiceLines.5.description.value", "constant", argument="x"))
