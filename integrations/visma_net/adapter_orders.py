@@ -114,8 +114,21 @@ class VismaNetOrders:
 
     # -- journal transactions -----------------------------------------------------------------
     def journal_transaction_problems(self, draft: JournalDraft) -> list[str]:
+        """What Visma.net would refuse in the entry (journal_problems, sizes), and VAT categories it does not
+        hold, or whose VAT line could not name its VAT (a category of more than one VAT)."""
         body = journal_payload(draft, vat_ids={}).body()
         problems = document_problems(body, lines_key="journalTransactionLines", what="journal entry")
+        known = {category.id for category in self.vat_categories()}
+        for category in sorted({line.vat_category for line in draft.lines if line.vat_category}):
+            if category not in known:
+                problems.append(f"VAT category {category} does not exist in Visma.net: map an existing one")
+            elif category not in self.vat_ids and any(
+                line.vat_category == category and line.taxable == 0 for line in draft.lines
+            ):
+                problems.append(
+                    f"VAT category {category} holds more than one VAT in Visma.net: the entry's VAT line cannot "
+                    "name the VAT it books"
+                )
         return problems + journal_problems(draft)
 
     def journal_transaction_request(self, draft: JournalDraft) -> dict:
