@@ -6,9 +6,10 @@ docstring), the calls client_orders.py's.
 
 Finding what Koppla sent (there is no idempotency key, and neither list filters on our reference):
 - A sales order carries the shop's order number in customerRefNo. `sales_order_find` reads the sales order
-  list once per adapter (one run), keeps each order by its customerRefNo, and on later finds reads only the
-  orders modified since the newest change it saw (minus FIND_OVERLAP, for the ERP's clock and time zone):
-  a run reads the list once, and an order created since is found. The reference is compared exactly.
+  list once per adapter (one run), keeps each order (its head, without lines) by its customerRefNo, and on
+  later finds reads only the orders modified since the newest change it saw (minus FIND_OVERLAP, for the
+  ERP's clock and time zone): a run reads the list once, and an order created since is found. The
+  reference is compared exactly.
 - A journal transaction carries Koppla's reference as its description. `journal_transaction_find` reads the
   GL batches modified since the day before the entry's date (JournalDraft.reference names the day summarised,
   "KOPPLA-2026-11-30-…"; a batch for a day is made on or after that day), or every GL batch when the
@@ -95,7 +96,7 @@ class VismaNetOrders:
             if reference:
                 known = index.get(reference)
                 if known is None or known.get("orderNo") == node.get("orderNo"):
-                    index[reference] = node
+                    index[reference] = {k: v for k, v in node.items() if k not in ("lines", "shipments")}
             stamp = str(node.get("lastModifiedDateTime") or "")
             if ERP_STAMP.match(stamp):
                 moment = datetime.fromisoformat(stamp[:19])
