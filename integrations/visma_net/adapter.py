@@ -2,7 +2,9 @@
 
 This part: customers, VAT categories, invoices and credit notes (payload building and answer
 reading in payloads.py; what Visma.net would refuse in limits.py). Items, stock and documents
-out are adapter_items.py's, payments adapter_payments.py's.
+out are adapter_items.py's, payments adapter_payments.py's, sales orders and sales journal
+entries adapter_orders.py's. Bodies of sales orders and journal transactions pass through
+`body_finish` (integrations.adapters.BodyFinishing: the datamapper's rules).
 
 VAT: Visma.net keys a document's tax details by VAT id, not by VAT category. The adapter reads
 the VAT categories once (`vat_categories`, kept for its life, one run) and keys every document
@@ -11,8 +13,11 @@ it builds or reads by them; flows only ask for the categories' rates.
 
 from __future__ import annotations
 
+import logging
+
 from integrations.adapters import BodyFinishing
 from integrations.clients import client_for
+from integrations.http import RemoteError
 from integrations.models import Connection
 from sync import ports
 from sync.drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft
@@ -20,10 +25,12 @@ from sync.erp import CREDIT_NOTE, INVOICE, ErpCustomer, ErpDocument, VatCategory
 
 from .adapter_items import VismaNetItems
 from .adapter_numbers import VismaNetNumberSeries
+from .adapter_orders import VismaNetOrders
 from .adapter_payments import VismaNetPayments
 from .finishing import finished
 from .limits import customer_problems, document_problems
 from .payloads import (
+    contact_person_payload,
     credit_note_payload,
     credit_note_reference,
     customer_from_visma,
@@ -33,12 +40,15 @@ from .payloads import (
     vat_categories_read,
 )
 
+logger = logging.getLogger("koppla.visma_net")
 
-class VismaNetErp(VismaNetItems, VismaNetPayments, VismaNetNumberSeries, BodyFinishing):
+
+class VismaNetErp(BodyFinishing, VismaNetItems, VismaNetPayments, VismaNetNumberSeries, VismaNetOrders):
     system = "visma_net"
     display_name = "Visma.net"
-    # No SALES_ORDER / JOURNAL_TRANSACTION yet: the adapter has no sales_order_* methods (issue 17 adds them).
-    capabilities = frozenset({ports.PAYMENT_WRITE_OFF_REASON_CODE, ports.NUMBER_SERIES})
+    capabilities = frozenset(
+        {ports.PAYMENT_WRITE_OFF_REASON_CODE, ports.NUMBER_SERIES, ports.SALES_ORDER, ports.JOURNAL_TRANSACTION}
+    )
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection
@@ -57,7 +67,17 @@ class VismaNetErp(VismaNetItems, VismaNetPayments, VismaNetNumberSeries, BodyFin
         return self.body_finish("customer", customer_payload(draft).body())
 
     def customer_create(self, draft: CustomerDraft) -> str:
-        return self.client.customer_create(finished(self, "customer", customer_payload(draft)))
+        """Create the customer; a company whose address names a person gets that person as its contact (one
+        more call, POST /v1/contact: the customer DTO holds no persons). The customer number is returned even
+        when the contact is refused (logged): the customer exists and must be bound."""
+        number = self.client.customer_create(finished(self, "customer", customer_payload(draft)))
+        person = contact_person_payload(draft, customer_number=number)
+        if person is not None:
+            try:
+                self.client.contact_create(person)
+            except RemoteError as exc:
+                logger.warning("Visma.net customer %s created without its contact person: %s", number, exc)
+        return number
 
     def customer_update(self, number: str, draft: CustomerDraft) -> None:
         self.client.customer_update(number, finished(self, "customer", customer_payload(draft)))

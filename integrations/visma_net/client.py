@@ -46,6 +46,7 @@ from integrations.http import (
 )
 from integrations.models import Connection
 
+from .client_orders import VismaNetOrderCalls
 from .errors import error_message_from, visma_error_message
 from .keys import key_segment
 from .operations import (
@@ -58,7 +59,14 @@ from .operations import (
     vat_category_rate,
 )
 from .paging import read_pages
-from .schemas import CreditNotePayload, CustomerPayload, InvoicePayload, PaymentPayload, payment_release_body
+from .schemas import (
+    ContactPerson,
+    CreditNotePayload,
+    CustomerPayload,
+    InvoicePayload,
+    PaymentPayload,
+    payment_release_body,
+)
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -78,8 +86,10 @@ _segment = key_segment  # every key that goes into a path
 
 
 # --------------------------------------------------------------------------- client
-class VismaNetClient:
-    """Visma.net ERP for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock)."""
+class VismaNetClient(VismaNetOrderCalls):
+    """Visma.net ERP for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock).
+
+    Sales order and journal transaction calls are client_orders.py's (VismaNetOrderCalls)."""
 
     def __init__(
         self,
@@ -190,6 +200,11 @@ class VismaNetClient:
     def customer_update(self, number: str, customer: CustomerPayload) -> None:
         """Change the fields set in `customer` (the others are not sent, so they stay)."""
         self.http.request("PUT", f"/v1/customer/{_segment(number)}", json_body=customer.body())
+
+    @operation("POST", "/v1/contact")
+    def contact_create(self, contact: ContactPerson) -> str:
+        """Create a contact person of a customer (its businessAccount); returns the contact's id."""
+        return self._create("/v1/contact", contact.body())
 
     # -- reference data -------------------------------------------------------
     @operation("GET", "/v1/customer/customerClass")

@@ -102,6 +102,7 @@ ACCOUNTS = [
     ("1583", "Stripe settlement account", "Asset", True),
     ("1584", "PayPal settlement account", "Asset", True),
     ("1930", "Business bank account", "Asset", True),
+    ("2611", "Output VAT on sales", "Liability", False),
     ("3001", "Sales of goods, Sweden 25 %", "Income", False),
     ("3002", "Sales of goods, Sweden 12 %", "Income", False),
     ("3003", "Sales of goods, Sweden 6 %", "Income", False),
@@ -144,6 +145,8 @@ NUMBERINGS = [
     ("ARINVOICE", "Customer invoices", "100000", "199999"),
     ("ARCREDITNO", "Customer credit notes", "200000", "299999"),
     ("ARPAYMENT", "Customer payments", "300000", "399999"),
+    ("SOORDER", "Sales orders", "400000", "499999"),
+    ("GLBATCH", "Journal transactions", "500000", "599999"),
 ]
 NON_STOCK_ITEMS = [("FREIGHT", "Shipping", Decimal("59")), ("FREIGHT-EXP", "Express shipping", Decimal("149"))]
 

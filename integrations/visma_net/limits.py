@@ -30,6 +30,12 @@ Where the numbers come from (read this before trusting them):
   - address_line, city 50, postal_code 20, email 100, phone 30,
     vat_registration_id 30: generous for real data. These are refused, not
     cut, when longer: a shortened address or e-mail sends the invoice astray.
+  - journal_description 255: a journal transaction's description
+    (JournalTransactionUpdateDto declares no length), which carries Koppla's
+    reference of a sales journal entry: refused, not cut, when longer (a cut
+    reference would not be found again).
+- Sales orders (SalesOrderUpdateDto) and journal transactions are checked with
+  the same document_lines, line_description and request_bytes limits.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ DEFAULTS: dict[str, int] = {
     "email": 100,
     "phone": 30,
     "vat_registration_id": 30,
+    "journal_description": 255,
 }
 
 # Customer fields checked (refused when longer): body path → limit name.
@@ -74,6 +81,8 @@ CUSTOMER_FIELDS: dict[tuple[str, ...], str] = {
     },
 }
 SETTING = "VISMA_NET_LIMITS"
+# Where a document line's text is: invoices and credit notes, sales orders, journal transactions.
+DESCRIPTION_KEYS = ("description", "lineDescription", "transactionDescription")
 
 
 def limits() -> dict[str, int]:
@@ -111,7 +120,8 @@ def _shown(text: str) -> str:
 
 
 def document_problems(body: dict, *, lines_key: str, what: str = "document") -> list[str]:
-    """What Visma.net would refuse in an invoice / credit note body (`lines_key` invoiceLines / lines)."""
+    """What Visma.net would refuse in a document body (`lines_key`: invoiceLines, or lines of a credit note or
+    a sales order, journalTransactionLines of a journal transaction)."""
     problems = []
     lines = body.get(lines_key) or []
     most = limit("document_lines")
@@ -122,7 +132,7 @@ def document_problems(body: dict, *, lines_key: str, what: str = "document") -> 
         )
     longest = limit("line_description")
     for index, line in enumerate(lines, start=1):
-        text = _value(line, ("description",))
+        text = next((t for t in (_value(line, (k,)) for k in DESCRIPTION_KEYS) if isinstance(t, str)), None)
         if isinstance(text, str) and len(text) > longest:
             problems.append(
                 f"line {index} description {_shown(text)} has {len(text)} characters, at most {longest} are sent "

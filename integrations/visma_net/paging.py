@@ -16,6 +16,10 @@ Rules (`read_pages`):
 - An empty page before the total, or the same page twice, is a RemoteError:
   the list changed while it was read, or the ERP does not page this request.
   Never an endless loop.
+- Where the ERP counts something else than records (/v2/journaltransaction:
+  "pagesize and totalcount denote number of journaltransaction lines", and one
+  batch can be split over two pages), `weight(record)` says how much of the
+  total a record holds (its lines); the page size is counted the same way.
 """
 
 from __future__ import annotations
@@ -43,8 +47,10 @@ def page_parts(data: Any, path: str) -> tuple[list, int | None, int | None] | No
     raise RemoteError(f"Visma.net answered {path} with an unexpected shape.", system=SYSTEM)
 
 
-def read_pages(get: Callable[[dict], Any], path: str, *, size: int) -> Iterator[dict]:
-    """Every record of a list, page by page; `get(paging_params)` reads one page."""
+def read_pages(
+    get: Callable[[dict], Any], path: str, *, size: int, weight: Callable[[dict], int] | None = None
+) -> Iterator[dict]:
+    """Every record of a list, page by page; `get(paging_params)` reads one page; `weight`: see the docstring."""
     number, seen, total, previous_first = 1, 0, None, None
     while True:
         parts = page_parts(get({"pageNumber": number, "pageSize": size}), path)
@@ -65,13 +71,14 @@ def read_pages(get: Callable[[dict], Any], path: str, *, size: int) -> Iterator[
         previous_first = records[0]
         listing_page_read(records=len(records), total=total)
         yield from records
-        seen += len(records)
+        served = sum(weight(r) for r in records) if weight is not None else len(records)
+        seen += served
         in_force = min(size, max_size) if max_size else size
         if total is not None:
             if seen >= total:
                 return
-            if number == 1 and len(records) < size:
-                size = len(records)  # the ERP's real page size: later pages start where this one ended
-        elif len(records) < in_force:
+            if number == 1 and served < size:
+                size = served  # the ERP's real page size: later pages start where this one ended
+        elif served < in_force:
             return
         number += 1

@@ -22,7 +22,16 @@ from sync.vat import money
 
 from .limits import limit
 from .operations import vat_category_rate
-from .schemas import Address, Contact, CreditNotePayload, CustomerPayload, DocumentLine, InvoicePayload, TaxDetail
+from .schemas import (
+    Address,
+    Contact,
+    ContactPerson,
+    CreditNotePayload,
+    CustomerPayload,
+    DocumentLine,
+    InvoicePayload,
+    TaxDetail,
+)
 
 # Visma.net statuses of a document that has been released.
 RELEASED = ("Open", "Closed")
@@ -58,6 +67,23 @@ def customer_payload(customer: CustomerDraft) -> CustomerPayload:
         main_address=address_payload(customer.address),
         main_contact=contact,
         payment_method=customer.payment_method or None,
+    )
+
+
+def contact_person_payload(customer: CustomerDraft, *, customer_number: str) -> ContactPerson | None:
+    """The contact person of a company customer whose address names a person (first and/or last name);
+    None for a person customer or a company address without a name (issue 17: a company debtor with its
+    contact)."""
+    first, last = customer.address.first_name.strip(), customer.address.last_name.strip()
+    if not customer.is_company or not (first or last):
+        return None
+    longest = limit("contact_name")
+    return ContactPerson(
+        customer_number=customer_number,
+        first_name=first[:longest] or None,
+        last_name=last[:longest] or None,
+        email=customer.email or None,
+        phone=customer.address.phone or None,
     )
 
 

@@ -36,7 +36,15 @@ Behaviour, as the real API (see integrations/visma_net/client.py):
   ExceptionMessage, ExceptionFaultCode, ExceptionMessageID, ExceptionDetails)
   with a precise message; 401/403/405/429 as `{"message": ...}`.
 - Numbers come from numberings (/v1/numberSequence): CUSTOMER, ARINVOICE,
-  ARCREDITNO, ARPAYMENT; a numbering past its end number refuses the create.
+  ARCREDITNO, ARPAYMENT, SOORDER (sales orders), GLBATCH (journal transactions);
+  a numbering past its end number refuses the create.
+- Sales orders (/v1/salesorder): order types ORDER_TYPES, created Open (Hold
+  with hold=true), lines priced as the ROUNDING RULE says without a manual
+  amount, VAT per line of its taxCategory; listed by orderType, status,
+  greaterThanValue and lastModifiedDateTime only (as the spec: no filter on
+  customerRefNo). Journal transactions (/v2/journaltransaction): GL batches,
+  refused when out of balance (JOURNAL_UNBALANCED), listed by period or
+  lastModifiedDateTime and paged by lines (a batch may be split over pages).
 - Times are UTC, written `yyyy-MM-ddTHH:mm:ss.fff` (the real ERP uses the
   company's time zone: keep an overlap when polling by lastModifiedDateTime).
 - Amounts are in the document currency; the sandbox has no exchange rates,
@@ -119,10 +127,24 @@ INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 PAYMENT = "payment"
 INVENTORY = "inventory"
+SALES_ORDER = "sales_order"
+JOURNAL = "journal_transaction"
+CONTACT = "contact"
 
 # payment type → (documentType its lines apply to, kind of that document, its name in messages)
 PAYMENT_DOCUMENTS = {"Payment": ("Invoice", INVOICE, "invoice"), "Refund": ("CreditNote", CREDIT_NOTE, "credit note")}
-NUMBERINGS = {CUSTOMER: "CUSTOMER", INVOICE: "ARINVOICE", CREDIT_NOTE: "ARCREDITNO", PAYMENT: "ARPAYMENT"}
+NUMBERINGS = {
+    CUSTOMER: "CUSTOMER",
+    INVOICE: "ARINVOICE",
+    CREDIT_NOTE: "ARCREDITNO",
+    PAYMENT: "ARPAYMENT",
+    SALES_ORDER: "SOORDER",
+    JOURNAL: "GLBATCH",
+}
+# The company's sales order types, branches and warehouses (ids → descriptions).
+ORDER_TYPES = {"SO": "Sales order", "QT": "Quote"}
+BRANCHES = {"1": "Main branch"}
+WAREHOUSES = {"MAIN": "Main warehouse", "STORE": "Shop"}
 CONDITIONS = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}
 
 
@@ -798,6 +820,41 @@ def customer_update_view(request, grant, number):
     return HttpResponse(status=204)
 
 
+# -- contact persons ----------------------------------------------------------------
+def contact_create_view(request, grant):
+    """POST /v1/contact (ContactUpdateDto): a person of a customer (businessAccount), numbered contactId."""
+    body = _body(request)
+    account = _required(_str(body, "businessAccount"), "businessAccount")
+    customer = _get(CUSTOMER, account)
+    if customer is None:
+        raise ApiError(400, f"businessAccount '{account}' is not a customer.")
+    first, last = _str(body, "firstName"), _str(body, "lastName")
+    if not (first or last):
+        raise ApiError(400, "lastName is required: a contact needs a name.")
+    contact_id = store.counter_next(SYSTEM, "contact_id", start=100)
+    moment = stamp()
+    data = {
+        "contactId": contact_id,
+        "active": _bool(body, "active") is not False,
+        "firstName": first or "",
+        "lastName": last or "",
+        "displayName": " ".join(part for part in (first, last) if part),
+        "businessAccount": {"id": account, "name": customer["name"]},
+        "email": _longest(_str(body, "email"), "email", "email") or "",
+        "phone1": _longest(_str(body, "phone1"), "phone", "phone1") or "",
+        "lastModifiedDateTime": moment,
+    }
+    _put(CONTACT, str(contact_id), data)
+    return _location(request, "contact", str(contact_id))
+
+
+def contact_view(request, grant, contact_id):
+    data = _get(CONTACT, contact_id)
+    if data is None:
+        raise _not_found("Contact", contact_id)
+    return JsonResponse(public(data))
+
+
 # -- documents -----------------------------------------------------------------
 def vat_rates(category: dict, on: date) -> list[tuple[str, str, Decimal]]:
     """(VAT id, description, rate) of each VAT of a category, with the rate in force on `on`."""
@@ -1377,12 +1434,381 @@ def inventory_view(request, grant, number):
     return JsonResponse(_inventory_shape(request)(data))
 
 
+# -- sales orders ------------------------------------------------------------------
+# SalesOrderUpdateDto → SalesOrderDto. Lines as the ROUNDING RULE says, without a manual amount (the DTO has
+# none): amount = round(quantity × unitPrice − discountAmount, places), discountAmount from discountPercent
+# when only that is given; VAT per line of its taxCategory, summed per VAT; orderTotal = lines + VAT. The DTO
+# states the VAT total only (taxTotal). inventoryNumber is mandatory on a line (spec: "Mandatory field").
+def _sales_order_lines(raw_lines, *, order_date: date, zone: dict | None, places: int) -> tuple[list, dict]:
+    if not isinstance(raw_lines, list) or not raw_lines:
+        raise ApiError(400, "lines: a sales order needs at least one line.")
+    if len(raw_lines) > limit("document_lines"):
+        raise ApiError(
+            400, f"lines: a document can have at most {limit('document_lines')} lines, not {len(raw_lines)}."
+        )
+    lines, details = [], {}
+    for index, raw in enumerate(raw_lines, start=1):
+        where = f"lines[{index}]."
+        if not isinstance(raw, dict):
+            raise ApiError(400, f"{where[:-1]} must be an object.")
+        if raw.get("operation", "Insert") != "Insert":
+            raise ApiError(400, f"{where}operation must be Insert when creating a sales order.")
+        item_number = _required(_str(raw, "inventoryNumber", where), "inventoryNumber", where)
+        item = _must(INVENTORY, item_number, "Inventory item", where)
+        if item.get("status") in ("Inactive", "NoSales", "MarkedForDeletion"):
+            raise ApiError(
+                400, f"{where}inventory item '{item_number}' has status {item['status']} and cannot be sold."
+            )
+        quantity = _dec(raw, "quantity", where)
+        quantity = Decimal("1") if quantity is None else quantity
+        if quantity <= 0:
+            raise ApiError(400, f"{where}quantity must be greater than 0 on a sales order line, not {quantity}.")
+        price = _dec(raw, "unitPrice", where)
+        price = dec(item.get("defaultPrice")) if price is None else price
+        percent = _dec(raw, "discountPercent", where)
+        discount = _dec(raw, "discountAmount", where)
+        if discount is None and percent:
+            discount = round_to(quantity * price * percent / 100, places)
+        discount = _places_check(discount or Decimal(0), places, f"{where}discountAmount", "the currency")
+        extended = round_to(quantity * price, places)
+        amount = round_to(quantity * price - discount, places)
+        warehouse = _str(raw, "warehouse", where)
+        if warehouse and warehouse not in WAREHOUSES:
+            raise ApiError(400, f"{where}warehouse '{warehouse}' does not exist.")
+        if not warehouse and item.get("stockItem", True):
+            warehouse = next((w["warehouse"] for w in item.get("warehouseDetails") or [] if w.get("isDefault")), None)
+        category_id = _str(raw, "taxCategory", where) or (item.get("vatCode") or {}).get("id")
+        category_id = category_id or (zone or {}).get("defaultVatCategory")
+        if not category_id:
+            raise ApiError(400, f"{where}taxCategory is required: the line has no VAT category.")
+        category = _must(VAT_CATEGORY, category_id, "VAT category", where)
+        for vat_id, _description, rate in vat_rates(category, order_date):
+            detail = details.setdefault(vat_id, {"rate": rate, "taxable": Decimal(0), "vat": Decimal(0)})
+            detail["taxable"] += amount
+            detail["vat"] += round_to(amount * rate / 100, places)
+        line = {
+            "lineNbr": index,
+            "sortOrder": index,
+            "operation": "Issue",
+            "freeItem": False,
+            "requestedOn": day(order_date),
+            "shipOn": day(order_date),
+            "completed": False,
+            "taxCategory": category_id,
+            "inventory": {"number": item_number, "description": item.get("description", "")},
+            "uom": _str(raw, "uom", where) or item.get("salesUnit") or "PCS",
+            "quantity": num(quantity),
+            "qtyOnShipments": 0,
+            "openQty": num(quantity),
+            "unitPrice": num(price),
+            "unitPriceInBaseCurrency": num(price),
+            "discountPercent": num(percent or Decimal(0)),
+            "discountAmount": money(discount, places),
+            "manualDiscount": bool(_bool(raw, "manualDiscount", where)) or discount != 0,
+            "discUnitPrice": num(round_to(amount / quantity, 4)),  # informational: the ERP shows 4 decimals
+            "extPrice": money(extended, places),
+            "unbilledAmount": money(amount, places),
+            "lineDescription": _longest(
+                _str(raw, "lineDescription", where), "line_description", f"{where}lineDescription"
+            )
+            or item.get("description", ""),
+        }
+        if warehouse:
+            line["warehouse"] = {"id": warehouse, "description": WAREHOUSES.get(warehouse, "")}
+        note = _str(raw, "note", where)
+        if note:
+            line["note"] = note
+        lines.append(line)
+    return lines, details
+
+
+def sales_order_create_view(request, grant):
+    body = _body(request)
+    order_type = _required(_str(body, "orderType"), "orderType")
+    if order_type not in ORDER_TYPES:
+        raise ApiError(400, f"Order type '{order_type}' does not exist (order types: {', '.join(ORDER_TYPES)}).")
+    customer_number = _required(_str(body, "customer"), "customer")
+    customer = _get(CUSTOMER, customer_number)
+    if customer is None:
+        raise ApiError(400, f"Customer '{customer_number}' does not exist.")
+    if customer.get("status") in ("Inactive", "OnHold", "CreditHold"):
+        raise ApiError(400, f"Customer '{customer_number}' has status {customer['status']}: orders are refused.")
+    fields = customer["_fields"]
+    zone_id = _str(body, "customerVATZone") or fields.get("vatZoneId")
+    zone = _must(VAT_ZONE, zone_id, "VAT zone") if zone_id else None
+    currency = _str(body, "currency") or fields.get("currencyId") or BASE_CURRENCY
+    if currency not in CURRENCIES:
+        raise ApiError(400, f"currency '{currency}' is not a known currency.")
+    order_date = _date(body, "date") or now().date()
+    terms_id = _str(body, "terms") or fields.get("creditTermsId")
+    terms = _must(CREDIT_TERM, terms_id, "Credit terms") if terms_id else None
+    method_id = _str(body, "paymentMethod") or fields.get("defaultPaymentMethodId")
+    method = _must(PAYMENT_METHOD, method_id, "Payment method") if method_id else None
+    branch = _str(body, "branchNumber") or "1"
+    if branch not in BRANCHES:
+        raise ApiError(400, f"branchNumber '{branch}' does not exist.")
+    places = currency_decimals(currency)
+    lines, details = _sales_order_lines(body.get("lines"), order_date=order_date, zone=zone, places=places)
+    line_total = sum((dec(line["extPrice"]) - dec(line["discountAmount"]) for line in lines), Decimal(0))
+    vat_total = sum((d["vat"] for d in details.values()), Decimal(0))
+    hold = bool(_bool(body, "hold"))
+    key = number_next(SALES_ORDER)
+    if _get(SALES_ORDER, key) is not None:
+        raise ApiError(
+            400, f"Sales order {key} already exists: numbering {NUMBERINGS[SALES_ORDER]} gave a number that is taken."
+        )
+    dto = {
+        "orderType": order_type,
+        "orderNo": key,
+        "status": "Hold" if hold else "Open",
+        "hold": hold,
+        "date": day(order_date),
+        "requestOn": day(order_date),
+        "customer": {"number": customer_number, "name": customer["name"]},
+        "currency": currency,
+        "exchangeRate": 1,
+        "orderTotal": money(line_total + vat_total, places),
+        "orderTotalInBaseCurrency": money(line_total + vat_total, places),
+        "vatTaxableTotal": money(sum((d["taxable"] for d in details.values() if d["rate"]), Decimal(0)), places),
+        "vatExemptTotal": money(sum((d["taxable"] for d in details.values() if not d["rate"]), Decimal(0)), places),
+        "taxTotal": money(vat_total, places),
+        "taxTotalInBaseCurrency": money(vat_total, places),
+        "discountTotal": money(sum((dec(line["discountAmount"]) for line in lines), Decimal(0)), places),
+        "branchNumber": {"number": branch, "name": BRANCHES[branch]},
+        "lastModifiedDateTime": stamp(),
+        "lines": lines,
+    }
+    for field in ("customerOrder", "customerRefNo", "description", "note"):
+        value = _str(body, field)
+        if value:
+            dto[field] = value
+    if zone:
+        dto["customerVATZone"] = {"id": zone_id, "description": zone.get("description", "")}
+    if terms:
+        dto["terms"] = {"id": terms_id, "description": terms.get("description", "")}
+    if method:
+        dto["paymentMethod"] = {"id": method_id, "description": method.get("description", "")}
+    _put(SALES_ORDER, key, dto)
+    return _location(request, "sales_order", key)
+
+
+def sales_orders_view(request, grant):
+    """GET /v1/salesorder: orderType, status, greaterThanValue (order number), lastModifiedDateTime; no
+    filter on customerRefNo or customerOrder (the spec has none)."""
+    rows = _rows(SALES_ORDER)
+    for param, lookup in (("orderType", "orderType"), ("status", "status")):
+        value = request.GET.get(param)
+        if value:
+            rows = rows.filter(**{f"data__{lookup}": value})
+    above = request.GET.get("greaterThanValue")
+    if above:
+        rows = rows.filter(data__orderNo__gt=above)
+    rows = _time_filters(request, rows, {"lastModifiedDateTime": "lastModifiedDateTime"})
+    return _paged(request, rows)
+
+
+def sales_order_view(request, grant, number):
+    data = _get(SALES_ORDER, number)
+    if data is None:
+        raise _not_found("Sales order", number)
+    return JsonResponse(public(data))
+
+
+# -- journal transactions ---------------------------------------------------------------
+# JournalTransactionUpdateDto → JournalTransactionDto (a GL batch, numbered by GLBATCH, Balanced or Hold).
+# Refused: a batch whose debits and credits differ (JOURNAL_UNBALANCED), an unknown account, VAT category or
+# VAT, amounts with more decimals than the currency. With createVatTransaction and without
+# skipVatAmountValidation, a VAT line (vatId) must book round(its VAT's taxable lines × rate, places).
+JOURNAL_UNBALANCED = "Batch is out of balance, please review."
+
+
+def _journal_lines(raw_lines, *, places: int, currency: str, on: date) -> list[dict]:
+    if not isinstance(raw_lines, list) or not raw_lines:
+        raise ApiError(400, "journalTransactionLines: a journal transaction needs at least one line.")
+    if len(raw_lines) > limit("document_lines"):
+        raise ApiError(400, f"journalTransactionLines: at most {limit('document_lines')} lines, not {len(raw_lines)}.")
+    lines = []
+    for index, raw in enumerate(raw_lines, start=1):
+        where = f"journalTransactionLines[{index}]."
+        if not isinstance(raw, dict):
+            raise ApiError(400, f"{where[:-1]} must be an object.")
+        if raw.get("operation", "Insert") != "Insert":
+            raise ApiError(400, f"{where}operation must be Insert when creating a journal transaction.")
+        account_number = _required(_str(raw, "accountNumber", where), "accountNumber", where)
+        account = _must(ACCOUNT, account_number, "Account", where)
+        if not account.get("active", True):
+            raise ApiError(400, f"{where}account '{account_number}' is inactive.")
+        debit = _places_check(
+            _dec(raw, "debitAmountInCurrency", where) or Decimal(0), places, f"{where}debitAmountInCurrency", currency
+        )
+        credit = _places_check(
+            _dec(raw, "creditAmountInCurrency", where) or Decimal(0), places, f"{where}creditAmountInCurrency", currency
+        )
+        if debit < 0 or credit < 0:
+            raise ApiError(400, f"{where}debit and credit amounts cannot be negative.")
+        line = {
+            "lineNumber": index,
+            "accountNumber": account_number,
+            "description": account.get("description", ""),
+            "debitAmount": money(debit, places),
+            "debitAmountInCurrency": money(debit, places),
+            "creditAmount": money(credit, places),
+            "creditAmountInCurrency": money(credit, places),
+            "transactionType": "GL",
+            "module": "ModuleGL",
+            "branch": _str(raw, "branch", where) or "1",
+        }
+        if line["branch"] not in BRANCHES:
+            raise ApiError(400, f"{where}branch '{line['branch']}' does not exist.")
+        for field in ("referenceNumber", "transactionDescription", "uom", "note"):
+            value = _str(raw, field, where)
+            if value:
+                line[field] = (
+                    _longest(value, "line_description", f"{where}{field}")
+                    if field == "transactionDescription"
+                    else value
+                )
+        category_id = _str(raw, "vatCodeId", where)
+        if category_id:
+            category = _must(VAT_CATEGORY, category_id, "VAT category", where)
+            line["vatCode"] = {"id": category_id, "description": category.get("description", "")}
+            line["_rates"] = [(vat_id, str(rate)) for vat_id, _d, rate in vat_rates(category, on)]
+        vat_id = _str(raw, "vatId", where)
+        if vat_id:
+            vat = _must(VAT, vat_id, "VAT", where)
+            line["vat"] = {"id": vat_id, "description": vat.get("description", "")}
+        lines.append(line)
+    return lines
+
+
+def _journal_vat_check(lines: list[dict], places: int) -> None:
+    """Each VAT line's amount as Visma.net validates it: round(taxable of its VAT × rate / 100, places)."""
+    taxable: dict[str, Decimal] = {}
+    rates: dict[str, Decimal] = {}
+    for line in lines:
+        for vat_id, rate in line.get("_rates", ()):
+            taxable[vat_id] = taxable.get(vat_id, Decimal(0)) + dec(line["creditAmount"]) - dec(line["debitAmount"])
+            rates[vat_id] = Decimal(rate)
+    for line in lines:
+        vat_id = (line.get("vat") or {}).get("id")
+        if not vat_id:
+            continue
+        booked = dec(line["creditAmount"]) - dec(line["debitAmount"])
+        expected = round_to(taxable.get(vat_id, Decimal(0)) * rates.get(vat_id, Decimal(0)) / 100, places)
+        if booked != expected:
+            raise ApiError(
+                400,
+                f"The VAT amount {booked} of VAT {vat_id} differs from the calculated amount {expected}. "
+                "Select Skip VAT amount validation to keep it.",
+            )
+
+
+def journal_transaction_create_view(request, grant):
+    body = _body(request)
+    on = _date(body, "transactionDate") or now().date()
+    currency = _str(body, "currencyId") or BASE_CURRENCY
+    if currency not in CURRENCIES:
+        raise ApiError(400, f"currencyId '{currency}' is not a known currency.")
+    branch = _str(body, "branch") or "1"
+    if branch not in BRANCHES:
+        raise ApiError(400, f"branch '{branch}' does not exist.")
+    places = currency_decimals(currency)
+    lines = _journal_lines(body.get("journalTransactionLines"), places=places, currency=currency, on=on)
+    debit = sum((dec(line["debitAmount"]) for line in lines), Decimal(0))
+    credit = sum((dec(line["creditAmount"]) for line in lines), Decimal(0))
+    if debit != credit:
+        raise ApiError(400, JOURNAL_UNBALANCED, details=f"Debit total {debit}, credit total {credit}.")
+    with_vat = bool(_bool(body, "createVatTransaction"))
+    skip = bool(_bool(body, "skipVatAmountValidation"))
+    if with_vat and not skip:
+        _journal_vat_check(lines, places)
+    hold = bool(_bool(body, "hold"))
+    key = number_next(JOURNAL)
+    if _get(JOURNAL, key) is not None:
+        raise ApiError(400, f"Batch {key} already exists: numbering {NUMBERINGS[JOURNAL]} gave a number that is taken.")
+    rate = _dec(body, "exchangeRate")
+    dto = {
+        "module": "ModuleGL",
+        "batchNumber": key,
+        "status": "Hold" if hold else "Balanced",
+        "hold": hold,
+        "transactionDate": day(on),
+        "postPeriod": on.strftime("%m%Y"),
+        "financialPeriod": on.strftime("%Y%m"),
+        "ledger": "1",
+        "ledgerDescription": "Actual ledger",
+        "currencyId": currency,
+        "exchangeRate": num(rate) if rate is not None else 1,
+        "autoReversing": bool(_bool(body, "autoReversing")),
+        "reversingEntry": False,
+        "description": _str(body, "description") or "",
+        "debitTotal": money(debit, places),
+        "debitTotalInCurrency": money(debit, places),
+        "creditTotal": money(credit, places),
+        "creditTotalInCurrency": money(credit, places),
+        "controlTotal": money(debit, places),
+        "controlTotalInCurrency": money(debit, places),
+        "createVatTransaction": with_vat,
+        "skipVatAmountValidation": skip,
+        "lastModifiedDateTime": stamp(),
+        "branch": branch,
+        "journalTransactionLines": [{k: v for k, v in line.items() if not k.startswith("_")} for line in lines],
+    }
+    _put(JOURNAL, key, dto)
+    return _location(request, "journal_transaction", key)
+
+
+def journal_transactions_view(request, grant):
+    """GET /v2/journaltransaction: periodId (YYYYPP) or lastModifiedDateTime (modified since, no condition) is
+    required; module, status, branch filter. Paged by lines, as the spec says: a batch can be split over two
+    pages, each part a record with some of its lines; totalCount counts lines."""
+    period = request.GET.get("periodId")
+    since = request.GET.get("lastModifiedDateTime")
+    if not period and not since:
+        raise ApiError(400, "Either PeriodId or LastModifiedDateTime must be provided.")
+    rows = _rows(JOURNAL)
+    if period:
+        rows = rows.filter(data__financialPeriod=period)
+    if since:
+        rows = rows.filter(data__lastModifiedDateTime__gte=parse_filter_time(since, "lastModifiedDateTime"))
+    module = request.GET.get("module")
+    if module:
+        rows = rows.filter(data__module=f"Module{module}")
+    for param in ("status", "branch"):
+        value = request.GET.get(param)
+        if value:
+            rows = rows.filter(**{f"data__{param}": value})
+    page, size = _page_args(request)
+    flat = [
+        (batch, line)
+        for batch in rows.order_by("id").values_list("data", flat=True)
+        for line in batch.get("journalTransactionLines") or [None]
+    ]
+    metadata = {"totalCount": len(flat), "maxPageSize": MAX_PAGE_SIZE}
+    records: list[dict] = []
+    for batch, line in flat[(page - 1) * size : page * size]:
+        if not records or records[-1]["batchNumber"] != batch["batchNumber"]:
+            records.append({**public(batch), "journalTransactionLines": [], "metadata": metadata})
+        if line is not None:
+            records[-1]["journalTransactionLines"].append(line)
+    return JsonResponse(records, safe=False)
+
+
+def journal_transaction_view(request, grant, number):
+    data = _get(JOURNAL, number)
+    if data is None:
+        raise _not_found("Journal transaction", number)
+    return JsonResponse(public(data))
+
+
 # --------------------------------------------------------------------------- urls
 app_name = "visma_net"
 urlpatterns = [
     path("v1/customer", endpoint(get=customers_view, post=customer_create_view), name="customers"),
     path("v1/customer/customerClass", endpoint(get=customer_classes_view), name="customer_classes"),
     path("v1/customer/<str:number>", endpoint(get=customer_view, put=customer_update_view), name="customer"),
+    path("v1/contact", endpoint(post=contact_create_view), name="contacts"),
+    path("v1/contact/<str:contact_id>", endpoint(get=contact_view), name="contact"),
     path("v1/vatZone", endpoint(get=vat_zones_view), name="vat_zones"),
     path("v1/vatCategory", endpoint(get=vat_categories_view), name="vat_categories"),
     path("v1/vat", endpoint(get=vats_view), name="vats"),
@@ -1420,6 +1846,14 @@ urlpatterns = [
     path("v1/inventory/<str:number>", endpoint(get=inventory_view), name="inventory"),
     path("v1/numberSequence", endpoint(get=numberings_view), name="numberings"),
     path("v1/numberSequence/<str:numbering_id>", endpoint(get=numbering_view), name="numbering"),
+    path("v1/salesorder", endpoint(get=sales_orders_view, post=sales_order_create_view), name="sales_orders"),
+    path("v1/salesorder/<str:number>", endpoint(get=sales_order_view), name="sales_order"),
+    path(
+        "v2/journaltransaction",
+        endpoint(get=journal_transactions_view, post=journal_transaction_create_view),
+        name="journal_transactions",
+    ),
+    path("v2/journaltransaction/<str:number>", endpoint(get=journal_transaction_view), name="journal_transaction"),
     re_path(r"^(?P<rest>v[12]/.*)$", unknown_resource_view, name="unknown"),
 ]
 
@@ -1799,6 +2233,18 @@ def customer_count() -> int:
 
 def customers() -> list[dict]:
     return _objects(CUSTOMER)
+
+
+def contacts() -> list[dict]:
+    return _objects(CONTACT)
+
+
+def sales_orders() -> list[dict]:
+    return _objects(SALES_ORDER)
+
+
+def journal_transactions() -> list[dict]:
+    return _objects(JOURNAL)
 
 
 def document_get(kind: str, number: str) -> dict | None:

@@ -19,13 +19,16 @@ from sync.drafts import (
     CustomerDraft,
     DraftLine,
     InvoiceDraft,
+    JournalDraft,
+    JournalLineDraft,
     PaymentDraft,
     PaymentDraftLine,
     TaxDetail,
 )
-from sync.erp import CREDIT_NOTE, INVOICE, SALES_ORDER, ErpCustomer, ErpDocument, ErpItem
+from sync.erp import CREDIT_NOTE, INVOICE, JOURNAL_TRANSACTION, SALES_ORDER, ErpCustomer, ErpDocument, ErpItem
 from sync.ports import ErpPort
 from sync.shop import ShopAddress
+from tests.contracts.openapi import problems
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class ErpFacts:
     customer_class: str
     vat_zone: str
     currency: str
+    item: str = "1001-BLK-M"  # a seeded stock item (sales order lines need one)
+    receivable_account: str = "1510"  # the debit of a sales journal entry
+    vat_account: str = "2611"  # where a sales journal entry books the VAT
 
 
 ERP_FACTS = {
@@ -59,6 +65,20 @@ ERP_FACTS = {
         currency="SEK",
     ),
 }
+
+
+def request_spec(system: str, kind: str) -> tuple:
+    """(official spec, method, path) that the create request of a document `kind` of `system` must validate against."""
+    from tests.contracts.openapi import fortnox, visma_net
+
+    specs = {
+        ("visma_net", "sales_order"): (visma_net, "POST", "/v1/salesorder"),
+        ("visma_net", "journal_transaction"): (visma_net, "POST", "/v2/journaltransaction"),
+        ("fortnox", "sales_order"): (fortnox, "POST", "/3/orders"),
+    }
+    assert (system, kind) in specs, f"add the {system} spec operation of its {kind} create to request_spec"
+    spec, method, path = specs[(system, kind)]
+    return spec(), method, path
 
 
 @pytest.fixture
@@ -321,6 +341,12 @@ def takes_sales_orders(erp_port) -> None:
 SALES_ORDER_SIDE = [name for name in dir(ErpPort) if name.startswith("sales_order_")]
 
 
+def sales_order(facts: ErpFacts, order_number: str = "PORT-1001", *, lines: int = 1) -> InvoiceDraft:
+    """The invoice draft of an order whose lines name a seeded item (an ERP may need one on an order line)."""
+    draft = invoice(facts, order_number, lines=lines)
+    return replace(draft, lines=tuple(replace(d, inventory_number=facts.item) for d in draft.lines))
+
+
 def test_an_erp_with_sales_orders_implements_them(erp_port):
     takes_sales_orders(erp_port)
     assert len(SALES_ORDER_SIDE) == 5 and all(callable(getattr(erp_port, n, None)) for n in SALES_ORDER_SIDE)
@@ -328,7 +354,7 @@ def test_an_erp_with_sales_orders_implements_them(erp_port):
 
 def test_a_sales_order_is_created_and_found_by_its_order_number_exactly(erp_port, facts):
     takes_sales_orders(erp_port)
-    draft = invoice(facts, order_number="1234", lines=2)
+    draft = sales_order(facts, order_number="1234", lines=2)
     customer_number = erp_port.customer_create(draft.customer)
     assert erp_port.sales_order_problems(draft) == []
     assert erp_port.sales_order_find("1234") is None
@@ -355,7 +381,7 @@ def test_a_sales_order_is_created_and_found_by_its_order_number_exactly(erp_port
 
 def test_the_sales_order_request_is_what_a_create_sends_and_a_huge_one_is_a_problem(erp_port, facts):
     takes_sales_orders(erp_port)
-    draft = invoice(facts)
+    draft = sales_order(facts)
 
     body = erp_port.sales_order_request(draft, customer_number="10042")
 
@@ -363,8 +389,112 @@ def test_the_sales_order_request_is_what_a_create_sends_and_a_huge_one_is_a_prob
     assert body != erp_port.invoice_request(draft, customer_number="10042")
     text = json.dumps(body)
     assert "10042" in text and "PORT-1001" in text and "Merino T-shirt" in text
-    assert any("lines" in p for p in erp_port.sales_order_problems(invoice(facts, lines=5_000)))
+    assert any("lines" in p for p in erp_port.sales_order_problems(sales_order(facts, lines=5_000)))
     assert erp_port.sales_order_find("PORT-1001") is None
+
+
+def test_a_sales_order_request_is_valid_against_the_erps_official_spec(erp_port, facts):
+    takes_sales_orders(erp_port)
+    spec, method, path = request_spec(erp_port.system, "sales_order")
+    body = erp_port.sales_order_request(sales_order(facts, lines=2), customer_number="10042")
+    assert problems(spec.validator(spec.request_schema(method, path)), body) == []
+
+
+def test_a_sales_order_is_found_after_another_one_is_created_by_the_same_adapter(erp_port, facts):
+    """A find reads what the ERP holds now, not what it held at the adapter's first find."""
+    takes_sales_orders(erp_port)
+    first, second = sales_order(facts, order_number="5001"), sales_order(facts, order_number="5002")
+    customer_number = erp_port.customer_create(first.customer)
+    assert erp_port.sales_order_find("5001") is None and erp_port.sales_order_find("5002") is None
+    number = erp_port.sales_order_create(first, customer_number=customer_number)
+    assert erp_port.sales_order_find("5001").number == number
+    later = erp_port.sales_order_create(second, customer_number=customer_number)
+    assert erp_port.sales_order_find("5002").number == later != number
+
+
+# --------------------------------------------------------------------------- journal transactions (JOURNAL_TRANSACTION)
+def takes_journal_transactions(erp_port) -> None:
+    if ports.JOURNAL_TRANSACTION not in erp_port.capabilities:
+        pytest.skip(
+            f"{erp_port.display_name} takes no journal transactions (no {ports.JOURNAL_TRANSACTION} capability)"
+        )
+
+
+JOURNAL_SIDE = [name for name in dir(ErpPort) if name.startswith("journal_transaction_")]
+
+
+def journal(facts: ErpFacts, reference: str = "KOPPLA-2026-11-30-SEK-SE25-1", *, net: str = "200.00") -> JournalDraft:
+    """A day's sales of one VAT category: receivable debited with the gross, revenue and VAT credited."""
+    amount = Decimal(net)
+    vat = amount * facts.rate / 100
+    return JournalDraft(
+        reference=reference,
+        transaction_date="2026-11-30",
+        currency=facts.currency,
+        vat_category=facts.vat_category,
+        lines=(
+            JournalLineDraft(facts.receivable_account, amount + vat, Decimal("0"), "Orders 1001, 1002"),
+            JournalLineDraft(
+                facts.account, Decimal("0"), amount, "Sales 25 %", vat_category=facts.vat_category, taxable=amount
+            ),
+            JournalLineDraft(facts.vat_account, Decimal("0"), vat, "VAT 25 %", vat_category=facts.vat_category),
+        ),
+        order_numbers=("1001", "1002"),
+        text="Sales 2026-11-30 SEK",
+    )
+
+
+def test_an_erp_with_journal_transactions_implements_them(erp_port):
+    takes_journal_transactions(erp_port)
+    assert len(JOURNAL_SIDE) == 5 and all(callable(getattr(erp_port, n, None)) for n in JOURNAL_SIDE)
+
+
+def test_a_journal_transaction_is_created_found_by_its_exact_reference_and_read_back(erp_port, facts):
+    takes_journal_transactions(erp_port)
+    draft = journal(facts)
+    longer = journal(facts, reference=f"{draft.reference}0", net="80.00")  # our reference is a prefix of its
+    assert erp_port.journal_transaction_problems(draft) == []
+    erp_port.journal_transaction_create(longer)
+    assert erp_port.journal_transaction_find(draft.reference) is None  # not fooled by the longer reference
+
+    number = erp_port.journal_transaction_create(draft)
+
+    found = erp_port.journal_transaction_find(draft.reference)
+    assert isinstance(found, ErpDocument) and found.kind == JOURNAL_TRANSACTION and found.number == number
+    document = erp_port.journal_transaction_get(number)
+    assert (document.kind, document.number, document.total, document.currency, document.date) == (
+        JOURNAL_TRANSACTION,
+        number,
+        Decimal("250.00"),
+        facts.currency,
+        "2026-11-30",
+    )
+    assert erp_port.journal_transaction_find(draft.reference[:-1]) is None  # a prefix of ours is not ours
+    assert erp_port.journal_transaction_find(longer.reference).total == Decimal("100.00")
+
+
+def test_an_unbalanced_journal_entry_is_a_problem_before_anything_is_written(erp_port, facts):
+    takes_journal_transactions(erp_port)
+    draft = journal(facts)
+    debit, *credits = draft.lines
+    unbalanced = replace(draft, lines=(replace(debit, debit=debit.debit + Decimal("0.01")), *credits))
+
+    problems_found = erp_port.journal_transaction_problems(unbalanced)
+
+    assert problems_found and any("balance" in p for p in problems_found)
+    assert erp_port.journal_transaction_find(draft.reference) is None
+
+
+def test_the_journal_request_is_what_a_create_sends_and_valid_against_the_official_spec(erp_port, facts):
+    takes_journal_transactions(erp_port)
+    draft = journal(facts)
+
+    body = erp_port.journal_transaction_request(draft)
+
+    assert body == erp_port.journal_transaction_request(draft)
+    assert draft.reference in json.dumps(body) and facts.vat_account in json.dumps(body)
+    spec, method, path = request_spec(erp_port.system, "journal_transaction")
+    assert problems(spec.validator(spec.request_schema(method, path)), body) == []
 
 
 # --------------------------------------------------------------------------- payments, items, stock, documents out

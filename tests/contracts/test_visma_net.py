@@ -28,12 +28,17 @@ from integrations.visma_net.schemas import (
     Address,
     Application,
     Contact,
+    ContactPerson,
     CreditNotePayload,
     CustomerPayload,
     DocumentLine,
     InvoicePayload,
+    JournalLine,
+    JournalTransactionPayload,
     PaymentLine,
     PaymentPayload,
+    SalesOrderLine,
+    SalesOrderPayload,
     TaxDetail,
 )
 from integrations.visma_net.spec.build_subset import client_operations
@@ -154,7 +159,84 @@ def full_payment(customer: str, invoice: str, amount: Decimal) -> PaymentPayload
     )
 
 
+FULL_ORDER_LINE = SalesOrderLine(
+    inventory_number="1001-BLK-M",
+    quantity=Decimal("3"),
+    unit_price=Decimal("31.96"),
+    description="Merino T-shirt, black, M",
+    discount_percent=Decimal("10"),
+    discount_amount=Decimal("9.59"),
+    manual_discount=True,
+    vat_category="RC0",
+    warehouse="MAIN",
+    uom="PCS",
+    note="Size M",
+)
+
+
+def full_sales_order(customer: str, reference: str = "C-2001") -> SalesOrderPayload:
+    return SalesOrderPayload(
+        order_type="SO",
+        customer_number=customer,
+        lines=(FULL_ORDER_LINE, SalesOrderLine(inventory_number="FREIGHT", unit_price=Decimal("12.50"))),
+        order_date=date(2026, 11, 2),
+        currency="EUR",
+        reference=reference,
+        description=f"Order {reference}",
+        payment_method="INVOICE",
+        credit_terms="30",
+        vat_zone="EURC",
+        branch="1",
+        hold=False,
+        note="Contract test sales order",
+    )
+
+
+FULL_JOURNAL_LINE = JournalLine(
+    account="3001",
+    debit=Decimal("0"),
+    credit=Decimal("200"),
+    description="Sales 25 %",
+    reference="KOPPLA-2026-11-30",
+    vat_category="SE25",
+    vat_id="SE25",
+    branch="1",
+)
+
+
+def full_journal(reference: str = "KOPPLA-2026-11-30-SEK-SE25-1") -> JournalTransactionPayload:
+    return JournalTransactionPayload(
+        transaction_date=date(2026, 11, 30),
+        lines=(
+            JournalLine(account="1510", debit=Decimal("250"), description="Orders 1001, 1002", branch="1"),
+            JournalLine(account="3001", credit=Decimal("200"), description="Sales 25 %", vat_category="SE25"),
+            JournalLine(account="2611", credit=Decimal("50"), description="VAT 25 %", vat_id="SE25"),
+        ),
+        currency="SEK",
+        exchange_rate=Decimal("1"),
+        description=reference,
+        branch="1",
+        hold=False,
+        create_vat_transaction=True,
+        skip_vat_amount_validation=True,
+    )
+
+
+FULL_CONTACT_PERSON = ContactPerson(
+    customer_number="10000",
+    first_name="Erika",
+    last_name="Muster",
+    email="erika@muster.example",
+    phone="+49 30 123456",
+    active=True,
+)
+
 FULL_PAYLOADS = [
+    FULL_CONTACT_PERSON,
+    FULL_ORDER_LINE,
+    full_sales_order("10000"),
+    FULL_JOURNAL_LINE,
+    full_journal(),
     FULL_ADDRESS,
     FULL_CONTACT,
     FULL_CUSTOMER,
@@ -197,6 +279,12 @@ class World:
         amount = self.client.invoice_get(invoice)["balance"]
         return self.client.payment_create(full_payment(customer, invoice, amount))
 
+    def sales_order(self, customer: str) -> str:
+        return self.client.sales_order_create(full_sales_order(customer))
+
+    def journal(self) -> str:
+        return self.client.journal_transaction_create(full_journal())
+
     def everything(self) -> dict:
         customer = self.customer()
         invoice = self.invoice(customer, released=True)
@@ -205,12 +293,22 @@ class World:
         self.client.credit_note_release(credit_note)
         payment = self.payment(customer, paid)
         self.client.payment_release(payment)
-        return {"customer": customer, "invoice": invoice, "credit_note": credit_note, "payment": payment}
+        return {
+            "customer": customer,
+            "invoice": invoice,
+            "credit_note": credit_note,
+            "payment": payment,
+            "sales_order": self.sales_order(customer),
+            "journal": self.journal(),
+        }
 
 
 REQUEST_CASES = {
     "customer_create": lambda c, w: c.customer_create(FULL_CUSTOMER),
     "customer_update": lambda c, w: c.customer_update(w.customer(), dataclasses.replace(FULL_CUSTOMER, number=None)),
+    "contact_create": lambda c, w: c.contact_create(
+        dataclasses.replace(FULL_CONTACT_PERSON, customer_number=w.customer())
+    ),
     "invoice_create": lambda c, w: c.invoice_create(full_invoice(w.customer())),
     "invoice_release": lambda c, w: c.invoice_release(w.invoice(w.customer())),
     "credit_note_create": lambda c, w: (
@@ -229,6 +327,8 @@ REQUEST_CASES = {
         (customer := w.customer()),
         c.payment_release(w.payment(customer, w.invoice(customer, released=True))),
     ),
+    "sales_order_create": lambda c, w: c.sales_order_create(full_sales_order(w.customer())),
+    "journal_transaction_create": lambda c, w: c.journal_transaction_create(full_journal()),
 }
 
 READ_CASES = {
@@ -262,13 +362,26 @@ READ_CASES = {
     "inventory_get": lambda c, ids: c.inventory_get("1001-BLK-M"),
     "number_sequence_list": lambda c, ids: c.number_sequence_list(),
     "number_sequence_get": lambda c, ids: c.number_sequence_get("CUSTOMER"),
+    "sales_order_get": lambda c, ids: c.sales_order_get(ids["sales_order"]),
+    "sales_order_list": lambda c, ids: list(
+        c.sales_order_list(order_type="SO", modified_since=date(2020, 1, 1), page_size=9)
+    ),
+    "journal_transaction_get": lambda c, ids: c.journal_transaction_get(ids["journal"]),
+    "journal_transaction_list": lambda c, ids: list(
+        c.journal_transaction_list(modified_since=date(2020, 1, 1), branch="1", page_size=2)
+    ),
 }
+
+
+def _client_methods() -> dict:
+    """VismaNetClient's methods, its mixins' (client_orders.py) included."""
+    return {name: fn for cls in reversed(VismaNetClient.__mro__[:-1]) for name, fn in vars(cls).items()}
 
 
 def _marked(methods: tuple[str, ...]) -> list[str]:
     return sorted(
         name
-        for name, fn in vars(VismaNetClient).items()
+        for name, fn in _client_methods().items()
         if getattr(fn, "visma_operation", ("",))[0] in methods and not name.startswith("_")
     )
 
@@ -297,7 +410,7 @@ UNMARKED = {"ping", "pages"}  # ping reads through marked methods; pages is the 
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n, f in vars(VismaNetClient).items() if callable(f) and not n.startswith("_"))
+    "name", sorted(n for n, f in _client_methods().items() if callable(f) and not n.startswith("_"))
 )
 def test_every_public_client_method_names_its_operation(name):
     """So a new method cannot slip past the write/read case lists below without an @operation marker."""

@@ -40,8 +40,25 @@ def test_orders_are_invoices_unless_the_integration_says_otherwise():
     assert [value for value, _ in OrderDocument.choices] == ["invoice", "sales_order"]
 
 
-def test_only_erps_whose_adapter_takes_sales_orders_offer_them():
+def test_only_erps_whose_adapter_takes_sales_orders_offer_them(monkeypatch):
+    assert systems_with(ports.SALES_ORDER, role=Role.ERP) == ["visma_net", "fortnox"]
+    without_sales_orders(monkeypatch)
     assert systems_with(ports.SALES_ORDER, role=Role.ERP) == ["fortnox"]
+
+
+def without_sales_orders(monkeypatch):
+    """Visma.net's adapter as if it took no sales orders (every ERP adapter takes them now)."""
+    from integrations.visma_net.adapter import VismaNetErp
+
+    monkeypatch.setattr(VismaNetErp, "capabilities", VismaNetErp.capabilities - {ports.SALES_ORDER})
+
+
+@pytest.mark.parametrize("system", ["visma_net", "fortnox"])
+def test_an_erp_that_takes_sales_orders_takes_them_in_the_form(system):
+    sent = form(ConnectionFactory(system=system), order_document="sales_order")
+
+    assert sent.is_valid(), sent.errors
+    assert sent.save().order_document == OrderDocument.SALES_ORDER
 
 
 def test_a_fortnox_integration_takes_sales_orders():
@@ -51,7 +68,8 @@ def test_a_fortnox_integration_takes_sales_orders():
     assert sent.save().order_document == OrderDocument.SALES_ORDER
 
 
-def test_sales_orders_for_an_erp_without_them_are_refused_naming_the_erp():
+def test_sales_orders_for_an_erp_without_them_are_refused_naming_the_erp(monkeypatch):
+    without_sales_orders(monkeypatch)
     refused = form(ConnectionFactory(system="visma_net", name="Books"), order_document="sales_order")
 
     assert not refused.is_valid()
@@ -61,7 +79,8 @@ def test_sales_orders_for_an_erp_without_them_are_refused_naming_the_erp():
     assert form(ConnectionFactory(system="visma_net"), order_document="invoice").is_valid()
 
 
-def test_the_model_refuses_it_too_outside_the_form():
+def test_the_model_refuses_it_too_outside_the_form(monkeypatch):
+    without_sales_orders(monkeypatch)
     integration = IntegrationFactory(order_document=OrderDocument.SALES_ORDER)  # a Visma.net ERP
 
     with pytest.raises(ValidationError) as refused:

@@ -5,8 +5,8 @@ Flows never write that by hand: they fill the dataclasses of this package with
 plain values (str, int, bool, Decimal, date, datetime) and call `.body()`.
 
 Parts: values.py (JSON numbers, dates and the `{"value": …}` wrapper), customers.py
-(Address, Contact, CustomerPayload), documents.py (invoices and credit notes) and
-payments.py (payments and refunds). Import them from here.
+(Address, Contact, CustomerPayload), documents.py (invoices and credit notes),
+orders.py (sales orders and journal transactions) and payments.py (payments and refunds). Import them from here.
 
 Conventions:
 - A field left at `None` is not sent at all. Visma.net's PUT is partial (only
@@ -23,8 +23,9 @@ Conventions:
   that is how the ERP returns them); datetimes as ISO 8601.
 """
 
-from .customers import Address, Contact, CustomerPayload
+from .customers import Address, Contact, ContactPerson, CustomerPayload
 from .documents import Application, CreditNotePayload, DocumentLine, InvoicePayload, TaxDetail
+from .orders import JournalLine, JournalTransactionPayload, SalesOrderLine, SalesOrderPayload
 from .payments import PaymentLine, PaymentPayload, payment_release_body
 from .values import MAX_EXACT_DIGITS, json_date, json_number, json_value, unwrap, wrap, wrapped
 
@@ -33,12 +34,17 @@ __all__ = [
     "Address",
     "Application",
     "Contact",
+    "ContactPerson",
     "CreditNotePayload",
     "CustomerPayload",
     "DocumentLine",
     "InvoicePayload",
+    "JournalLine",
+    "JournalTransactionPayload",
     "PaymentLine",
     "PaymentPayload",
+    "SalesOrderLine",
+    "SalesOrderPayload",
     "TaxDetail",
     "json_date",
     "json_number",

@@ -1,4 +1,4 @@
-"""Visma.net customer write payloads: addresses, contacts and the customer."""
+"""Visma.net customer write payloads: addresses, contacts, the customer and a contact person."""
 
 from __future__ import annotations
 
@@ -96,3 +96,26 @@ class CustomerPayload:
         if self.payment_method is not None:
             body["defaultPaymentMethod"] = {"value": wrapped(paymentMethodId=self.payment_method, isDefault=True)}
         return body
+
+
+@dataclass(frozen=True)
+class ContactPerson:
+    """ContactUpdateDto for POST /v1/contact: a person (first and last name) of a customer (`customer_number`,
+    its businessAccount). CustomerUpdateDto has no list of persons, only its contact info (mainContact)."""
+
+    customer_number: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    active: bool | None = True
+
+    def body(self) -> dict:
+        return wrapped(
+            businessAccount=self.customer_number,
+            firstName=self.first_name,
+            lastName=self.last_name,
+            email=self.email,
+            phone1=self.phone,
+            active=self.active,
+        )

@@ -3,7 +3,7 @@
     .venv/bin/python integrations/visma_net/spec/build_subset.py [path/to/visma-net-erp-v1.openapi.json]
 
 The operations are read from the `@operation(METHOD, path)` markers in
-integrations/visma_net/client.py (by parsing the file, so no Django set-up is
+integrations/visma_net/client.py and client_orders.py (by parsing the file, so no Django set-up is
 needed). Each operation is copied as it is, keeping only its application/json
 content, together with every component schema it references, transitively.
 Contract tests (tests/contracts/) read only the subset written here.
@@ -19,15 +19,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CLIENT = HERE.parent / "client.py"
+# every module holding VismaNetClient's calls (client.py and its mixins)
+CLIENT_MODULES = (CLIENT, HERE.parent / "client_orders.py")
 SUBSET = HERE / "visma-net-erp-v1.subset.json"
 DEFAULT_SOURCE = HERE.parents[2].parent / "shared" / "specs" / "visma-net-erp-v1.openapi.json"
 REF_PREFIX = "#/components/schemas/"
 
 
-def client_operations(source: Path = CLIENT) -> list[tuple[str, str]]:
-    """(METHOD, path) of every @operation marker in client.py, in file order, without repeats."""
+def client_operations(sources: tuple[Path, ...] = CLIENT_MODULES) -> list[tuple[str, str]]:
+    """(METHOD, path) of every @operation marker in the client's modules, in file order, without repeats."""
     found: list[tuple[str, str]] = []
-    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+    nodes = [node for source in sources for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))]
+    for node in nodes:
         if not isinstance(node, ast.FunctionDef):
             continue
         for decorator in node.decorator_list:

@@ -131,3 +131,26 @@ def test_the_preview_says_in_words_when_the_order_is_missing_or_a_rule_fails(adm
     )
     html = preview_page(admin_client, flow_integration).content.decode()
     assert 'id="koppla-preview-error"' in html and "the lookup table has no entry for &#x27;SE&#x27;" in html
+
+
+def test_sales_order_rules_shape_the_sales_order_visma_net_stores(flow_integration):
+    flow_integration.order_document = "sales_order"
+    flow_integration.save(update_fields=["order_document"])
+    sales = FieldRule(
+        integration=flow_integration,
+        target="orders:sales_order",
+        transform="lookup",
+        source_path="billing.country",
+        argument="SE=Inrikes; *=Utrikes",
+        target_path="description.value",
+    )
+    sales.full_clean()
+    sales.save()
+    rule(flow_integration, transform="constant", argument="not an invoice", target_path="invoiceText.value")
+
+    run = send(flow_integration)
+
+    assert run.ok_count == 1, run.message
+    order = next(o for o in visma.sales_orders() if o.get("customerRefNo") == ORDER)
+    assert order["description"] == "Inrikes"
+    assert invoice_of(ORDER) is None  # invoice rules leave sales orders alone
