@@ -121,3 +121,10 @@ def test_the_flows_read_the_enabled_rules_once_per_run(integration, django_asser
     assert new == {"invoiceText": {"value": "on"}}
     assert hooks[0]("customer", {"name": {"value": "kept"}}) == {"name": {"value": "kept"}}
     assert FieldRules(integration, flow="stock").hook(source=None) is None  # no targets: not even a query
+
+
+def test_visma_net_sales_orders_and_journal_transactions_follow_their_own_schemas(integration):
+    assert make(integration, target="orders:sales_order", target_path="lines.*.lineDescription.value").pk
+    found = problems(integration, target="orders:sales_order", target_path="invoiceText.value")
+    assert "SalesOrderUpdateDto has no field 'invoiceText'" in found["target_path"][0]
+    assert make(integration, target="journal:journal_transaction", target_path="description.value").pk
