@@ -301,3 +301,7 @@ class VatTerritoryAdmin(MappingAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/mappings/vatterritory/load_standard.html", context)
+
+
+# The field rules' admin (mappings/datamapper_admin.py), registered on import.
+from . import datamapper_admin  # noqa: E402, F401

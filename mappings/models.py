@@ -304,5 +304,7 @@ class SkuRule(Mapping):
             )
 
 
-# The VAT rate and VAT territory tables live in their own module (this one stays short).
+# The VAT rate and VAT territory tables, and the datamapper's field rules, live in their own modules
+# (this one stays short).
+from .datamapper_models import FieldRule, FieldTarget  # noqa: E402, F401
 from .vat_models import VatRateMapping, VatTerritory  # noqa: E402, F401

@@ -22,6 +22,8 @@ from .import_base import (
 from .models import (
     CurrencyMapping,
     CustomerClass,
+    FieldRule,
+    FieldTarget,
     PaymentMethodMapping,
     PaymentTermMapping,
     ShippingMapping,
@@ -201,6 +203,48 @@ class SkuRuleResource(IntegrationScopedResource):
             raise ValidationError("An integration has one SKU rule: the file must have exactly one row.")
 
 
+class EnabledWidget(widgets.BooleanWidget):
+    """A rule's `enabled` cell: yes/no, true/false, 1/0 (any case); blank: enabled."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value).strip().casefold() if value is not None else ""
+        if text in ("", "1", "true", "yes", "y", "on"):
+            return True
+        if text in ("0", "false", "no", "n", "off"):
+            return False
+        raise ValueError(f"'{value}' is not yes or no: write 1 or 0 (or true / false).")
+
+    def render(self, value, obj=None, **kwargs):
+        return "1" if value else "0"
+
+
+class FieldRuleResource(IntegrationScopedResource):
+    """Key (target, position). The target is written as stored (orders:invoice) or as the admin shows it
+    (Orders / invoice); every rule is checked as on its admin page (FieldRule.clean: syntax and the spec)."""
+
+    label = "Field rules"
+    optional_columns = ("source_path", "argument", "condition", "enabled")
+    free_text_columns = ("source_path", "target_path", "argument", "condition")
+    position = fields.Field(attribute="position", column_name="position", widget=WholeNumberWidget())
+    enabled = fields.Field(attribute="enabled", column_name="enabled", widget=EnabledWidget())
+    Meta = _meta(
+        FieldRule,
+        ("target", "position", "transform", "source_path", "target_path", "argument", "condition", "enabled"),
+        ("target", "position"),
+    )
+
+    def before_import_row(self, row, **kwargs):
+        target = row.get("target")
+        if isinstance(target, str):
+            labels = {label.casefold(): value for value, label in FieldTarget.choices}
+            values = {value.casefold(): value for value in FieldTarget.values}
+            key = " ".join(target.split()).casefold()
+            row["target"] = values.get(key) or labels.get(key) or target.strip()
+        if isinstance(row.get("transform"), str):
+            row["transform"] = row["transform"].strip().lower()
+        super().before_import_row(row, **kwargs)
+
+
 RESOURCES = {
     "customer_classes": CustomerClassResource,
     "tax_zones": TaxZoneMappingResource,
@@ -211,4 +255,5 @@ RESOURCES = {
     "sku_rule": SkuRuleResource,
     "vat_rates": VatRateMappingResource,
     "vat_territories": VatTerritoryResource,
+    "field_rules": FieldRuleResource,
 }

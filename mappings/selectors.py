@@ -123,3 +123,19 @@ def mapping_set_load(*, integration: Integration) -> MappingSet:
 
 
 __all__ = ["REST_OF_WORLD", "MappingSet", "TaxZone", "Territory", "mapping_set_load"]
+
+
+def field_rules_of(*, integration: Integration, flow: str) -> dict[str, list]:
+    """The integration's enabled field rules of `flow` as engine rules (mappings.datamapper.Rule), by body
+    kind, in their order: {"invoice": [Rule, ...], "customer": [...]}. One query."""
+    from .datamapper_models import FieldRule, target_parts
+
+    found: dict[str, list] = {}
+    rules = (
+        FieldRule.objects.filter(integration=integration, target__startswith=f"{flow}:", enabled=True)
+        .select_related("integration__shop", "integration__erp")
+        .order_by("target", "position", "pk")
+    )
+    for rule in rules:
+        found.setdefault(target_parts(rule.target)[1], []).append(rule.as_rule())
+    return found

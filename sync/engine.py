@@ -227,6 +227,7 @@ def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> Rec
         try:
             if item.error is not None:
                 raise item.error
+            runner.record_begin(item)  # field rules see this record (sync/field_rules.py)
             outcome = runner.process(item)
         except ConnectionPaused:
             raise  # the remote asked us to wait: the run stops here (flow_execute), the record waits

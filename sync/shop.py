@@ -80,6 +80,9 @@ class ShopOrder:
     currency_rate: Decimal | None = None
     # Paid in full by the shop's word (shops with the ORDER_PAID capability); None when the shop does not say.
     paid: bool | None = None
+    # The order as the shop sent it (its own field names), for field rules' `raw.` paths (mappings/datamapper.py);
+    # empty when the adapter keeps none.
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def label(self) -> str:

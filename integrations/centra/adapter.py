@@ -235,6 +235,7 @@ def _order(node: dict) -> ShopOrder:
         customer_name=account_name if wholesale and account_name else person or billing.company or billing.person_name,
         extra=extra,
         currency_rate=_rate(_dig(node, "grandTotal", "conversionRate")),
+        raw=node,
     )
 
 

@@ -12,18 +12,21 @@ stock and documents out adapter_items.py's.
   the original (api-notes § A5).
 - sales_order_*: the order as a Fortnox order (POST /3/orders, not booked: Fortnox invoices it later), with
   the invoice's rows and VAT rules (payloads.order_body); found by ExternalInvoiceReference1 compared exactly.
+- Field rules (integrations.adapters.BodyFinishing): every body sent and every `*_request` goes through
+  `body_finish`; the credit action of a full refund sends no body of the credit note, so no rule applies to it.
 - Capabilities: a fee is written off to an account, not under a reason code ("payment_write_off_account");
   sales orders ("sales_order"); no journal transactions and no number series to read.
 """
 
 from __future__ import annotations
 
+from integrations.adapters import BodyFinishing
 from integrations.clients import client_for
 from integrations.http import RemoteError
 from integrations.models import Connection
 from sync import ports
 from sync.drafts import CreditNoteDraft, CustomerDraft, InvoiceDraft
-from sync.erp import CREDIT_NOTE, INVOICE, ErpCustomer, ErpDocument, NumberSeries, VatCategory
+from sync.erp import CREDIT_NOTE, INVOICE, SALES_ORDER, ErpCustomer, ErpDocument, NumberSeries, VatCategory
 
 from .adapter_items import FortnoxItems
 from .adapter_payments import FortnoxPayments
@@ -42,7 +45,7 @@ from .payloads import (
 from .vat import VAT_CATEGORIES
 
 
-class FortnoxErp(FortnoxItems, FortnoxPayments):
+class FortnoxErp(FortnoxItems, FortnoxPayments, BodyFinishing):
     system = "fortnox"
     display_name = "Fortnox"
     capabilities = frozenset({ports.PAYMENT_WRITE_OFF_ACCOUNT, ports.SALES_ORDER})
@@ -59,13 +62,13 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
         return customer_problems(self.customer_request(draft))
 
     def customer_request(self, draft: CustomerDraft) -> dict:
-        return customer_body(draft)
+        return self.body_finish("customer", customer_body(draft))
 
     def customer_create(self, draft: CustomerDraft) -> str:
-        return self.client.customer_create(customer_body(draft))
+        return self.client.customer_create(self.customer_request(draft))
 
     def customer_update(self, number: str, draft: CustomerDraft) -> None:
-        self.client.customer_update(number, customer_body(draft))
+        self.client.customer_update(number, self.customer_request(draft))
 
     # -- VAT ----------------------------------------------------------------------------------
     def vat_categories(self) -> list[VatCategory]:
@@ -75,7 +78,7 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
     # -- invoices -------------------------------------------------------------------------------
     def invoice_problems(self, draft: InvoiceDraft) -> list[str]:
         """What Fortnox would refuse, or book differently from the draft (checked before the customer is resolved)."""
-        body = invoice_body(draft, customer_number=draft.default_customer_number or "0")
+        body = self.body_finish(INVOICE, invoice_body(draft, customer_number=draft.default_customer_number or "0"))
         zone = f"{draft.country}/{draft.customer.customer_type}" if draft.country else ""
         return document_problems(
             body,
@@ -88,10 +91,10 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
         )
 
     def invoice_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
-        return invoice_body(draft, customer_number=customer_number)
+        return self.body_finish(INVOICE, invoice_body(draft, customer_number=customer_number))
 
     def invoice_create(self, draft: InvoiceDraft, *, customer_number: str) -> str:
-        created = self.client.invoice_create(invoice_body(draft, customer_number=customer_number))
+        created = self.client.invoice_create(self.invoice_request(draft, customer_number=customer_number))
         return str(created.get("DocumentNumber") or "")
 
     def invoice_find(self, order_number: str) -> ErpDocument | None:
@@ -108,14 +111,14 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
     # -- sales orders --------------------------------------------------------------------------
     def sales_order_problems(self, draft: InvoiceDraft) -> list[str]:
         """As invoice_problems, for the order body (order rows take any VAT percentage, e.g. 25.5)."""
-        body = order_body(draft, customer_number=draft.default_customer_number or "0")
+        body = self.body_finish(SALES_ORDER, order_body(draft, customer_number=draft.default_customer_number or "0"))
         return document_problems(body, draft.lines, draft.tax_details, what="order", currency=draft.currency)
 
     def sales_order_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
-        return order_body(draft, customer_number=customer_number)
+        return self.body_finish(SALES_ORDER, order_body(draft, customer_number=customer_number))
 
     def sales_order_create(self, draft: InvoiceDraft, *, customer_number: str) -> str:
-        created = self.client.order_create(order_body(draft, customer_number=customer_number))
+        created = self.client.order_create(self.sales_order_request(draft, customer_number=customer_number))
         return str(created.get("DocumentNumber") or "")
 
     def sales_order_find(self, order_number: str) -> ErpDocument | None:
@@ -128,7 +131,7 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
 
     # -- credit notes -----------------------------------------------------------------------------
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]:
-        body = credit_invoice_body(draft)
+        body = self.body_finish(CREDIT_NOTE, credit_invoice_body(draft))
         return document_problems(
             body,
             draft.lines,
@@ -140,7 +143,7 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
         )
 
     def credit_note_request(self, draft: CreditNoteDraft) -> dict:
-        return credit_invoice_body(draft)
+        return self.body_finish(CREDIT_NOTE, credit_invoice_body(draft))
 
     def credit_note_create(self, draft: CreditNoteDraft) -> str:
         """A full refund of an untouched invoice by Fortnox's credit action, else a credit invoice of the rows."""
@@ -156,7 +159,7 @@ class FortnoxErp(FortnoxItems, FortnoxPayments):
                     except RemoteError:
                         pass  # the caller binds the number at once; the reference only helps a later search
                     return number
-        created = self.client.invoice_create(credit_invoice_body(draft))
+        created = self.client.invoice_create(self.credit_note_request(draft))
         return str(created.get("DocumentNumber") or "")
 
     def credit_note_find(self, refund_id: str) -> ErpDocument | None:

@@ -155,7 +155,7 @@ class FortnoxPayments:
         return None
 
     def payment_request(self, draft: PaymentDraft) -> dict:
-        return payment_body(draft)
+        return self.body_finish("payment", payment_body(draft))
 
     def payment_book(self, draft: PaymentDraft) -> str:
         line = draft.lines[0]
@@ -172,7 +172,7 @@ class FortnoxPayments:
                 f"The payment is in {draft.currency} but invoice {line.document_number} is in {currency}: Fortnox books "
                 "a payment in its invoice's currency only. Nothing was booked."
             )
-        created = self.client.payment_create(payment_body(draft, invoice=invoice))
+        created = self.client.payment_create(self.body_finish("payment", payment_body(draft, invoice=invoice)))
         return str(created.get("Number") or "")
 
     def payment_get(self, number: str) -> ErpPayment | None:

@@ -28,6 +28,7 @@ from .adapter_items import VismaNetItems
 from .adapter_numbers import VismaNetNumberSeries
 from .adapter_orders import VismaNetOrders
 from .adapter_payments import VismaNetPayments
+from .finishing import finished
 from .limits import customer_problems, document_problems
 from .payloads import (
     contact_person_payload,
@@ -72,13 +73,13 @@ class VismaNetErp(
         return customer_problems(self.customer_request(draft))
 
     def customer_request(self, draft: CustomerDraft) -> dict:
-        return customer_payload(draft).body()
+        return self.body_finish("customer", customer_payload(draft).body())
 
     def customer_create(self, draft: CustomerDraft) -> str:
         """Create the customer; a company whose address names a person gets that person as its contact (one
         more call, POST /v1/contact: the customer DTO holds no persons). The customer number is returned even
         when the contact is refused (logged): the customer exists and must be bound."""
-        number = self.client.customer_create(customer_payload(draft))
+        number = self.client.customer_create(finished(self, "customer", customer_payload(draft)))
         person = contact_person_payload(draft, customer_number=number)
         if person is not None:
             try:
@@ -88,7 +89,7 @@ class VismaNetErp(
         return number
 
     def customer_update(self, number: str, draft: CustomerDraft) -> None:
-        self.client.customer_update(number, customer_payload(draft))
+        self.client.customer_update(number, finished(self, "customer", customer_payload(draft)))
 
     # -- VAT ----------------------------------------------------------------------------------
     def vat_categories(self) -> list[VatCategory]:
@@ -107,13 +108,16 @@ class VismaNetErp(
     def invoice_problems(self, draft: InvoiceDraft) -> list[str]:
         """What Visma.net would refuse in the invoice (checked before the customer is resolved)."""
         payload = invoice_payload(draft, customer_number=draft.default_customer_number or "0", vat_ids={})
-        return document_problems(payload.body(), lines_key="invoiceLines", what="invoice")
+        body = self.body_finish(INVOICE, payload.body())
+        return document_problems(body, lines_key="invoiceLines", what="invoice")
 
     def invoice_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
-        return invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids).body()
+        body = invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids).body()
+        return self.body_finish(INVOICE, body)
 
     def invoice_create(self, draft: InvoiceDraft, *, customer_number: str) -> str:
-        return self.client.invoice_create(invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids))
+        payload = invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids)
+        return self.client.invoice_create(finished(self, INVOICE, payload))
 
     def invoice_find(self, order_number: str) -> ErpDocument | None:
         node = self.client.invoice_find(order_number)
@@ -128,14 +132,15 @@ class VismaNetErp(
 
     # -- credit notes -----------------------------------------------------------------------------
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]:
-        body = credit_note_payload(draft, vat_ids={}).body()
+        body = self.body_finish(CREDIT_NOTE, credit_note_payload(draft, vat_ids={}).body())
         return document_problems(body, lines_key="lines", what="credit note")
 
     def credit_note_request(self, draft: CreditNoteDraft) -> dict:
-        return credit_note_payload(draft, vat_ids=self.vat_ids).body()
+        return self.body_finish(CREDIT_NOTE, credit_note_payload(draft, vat_ids=self.vat_ids).body())
 
     def credit_note_create(self, draft: CreditNoteDraft) -> str:
-        return self.client.credit_note_create(credit_note_payload(draft, vat_ids=self.vat_ids))
+        payload = credit_note_payload(draft, vat_ids=self.vat_ids)
+        return self.client.credit_note_create(finished(self, CREDIT_NOTE, payload))
 
     def credit_note_find(self, refund_id: str) -> ErpDocument | None:
         node = self.client.credit_note_find(credit_note_reference(refund_id))

@@ -6,9 +6,10 @@ docstring), the calls client_orders.py's.
 
 Finding what Koppla sent (there is no idempotency key, and neither list filters on our reference):
 - A sales order carries the shop's order number in customerRefNo. `sales_order_find` reads the sales order
-  list once per adapter (one run), keeps each order by its customerRefNo, and on later finds reads only the
-  orders modified since the newest change it saw (minus FIND_OVERLAP, for the ERP's clock and time zone):
-  a run reads the list once, and an order created since is found. The reference is compared exactly.
+  list once per adapter (one run), keeps each order (its head, without lines) by its customerRefNo, and on
+  later finds reads only the orders modified since the newest change it saw (minus FIND_OVERLAP, for the
+  ERP's clock and time zone): a run reads the list once, and an order created since is found. The
+  reference is compared exactly.
 - A journal transaction carries Koppla's reference as its description. `journal_transaction_find` reads the
   GL batches modified since the day before the entry's date (JournalDraft.reference names the day summarised,
   "KOPPLA-2026-11-30-…"; a batch for a day is made on or after that day), or every GL batch when the
@@ -64,6 +65,7 @@ class VismaNetOrders:
         """What Visma.net would refuse in the sales order, or book otherwise than drafted (lines it cannot
         carry exactly, VAT per category its lines would not reproduce), before any customer is resolved."""
         body = sales_order_payload(draft, customer_number=draft.default_customer_number or "0").body()
+        body = self.body_finish(SALES_ORDER, body)  # a field rule that cannot apply fails here, before any write
         problems = document_problems(body, lines_key="lines", what="sales order")
         return problems + order_line_problems(draft) + order_vat_differences(draft)
 
@@ -95,7 +97,7 @@ class VismaNetOrders:
             if reference:
                 known = index.get(reference)
                 if known is None or known.get("orderNo") == node.get("orderNo"):
-                    index[reference] = node
+                    index[reference] = {k: v for k, v in node.items() if k not in ("lines", "shipments")}
             stamp = str(node.get("lastModifiedDateTime") or "")
             if ERP_STAMP.match(stamp):
                 moment = datetime.fromisoformat(stamp[:19])
@@ -114,8 +116,21 @@ class VismaNetOrders:
 
     # -- journal transactions -----------------------------------------------------------------
     def journal_transaction_problems(self, draft: JournalDraft) -> list[str]:
+        """What Visma.net would refuse in the entry (journal_problems, sizes), and VAT categories it does not
+        hold, or whose VAT line could not name its VAT (a category of more than one VAT)."""
         body = journal_payload(draft, vat_ids={}).body()
         problems = document_problems(body, lines_key="journalTransactionLines", what="journal entry")
+        known = {category.id for category in self.vat_categories()}
+        for category in sorted({line.vat_category for line in draft.lines if line.vat_category}):
+            if category not in known:
+                problems.append(f"VAT category {category} does not exist in Visma.net: map an existing one")
+            elif category not in self.vat_ids and any(
+                line.vat_category == category and line.taxable == 0 for line in draft.lines
+            ):
+                problems.append(
+                    f"VAT category {category} holds more than one VAT in Visma.net: the entry's VAT line cannot "
+                    "name the VAT it books"
+                )
         return problems + journal_problems(draft)
 
     def journal_transaction_request(self, draft: JournalDraft) -> dict:

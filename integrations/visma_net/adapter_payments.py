@@ -12,6 +12,7 @@ from integrations.http import NotFound
 from sync.drafts import PaymentDraft
 from sync.erp import CREDIT_NOTE, ErpPayment
 
+from .finishing import finished
 from .schemas import PaymentLine, PaymentPayload
 
 PAYMENT = "Payment"
@@ -80,10 +81,10 @@ class VismaNetPayments:
         return None if found is None else payment_from_visma(found)
 
     def payment_request(self, draft: PaymentDraft) -> dict:
-        return payment_payload(draft).body()
+        return self.body_finish("payment", payment_payload(draft).body())
 
     def payment_book(self, draft: PaymentDraft) -> str:
-        return self.client.payment_create(payment_payload(draft))
+        return self.client.payment_create(finished(self, "payment", payment_payload(draft)))
 
     def payment_get(self, number: str) -> ErpPayment | None:
         try:

@@ -116,6 +116,8 @@ class FlowRunner:
                     return import_string(path)(**kwargs)
         return super().__new__(cls)
 
+    field_rules = None  # sync.field_rules.FieldRules of the run, made on its first record
+
     def __init__(self, *, integration: Integration, run: SyncRun, dry_run: bool):
         self.integration = integration
         self.run = run
@@ -132,6 +134,21 @@ class FlowRunner:
     def process(self, item: SourceItem) -> Outcome:
         """Map, bind and write one record. Raise RecordFailed (or a RemoteError) on failure."""
         raise NotImplementedError
+
+    def adapters(self) -> list:
+        """The adapters whose bodies field rules shape: the flow's shop and ERP adapters, where it has them."""
+        return [a for a in (getattr(self, "shop", None), getattr(self, "erp", None)) if a is not None]
+
+    def record_begin(self, item: SourceItem) -> None:
+        """Before the engine processes `item`: the adapters apply the integration's field rules of this flow
+        (read once per run) to the bodies they send, with `item.data` as the rules' source (sync/field_rules.py)."""
+        from sync.field_rules import FieldRules
+
+        if self.field_rules is None:
+            self.field_rules = FieldRules(self.integration, flow=self.flow)
+        hook = self.field_rules.hook(item.data)
+        for adapter in self.adapters():
+            adapter.body_hook = hook
 
     def connections(self) -> list:
         """The remote accounts the flow calls: while one of them is paused, its runs call nothing."""

@@ -62,6 +62,20 @@ ROWS = {
         ("ES", "35", "EXPORT", "Canary Islands (Las Palmas)", "Council Directive 2006/112/EC, Art. 6(1)(b)"),
         ("gb", "BT", "XI", "Northern Ireland", "Windsor Framework, Art. 8"),
     ],
+    "field_rules": [
+        ("target", "position", "transform", "source_path", "target_path", "argument", "condition", "enabled"),
+        (
+            "Orders / invoice",
+            "10",
+            "concat",
+            "",
+            "invoiceText.value",
+            "{billing.first_name}; Åhléns, {number}",
+            "",
+            "1",
+        ),
+        ("orders:customer", "20", "truncate", "", "name.value", "30", "billing.company notempty", "0"),
+    ],
 }
 
 

@@ -210,7 +210,7 @@ def test_number_sequences_show_capacity(client):
         "10002",
     )
     ids = {n["numberingId"] for n in client.number_sequence_list()}
-    assert ids == {"CUSTOMER", "ARINVOICE", "ARCREDITNO", "ARPAYMENT"}
+    assert ids == {"CUSTOMER", "ARINVOICE", "ARCREDITNO", "ARPAYMENT", "SOORDER", "GLBATCH"}
     assert client.number_sequence_get("ARINVOICE")["sequence"][0]["lastNbr"] == "099999"  # none used yet
 
 

@@ -119,6 +119,16 @@ def test_what_visma_net_would_refuse_is_a_problem_before_anything_is_written(erp
     assert any(words in p for p in problems), problems
 
 
+def test_an_unknown_vat_category_is_a_problem_and_a_sane_entry_has_none(erp):
+    assert erp.journal_transaction_problems(entry()) == []
+    draft = entry()
+    lines = tuple(replace(line, vat_category="XX99") if line.vat_category else line for line in draft.lines)
+
+    problems = erp.journal_transaction_problems(replace(draft, lines=lines))
+
+    assert problems == ["VAT category XX99 does not exist in Visma.net: map an existing one"]
+
+
 # --------------------------------------------------------------------------- finding
 def test_find_reads_the_gl_batches_since_the_day_before_the_entrys_day(erp):
     with record_calls() as calls:
