@@ -15,6 +15,7 @@ from integrations.visma_net.client_orders import journal_transaction_batches
 from integrations.visma_net.paging import read_pages
 from integrations.visma_net.schemas import JournalLine, JournalTransactionPayload
 from sync.drafts import JournalDraft, JournalLineDraft
+from sync.erp import JOURNAL_TRANSACTION
 
 D = Decimal
 ZERO = D(0)
@@ -65,6 +66,8 @@ def test_the_batch_carries_the_reference_the_lines_and_the_vat_as_charged(erp):
     )
     document = erp.journal_transaction_get(number)
     assert (document.total, document.order_number, document.released) == (D("104.96"), draft.reference, False)
+    assert erp.document_get(JOURNAL_TRANSACTION, number) == document
+    assert erp.document_get(JOURNAL_TRANSACTION, "599999") is None
 
 
 def test_without_skipping_the_vat_validation_visma_net_refuses_vat_other_than_its_own(client):
