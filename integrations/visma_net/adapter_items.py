@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from integrations.http import NotFound
-from sync.erp import CREDIT_NOTE, INVOICE, ErpDocument, ErpItem
+from sync.erp import CREDIT_NOTE, INVOICE, JOURNAL_TRANSACTION, SALES_ORDER, ErpDocument, ErpItem
 
 from .operations import filter_time
 from .payloads import document_from_visma
@@ -139,7 +139,12 @@ class VismaNetItems:
         )
 
     def document_get(self, kind: str, number: str) -> ErpDocument | None:
+        """An invoice or credit note (with its attachment link), a sales order or a journal transaction."""
         try:
+            if kind == SALES_ORDER:
+                return self.sales_order_get(number)
+            if kind == JOURNAL_TRANSACTION:
+                return self.journal_transaction_get(number)
             node = self.client.invoice_get(number) if kind == INVOICE else self.client.credit_note_get(number)
         except NotFound:
             return None

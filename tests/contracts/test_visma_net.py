@@ -583,7 +583,8 @@ def test_subset_holds_exactly_the_operations_the_client_uses():
 
 
 def test_spec_filters_used_for_duplicate_searches_exist():
-    """Invoices and credit notes can be searched by our reference; payments cannot (matched client-side)."""
+    """Invoices and credit notes can be searched by our reference; payments, sales orders and journal
+    transactions cannot (matched client-side)."""
 
     def params(path):
         return {p["name"] for p in SPEC.operation("GET", path)["parameters"]}
@@ -593,3 +594,10 @@ def test_spec_filters_used_for_duplicate_searches_exist():
     assert "paymentRef" not in params("/v1/customerPayment")
     assert {"invoiceRefNbr", "customer"} <= params("/v1/customerPayment")
     assert {"email", "lastModifiedDateTime", "lastModifiedDateTimeCondition"} <= params("/v1/customer")
+    # Sales orders and journal transactions cannot be searched by our reference: adapter_orders.py reads the
+    # list (orders once a run, then their changes; batches since the entry's day) and compares exactly.
+    assert not {"customerRefNo", "customerOrder"} & params("/v1/salesorder")
+    assert {"orderType", "lastModifiedDateTime", "lastModifiedDateTimeCondition"} <= params("/v1/salesorder")
+    assert not {"description", "referenceNumber"} & params("/v2/journaltransaction")
+    assert {"lastModifiedDateTime", "periodId", "module"} <= params("/v2/journaltransaction")
+    assert "lastModifiedDateTimeCondition" not in params("/v2/journaltransaction")

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.http import ValidationFailed, record_calls
+from integrations.sandbox.models import SandboxFault
 from integrations.visma_net import sandbox
 from integrations.visma_net.adapter import VismaNetErp
 from integrations.visma_net.adapter_orders import reference_day
@@ -15,6 +16,7 @@ from integrations.visma_net.client_orders import journal_transaction_batches
 from integrations.visma_net.paging import read_pages
 from integrations.visma_net.schemas import JournalLine, JournalTransactionPayload
 from sync.drafts import JournalDraft, JournalLineDraft
+from sync.erp import JOURNAL_TRANSACTION
 
 D = Decimal
 ZERO = D(0)
@@ -65,6 +67,8 @@ def test_the_batch_carries_the_reference_the_lines_and_the_vat_as_charged(erp):
     )
     document = erp.journal_transaction_get(number)
     assert (document.total, document.order_number, document.released) == (D("104.96"), draft.reference, False)
+    assert erp.document_get(JOURNAL_TRANSACTION, number) == document
+    assert erp.document_get(JOURNAL_TRANSACTION, "599999") is None
 
 
 def test_without_skipping_the_vat_validation_visma_net_refuses_vat_other_than_its_own(client):
@@ -164,3 +168,17 @@ def test_paging_by_weight_reads_until_the_lines_stated_are_read():
     }
     got = list(read_pages(lambda p: pages[p["pageNumber"]], "/x", size=2, weight=lambda r: r["w"]))
     assert [r["n"] for r in got] == [1, 2, 3]
+
+
+def test_faults_injected_into_the_new_endpoints_are_retried_like_any_other(erp):
+    SandboxFault.objects.create(
+        system="visma_net", endpoint="GET .*/v2/journaltransaction$", kind="server_error", status_code=503, remaining=2
+    )
+    SandboxFault.objects.create(
+        system="visma_net", endpoint="GET .*/v1/salesorder$", kind="rate_limit", retry_after=3, remaining=1
+    )
+
+    assert erp.journal_transaction_find("KOPPLA-2026-11-30-EUR-OSS-AT-1") is None
+    assert erp.sales_order_find("7001") is None
+
+    assert list(SandboxFault.objects.order_by("pk").values_list("fired", flat=True)) == [2, 1]

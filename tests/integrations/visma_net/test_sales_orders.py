@@ -12,6 +12,7 @@ from integrations.visma_net.adapter import VismaNetErp
 from integrations.visma_net.payloads_orders import order_line_terms
 from integrations.visma_net.schemas import SalesOrderLine, SalesOrderPayload
 from sync.drafts import CustomerDraft, DraftLine, InvoiceDraft, TaxDetail
+from sync.erp import SALES_ORDER
 from sync.shop import ShopAddress
 
 from .test_client import new_customer
@@ -212,3 +213,12 @@ def test_the_body_hook_reshapes_what_is_sent_and_what_request_shows(erp):
 
     assert erp.sales_order_request(order, customer_number="10042")["description"] == {"value": "Mapped by a rule"}
     assert created(erp, order)["description"] == "Mapped by a rule"
+
+
+def test_document_get_reads_a_sales_order_and_says_none_for_a_missing_one(erp):
+    stored = created(erp, draft(order_line("100.00")))
+
+    document = erp.document_get(SALES_ORDER, stored["orderNo"])
+
+    assert (document.kind, document.number, document.total) == (SALES_ORDER, stored["orderNo"], D("125.00"))
+    assert erp.document_get(SALES_ORDER, "999999") is None
