@@ -1,7 +1,8 @@
-"""Demo data: sandbox connections, two integrations, their mappings, and the sandboxes' own data.
+"""Demo data: sandbox connections, three integrations, their mappings, and the sandboxes' own data.
 
 One Centra sandbox shop feeds two integrations: "Demo shop (Centra → Visma.net)" and
-"Demo shop (Centra → Fortnox)". Seeded once: the first start creates everything; later starts
+"Demo shop (Centra → Fortnox)"; an eAccounting sandbox shop feeds the third, "Demo shop (eAccounting →
+Visma.net)" (sync/demo_eaccounting.py), on the same Visma.net sandbox. Seeded once: the first start creates everything; later starts
 only add what was never seeded (a DemoSeed row per integration and per mapping table says what
 was) and point the connections at the demo's port. The user's edits and deletions (notify
 e-mails, cash and fee accounts, mapping rows, payout formats, a disconnected connection) are
@@ -158,6 +159,7 @@ def demo_sandboxes_seed(*, orders: int = DEMO_ORDERS) -> dict:
     """The remote systems' side of the demo: ERP reference data and items, shop orders, tokens."""
     from integrations.centra import demo_data as centra_demo
     from integrations.centra.sandbox import api_token_register
+    from integrations.eaccounting import demo_data as eaccounting_demo
     from integrations.fortnox import demo_data as fortnox_demo
     from integrations.visma_net import demo_data as visma_demo
     from integrations.visma_net.connect_sandbox import client_register
@@ -168,6 +170,7 @@ def demo_sandboxes_seed(*, orders: int = DEMO_ORDERS) -> dict:
         "visma_net": visma_demo.seed(),
         "fortnox": fortnox_demo.seed(),  # also registers its demo OAuth client
         "centra": centra_demo.seed(orders=orders),
+        "eaccounting": eaccounting_demo.seed(),  # also registers its demo OAuth client
     }
 
 
@@ -184,11 +187,14 @@ def demo_erp_connect(*, erp: Connection) -> None:
 
 
 def demo_seed(*, site_url: str | None = None, orders: int = DEMO_ORDERS, connect: bool = False) -> Integration:
-    """Everything the demo needs; returns the Visma.net integration (demo_fortnox_integration_seed seeds the
-    Fortnox one). `connect` also gives the Visma.net connection a token (no consent page)."""
+    """Everything the demo needs; returns the Centra → Visma.net integration (the Fortnox and eAccounting ones are
+    seeded beside it). `connect` also gives the Visma.net connection a token (no consent page)."""
+    from .demo_eaccounting import demo_eaccounting_integration_seed
+
     demo_sandboxes_seed(orders=orders)
     integration = demo_integration_seed(site_url=site_url)
     demo_fortnox_integration_seed(site_url=site_url)
+    demo_eaccounting_integration_seed(site_url=site_url)
     if connect:
         demo_erp_connect(erp=integration.erp)
     return integration
@@ -216,7 +222,7 @@ def demo_integration_seed(*, site_url: str | None = None) -> Integration:
         },
     )
     DemoSeed.objects.get_or_create(integration=integration, part="integration")
-    _integration_parts_seed(integration)
+    integration_parts_seed(integration)
     return integration
 
 
@@ -245,12 +251,13 @@ def demo_fortnox_integration_seed(*, site_url: str | None = None) -> Integration
         },
     )
     DemoSeed.objects.get_or_create(integration=integration, part="integration")
-    _integration_parts_seed(integration)
+    integration_parts_seed(integration)
     return integration
 
 
-def _integration_parts_seed(integration: Integration) -> None:
-    """Flow switches, payout formats and each demo mapping table of `integration`, each part once."""
+def integration_parts_seed(integration: Integration, *, files=DEMO_MAPPING_FILES) -> None:
+    """Flow switches, payout formats and each demo mapping table of `integration` (`files`: (table, path) in
+    dependency order), each part once."""
     integration_flows_ensure(integration=integration)
     seeded = set(integration.demo_seeds.values_list("part", flat=True))
     if "payout_formats" not in seeded:
@@ -258,7 +265,7 @@ def _integration_parts_seed(integration: Integration) -> None:
             if not PayoutFormat.objects.filter(name=name).exists():
                 payout_format_from_preset(name=name, preset=preset)
         DemoSeed.objects.create(integration=integration, part="payout_formats")
-    for table, path in DEMO_MAPPING_FILES:
+    for table, path in files:
         if table in seeded:
             continue
         # A table that already has rows (a demo database from before DemoSeed) counts as seeded.

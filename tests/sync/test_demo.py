@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 def test_demo_seed_builds_a_complete_integration_and_is_idempotent():
     integration = demo_seed(site_url="http://127.0.0.1:8123")
     demo_seed(site_url="http://127.0.0.1:8123")
-    assert Integration.objects.count() == 2  # Centra → Visma.net and Centra → Fortnox, on one Centra shop
-    assert Connection.objects.count() == 3
+    assert Integration.objects.count() == 3  # Centra → Visma.net and Centra → Fortnox on one Centra shop, eAccounting → Visma.net
+    assert Connection.objects.count() == 4  # Centra, Visma.net, Fortnox and eAccounting sandboxes
     assert Integration.objects.get(name=DEMO_FORTNOX_INTEGRATION).erp.system == "fortnox"
     assert integration.shop.base_url == "http://127.0.0.1:8123/sandbox/centra/graphql"
     assert integration.erp.token_url.startswith("http://127.0.0.1:8123/sandbox/")

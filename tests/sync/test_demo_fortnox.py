@@ -72,7 +72,7 @@ def test_a_second_start_keeps_the_fortnox_integrations_edits_and_a_disconnected_
     demo_seed(site_url="http://127.0.0.1:8080", orders=5)
 
     again = fortnox_integration()
-    assert again.pk == fortnox.pk and Integration.objects.count() == 2
+    assert again.pk == fortnox.pk and Integration.objects.count() == 3
     assert (again.payment_cash_account, again.notify_emails) == ("1930", "ekonomi@shop.example")
     assert again.fee_writeoff_account == "6570"
     assert TaxZoneMapping.objects.get(integration=again, country="FI", customer_type="B2C").sales_account == "3107"

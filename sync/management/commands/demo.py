@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from sync.demo import DEMO_FORTNOX_INTEGRATION, DEMO_PASSWORD, DEMO_USERNAME, demo_seed
+from sync.demo_eaccounting import DEMO_EACCOUNTING_INTEGRATION
 from sync.heartbeat import runs_interrupted_close
 
 STOP_WAIT_SECONDS = 30  # how long each process may take to stop before it is killed
@@ -59,7 +60,10 @@ class Command(BaseCommand):
         if "sandbox" in settings.DATABASES:
             call_command("migrate", database="sandbox", interactive=False, verbosity=0)
         integration = demo_seed(site_url=f"http://127.0.0.1:{port}")
-        self.stdout.write(f"Demo data ready: integrations “{integration}” and “{DEMO_FORTNOX_INTEGRATION}”.")
+        self.stdout.write(
+            f"Demo data ready: integrations “{integration}”, “{DEMO_FORTNOX_INTEGRATION}” and "
+            f"“{DEMO_EACCOUNTING_INTEGRATION}”."
+        )
         # Before the demo starts its worker no worker runs on the demo's database: every run still marked
         # running was left by the last stop. --seed-only may run beside a running demo: only dead runs then.
         interrupted = runs_interrupted_close(no_worker_running=not seed_only)
