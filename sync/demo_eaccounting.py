@@ -30,7 +30,7 @@ from .demo import (
     demo_connections_ensure,
     integration_parts_seed,
 )
-from .models import DemoSeed, Integration
+from .models import DemoSeed, Integration, JournalVatAccount
 
 DEMO_EACCOUNTING_INTEGRATION = "Demo shop (eAccounting → Visma.net)"
 DEMO_EACCOUNTING_CONNECTION = "eAccounting sandbox"
@@ -38,6 +38,9 @@ DEMO_EACCOUNTING_CONNECTION = "eAccounting sandbox"
 # customers, articles, invoices).
 DEMO_EACCOUNTING_SCOPES = "ea:api offline_access ea:sales"
 DEMO_EACCOUNTING_STATUSES = ["Shipped", "Invoiced"]
+# VAT category → output-VAT account of sales journal entries (BAS: 2611 25 %, 2621 12 %, 2631 6 %; reverse
+# charge carries no VAT, kept on 2611 for completeness).
+DEMO_JOURNAL_VAT_ACCOUNTS = {"SE25": "2611", "SE12": "2621", "SE6": "2631", "RC0": "2611"}
 EACCOUNTING_FIXTURES = FIXTURES / "demo" / "eaccounting"
 # (table, file) in dependency order. No SKU rule: eAccounting's article numbers are not Visma.net item numbers,
 # so invoice lines go without an item (description, price and VAT category only).
@@ -112,4 +115,17 @@ def demo_eaccounting_integration_seed(*, site_url: str | None = None) -> Integra
     )
     DemoSeed.objects.get_or_create(integration=integration, part="integration")
     integration_parts_seed(integration, files=DEMO_EACCOUNTING_MAPPING_FILES)
+    _journal_vat_accounts_seed(integration)
     return integration
+
+
+def _journal_vat_accounts_seed(integration: Integration) -> None:
+    """The output-VAT accounts sales journal entries credit per VAT category (BAS, in the Visma.net demo
+    company's chart), once: a row the user edited or deleted stays so."""
+    if integration.demo_seeds.filter(part="journal_vat_accounts").exists():
+        return
+    for category, account in DEMO_JOURNAL_VAT_ACCOUNTS.items():
+        JournalVatAccount.objects.get_or_create(
+            integration=integration, vat_category=category, defaults={"account": account}
+        )
+    DemoSeed.objects.create(integration=integration, part="journal_vat_accounts")

@@ -103,6 +103,8 @@ ACCOUNTS = [
     ("1584", "PayPal settlement account", "Asset", True),
     ("1930", "Business bank account", "Asset", True),
     ("2611", "Output VAT on sales", "Liability", False),
+    ("2621", "Output VAT on sales, 12 %", "Liability", False),
+    ("2631", "Output VAT on sales, 6 %", "Liability", False),
     ("3001", "Sales of goods, Sweden 25 %", "Income", False),
     ("3002", "Sales of goods, Sweden 12 %", "Income", False),
     ("3003", "Sales of goods, Sweden 6 %", "Income", False),

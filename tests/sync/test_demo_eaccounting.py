@@ -63,7 +63,14 @@ def test_the_eaccounting_integration_is_seeded_connected_and_shares_the_visma_ne
     assert VatRateMapping.objects.get(integration=integration, country="NL", rate=6).vat_category == "SE6"
     assert PaymentMethodMapping.objects.filter(integration=integration, shop_method="invoice").exists()
     assert not SkuRule.objects.filter(integration=integration).exists()  # article numbers are not item numbers
-    assert DemoSeed.objects.filter(integration=integration).count() == 2 + len(DEMO_EACCOUNTING_MAPPING_FILES)
+    # integration, payout formats, the mapping tables and the journal VAT accounts
+    assert DemoSeed.objects.filter(integration=integration).count() == 3 + len(DEMO_EACCOUNTING_MAPPING_FILES)
+    assert dict(integration.journal_vat_accounts.values_list("vat_category", "account")) == {
+        "SE25": "2611",
+        "SE12": "2621",
+        "SE6": "2631",
+        "RC0": "2611",
+    }
     assert IntegrationFlow.objects.filter(integration=integration).count() == (
         IntegrationFlow.objects.filter(integration=visma).count()
     )
@@ -80,6 +87,7 @@ def test_a_second_start_keeps_the_eaccounting_integrations_edits_and_a_disconnec
         sales_account="3106"
     )
     PaymentMethodMapping.objects.filter(integration=integration, shop_method="invoice").delete()
+    integration.journal_vat_accounts.filter(vat_category="SE6").delete()
     Connection.objects.filter(pk=integration.shop_id).update(status="expired", access_token="", refresh_token="")
 
     demo_seed(site_url="http://127.0.0.1:8080", orders=5)
@@ -90,6 +98,7 @@ def test_a_second_start_keeps_the_eaccounting_integrations_edits_and_a_disconnec
     assert (again.order_document, again.erp_order_type) == ("sales_order", "SX")
     assert TaxZoneMapping.objects.get(integration=again, country="DK", customer_type="B2C").sales_account == "3106"
     assert not PaymentMethodMapping.objects.filter(integration=again, shop_method="invoice").exists()
+    assert not again.journal_vat_accounts.filter(vat_category="SE6").exists()
     assert (again.shop.status, again.shop.refresh_token) == ("expired", "")  # not connected behind the user's back
     assert again.shop.base_url == "http://127.0.0.1:8080/sandbox/eaccounting/v2"  # only the port is followed
     assert Connection.objects.filter(name=DEMO_EACCOUNTING_CONNECTION).count() == 1
@@ -133,3 +142,27 @@ def test_the_orders_flow_invoices_the_paid_orders_of_both_customer_kinds_once_wi
     again = flow_run(integration=integration, flow="orders", trigger="manual")
     assert again.failed_count == 0 and len(visma.invoices()) == len(paid)  # exactly once
     assert not SyncRun.objects.filter(integration__name=DEMO_INTEGRATION).exists()  # the Centra one is left alone
+
+
+def test_as_sales_journal_entries_the_paid_orders_are_booked_per_day_currency_and_vat_category():
+    from integrations.visma_net import sandbox as visma
+    from sync.models import JournalShare
+    from sync.services import flow_run
+
+    demo_seed(site_url="http://testserver", orders=5, connect=True)
+    integration = eaccounting_integration()
+    Integration.objects.filter(pk=integration.pk).update(order_document="journal_entry")
+    integration.refresh_from_db()
+    IntegrationFlow.objects.filter(integration=integration, flow__in=["orders", "journal"]).update(enabled=True)
+
+    orders = flow_run(integration=integration, flow="orders", trigger="manual")
+    journal = flow_run(integration=integration, flow="journal", trigger="manual")
+
+    assert (orders.ok_count, orders.failed_count) == (8, 0)
+    assert journal.failed_count == 0 and journal.ok_count >= 8, list(
+        journal.records.exclude(error="").values_list("source_label", "error")[:3]
+    )
+    assert not visma.invoices()  # the books, not the documents
+    shares = JournalShare.objects.filter(integration=integration)
+    assert shares.values("order_number").distinct().count() == 8
+    assert not shares.filter(entry__isnull=True).exists()  # every order's share went into a sent entry
