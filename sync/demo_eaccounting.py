@@ -8,8 +8,10 @@ walks through the sandbox's consent page. A later start only moves its sandbox U
 
 What the integration is given: the statuses Shipped and Invoiced, only paid orders (eAccounting has no paid
 status: an order is paid when the customer invoice made from it is, api-notes § B), sales-order type SO,
-branch 1 and warehouse MAIN (the Visma.net sandbox's), receivable account 1510 for sales journal entries, and
-the mapping tables of mappings/fixtures/demo/eaccounting/ beside the shared ones. The eAccounting demo company
+branch 1 and warehouse MAIN (the Visma.net sandbox's), receivable account 1510 and the VAT accounts of sales
+journal entries, and the mapping tables of mappings/fixtures/demo/eaccounting/ beside the shared ones. No SKU
+rule: the demo's article numbers are not Visma.net items, so invoices and journal entries go through and sales
+orders (whose lines need an item) fail naming the line. The eAccounting demo company
 does not use the OSS: consumers in other EU countries pay Swedish VAT, so its tax-zone and VAT-rate files book
 them like Swedish consumers; EU companies with a VAT number are reverse charge, as in the other demos.
 """

@@ -7,7 +7,7 @@ from its syntax tree, so an import inside a function counts too.
 
 Allowed:
 - sync/migrations/: frozen history.
-- sync/demo.py: the demo seeds its sandboxes and gives the demo ERP connection a token through
+- sync/demo.py and sync/demo_eaccounting.py (its third integration): the demo seeds its sandboxes and gives the demo ERP connection a token through
   the demo systems' own sandbox modules (integrations/<system>/demo_data.py, sandbox.py,
   connect_sandbox.py); its connection URLs come from the registry.
 """
@@ -24,7 +24,7 @@ from integrations.systems import SYSTEMS
 ROOT = Path(__file__).resolve().parent.parent
 SYNC = ROOT / "sync"
 SYSTEM_PACKAGES = {f"integrations.{key}" for key in SYSTEMS}
-ALLOWED = {"sync/demo.py"}
+ALLOWED = {"sync/demo.py", "sync/demo_eaccounting.py"}
 
 
 def system_imports(source: str) -> list[str]:
