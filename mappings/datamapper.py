@@ -285,12 +285,21 @@ def _transformed(rule: Rule, body: dict, source: object, stars, current) -> Any:
             raise FieldRuleError(
                 f"{rule.name}: truncate needs a length and the spec gives none: give it as the argument."
             )
+        if _is_number(value) or _is_number(current) or rule.target_type in ("number", "integer"):
+            raise FieldRuleError(
+                f"{rule.name}: truncate cuts text and {what} is a number, so cutting its digits would change the "
+                "amount: truncate a text field, or leave the number as it is."
+            )
         return text_of(value, rule=rule, what=what)[: rule.length]
     if transform == LOOKUP:
         return _looked_up(rule, text_of(value, rule=rule, what=what))
     if transform == DATE:
         return _date_formatted(rule, value, what)
     raise FieldRuleError(f"{rule.name}: unknown transform '{transform}'.")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
 def _looked_up(rule: Rule, key: str) -> str:

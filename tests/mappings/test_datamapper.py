@@ -200,6 +200,28 @@ def test_money_stays_exact():
     assert new["Amount"] == Decimal("448.90") and isinstance(new["Amount"], Decimal)
 
 
+def test_truncate_refuses_a_number_rather_than_cutting_its_digits():
+    for kwargs in (
+        {"target": "invoiceLines.0.unitPriceInCurrency.value"},  # the target's own number (159.2 → 15)
+        {"target": "note.value", "source": "grand_total"},  # an amount into text (448.90 → 44)
+        {"target": "note.value", "target_type": "number"},
+    ):
+        target = kwargs.pop("target")
+        source = kwargs.pop("source", "")
+        with pytest.raises(FieldRuleError, match="truncate cuts text and .* is a number"):
+            apply(rule(target, "truncate", source, length=2, **kwargs), start={**body(), "note": {"value": None}})
+    new, _ = apply(rule("note.value", "truncate", "number", length=3))
+    assert new["note"]["value"] == "290"  # text (the order number) is still cut
+
+
+def test_a_number_with_a_huge_exponent_is_refused_not_written_out():
+    for text in ("1E+999999", "1e-40", "123456789012345678901234"):
+        with pytest.raises(FieldRuleError, match="out of range"):
+            apply(rule("invoiceLines.0.quantity.value", "constant", argument=text))
+    new, _ = apply(rule("invoiceLines.0.quantity.value", "constant", argument="0E-50"))
+    assert new["invoiceLines"][0]["quantity"]["value"] == 0
+
+
 def test_a_number_that_a_double_cannot_carry_is_refused():
     with pytest.raises(FieldRuleError, match="without rounding"):
         apply(
