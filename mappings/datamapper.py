@@ -51,7 +51,8 @@ class Rule:
     """One field rule as the engine applies it (mappings.models.FieldRule.as_rule builds it).
 
     `length`: what truncate cuts to (its argument, else the target's length in the ERP's spec);
-    `target_type`: the spec's JSON type of the target ("string", "number", "integer", "boolean", "" unknown).
+    `target_type`: the spec's JSON type of the target ("string", "number", "integer", "boolean", "" unknown);
+    `problem`: set when the rule may not apply at all; every record it meets then fails with it.
     """
 
     name: str
@@ -62,6 +63,7 @@ class Rule:
     condition: str = ""
     length: int | None = None
     target_type: str = ""
+    problem: str = ""  # why the rule may not apply at all (e.g. it targets the field Koppla finds the record by)
 
 
 MISSING = object()
@@ -83,6 +85,8 @@ def rules_apply(rules: Iterable[Rule], *, body: dict, source: object) -> tuple[d
 
 # --------------------------------------------------------------------------- one rule
 def _rule_apply(rule: Rule, body: dict, source: object) -> bool:
+    if rule.problem:
+        raise FieldRuleError(f"{rule.name}: {rule.problem}")
     condition = condition_parse(rule.condition) if rule.condition.strip() else None
     changed = False
     for container, keys, stars in _targets(rule, body):
