@@ -30,6 +30,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from integrations.text_length import text_cut
+
 from .datamapper_syntax import (
     COPY,
     DATE,
@@ -294,7 +296,7 @@ def _transformed(rule: Rule, body: dict, source: object, stars, current) -> Any:
                 f"{rule.name}: truncate cuts text and {what} is a number, so cutting its digits would change the "
                 "amount: truncate a text field, or leave the number as it is."
             )
-        return text_of(value, rule=rule, what=what)[: rule.length]
+        return text_cut(text_of(value, rule=rule, what=what), rule.length)
     if transform == LOOKUP:
         return _looked_up(rule, text_of(value, rule=rule, what=what))
     if transform == DATE:
