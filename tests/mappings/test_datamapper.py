@@ -86,6 +86,24 @@ def test_lookup_table_matches_ignoring_case_and_falls_back_to_the_default():
     assert new["note"]["value"] == "Elsewhere"
 
 
+def test_lookup_values_may_hold_equals_signs_and_escaped_semicolons():
+    table = r"SE=Moms=25 %\; inrikes; DK\=x=Danish; *=C:\export"
+    new, _ = apply(rule("note.value", "lookup", "billing.country", table))
+    assert new["note"]["value"] == "Moms=25 %; inrikes"
+    new, _ = apply(
+        rule("note.value", "lookup", "billing.country", table), source=order(billing=ShopAddress(country="DK=x"))
+    )
+    assert new["note"]["value"] == "Danish"
+    new, _ = apply(
+        rule("note.value", "lookup", "billing.country", table), source=order(billing=ShopAddress(country="NO"))
+    )
+    assert new["note"]["value"] == "C:\\export"  # a backslash before anything else is kept
+    problems = rule_problems(
+        transform="lookup", source_path="billing.country", target_path="note.value", argument="SE=a;b", condition=""
+    )
+    assert "write \\; for a ';'" in problems["argument"]
+
+
 def test_lookup_without_an_entry_or_default_fails_naming_the_rule_and_the_value():
     with pytest.raises(FieldRuleError, match=r"Rule note.value: the lookup table has no entry for 'SE'"):
         apply(rule("note.value", "lookup", "billing.country", "NO=Norway"))
