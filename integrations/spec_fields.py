@@ -5,6 +5,8 @@ A system whose bodies field rules may shape has a module `integrations/<system>/
 - `SPEC`: the path of its spec (OpenAPI JSON or YAML, committed in the package);
 - `OPERATIONS`: body kind (what its adapter passes to `body_finish`) → the (METHOD, path) operations whose
   request body it is, the first one the spec has wins;
+- `KEYS` (optional): body kind → target paths the adapter finds a record of that kind by again (its
+  reference, the e-mail customers are matched on); field rules may not target them (`key_check`);
 - `lengths()` (optional): {(kind, target path with `*` for list elements): the length Koppla holds the
   field to where the spec gives no maxLength} (e.g. Visma.net's limits.py, read from settings when
   called), and `LENGTHS_SOURCE` naming where those come from.
@@ -29,6 +31,10 @@ REF = "#/components/schemas/"
 
 class TargetFieldError(ValueError):
     """The target path names no field of the body in the system's spec (the message says which exist)."""
+
+
+class TargetKeyError(TargetFieldError):
+    """The target is a field Koppla finds the remote record by again (the module's KEYS): no rule may change it."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,7 @@ def target_field(system: str, kind: str, path: str, *, label: str = "") -> Targe
         if node["readOnly"]:
             raise TargetFieldError(f"{'.'.join(done)} is read-only in {name}: the API does not take it.")
     full = ".".join(done)
+    key_check(system, kind, full, name=name)
     if node["type"] == "array":
         raise TargetFieldError(f"{full} is a list in {name}: name a field of its elements, e.g. {full}.*.<field>.")
     if node["properties"]:
@@ -134,6 +141,20 @@ def target_field(system: str, kind: str, path: str, *, label: str = "") -> Targe
         length = (lengths() if lengths else {}).get((kind, generic))
         source = getattr(module, "LENGTHS_SOURCE", "Koppla's limits") if length else ""
     return TargetField(path=full, type=node["type"], max_length=length, length_source=source, schema=name)
+
+
+def key_check(system: str, kind: str, path: str, *, name: str = "the body") -> None:
+    """TargetKeyError when `path` (a list index written as * or a number) is, or holds, a field the system's
+    adapter finds a record of `kind` by again (field_schemas.KEYS): a rule changing it would hide the record
+    from that lookup, and after a lost answer Koppla would create it a second time."""
+    module = field_schemas(system)
+    generic = ".".join("*" if part.isdigit() else part for part in path.strip().split("."))
+    for key in (getattr(module, "KEYS", {}) or {}).get(kind, ()):
+        if key == generic or key.startswith(generic + "."):
+            raise TargetKeyError(
+                f"{key} in {name} is the field Koppla finds the record by again (after a lost answer or a crash): "
+                "a rule changing it would make Koppla create the record a second time. Shape another field."
+            )
 
 
 def _nearest(word: str, properties: dict, *, prefix: str = "") -> str:

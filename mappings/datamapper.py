@@ -30,6 +30,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from integrations.text_length import text_cut
+
 from .datamapper_syntax import (
     COPY,
     DATE,
@@ -51,7 +53,8 @@ class Rule:
     """One field rule as the engine applies it (mappings.models.FieldRule.as_rule builds it).
 
     `length`: what truncate cuts to (its argument, else the target's length in the ERP's spec);
-    `target_type`: the spec's JSON type of the target ("string", "number", "integer", "boolean", "" unknown).
+    `target_type`: the spec's JSON type of the target ("string", "number", "integer", "boolean", "" unknown);
+    `problem`: set when the rule may not apply at all; every record it meets then fails with it.
     """
 
     name: str
@@ -62,6 +65,7 @@ class Rule:
     condition: str = ""
     length: int | None = None
     target_type: str = ""
+    problem: str = ""  # why the rule may not apply at all (e.g. it targets the field Koppla finds the record by)
 
 
 MISSING = object()
@@ -83,6 +87,8 @@ def rules_apply(rules: Iterable[Rule], *, body: dict, source: object) -> tuple[d
 
 # --------------------------------------------------------------------------- one rule
 def _rule_apply(rule: Rule, body: dict, source: object) -> bool:
+    if rule.problem:
+        raise FieldRuleError(f"{rule.name}: {rule.problem}")
     condition = condition_parse(rule.condition) if rule.condition.strip() else None
     changed = False
     for container, keys, stars in _targets(rule, body):
@@ -285,12 +291,21 @@ def _transformed(rule: Rule, body: dict, source: object, stars, current) -> Any:
             raise FieldRuleError(
                 f"{rule.name}: truncate needs a length and the spec gives none: give it as the argument."
             )
-        return text_of(value, rule=rule, what=what)[: rule.length]
+        if _is_number(value) or _is_number(current) or rule.target_type in ("number", "integer"):
+            raise FieldRuleError(
+                f"{rule.name}: truncate cuts text and {what} is a number, so cutting its digits would change the "
+                "amount: truncate a text field, or leave the number as it is."
+            )
+        return text_cut(text_of(value, rule=rule, what=what), rule.length)
     if transform == LOOKUP:
         return _looked_up(rule, text_of(value, rule=rule, what=what))
     if transform == DATE:
         return _date_formatted(rule, value, what)
     raise FieldRuleError(f"{rule.name}: unknown transform '{transform}'.")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
 def _looked_up(rule: Rule, key: str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import is_dataclass
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from integrations.spec_fields import TargetFieldError, target_field
+from integrations.spec_fields import TargetFieldError, TargetKeyError, target_field
 
 from .datamapper import Rule
 from .datamapper_syntax import READS_SOURCE, TRANSFORMS, TRUNCATE, condition_parse, rule_problems, template_parse
@@ -131,8 +131,11 @@ class FieldRule(Mapping):
 
     def as_rule(self) -> Rule:
         """The rule as the engine applies it, with the target's length and type from the spec."""
+        problem = ""
         try:
             field = self.target_field()
+        except TargetKeyError as exc:  # saved around clean (edited in the database): the record fails
+            field, problem = None, str(exc)
         except TargetFieldError:
             field = None
         length = int(self.argument) if self.transform == TRUNCATE and self.argument.strip().isdigit() else None
@@ -145,6 +148,7 @@ class FieldRule(Mapping):
             condition=self.condition.strip(),
             length=length if length is not None else (field.max_length if field else None),
             target_type=field.type if field else "",
+            problem=problem,
         )
 
     def clean(self):
@@ -164,6 +168,8 @@ class FieldRule(Mapping):
         if "target_path" not in problems:
             try:
                 field = self.target_field()
+            except TargetKeyError as exc:
+                problems["target_path"] = str(exc)
             except TargetFieldError as exc:
                 problems["target_path"] = f"Not in the spec: {exc}"
             else:

@@ -103,25 +103,67 @@ def condition_parse(text: str) -> Condition:
     return Condition(match["path"], op, value)
 
 
+ESCAPED = ";=\\"  # what a backslash escapes in a lookup table (any other backslash is itself)
+
+
+def _lookup_entries(text: str) -> list[str]:
+    """The entries of a lookup table: split at ';' and new lines, except an escaped one (`\\;`)."""
+    entries, current, index = [], [], 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] in tuple(ESCAPED):
+            current.append(text[index : index + 2])  # kept escaped until the key/value split
+            index += 2
+            continue
+        if char in ";\n":
+            entries.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    entries.append("".join(current))
+    return entries
+
+
+def _unescaped(text: str) -> str:
+    return re.sub(r"\\([;=\\])", r"\1", text)
+
+
+def _split_entry(entry: str) -> tuple[str, str, str]:
+    """(key, "=", value) at the first '=' not escaped; ("", "", entry) when there is none."""
+    index = 0
+    while index < len(entry):
+        if entry[index] == "\\" and entry[index + 1 : index + 2] in tuple(ESCAPED):
+            index += 2
+            continue
+        if entry[index] == "=":
+            return entry[:index], "=", entry[index + 1 :]
+        index += 1
+    return entry, "", ""
+
+
 def lookup_parse(text: str) -> dict[str, str]:
-    """`key=value` entries, one per line or separated by ';'; `*=value` is the default."""
+    """`key=value` entries, one per line or separated by ';'; `*=value` is the default.
+
+    A value may hold '=' (the first '=' of an entry ends its key); `\\;` writes a ';' into a key or value,
+    `\\=` an '=' into a key, `\\\\` a backslash."""
     table: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for raw in re.split(r"[;\n]", text or ""):
+    for raw in _lookup_entries(text or ""):
         entry = raw.strip()
         if not entry:
             continue
-        key, sep, value = entry.partition("=")
-        key = key.strip()
+        key, sep, value = _split_entry(entry)
+        key = _unescaped(key.strip())
         if not sep or not key:
             raise SyntaxProblem(
                 f"'{entry}' is not a lookup entry: write key=value, entries separated by ';' or new lines, "
-                "e.g. SE=Sweden; NO=Norway; *=Other."
+                "e.g. SE=Sweden; NO=Norway; *=Other (write \\; for a ';' inside a key or value)."
             )
         if key.casefold() in seen:
             raise SyntaxProblem(f"the key '{key}' is given twice ('{seen[key.casefold()]}' and '{entry}').")
         seen[key.casefold()] = entry
-        table[key] = value.strip()
+        table[key] = _unescaped(value.strip())
     if not table:
         raise SyntaxProblem("the lookup table is empty: write key=value entries, e.g. SE=Sweden; *=Other.")
     return table

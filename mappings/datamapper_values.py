@@ -13,6 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+# A number with more digits than this before or after the point is no amount or quantity (e.g. "1E+999999",
+# which would also take seconds to write out as an integer).
+MAX_EXPONENT = 20
+
 
 class FieldRuleError(Exception):
     """A rule cannot apply to the record in hand: `message` names the rule, the field and what to do."""
@@ -82,16 +86,22 @@ def body_value(value: Any, current: Any, rule) -> Any:
 
 def _decimal(value: Any, rule) -> Decimal | None:
     if isinstance(value, (Decimal, int)):
-        return Decimal(value)
-    text = value.strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise FieldRuleError(f"{rule.name}: {rule.target_path} takes a number and '{value}' is not one.") from None
+        number = Decimal(value)
+    else:
+        text = value.strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise FieldRuleError(f"{rule.name}: {rule.target_path} takes a number and '{value}' is not one.") from None
     if not number.is_finite():
         raise FieldRuleError(f"{rule.name}: {rule.target_path} takes a number and '{value}' is not one.")
+    if number and abs(number.adjusted()) > MAX_EXPONENT:
+        raise FieldRuleError(
+            f"{rule.name}: '{value}' is out of range for {rule.target_path} (more than {MAX_EXPONENT} digits "
+            "before or after the point): write the number in full, without an exponent such as E+30."
+        )
     return number
 
 

@@ -6,7 +6,8 @@ Writes, one transaction each:
 - `journal_entry_intend`: the journal flow's intent, before the remote create: the entry row with its
   reference, and every share of its group not yet in an entry attached to it, its totals from those.
 - `journal_entry_created`: the ERP's number on the entry once bound.
-Reads: the groups due, pending entries, a group's or an entry's shares, the entries orders are in.
+Reads: the groups due, pending entries, a group's or an entry's shares, the entries orders are in, how an
+order's shares as mapped now differ from those journalled.
 """
 
 from __future__ import annotations
@@ -206,6 +207,32 @@ def journal_share_of(*, integration: Integration, order_number: str) -> JournalS
         .order_by(F("entry_id").desc(nulls_last=True))
         .first()
     )
+
+
+def journal_share_difference(*, integration: Integration, order_number: str, shares: list[ShareFigures]) -> str:
+    """How the order's shares as mapped now differ from those in the journal, per VAT category ("" when the
+    same): "SE25 net 100.00 → 120.00, VAT 25.00 → 30.00; SE6 net 10.00 → none"."""
+    stored = {
+        share.vat_category: (round_money(share.net, share.places), round_money(share.vat, share.places))
+        for share in JournalShare.objects.filter(integration=integration, order_number=order_number)
+    }
+    now = {share.vat_category: (share.net, share.vat) for share in shares}
+    parts = []
+    for category in sorted(set(stored) | set(now)):
+        before, after = stored.get(category), now.get(category)
+        if before == after:
+            continue
+        if before is None or after is None:
+            shown = f"net {before[0]} + VAT {before[1]}" if before else f"net {after[0]} + VAT {after[1]}"
+            parts.append(f"{category} {shown} {'now missing' if before else 'not in the entry'}")
+            continue
+        changes = [
+            f"{name} {old} → {new}"
+            for name, old, new in (("net", before[0], after[0]), ("VAT", before[1], after[1]))
+            if old != new
+        ]
+        parts.append(f"{category} {', '.join(changes)}")
+    return "; ".join(parts)
 
 
 def journal_vat_accounts(*, integration: Integration) -> dict[str, str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from integrations.text_length import text_length
 from sync.drafts import ShopCustomerDraft
 from sync.shop import ShopArticle, ShopCustomer
 
@@ -75,12 +76,18 @@ def json_ready(value):
 
 
 def too_long(body: dict, limits: dict[str, int], *, what: str) -> list[str]:
-    """A sentence per field of `body` longer than eAccounting takes (spec maxLength)."""
-    return [
-        f"{what}: {field} '{body[field]}' has {len(body[field])} characters, eAccounting takes at most {limit}"
-        for field, limit in limits.items()
-        if isinstance(body.get(field), str) and len(body[field]) > limit
-    ]
+    """A sentence per field of `body` longer than eAccounting takes (spec maxLength, counted as .NET counts it:
+    UTF-16 code units, so an emoji counts as two; integrations/text_length.py)."""
+    problems = []
+    for field, limit in limits.items():
+        value = body.get(field)
+        if not isinstance(value, str) or text_length(value) <= limit:
+            continue
+        size = text_length(value)
+        counted = f"{size} characters" if size == len(value) else f"{size} characters as eAccounting counts them"
+        note = "" if size == len(value) else " (an emoji or another character outside the BMP counts as two)"
+        problems.append(f"{what}: {field} '{value}' has {counted}, eAccounting takes at most {limit}{note}")
+    return problems
 
 
 # --------------------------------------------------------------------------- articles

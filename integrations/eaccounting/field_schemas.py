@@ -15,3 +15,8 @@ OPERATIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "article": (("POST", "/articles"),),
     "shop_customer": (("POST", "/customers"),),
 }
+# Fields the adapter finds a record by again: field rules may not change them (spec_fields.key_check).
+KEYS: dict[str, tuple[str, ...]] = {
+    "article": ("Number",),  # article_find
+    "shop_customer": ("EmailAddress",),  # customer_find_by_email
+}

@@ -99,6 +99,7 @@ from django.urls import path
 from integrations.sandbox import store
 from integrations.sandbox.faults import sandbox_endpoint
 from integrations.sandbox.models import SandboxObject
+from integrations.text_length import text_length
 
 from . import oauth_sandbox
 
@@ -345,8 +346,12 @@ def _value_problem(name: str, prop: dict, value) -> tuple[str, str, str] | None:
                 return name, "InvalidValue", f"{name} '{value}' is not a GUID."
         if prop.get("format") == "date-time" and value and parse_moment(value) is None:
             return name, "InvalidValue", f"{name} '{value}' is not a date (YYYY-MM-DD)."
-        if "maxLength" in prop and len(value) > prop["maxLength"]:
-            return name, "MaxLength", f"{name} may be at most {prop['maxLength']} characters long (is {len(value)})."
+        if "maxLength" in prop and text_length(value) > prop["maxLength"]:  # .NET counts UTF-16 code units
+            return (
+                name,
+                "MaxLength",
+                f"{name} may be at most {prop['maxLength']} characters long (is {text_length(value)}).",
+            )
         return None
     if types & {"number", "integer"}:
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):

@@ -19,6 +19,13 @@ OPERATIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "customer": (("POST", "/3/customers"),),
     "payment": (("POST", "/3/invoicepayments"),),
 }
+# Fields the adapter finds a record by again: field rules may not change them (spec_fields.key_check).
+KEYS: dict[str, tuple[str, ...]] = {
+    "invoice": ("Invoice.ExternalInvoiceReference1", "Invoice.ExternalInvoiceReference2"),  # invoice_find
+    "credit_note": ("Invoice.ExternalInvoiceReference1", "Invoice.ExternalInvoiceReference2"),  # credit_note_find
+    "sales_order": ("Order.ExternalInvoiceReference1",),  # sales_order_find
+    "customer": ("Customer.Email",),  # customer_find_by_email
+}
 
 LENGTHS_SOURCE = "Koppla's Fortnox row text limit (payloads.ROW_TEXT; the spec gives none)"
 

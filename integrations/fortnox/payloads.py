@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from integrations.text_length import text_cut
 from mappings.countries import EU_VAT_AREA_GOODS
 from sync.drafts import CreditNoteDraft, CustomerDraft, DraftLine, Figures, InvoiceDraft, TaxDetail
 from sync.erp import SALES_ORDER, ErpCustomer, ErpDocument
@@ -106,7 +107,7 @@ def row(line: DraftLine, *, sign: int = 1) -> dict:
         text, price, quantity = f"{line.quantity.normalize():f} × {text}", amount, Decimal(1)
         quantity = Decimal(1)
     body = {
-        "Description": text[:ROW_TEXT],
+        "Description": text_cut(text, ROW_TEXT),
         "DeliveredQuantity": f"{quantity.quantize(CENT)}",
         "Price": number(price),
         "VAT": int(line.rate) if line.rate == line.rate.to_integral_value() else number(line.rate),

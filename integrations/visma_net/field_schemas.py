@@ -22,6 +22,14 @@ OPERATIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "sales_order": (("POST", "/v2/salesorder"), ("POST", "/v1/salesorder")),
     "journal_transaction": (("POST", "/v2/journaltransaction"), ("POST", "/v1/journaltransaction")),
 }
+# Fields the adapter finds a record by again: field rules may not change them (spec_fields.key_check).
+KEYS: dict[str, tuple[str, ...]] = {
+    "invoice": ("customerRefNumber.value",),  # invoice_find (client.py)
+    "credit_note": ("customerRefNumber.value",),  # credit_note_find
+    "sales_order": ("customerRefNo.value",),  # sales_order_find (adapter_orders.py)
+    "journal_transaction": ("description.value",),  # journal_transaction_find: Koppla's reference
+    "customer": ("mainContact.value.email.value",),  # customer_find_by_email
+}
 
 LENGTHS_SOURCE = "Koppla's Visma.net limits (setting VISMA_NET_LIMITS; the spec gives none)"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from integrations.text_length import text_cut
 from sync.drafts import CreditNoteDraft, CustomerDraft, DraftLine, Figures, InvoiceDraft
 from sync.drafts import TaxDetail as DraftTaxDetail
 from sync.erp import ErpCustomer, ErpDocument, VatCategory
@@ -52,13 +53,13 @@ def address_payload(address: ShopAddress) -> Address:
 
 def customer_payload(customer: CustomerDraft) -> CustomerPayload:
     contact = Contact(
-        name=(customer.address.person_name or customer.name)[: limit("contact_name")],
+        name=text_cut(customer.address.person_name or customer.name, limit("contact_name")),
         email=customer.email or None,
         phone=customer.address.phone or None,
         attention=customer.address.person_name if customer.is_company else None,
     )
     return CustomerPayload(
-        name=customer.name[: limit("customer_name")],
+        name=text_cut(customer.name, limit("customer_name")),
         customer_class=customer.customer_class,
         vat_zone=customer.vat_zone,
         credit_terms=customer.credit_terms or None,
@@ -80,8 +81,8 @@ def contact_person_payload(customer: CustomerDraft, *, customer_number: str) -> 
     longest = limit("contact_name")
     return ContactPerson(
         customer_number=customer_number,
-        first_name=first[:longest] or None,
-        last_name=last[:longest] or None,
+        first_name=text_cut(first, longest) or None,
+        last_name=text_cut(last, longest) or None,
         email=customer.email or None,
         phone=customer.address.phone or None,
     )
@@ -91,7 +92,7 @@ def document_lines(lines: tuple[DraftLine, ...]) -> tuple[DocumentLine, ...]:
     longest = limit("line_description")
     return tuple(
         DocumentLine(
-            description=line.description[:longest],
+            description=text_cut(line.description, longest),
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=line.amount,

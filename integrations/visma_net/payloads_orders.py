@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
 
+from integrations.text_length import text_cut
 from sync.drafts import DraftLine, Figures, InvoiceDraft, JournalDraft, TaxDetail
 from sync.erp import JOURNAL_TRANSACTION, SALES_ORDER, ErpDocument
 from sync.vat import money
@@ -94,7 +95,7 @@ def order_lines(draft: InvoiceDraft) -> tuple[SalesOrderLine, ...]:
                 inventory_number=line.inventory_number,
                 quantity=quantity,
                 unit_price=price,
-                description=line.description[:longest],
+                description=text_cut(line.description, longest),
                 discount_percent=percent,
                 discount_amount=discount,
                 manual_discount=True if discount is not None or percent is not None else None,
@@ -241,7 +242,7 @@ def journal_payload(draft: JournalDraft, *, vat_ids: dict[str, str]) -> JournalT
                 account=line.account,
                 debit=line.debit,
                 credit=line.credit,
-                description=line.description[:longest] or None,
+                description=text_cut(line.description, longest) or None,
                 vat_category=line.vat_category if revenue else None,
                 vat_id=vat_ids.get(line.vat_category, line.vat_category) if vat_line else None,
                 branch=draft.branch or None,

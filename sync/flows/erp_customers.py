@@ -11,7 +11,8 @@ map:   `shop_customer_draft`: name, e-mail, company or private person (as the ER
        keeps its contact person), address, phone, VAT and organisation number.
 bind:  SHOP_CUSTOMER binding (ERP customer number → shop customer id), else the shop's customer with the
        same e-mail (case-insensitive), bound at once; two shop customers with the e-mail: the record
-       fails naming both.
+       fails naming both; a shop customer bound to another ERP customer (two ERP customers, one e-mail):
+       the record fails naming the other.
 write: a missing customer is created and bound right after the create. An existing one is updated only
        when Integration.update_shop_customers is ticked; otherwise it is left as the shop has it. A
        customer without e-mail, or inactive in the ERP and not in the shop yet, is skipped with the reason.
@@ -22,7 +23,7 @@ from __future__ import annotations
 from config.errors import ApplicationError
 from integrations.adapters import erp_for, shop_for
 from sync import ports
-from sync.bindings import binding_get, binding_save, checksum_of, refs_for
+from sync.bindings import binding_by_target, binding_get, binding_save, checksum_of, refs_for
 from sync.drafts import ShopCustomerDraft
 from sync.erp import ErpCustomer
 from sync.models import ExternalRef, Flow
@@ -166,6 +167,16 @@ class ErpCustomersFlow(FlowRunner):
                 f"cannot tell which is ERP customer {customer.number}. Merge or correct them in the shop, then resync."
             )
         if found:
+            other = binding_by_target(
+                integration=self.integration, kind=ExternalRef.Kind.SHOP_CUSTOMER, target_id=found[0].id
+            )
+            if other is not None and other.source_id != customer.number:
+                raise RecordFailed(
+                    f"{self.shop.display_name}'s customer {found[0].id} with the e-mail {draft.email} is already ERP "
+                    f"customer {other.source_id}'s: two ERP customers cannot share one shop customer (each would "
+                    f"overwrite the other). Give ERP customer {customer.number} its own e-mail, or merge the two in "
+                    "the ERP, then resync."
+                )
             binding_save(
                 integration=self.integration,
                 kind=ExternalRef.Kind.SHOP_CUSTOMER,

@@ -5,18 +5,23 @@ In journal mode an order is not sent alone: its invoice draft (order_mapping.inv
 and VAT rules as an invoice) is recorded as its shares of the sales journal (journal_mapping.shares_of), dated
 by the draft's document date (the order's day in the home country). The journal flow (journal.py) sends each
 closed day's shares as entries. Re-reading an order not journalled yet replaces its shares; an order in an
-entry is skipped; an order bound as an invoice or sales order is not journalled, and an order in an entry is
+entry is skipped, or fails naming the difference when its figures changed since (an entry is never re-sent); an order bound as an invoice or sales order is not journalled, and an order in an entry is
 not sent as an invoice or sales order (an order is booked once).
 """
 
 from __future__ import annotations
 
-from sync.journal import journal_entries_of, journal_shares_queue, journal_shares_withdraw
+from sync.journal import (
+    journal_entries_of,
+    journal_share_difference,
+    journal_shares_queue,
+    journal_shares_withdraw,
+)
 from sync.models import JournalEntry, OrderDocument
 from sync.money import money_text
 from sync.shop import ShopOrder
 
-from .base import Outcome
+from .base import Outcome, RecordFailed
 from .journal_mapping import shares_of
 from .order_mapping import currency_places, invoice_draft
 
@@ -47,10 +52,39 @@ class OrderJournalMixin:
     def journal_mode(self) -> bool:
         return self.integration.order_document == OrderDocument.JOURNAL_ENTRY
 
-    def journalled(self, order_numbers) -> set[str]:
-        """Orders of a page that are in an entry created in the ERP: nothing to do, nothing to log."""
-        entries = journal_entries_of(integration=self.integration, order_numbers=order_numbers)
-        return {number for number, entry in entries.items() if entry.status == JournalEntry.Status.CREATED}
+    def journalled(self, items) -> set[str]:
+        """Orders of a page (SourceItems) that are in an entry created in the ERP and still map to the figures
+        journalled: nothing to do, nothing to log. One changed since is processed, so its record says so."""
+        entries = journal_entries_of(integration=self.integration, order_numbers=[i.source_id for i in items])
+        orders = {i.source_id: i.data for i in items if isinstance(i.data, ShopOrder)}
+        return {
+            number
+            for number, entry in entries.items()
+            if entry.status == JournalEntry.Status.CREATED and not self._changed_since_journalled(orders.get(number))
+        }
+
+    def _changed_since_journalled(self, order: ShopOrder | None) -> str:
+        """How the order, as mapped now, differs from its shares in the journal ("" when it does not, or cannot
+        be mapped: then it is left as journalled)."""
+        if order is None:
+            return ""
+        try:
+            shares = shares_of(invoice_draft(order, self.mappings, item_numbers=self.item_numbers))
+        except RecordFailed:
+            return ""
+        return journal_share_difference(integration=self.integration, order_number=order.number, shares=shares)
+
+    def _in_entry(self, order: ShopOrder, entry: JournalEntry) -> Outcome:
+        """Skipped (the order is journalled); RecordFailed when it changed since: an entry is never re-sent,
+        so the difference must be booked by hand."""
+        difference = self._changed_since_journalled(order)
+        if difference:
+            raise RecordFailed(
+                f"Order {order.number} changed after it was booked in {entry_name(entry)}: {difference} "
+                f"({order.currency}). Koppla does not send an entry again: book the difference by hand in the ERP "
+                "(or credit the order there)."
+            )
+        return in_entry_outcome(order.number, entry)
 
     def journal_withdraw(self, order_number: str, noun: str) -> Outcome | None:
         """Before an order is sent as an invoice or sales order (`noun`): skipped when it is in an entry;
@@ -62,7 +96,7 @@ class OrderJournalMixin:
         """Record the order's shares for its day's sales journal entries (or skip it, saying why)."""
         entries = journal_entries_of(integration=self.integration, order_numbers=[order.number])
         if order.number in entries:
-            return in_entry_outcome(order.number, entries[order.number])
+            return self._in_entry(order, entries[order.number])
         elsewhere = self._sent_as_another(order.number)
         if elsewhere is not None:
             return elsewhere

@@ -65,7 +65,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
                 integration=self.integration, kind=document.binding_kind, source_ids=[i.source_id for i in items]
             )
             done |= {number for number, ref in refs.items() if (ref.data or {}).get("released")}
-        return done | self.journalled([i.source_id for i in items])
+        return done | self.journalled(items)
 
     @property
     def noun(self) -> str:

@@ -10,7 +10,8 @@ The language is small on purpose. A filter is one or more conditions joined by `
   `description`, or `attribute <NAME>` (an item attribute, e.g. `attribute WEBSHOP`).
   Field names are case-insensitive.
 - op: `=` or `!=` (values compared case-insensitively, surrounding blanks ignored), or `in` with
-  a comma-separated list (`status in Active, NoPurchases`).
+  a comma-separated list (`status in Active, NoPurchases`; parentheses around it are allowed, a quoted
+  entry may hold a comma). There is no `or`: list the values with `in`.
 - value: a word, or text in double quotes when it holds blanks or the word "and"
   (`description = "Gift card"`). An empty value (`attribute WEBSHOP = ""`) matches an item
   without the attribute.
@@ -35,6 +36,8 @@ FIELDS = {
     "description": "description",
 }
 OPERATORS = ("!=", "=", "in")
+# Quotes a word processor or a phone keyboard writes instead of '"' (they would otherwise be part of the value).
+SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
 _TOKEN = re.compile(r'\s*(?:"(?P<quoted>[^"]*)"|(?P<op>!=|=)|(?P<word>[^\s"=!]+|!))')
 
 
@@ -90,7 +93,7 @@ class ProductFilter:
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(kind, text) tokens: kind "quoted", "op" or "word"."""
     tokens, position = [], 0
-    text = text.rstrip()
+    text = text.translate(SMART_QUOTES).rstrip()
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
@@ -132,9 +135,15 @@ def _condition(tokens: list[tuple[str, str]], number: int) -> Condition:
     values = rest[1:]
     if not values:
         raise FilterError(f"{where} ({word} {op}): the value is missing: {HOW}")
+    if values[0][0] == "op":
+        raise FilterError(f"{where} ({word}): write one operator (=, != or in), not '{op} {values[0][1]}'")
+    if any(kind == "word" and value.casefold() == "or" for kind, value in values):
+        raise FilterError(
+            f"{where} ({word} {op}): 'or' is not part of the filter; list the values with in, "
+            f"e.g. {word} in A, B (put a value holding the word or in double quotes)"
+        )
     if op == "in":
-        text = " ".join(v for _, v in values)
-        items = tuple(v.strip() for v in text.split(","))
+        items = _list_items(values)
         if any(not v for v in items):
             raise FilterError(f"{where} ({word} in): the list has an empty entry; separate values by commas")
         return Condition(field, attribute, op, items)
@@ -144,6 +153,32 @@ def _condition(tokens: list[tuple[str, str]], number: int) -> Condition:
             f'{where} ({word} {op}): one value expected, got "{shown}"; put a value with blanks in double quotes'
         )
     return Condition(field, attribute, op, (values[0][1],))
+
+
+def _list_items(values: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The entries of an `in` list: commas separate them, except inside double quotes; one pair of
+    parentheses around the whole list is allowed (`status in (Active, NoSales)`)."""
+    values = list(values)
+    if values[0][0] == "word" and values[-1][0] == "word":
+        first, last = values[0][1], values[-1][1]
+        if first.startswith("(") and last.endswith(")"):
+            if len(values) == 1:
+                values[0] = ("word", first[1:-1])
+            else:
+                values[0], values[-1] = ("word", first[1:]), ("word", last[:-1])
+    items: list[str] = []
+    current: list[str] = []
+    for kind, value in values:
+        if kind == "quoted":
+            current.append(value)
+            continue
+        pieces = value.split(",")
+        current.append(pieces[0])
+        for piece in pieces[1:]:
+            items.append(" ".join(part for part in current if part).strip())
+            current = [piece]
+    items.append(" ".join(part for part in current if part).strip())
+    return tuple(items)
 
 
 def filter_parse(text: str) -> ProductFilter:

@@ -86,6 +86,24 @@ def test_lookup_table_matches_ignoring_case_and_falls_back_to_the_default():
     assert new["note"]["value"] == "Elsewhere"
 
 
+def test_lookup_values_may_hold_equals_signs_and_escaped_semicolons():
+    table = r"SE=Moms=25 %\; inrikes; DK\=x=Danish; *=C:\export"
+    new, _ = apply(rule("note.value", "lookup", "billing.country", table))
+    assert new["note"]["value"] == "Moms=25 %; inrikes"
+    new, _ = apply(
+        rule("note.value", "lookup", "billing.country", table), source=order(billing=ShopAddress(country="DK=x"))
+    )
+    assert new["note"]["value"] == "Danish"
+    new, _ = apply(
+        rule("note.value", "lookup", "billing.country", table), source=order(billing=ShopAddress(country="NO"))
+    )
+    assert new["note"]["value"] == "C:\\export"  # a backslash before anything else is kept
+    problems = rule_problems(
+        transform="lookup", source_path="billing.country", target_path="note.value", argument="SE=a;b", condition=""
+    )
+    assert "write \\; for a ';'" in problems["argument"]
+
+
 def test_lookup_without_an_entry_or_default_fails_naming_the_rule_and_the_value():
     with pytest.raises(FieldRuleError, match=r"Rule note.value: the lookup table has no entry for 'SE'"):
         apply(rule("note.value", "lookup", "billing.country", "NO=Norway"))
@@ -198,6 +216,28 @@ def test_money_stays_exact():
     decimals = {"Amount": Decimal("10.00")}
     new, _ = rules_apply([rule("Amount", source="grand_total")], body=decimals, source=order())
     assert new["Amount"] == Decimal("448.90") and isinstance(new["Amount"], Decimal)
+
+
+def test_truncate_refuses_a_number_rather_than_cutting_its_digits():
+    for kwargs in (
+        {"target": "invoiceLines.0.unitPriceInCurrency.value"},  # the target's own number (159.2 → 15)
+        {"target": "note.value", "source": "grand_total"},  # an amount into text (448.90 → 44)
+        {"target": "note.value", "target_type": "number"},
+    ):
+        target = kwargs.pop("target")
+        source = kwargs.pop("source", "")
+        with pytest.raises(FieldRuleError, match="truncate cuts text and .* is a number"):
+            apply(rule(target, "truncate", source, length=2, **kwargs), start={**body(), "note": {"value": None}})
+    new, _ = apply(rule("note.value", "truncate", "number", length=3))
+    assert new["note"]["value"] == "290"  # text (the order number) is still cut
+
+
+def test_a_number_with_a_huge_exponent_is_refused_not_written_out():
+    for text in ("1E+999999", "1e-40", "123456789012345678901234"):
+        with pytest.raises(FieldRuleError, match="out of range"):
+            apply(rule("invoiceLines.0.quantity.value", "constant", argument=text))
+    new, _ = apply(rule("invoiceLines.0.quantity.value", "constant", argument="0E-50"))
+    assert new["invoiceLines"][0]["quantity"]["value"] == 0
 
 
 def test_a_number_that_a_double_cannot_carry_is_refused():

@@ -127,4 +127,41 @@ def test_visma_net_sales_orders_and_journal_transactions_follow_their_own_schema
     assert make(integration, target="orders:sales_order", target_path="lines.*.lineDescription.value").pk
     found = problems(integration, target="orders:sales_order", target_path="invoiceText.value")
     assert "SalesOrderUpdateDto has no field 'invoiceText'" in found["target_path"][0]
-    assert make(integration, target="journal:journal_transaction", target_path="description.value").pk
+    assert make(
+        integration,
+        target="journal:journal_transaction",
+        target_path="journalTransactionLines.*.transactionDescription.value",
+    ).pk
+
+
+@pytest.mark.parametrize(
+    ("system", "target", "path"),
+    [
+        ("visma_net", "journal:journal_transaction", "description.value"),  # the entry's reference
+        ("visma_net", "orders:sales_order", "customerRefNo.value"),
+        ("visma_net", "orders:invoice", "customerRefNumber.value"),
+        ("visma_net", "orders:customer", "mainContact.value.email.value"),
+        ("fortnox", "orders:invoice", "Invoice.ExternalInvoiceReference1"),
+        ("fortnox", "orders:sales_order", "Order.ExternalInvoiceReference1"),
+    ],
+)
+def test_a_rule_may_not_change_the_field_koppla_finds_the_record_by_again(db, system, target, path):
+    integration = IntegrationFactory(erp=ConnectionFactory(system=system))
+    found = problems(integration, target=target, target_path=path)
+    assert "the field Koppla finds the record by again" in found["target_path"][0]
+    assert "Not in the spec" not in found["target_path"][0]
+
+
+def test_a_key_rule_saved_around_its_checks_fails_the_record_instead_of_changing_the_reference(integration):
+    from mappings.datamapper import FieldRuleError, rules_apply
+
+    rule = FieldRule.objects.create(
+        integration=integration,
+        target="journal:journal_transaction",
+        transform="constant",
+        argument="Daily sales",
+        target_path="description.value",
+    )
+    body = {"description": {"value": "KOPPLA-2026-11-30-SEK-SE25-1"}}
+    with pytest.raises(FieldRuleError, match="finds the record by again"):
+        rules_apply([rule.as_rule()], body=body, source=None)

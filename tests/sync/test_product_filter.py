@@ -72,3 +72,29 @@ def test_the_first_failing_condition_is_named_and_attributes_are_asked_for_only_
     assert not product_filter.needs_attributes
     assert filter_parse("attribute WEBSHOP = 1").needs_attributes
     assert filter_problem("itemClass = WEB") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "web", "spare"),
+    [
+        ("status in (Active, NoSales)", True, True),  # the list in parentheses, as SQL writes it
+        ("status in (NoSales)", False, True),
+        ('description in "Gift card, boxed", Spare', False, True),  # a quoted comma is part of the value
+        ("description = \u201cGift card\u201d", True, False),  # quotes a word processor writes
+    ],
+)
+def test_odd_but_clear_filter_syntax_selects_what_it_says(text, web, spare):
+    parsed = filter_parse(text)
+    assert (parsed.matches(WEB), parsed.matches(SPARE)) == (web, spare)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("itemClass == WEB", "write one operator"),
+        ("itemClass = WEB or itemClass = SPARE", "'or' is not part of the filter"),
+        ("status in Active or NoSales", "'or' is not part of the filter"),  # silently one value "Active or NoSales"
+    ],
+)
+def test_a_filter_that_would_silently_match_nothing_is_refused_with_the_reason(text, reason):
+    assert reason in filter_problem(text)

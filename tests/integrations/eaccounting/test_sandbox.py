@@ -623,3 +623,11 @@ def test_a_slow_answer_still_answers(api):
     SandboxFault.objects.create(system="eaccounting", endpoint="GET .*/units$", kind="slow", delay_seconds=0.01)
     assert api.get("/units").status_code == 200
     assert SandboxFault.objects.get().fired == 1
+
+
+def test_the_sandbox_counts_lengths_as_eaccounting_does_an_emoji_as_two(api):
+    name = "Café " + "x" * 44 + "😀"  # 50 code points, 51 UTF-16 code units
+    refused = api.post("/customers", customer_body(Name=name))
+    assert refused.status_code == 400
+    assert {e["Field"]: e["ErrorCode"] for e in refused.json()["Errors"]} == {"Name": "MaxLength"}
+    assert api.post("/customers", customer_body(Name=name[:-1] + "é")).status_code in (200, 201)

@@ -193,3 +193,20 @@ def test_an_erp_without_customers_out_makes_the_run_stop_saying_so(db, centra_co
 
     assert sync_run.status == SyncRun.Status.FAILED
     assert "Koppla cannot read customers from Fortnox yet" in sync_run.message
+
+
+def test_two_erp_customers_with_one_email_do_not_share_a_shop_customer(article_integration):
+    article_integration.update_shop_customers = True
+    article_integration.save()
+    person()
+    company(number="10009", email=" NILS@example.se ")  # the same e-mail, other case, with blanks
+
+    sync_run = run(article_integration)
+
+    found = logs(sync_run)
+    assert found["10002"].status == "ok"
+    assert found["10009"].status == "failed" and "already ERP customer 10002's" in found["10009"].error
+    refs = ExternalRef.objects.filter(kind=ExternalRef.Kind.SHOP_CUSTOMER)
+    assert list(refs.values_list("source_id", flat=True)) == ["10002"]
+    (only,) = FakeArticleShop.customers
+    assert FakeArticleShop.drafts[only].name == "Nils Holm"  # not overwritten by Acme AB

@@ -165,3 +165,30 @@ def test_an_order_no_longer_exported_leaves_the_journal_before_its_day_is_sent(j
     log = RecordLog.objects.filter(flow="orders", source_id=victim).latest("pk")
     assert log.status == "skipped" and "share queued for the sales journal entry was withdrawn" in log.error
     assert victim not in queued_orders(journal_integration)
+
+
+def test_an_order_changed_after_it_was_journalled_fails_naming_the_difference(journal_integration, erp, resync):
+    centra_demo.seed(orders=40)
+    flow_run(integration=journal_integration, flow=Flow.ORDERS, trigger="manual")
+    erp.vat_accounts = {c: "2611" for c in set(JournalShare.objects.values_list("vat_category", flat=True))}
+    flow_run(integration=journal_integration, flow=Flow.JOURNAL, trigger="manual")
+    number = "29001"
+    share = JournalShare.objects.filter(order_number=number, entry__status=JournalEntry.Status.CREATED).first()
+    journalled_net = share.net
+    # What was journalled differs from what the order maps to now (the order was edited in the shop since).
+    JournalShare.objects.filter(pk=share.pk).update(net=share.net + 10)
+
+    centra.order_set(number)  # the shop stamps the change: a normal run reads the order again
+    sync_run = flow_run(integration=journal_integration, flow=Flow.ORDERS, trigger="manual")
+
+    log = RecordLog.objects.get(run=sync_run, source_id=number)
+    assert log.status == "failed"
+    assert f"Order {number} changed after it was booked in sales journal entry" in log.error
+    assert f"{share.vat_category} net {share.net + 10:.2f} → {journalled_net:.2f}" in log.error
+    assert "book the difference by hand" in log.error
+    assert len(erp.transactions) == JournalEntry.objects.filter(integration=journal_integration).count()
+
+    JournalShare.objects.filter(pk=share.pk).update(net=journalled_net)  # corrected: unchanged again
+    resync(journal_integration, "orders", [number])
+    log = RecordLog.objects.filter(flow="orders", source_id=number).latest("pk")
+    assert log.status == "skipped" and "Already in sales journal entry" in log.error
