@@ -78,5 +78,5 @@ def test_shares_show_what_waits_and_where_each_order_went(admin_client, journal)
 
 def test_the_integration_page_asks_for_the_journal_receivable_account(admin_client, integration):
     page = admin_client.get(reverse("admin:sync_integration_change", args=[integration.pk])).content.decode()
-    section = page[page.index("Sales journal entries</h2>") :]
+    section = page[page.index("ERP document defaults (sales orders and journal entries)</h2>") :]
     assert 'name="journal_receivable_account"' in section[: section.index("</fieldset>")]
