@@ -110,6 +110,12 @@ class OrderJournalMixin:
         draft = invoice_draft(order, self.mappings, item_numbers=self.item_numbers)
         _, places = currency_places(self.mappings, order.currency, what=f"Order {order.number}")
         shares = shares_of(draft)
+        if not shares:
+            return Outcome(
+                status="skipped",
+                message=f"Order {order.number} books nothing (no amount in any VAT category): there is nothing to "
+                "put in a sales journal entry.",
+            )
         request = {
             "day": draft.document_date,
             "currency": draft.currency,

@@ -192,3 +192,16 @@ def test_an_order_changed_after_it_was_journalled_fails_naming_the_difference(jo
     resync(journal_integration, "orders", [number])
     log = RecordLog.objects.filter(flow="orders", source_id=number).latest("pk")
     assert log.status == "skipped" and "Already in sales journal entry" in log.error
+
+
+def test_an_order_that_books_nothing_is_skipped_saying_so_and_queues_nothing(journal_integration, monkeypatch):
+    centra_demo.seed(orders=3)
+    # Every line free and no VAT: the invoice draft has no amount in any VAT category.
+    monkeypatch.setattr("sync.flows.order_journal.shares_of", lambda draft: [])
+
+    sync_run = flow_run(integration=journal_integration, flow=Flow.ORDERS, trigger="manual")
+
+    logs = RecordLog.objects.filter(run=sync_run)
+    assert logs.exists() and set(logs.values_list("status", flat=True)) == {"skipped"}
+    assert all("books nothing (no amount in any VAT category)" in log.error for log in logs)
+    assert not queued_orders(journal_integration)
