@@ -155,11 +155,7 @@ NUMBERINGS = [
     ("SOORDER", "Sales orders", "400000", "499999"),
     ("GLBATCH", "Journal transactions", "500000", "599999"),
 ]
-NON_STOCK_ITEMS = [
-    ("FREIGHT", "Shipping", Decimal("59")),
-    ("FREIGHT-EXP", "Express shipping", Decimal("149")),
-    ("ROUNDING", "Öre rounding", Decimal("0")),  # the sales orders' rounding line (setting VISMA_NET_ROUNDING_ITEM)
-]
+NON_STOCK_ITEMS = [("FREIGHT", "Shipping", Decimal("59")), ("FREIGHT-EXP", "Express shipping", Decimal("149"))]
 
 COLOURS = {
     "BLK": "Black",
