@@ -58,7 +58,11 @@ def journal_shares_queue(
                 defaults={
                     "day": day,
                     "currency": currency,
-                    "lines": [{"account": account, "net": str(net)} for account, net in share.lines],
+                    "lines": [{"account": account, "net": str(net)} for account, net in share.lines]
+                    + [
+                        {"account": account, "net": str(amount), "outside_vat": True}
+                        for account, amount in share.untaxed
+                    ],
                     "net": share.net,
                     "vat": share.vat,
                     "gross": share.gross,
@@ -166,9 +170,20 @@ def journal_next_sequence(*, integration: Integration, day, currency: str, vat_c
 def _queued(share: JournalShare) -> QueuedShare:
     """The share in its currency's decimals (the columns hold 4; what is stored was exact in `places`)."""
     places = share.places
-    lines = tuple((row["account"], round_money(Decimal(row["net"]), places)) for row in share.lines)
+
+    def rows(outside: bool) -> tuple[tuple[str, Decimal], ...]:
+        return tuple(
+            (row["account"], round_money(Decimal(row["net"]), places))
+            for row in share.lines
+            if bool(row.get("outside_vat")) == outside
+        )
+
     figures = ShareFigures(
-        share.vat_category, lines, round_money(Decimal(share.net), places), round_money(Decimal(share.vat), places)
+        share.vat_category,
+        rows(False),
+        round_money(Decimal(share.net), places),
+        round_money(Decimal(share.vat), places),
+        rows(True),
     )
     return QueuedShare(share.order_number, figures, share.currency_rate)
 

@@ -217,6 +217,12 @@ class ErpPort(Protocol):
 
     def journal_transaction_get(self, number: str) -> ErpDocument: ...
 
+    # Optional (JournalVatAccountErpPort below), for ERPs whose VAT categories carry an account:
+    #     journal_vat_account(vat_category: str) -> str
+    # the account the category's output VAT is booked to in the ERP ("" when it does not say). The journal flow
+    # asks it when Sync › Sales journal VAT accounts has no row for the category (sync/flows/journal.py).
+    # Visma.net answers it (VatInformationDto glAccounts.vatPayableAccount); Fortnox does not have it.
+
     # credit notes
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]: ...
 
@@ -275,6 +281,16 @@ class ErpPort(Protocol):
 # --------------------------------------------------------------------------- optional sides, one per capability
 # A port's optional side is its own protocol, so a shop or ERP without the capability still is a ShopPort or an
 # ErpPort. An adapter that declares the capability implements the protocol (its contract suite checks it).
+@runtime_checkable
+class JournalVatAccountErpPort(Protocol):
+    """Optional, with capability JOURNAL_TRANSACTION: an ERP whose VAT categories carry their VAT account."""
+
+    def journal_vat_account(self, vat_category: str) -> str:
+        """The account number the VAT of `vat_category` is booked to (e.g. "2611"); "" when the ERP does not
+        say (a category of several VATs, or none). Read once per adapter, not once per entry."""
+        ...
+
+
 @runtime_checkable
 class ArticleShopPort(Protocol):
     """Capability ARTICLE_WRITE (and ARTICLE_STOCK for `article_stock_set`): a shop whose catalogue is flat articles.

@@ -80,6 +80,9 @@ class ShopOrder:
     currency_rate: Decimal | None = None
     # Paid in full by the shop's word (shops with the ORDER_PAID capability); None when the shop does not say.
     paid: bool | None = None
+    # The shop's rounding of what the customer pays to its cash unit (eAccounting's öre rounding of SEK documents
+    # to whole kronor), already in grand_total: no sale, outside VAT, booked on the integration's rounding account.
+    rounding_amount: Decimal = Decimal("0")
     # The order as the shop sent it (its own field names), for field rules' `raw.` paths (mappings/datamapper.py);
     # empty when the adapter keeps none.
     raw: dict = field(default_factory=dict, repr=False, compare=False)
@@ -104,6 +107,7 @@ class ShopRefund:
     shipping_tax_percent: Decimal | None = None
     total: Decimal = Decimal("0")
     refunded: bool = False  # the money has gone back to the shopper: it is credited now
+    rounding_amount: Decimal = Decimal("0")  # the refund's own öre rounding (ShopOrder.rounding_amount), in `total`
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ CustomerInvoiceRowApi, CustomerApi) and ../shared/api-notes/fortnox-eaccounting.
   `Amount` is net of VAT, `VatAmount` its VAT, `RoundingsAmount` the öre rounding of what the customer
   pays (Amount + VatAmount + RoundingsAmount); an invoice's `TotalAmountInvoiceCurrency` is what it asks
   for (VAT and roundings included), `TotalVatAmountInvoiceCurrency` its VAT, rows' `AmountNoVat` net.
-- The öre rounding is no sale (no VAT, its own account): a document's total here is its net + VAT, the
-  rounding left out and kept in `extra["roundings_amount"]`. Taken into the total, the orders mapping would
-  spread it over the goods as a discount and the goods' net would no longer give the shop's VAT per rate.
+- The öre rounding is no sale (no VAT, its own account): a document's total here is what the customer pays,
+  net + VAT + rounding, and the rounding is stated apart (`rounding_amount`), so that the orders mapping books
+  it as a line of its own outside VAT on the integration's rounding account (order_mapping.rounding_line),
+  never spread over the goods (their net would no longer give the shop's VAT per rate).
 - Rows: `UnitPrice` includes VAT when the document's `IncludesVat` is true (company setting and a private
   customer), else not; `DiscountPercentage` is a fraction (0..1, spec maximum 1); `Amount` the row's total
   after discount in the basis of `UnitPrice`; `VatRate` a fraction (0.25) — a value above 1 is read as a
@@ -302,8 +303,6 @@ def _order(node, *, customer, paid, currency_rate, freight, stamp) -> ShopOrder:
         value = text(node.get(field)) or (text(customer.get(field)) if field in customer else "")
         if value:
             extra[key] = value
-    if roundings:
-        extra["roundings_amount"] = str(roundings)
     return ShopOrder(
         id=text(node.get("Id")) or text(node.get("Number")),
         number=text(node.get("Number")),
@@ -321,8 +320,9 @@ def _order(node, *, customer, paid, currency_rate, freight, stamp) -> ShopOrder:
         shipping_option=text(node.get("DeliveryMethodCode")) or text(node.get("DeliveryMethodName")),
         payment_method=PAYMENT_METHOD,
         payment_terms=text(node.get("TermsOfPaymentId")) or text(customer.get("TermsOfPaymentId")),
-        grand_total=net + vat,  # the öre rounding is not part of it (module docstring)
+        grand_total=net + vat + roundings,  # what the customer pays (module docstring)
         tax_total=vat,
+        rounding_amount=roundings,
         is_wholesale=not private,
         customer_name=text(customer.get("Name")) or text(node.get("CustomerName")),
         extra=extra,
@@ -333,14 +333,17 @@ def _order(node, *, customer, paid, currency_rate, freight, stamp) -> ShopOrder:
 
 
 # --------------------------------------------------------------------------- credit invoices
-def credit_total(node: dict) -> Decimal:
-    """What a (credit) invoice credits without its öre rounding: its rows' net (AmountNoVat) + its VAT; when a row
-    lacks AmountNoVat, TotalAmountInvoiceCurrency (which includes the rounding)."""
+def credit_total(node: dict) -> tuple[Decimal, Decimal]:
+    """(total, öre rounding) of a (credit) invoice, signed as it states them: the total is what it asks for
+    (TotalAmountInvoiceCurrency, VAT and rounding included); the rounding is that total less its rows' net
+    (AmountNoVat) and its VAT, or 0 when a row lacks AmountNoVat (TotalRoundings is in the company's currency)."""
+    total = number(node.get("TotalAmountInvoiceCurrency"), "the total (TotalAmountInvoiceCurrency)", default=None)
     rows = [r for r in node.get("Rows") or [] if isinstance(r, dict) and not r.get("IsTextRow")]
     if rows and all(r.get("AmountNoVat") is not None for r in rows):
         net = sum((number(r["AmountNoVat"], "a row's net amount (AmountNoVat)") for r in rows), ZERO)
-        return net + number(node.get("TotalVatAmountInvoiceCurrency"), "the VAT (TotalVatAmountInvoiceCurrency)")
-    return number(node.get("TotalAmountInvoiceCurrency"), "the total (TotalAmountInvoiceCurrency)", default=None)
+        vat = number(node.get("TotalVatAmountInvoiceCurrency"), "the VAT (TotalVatAmountInvoiceCurrency)")
+        return total, total - net - vat
+    return total, ZERO
 
 
 def refund_from_eaccounting(
@@ -348,12 +351,12 @@ def refund_from_eaccounting(
 ) -> ShopRefund:
     """A credit invoice (CustomerInvoiceApi with IsCreditInvoice) as the refund of `order_number`.
 
-    Amounts turn positive (a credit invoice states them negative); `total` is what it credits, VAT included,
-    its öre rounding not (credit_total). It counts as refunded once it is settled (PaymentStatus 0 Paid: paid back to
+    Amounts turn positive (a credit invoice states them negative); `total` is what it credits, VAT and its öre
+    rounding included, the rounding also apart in `rounding_amount` (credit_total). It counts as refunded once it is settled (PaymentStatus 0 Paid: paid back to
     the customer, or set off against the invoice), as a shop's refund is once the money went back. RecordFailed naming the field when a
     value cannot be read."""
     with reading(f"Credit invoice {text(node.get('InvoiceNumber')) or text(node.get('Id')) or '(no number)'}"):
-        total = credit_total(node)
+        total, rounding = credit_total(node)
         sign = Decimal(-1) if total < 0 else Decimal(1)
         goods, shipping = rows_read(node.get("Rows"), freight=freight, sign=sign)
         shipping_amount, shipping_rate = freight_of(shipping)
@@ -368,6 +371,7 @@ def refund_from_eaccounting(
             shipping_amount=shipping_amount,
             shipping_tax_percent=shipping_rate if shipping else None,
             total=total * sign,
+            rounding_amount=rounding * sign,
             # settled (PaymentStatus 0 Paid: paid back, or set off against the invoice): the money is back
             refunded=node.get("PaymentStatus") == PAID,
         )

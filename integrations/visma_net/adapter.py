@@ -37,7 +37,9 @@ from .payloads import (
     customer_from_visma,
     customer_payload,
     document_from_visma,
+    exempt_category_of,
     invoice_payload,
+    payable_accounts_read,
     vat_categories_read,
 )
 
@@ -64,6 +66,8 @@ class VismaNetErp(
         self.client = client_for(connection, **kwargs)
         self._vat_ids: dict[str, str] | None = None
         self._vat_categories: list[VatCategory] | None = None
+        self._exempt_category = ""
+        self._payable_accounts: dict[str, str] | None = None
 
     # -- customers ------------------------------------------------------------------------
     def customer_find_by_email(self, email: str) -> list[ErpCustomer]:
@@ -95,8 +99,38 @@ class VismaNetErp(
     def vat_categories(self) -> list[VatCategory]:
         """The VAT categories with their rate histories (read once; the VAT ids are kept with them)."""
         if self._vat_categories is None:
-            self._vat_ids, self._vat_categories = vat_categories_read(self.client.vat_category_list())
+            listed = self.client.vat_category_list()
+            self._vat_ids, self._vat_categories = vat_categories_read(listed)
+            self._exempt_category = exempt_category_of(listed)
         return self._vat_categories
+
+    @property
+    def exempt_category(self) -> str:
+        """The VAT category a draft line outside VAT (vat_category "": an öre rounding) is booked under: the
+        company's first category (by id) whose every VAT is of type ExemptVat (VatCategoryLineDto.type, spec);
+        "" when it has none (then such a line is a problem: `no_vat_problems`)."""
+        self.vat_categories()
+        return self._exempt_category
+
+    def no_vat_problems(self, lines) -> list[str]:
+        """A problem when a draft has a line outside VAT and Visma.net has no VAT-exempt category to carry it."""
+        if any(not line.vat_category for line in lines) and not self.exempt_category:
+            return [
+                "a line is outside VAT (the shop's öre rounding), but Visma.net has no VAT category whose VAT is of "
+                "type Exempt VAT to book it under: add one in Visma.net (VAT categories), then resync"
+            ]
+        return []
+
+    def journal_vat_account(self, vat_category: str) -> str:
+        """The account the VAT of `vat_category` is booked to: its VAT's payable account (GET /v1/vat,
+        VatInformationDto.glAccounts.vatPayableAccount.number), "" for a category of more than one VAT or none.
+
+        Optional ErpPort method (sync/ports.py); the journal flow asks it when Sync › Sales journal VAT accounts
+        has no row for the category. /v1/vat is read once per adapter (one run)."""
+        if self._payable_accounts is None:
+            self._payable_accounts = payable_accounts_read(self.client.vat_list())
+        vat_id = self.vat_ids.get(vat_category)
+        return self._payable_accounts.get(vat_id, "") if vat_id else ""
 
     @property
     def vat_ids(self) -> dict[str, str]:
@@ -109,15 +143,19 @@ class VismaNetErp(
         """What Visma.net would refuse in the invoice (checked before the customer is resolved)."""
         payload = invoice_payload(draft, customer_number=draft.default_customer_number or "0", vat_ids={})
         body = self.body_finish(INVOICE, payload.body())
-        return document_problems(body, lines_key="invoiceLines", what="invoice")
+        return document_problems(body, lines_key="invoiceLines", what="invoice") + self.no_vat_problems(draft.lines)
 
     def invoice_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
-        body = invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids).body()
+        body = self._invoice(draft, customer_number).body()
         return self.body_finish(INVOICE, body)
 
     def invoice_create(self, draft: InvoiceDraft, *, customer_number: str) -> str:
-        payload = invoice_payload(draft, customer_number=customer_number, vat_ids=self.vat_ids)
-        return self.client.invoice_create(finished(self, INVOICE, payload))
+        return self.client.invoice_create(finished(self, INVOICE, self._invoice(draft, customer_number)))
+
+    def _invoice(self, draft: InvoiceDraft, customer_number: str):
+        return invoice_payload(
+            draft, customer_number=customer_number, vat_ids=self.vat_ids, exempt_category=self.exempt_category
+        )
 
     def invoice_find(self, order_number: str) -> ErpDocument | None:
         node = self.client.invoice_find(order_number)
@@ -133,14 +171,16 @@ class VismaNetErp(
     # -- credit notes -----------------------------------------------------------------------------
     def credit_note_problems(self, draft: CreditNoteDraft) -> list[str]:
         body = self.body_finish(CREDIT_NOTE, credit_note_payload(draft, vat_ids={}).body())
-        return document_problems(body, lines_key="lines", what="credit note")
+        return document_problems(body, lines_key="lines", what="credit note") + self.no_vat_problems(draft.lines)
 
     def credit_note_request(self, draft: CreditNoteDraft) -> dict:
-        return self.body_finish(CREDIT_NOTE, credit_note_payload(draft, vat_ids=self.vat_ids).body())
+        return self.body_finish(CREDIT_NOTE, self._credit_note(draft).body())
 
     def credit_note_create(self, draft: CreditNoteDraft) -> str:
-        payload = credit_note_payload(draft, vat_ids=self.vat_ids)
-        return self.client.credit_note_create(finished(self, CREDIT_NOTE, payload))
+        return self.client.credit_note_create(finished(self, CREDIT_NOTE, self._credit_note(draft)))
+
+    def _credit_note(self, draft: CreditNoteDraft):
+        return credit_note_payload(draft, vat_ids=self.vat_ids, exempt_category=self.exempt_category)
 
     def credit_note_find(self, refund_id: str) -> ErpDocument | None:
         node = self.client.credit_note_find(credit_note_reference(refund_id))

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+
 from sync.drafts import InvoiceDraft, JournalDraft
 from sync.erp import JOURNAL_TRANSACTION, SALES_ORDER, ErpDocument
 
@@ -37,9 +39,16 @@ from .payloads_orders import (
 )
 
 FIND_OVERLAP = timedelta(minutes=15)
+DEFAULT_ROUNDING_ITEM = "ROUNDING"
 EARLIEST = date(2000, 1, 1)  # a reference without a day: every GL batch since
 DAY_IN_REFERENCE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 ERP_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def rounding_item() -> str:
+    """The non-stock item a sales order's öre rounding line is sold as (setting VISMA_NET_ROUNDING_ITEM,
+    default "ROUNDING"): a sales order line needs an item (spec SalesOrderLineUpdateDto)."""
+    return str(getattr(settings, "VISMA_NET_ROUNDING_ITEM", DEFAULT_ROUNDING_ITEM) or "")
 
 
 def reference_day(reference: str) -> date | None:
@@ -54,7 +63,8 @@ def reference_day(reference: str) -> date | None:
 
 
 class VismaNetOrders:
-    """Needs VismaNetErp's `client`, `vat_categories()`, `vat_ids` and `body_finish` (BodyFinishing)."""
+    """Needs VismaNetErp's `client`, `vat_categories()`, `vat_ids`, `exempt_category`, `no_vat_problems` and
+    `body_finish` (BodyFinishing)."""
 
     client = None  # the VismaNetClient, set by VismaNetErp
     _orders_by_reference: dict[str, dict] | None = None
@@ -67,10 +77,17 @@ class VismaNetOrders:
         body = sales_order_payload(draft, customer_number=draft.default_customer_number or "0").body()
         body = self.body_finish(SALES_ORDER, body)  # a field rule that cannot apply fails here, before any write
         problems = document_problems(body, lines_key="lines", what="sales order")
-        return problems + order_line_problems(draft) + order_vat_differences(draft)
+        problems += order_line_problems(draft, rounding_item=rounding_item())
+        return problems + order_vat_differences(draft) + self.no_vat_problems(draft.lines)
 
     def sales_order_request(self, draft: InvoiceDraft, *, customer_number: str) -> dict:
-        return self.body_finish(SALES_ORDER, sales_order_payload(draft, customer_number=customer_number).body())
+        payload = sales_order_payload(
+            draft,
+            customer_number=customer_number,
+            exempt_category=self.exempt_category,
+            rounding_item=rounding_item(),
+        )
+        return self.body_finish(SALES_ORDER, payload.body())
 
     def sales_order_create(self, draft: InvoiceDraft, *, customer_number: str) -> str:
         return self.client.sales_order_create(self.sales_order_request(draft, customer_number=customer_number))

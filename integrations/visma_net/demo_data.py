@@ -74,6 +74,11 @@ VAT_CATEGORIES = [
     ("OSS-XI", f"OSS XI Northern Ireland {XI_RATE} %", XI_RATE, False),
     *((category, description, rate, False) for category, description, rate, _account in REDUCED_CATEGORIES),
 ]
+# The category of what is outside the scope of VAT (a VAT of type ExemptVat, rate 0): the öre rounding of a
+# shop that rounds what its customers pay to whole kronor (VismaNetErp books lines without VAT under it).
+EXEMPT_CATEGORY = ("EXEMPT", "Outside the scope of VAT (öre rounding)")
+# The output VAT account of a category (its VAT's glAccounts.vatPayableAccount) where it is not 2611.
+PAYABLE_ACCOUNTS = {"SE12": "2621", "SE6": "2631"}
 # Rate changes of the demo categories: category → ((start date, rate), ...) ascending; the first rate applies
 # from 2000-01-01 (before anything in the demo). Categories not listed keep the rate of VAT_CATEGORIES.
 RATE_HISTORIES: dict[str, tuple[tuple[str, Decimal], ...]] = {
@@ -236,15 +241,28 @@ def seed() -> dict[str, int]:
             lambda c=currency, d=description, s=symbol, n=decimals: sandbox.currency_put(c, d, symbol=s, decimals=n),
             created,
         )
+    for account, description, account_type, cash in ACCOUNTS:
+        _ensure(
+            sandbox.ACCOUNT,
+            account,
+            lambda a=account, d=description, t=account_type, c=cash: sandbox.account_put(a, d, account_type=t, cash=c),
+            created,
+        )
     for category_id, description, rate, reverse in VAT_CATEGORIES:
         _ensure(
             sandbox.VAT_CATEGORY,
             category_id,
             lambda c=category_id, d=description, r=rate, rv=reverse: sandbox.vat_category_put(
-                c, d, r, reverse=rv, history=RATE_HISTORIES.get(c, ())
+                c, d, r, reverse=rv, history=RATE_HISTORIES.get(c, ()), payable_account=PAYABLE_ACCOUNTS.get(c, "2611")
             ),
             created,
         )
+    _ensure(
+        sandbox.VAT_CATEGORY,
+        EXEMPT_CATEGORY[0],
+        lambda: sandbox.vat_category_put(*EXEMPT_CATEGORY, 0, exempt=True),
+        created,
+    )
     for zone_id, description, default in VAT_ZONES:
         _ensure(
             sandbox.VAT_ZONE,
@@ -257,13 +275,6 @@ def seed() -> dict[str, int]:
             sandbox.CUSTOMER_CLASS,
             class_id,
             lambda c=class_id, d=description, z=zone: sandbox.customer_class_put(c, d, vat_zone=z),
-            created,
-        )
-    for account, description, account_type, cash in ACCOUNTS:
-        _ensure(
-            sandbox.ACCOUNT,
-            account,
-            lambda a=account, d=description, t=account_type, c=cash: sandbox.account_put(a, d, account_type=t, cash=c),
             created,
         )
     for account, description in CASH_ACCOUNTS:

@@ -88,7 +88,10 @@ def contact_person_payload(customer: CustomerDraft, *, customer_number: str) -> 
     )
 
 
-def document_lines(lines: tuple[DraftLine, ...]) -> tuple[DocumentLine, ...]:
+def document_lines(lines: tuple[DraftLine, ...], *, exempt_category: str = "") -> tuple[DocumentLine, ...]:
+    """The draft's lines; a line outside VAT (vat_category "", an öre rounding) under `exempt_category`, the
+    company's VAT-exempt category (VismaNetErp.exempt_category): a line with no vatCodeId would take the
+    item's or the VAT zone's category, and be taxed."""
     longest = limit("line_description")
     return tuple(
         DocumentLine(
@@ -96,7 +99,7 @@ def document_lines(lines: tuple[DraftLine, ...]) -> tuple[DocumentLine, ...]:
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=line.amount,
-            vat_category=line.vat_category,
+            vat_category=line.vat_category or exempt_category or None,
             account=line.account or None,
             inventory_number=line.inventory_number or None,
         )
@@ -112,10 +115,12 @@ def tax_details(draft: InvoiceDraft | CreditNoteDraft, vat_ids: dict[str, str]) 
     )
 
 
-def invoice_payload(draft: InvoiceDraft, *, customer_number: str, vat_ids: dict[str, str]) -> InvoicePayload:
+def invoice_payload(
+    draft: InvoiceDraft, *, customer_number: str, vat_ids: dict[str, str], exempt_category: str = ""
+) -> InvoicePayload:
     return InvoicePayload(
         customer_number=customer_number,
-        lines=document_lines(draft.lines),
+        lines=document_lines(draft.lines, exempt_category=exempt_category),
         document_date=draft.document_date,
         currency=draft.currency,
         customer_ref_number=draft.order_number,
@@ -133,10 +138,12 @@ def credit_note_reference(refund_id: str) -> str:
     return f"R{refund_id}"
 
 
-def credit_note_payload(draft: CreditNoteDraft, *, vat_ids: dict[str, str]) -> CreditNotePayload:
+def credit_note_payload(
+    draft: CreditNoteDraft, *, vat_ids: dict[str, str], exempt_category: str = ""
+) -> CreditNotePayload:
     return CreditNotePayload(
         customer_number=draft.customer_number,
-        lines=document_lines(draft.lines),
+        lines=document_lines(draft.lines, exempt_category=exempt_category),
         document_date=draft.document_date,
         currency=draft.currency,
         customer_ref_number=credit_note_reference(draft.refund_id),
@@ -172,6 +179,28 @@ def vat_categories_read(categories: list[dict]) -> tuple[dict[str, str], list[Va
         rates = tuple((start, vat_category_rate(category, on=date.fromisoformat(start))) for start in starts)
         result.append(VatCategory(id=category_id, rates=rates))
     return ids, result
+
+
+def exempt_category_of(categories: list[dict]) -> str:
+    """The first VatCategoryDto (by id) whose every VAT line is of type ExemptVat, "" when there is none."""
+    exempt = [
+        str(category.get("vatCategoryId") or "")
+        for category in categories
+        if category.get("vatCategoryLines")
+        and all(line.get("type") == "ExemptVat" for line in category["vatCategoryLines"])
+    ]
+    return min((c for c in exempt if c), default="")
+
+
+def payable_accounts_read(vats: list[dict]) -> dict[str, str]:
+    """VAT id → the number of its VAT payable account (VatInformationDto.glAccounts.vatPayableAccount, GET
+    /v1/vat), for the VATs that name one."""
+    result = {}
+    for vat in vats:
+        account = ((vat.get("glAccounts") or {}).get("vatPayableAccount") or {}).get("number")
+        if vat.get("vatId") and account:
+            result[str(vat["vatId"])] = str(account)
+    return result
 
 
 def _amount(value) -> Decimal | None:

@@ -81,9 +81,18 @@ def order_line_terms(line: DraftLine, places: int) -> tuple[Decimal, Decimal, De
     return None
 
 
-def order_lines(draft: InvoiceDraft) -> tuple[SalesOrderLine, ...]:
+def line_item(line: DraftLine, rounding_item: str) -> str:
+    """The inventory number of a sales order line: the draft line's; for a line outside VAT without one (an
+    öre rounding) `rounding_item`, a non-stock item (setting VISMA_NET_ROUNDING_ITEM)."""
+    return line.inventory_number or ("" if line.vat_category else rounding_item)
+
+
+def order_lines(
+    draft: InvoiceDraft, *, exempt_category: str = "", rounding_item: str = ""
+) -> tuple[SalesOrderLine, ...]:
     """The draft's lines as sales order lines (a line without exact terms goes with its own price: the
-    precheck has refused it already)."""
+    precheck has refused it already). A line outside VAT (vat_category "") goes under `exempt_category` with
+    `rounding_item` (see payloads.document_lines)."""
     places = places_of(draft.currency)
     longest = limit("line_description")
     lines = []
@@ -92,25 +101,27 @@ def order_lines(draft: InvoiceDraft) -> tuple[SalesOrderLine, ...]:
         quantity, price, percent, discount = terms
         lines.append(
             SalesOrderLine(
-                inventory_number=line.inventory_number,
+                inventory_number=line_item(line, rounding_item),
                 quantity=quantity,
                 unit_price=price,
                 description=text_cut(line.description, longest),
                 discount_percent=percent,
                 discount_amount=discount,
                 manual_discount=True if discount is not None or percent is not None else None,
-                vat_category=line.vat_category or None,
+                vat_category=line.vat_category or exempt_category or None,
                 warehouse=draft.warehouse or None,
             )
         )
     return tuple(lines)
 
 
-def sales_order_payload(draft: InvoiceDraft, *, customer_number: str) -> SalesOrderPayload:
+def sales_order_payload(
+    draft: InvoiceDraft, *, customer_number: str, exempt_category: str = "", rounding_item: str = ""
+) -> SalesOrderPayload:
     return SalesOrderPayload(
         order_type=draft.order_type or DEFAULT_ORDER_TYPE,
         customer_number=customer_number,
-        lines=order_lines(draft),
+        lines=order_lines(draft, exempt_category=exempt_category, rounding_item=rounding_item),
         order_date=draft.document_date or None,
         currency=draft.currency or None,
         reference=draft.order_number,
@@ -124,14 +135,19 @@ def sales_order_payload(draft: InvoiceDraft, *, customer_number: str) -> SalesOr
     )
 
 
-def order_line_problems(draft: InvoiceDraft) -> list[str]:
+def order_line_problems(draft: InvoiceDraft, *, rounding_item: str = "") -> list[str]:
     """Lines a sales order cannot carry as drafted: no item (inventoryNumber is mandatory on a sales order
     line, spec SalesOrderLineUpdateDto), or no quantity × price − discount that gives the line's net."""
     places = places_of(draft.currency)
     problems = []
     for index, line in enumerate(draft.lines, start=1):
         name = f"line {index} '{line.description[:40]}'"
-        if not line.inventory_number:
+        if not line.vat_category and not line_item(line, rounding_item):
+            problems.append(
+                f"{name} is the shop's öre rounding: a Visma.net sales order line needs an item, set a non-stock "
+                "item for it (setting VISMA_NET_ROUNDING_ITEM)"
+            )
+        elif not line.inventory_number and line.vat_category:
             problems.append(
                 f"{name} has no item: a Visma.net sales order line needs an inventory number "
                 "(map the product, or shipping and fees, to an item; a non-stock item will do)"
@@ -168,6 +184,8 @@ def order_vat_differences(draft: InvoiceDraft) -> list[str]:
     for category in sorted(set(computed) | set(drafted)):
         made = computed.get(category, (ZERO, ZERO))
         wanted = drafted.get(category, (ZERO, ZERO))
+        if not category and category not in drafted and made[1] == ZERO:
+            continue  # lines outside VAT (an öre rounding): no VAT, under the VAT-exempt category
         if made != wanted:
             problems.append(
                 f"VAT category {category or '(none)'}: Visma.net computes taxable {made[0]}, VAT {made[1]} from the "

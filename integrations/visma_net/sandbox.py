@@ -1894,17 +1894,21 @@ def vat_category_put(
     rate: Decimal | int,
     *,
     reverse: bool = False,
+    exempt: bool = False,
     since: str = "2000-01-01",
     history: Iterable[tuple[str, Decimal | int]] = (),
+    payable_account: str = "2611",
 ) -> dict:
     """A VAT category holding one VAT of the same id (real companies often name them differently).
 
     `rate` applies from `since`; `history` ((start date 'YYYY-MM-DD', rate), ...), when given, replaces it
     with dated rates (vatRates[] of the category's line, schedules[] of the VAT): a document takes the rate
-    with the latest start date on or before its date (vat_rates()).
+    with the latest start date on or before its date (vat_rates()). `exempt`: a VAT of type ExemptVat (no VAT,
+    counted in the documents' VAT exempt total). `payable_account`: the VAT's glAccounts.vatPayableAccount
+    (VatInformationDto, GET /v1/vat), the liability account its output VAT is booked to.
     """
     moment = stamp()
-    vat_type = "ReverseVat" if reverse else "Vat"
+    vat_type = "ReverseVat" if reverse else ("ExemptVat" if exempt else "Vat")
     dated = sorted(history) or [(since, rate)]
     rates = [
         {"revisionID": str(index), "vatRate": num(Decimal(r)), "startDate": f"{start}T00:00:00"}
@@ -1930,7 +1934,16 @@ def vat_category_put(
             "type": vat_type,
             "reverseVat": reverse,
             "calculateOn": "ItemAmount",
-            "includeinVatTotal": True,
+            "includeinVatTotal": not exempt,
+            "includeinVatExemptTotal": exempt,
+            "glAccounts": {
+                "vatPayableAccount": {
+                    "type": "Liability",
+                    "number": payable_account,
+                    "description": ((_get(ACCOUNT, payable_account) or {}).get("description") or ""),
+                    "active": True,
+                }
+            },
             "lastModifiedDateTime": moment,
             "schedules": [{"startDate": r["startDate"], "vatRate": r["vatRate"], "groupType": "Output"} for r in rates],
             "categories": [{"vatCategoryId": category_id, "description": description, "active": True}],

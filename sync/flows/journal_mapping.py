@@ -4,12 +4,15 @@ An order sent as a sales journal entry (Integration.order_document "journal_entr
 invoice would be (order_mapping.invoice_draft: same tax zone, VAT categories, accounts, rounding line). Its
 share of the journal (`shares_of`) is, per VAT category of the invoice draft: the lines' nets summed per
 revenue account, the category's VAT (the shop's, as the draft states it), and net + VAT. So the shares of an
-order add up to its invoice's net, VAT and total exactly.
+order add up to its invoice's net, VAT and total exactly. Lines outside VAT (the shop's öre rounding,
+order_mapping.rounding_line) belong to no category: they ride in the share of the order's first category
+(`untaxed`, on their own account), so the shares still add up to the invoice's total.
 
 A day's shares of one currency and VAT category become one balanced JournalDraft (`journal_draft`):
     credit  each revenue account: the sum of the shares' nets on it (taxable: that net, under the category)
     credit  the category's VAT account: the sum of the shares' VAT (left out when it is zero; under the
             category with taxable zero, which tells an adapter it is the VAT line)
+    credit  each account of lines outside VAT (the öre rounding): their sum, under no VAT category
     debit   the integration's receivable account: the sum of the shares' gross
 An amount below zero (an order discount larger than an account's sales) goes to the other side. Every amount
 is exact to the currency's smallest unit: nothing is rounded here, sums of exact amounts are exact.
@@ -39,10 +42,11 @@ class ShareFigures:
     lines: tuple[tuple[str, Decimal], ...]
     net: Decimal
     vat: Decimal
+    untaxed: tuple[tuple[str, Decimal], ...] = ()  # (account, amount) outside VAT: the order's öre rounding
 
     @property
     def gross(self) -> Decimal:
-        return self.net + self.vat
+        return self.net + self.vat + sum((amount for _, amount in self.untaxed), ZERO)
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,13 @@ def shares_of(draft: InvoiceDraft) -> list[ShareFigures]:
     A category whose lines and VAT are all zero (a free line alone) is left out. RecordFailed when a
     category's lines do not add up to its taxable amount (a guard on document_vat, not on the shop's data)."""
     nets: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    outside: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in draft.lines:
-        nets[line.vat_category][line.account] += line.amount
+        if line.vat_category:
+            nets[line.vat_category][line.account] += line.amount
+        else:
+            outside[line.account] += line.amount
+    untaxed = tuple((account, amount) for account, amount in sorted(outside.items()) if amount)
     vats = {detail.vat_category: detail for detail in draft.tax_details}
     shares = []
     for category in sorted(set(nets) | set(vats)):
@@ -78,6 +87,12 @@ def shares_of(draft: InvoiceDraft) -> list[ShareFigures]:
         if not accounts and not vat:
             continue
         shares.append(ShareFigures(category, tuple(accounts.items()), net, vat))
+    if untaxed:
+        if not shares:
+            raise RecordFailed(
+                f"Order {draft.order_number} has only a rounding and no sale to put it in a sales journal entry with."
+            )
+        shares[0] = ShareFigures(shares[0].vat_category, shares[0].lines, shares[0].net, shares[0].vat, untaxed)
     return shares
 
 
@@ -149,10 +164,13 @@ def journal_draft(
             "debited to). Fill it in in Sync › Integrations (e.g. 1580), then resync."
         )
     revenue: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    untaxed: dict[str, Decimal] = defaultdict(lambda: ZERO)
     vat = gross = ZERO
     for share in shares:
         for account, net in share.figures.lines:
             revenue[account] += net
+        for account, amount in share.figures.untaxed:
+            untaxed[account] += amount
         vat += share.figures.vat
         gross += share.figures.gross
     if vat and not vat_account:
@@ -160,7 +178,7 @@ def journal_draft(
             f"{what}: no account is known for the VAT of VAT category {vat_category} "
             f"({money_text(vat, currency, places)}). Add it in Sync › Sales journal VAT accounts, then resync."
         )
-    for amount in (*revenue.values(), vat, gross):
+    for amount in (*revenue.values(), *untaxed.values(), vat, gross):
         if round_money(amount, places) != amount:
             raise RecordFailed(
                 f"{what}: {money_text(amount, currency, places)} has more decimals than {currency} has ({places}). "
@@ -174,6 +192,11 @@ def journal_draft(
     ]
     if vat:
         lines.append(_line(vat_account, vat, credit=True, description=f"{label}: VAT", category=vat_category))
+    lines.extend(
+        _line(account, amount, credit=True, description=f"{label}: öre rounding (outside VAT)")
+        for account, amount in sorted(untaxed.items())
+        if amount
+    )
     if gross:
         lines.append(_line(receivable_account, gross, credit=False, description=f"{label}: receivable"))
     debit = sum((line.debit for line in lines), ZERO)

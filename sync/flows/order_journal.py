@@ -126,13 +126,20 @@ class OrderJournalMixin:
                     "net": str(share.net),
                     "vat": str(share.vat),
                     "gross": str(share.gross),
+                    **(
+                        {"outside_vat": [{"account": a, "amount": str(x)} for a, x in share.untaxed]}
+                        if share.untaxed
+                        else {}
+                    ),
                 }
                 for share in shares
             ],
         }
         totals = "; ".join(
             f"{share.vat_category}: net {money_text(share.net, draft.currency, places)} + VAT "
-            f"{money_text(share.vat, draft.currency, places)} = {money_text(share.gross, draft.currency, places)}"
+            f"{money_text(share.vat, draft.currency, places)}"
+            + "".join(f" + öre rounding {money_text(x, draft.currency, places)}" for _, x in share.untaxed)
+            + f" = {money_text(share.gross, draft.currency, places)}"
             for share in shares
         )
         if self.dry_run:

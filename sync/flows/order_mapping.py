@@ -6,6 +6,11 @@
 - Lines, shipping and an order discount the lines do not show become ERP lines; the invoice's
   VAT per VAT category is the shop's and its total the shop's, to the currency's smallest unit,
   with any rounding remainder on a "Rounding" line (document_vat).
+- A shop's rounding of what the customer pays (ShopOrder.rounding_amount, eAccounting's öre rounding) is a
+  line of its own outside VAT (vat_category "", rate 0) on the integration's rounding account
+  (`rounding_line`): öresavrundning is no taxable supply, so the VAT per category stays the shop's and the
+  document's total is what the customer paid. An ERP adapter books a line outside VAT its own way (Visma.net
+  under its VAT-exempt category, Fortnox as a 0 % row).
 - The shop's currency rate goes on the invoice only when it is in a currency other than the company's home
   currency (document_rate): the ERP then books the home-currency amounts as the shop converted them.
 - A line with a negative quantity (a shop's way of netting a return into an order, or a data
@@ -20,7 +25,7 @@ from decimal import Decimal
 
 from mappings.models import REST_OF_WORLD
 from mappings.selectors import MappingSet
-from sync.drafts import CustomerDraft, InvoiceDraft
+from sync.drafts import CustomerDraft, DraftLine, InvoiceDraft
 from sync.money import money_text
 from sync.record_names import record_name
 from sync.shop import ShopLine, ShopOrder
@@ -182,7 +187,7 @@ def order_parts(
         ):
             parts.items.append(_with_item(part, item))
     charged = sum((p.amount for p in parts.items), ZERO)
-    total = round_money(order.grand_total, places)
+    total = round_money(order.grand_total - order.rounding_amount, places)  # the rounding is no charge
     target = total if order.prices_include_vat else total - round_money(order.tax_total, places)
     discount = round_money(charged - target, places)
     if discount:
@@ -200,13 +205,40 @@ def _with_item(part: Part, item: str) -> Part:
     )
 
 
+ROUNDING_KEY = "rounding:total"  # the key of a document's line for the shop's rounding of its total
+
+
+def rounding_line(amount: Decimal, mappings: MappingSet, *, what: str, currency: str, places: int) -> DraftLine:
+    """The line of a shop's rounding of its total (`amount`, signed: 0.40 up, -0.30 down): outside VAT
+    (vat_category "", rate 0: öresavrundning is no taxable supply), on the integration's rounding account.
+    RecordFailed when the integration has no rounding account."""
+    if not mappings.rounding_account:
+        raise RecordFailed(
+            f"{what}: the shop rounded its total by {money_text(amount, currency, places)} (öre rounding), which is "
+            "booked on the integration's rounding account, but none is set. Fill in the rounding account in "
+            "Sync › Integrations (e.g. 3740), then resync."
+        )
+    return DraftLine(
+        description="Öre rounding",
+        quantity=Decimal("1"),
+        unit_price=amount,
+        amount=amount,
+        vat_category="",
+        account=mappings.rounding_account,
+        key=ROUNDING_KEY,
+        gross=amount,
+        rate=ZERO,
+    )
+
+
 def invoice_draft(
     order: ShopOrder, mappings: MappingSet, *, item_numbers: dict[str, str] | None = None
 ) -> InvoiceDraft:
     """The ERP invoice for an order, or RecordFailed saying exactly which mapping or value is missing or wrong.
 
-    Totals: `gross_total` = the order's total; `tax_details` = the order's VAT per VAT category; both exact
-    in the currency's decimals (document_vat)."""
+    Totals: `gross_total` = the order's total (what the customer paid, its rounding included); `tax_details` = the
+    order's VAT per VAT category; both exact in the currency's decimals (document_vat). The shop's rounding of
+    the total, if any, is the last line, outside VAT (`rounding_line`)."""
     what = record_name("order", order.number)
     sale = sale_of(order.billing, order.shipping, mappings, what=what)
     currency, places = currency_places(mappings, order.currency, what=what)
@@ -227,6 +259,7 @@ def invoice_draft(
     negative_quantity_check(order.lines, mappings, what=what, currency=order.currency)
     gross_total = exact_in(order.grand_total, order.currency, places, what=f"{what}: the total")
     vat_total = exact_in(order.tax_total, order.currency, places, what=f"{what}: the VAT")
+    rounding = exact_in(order.rounding_amount, order.currency, places, what=f"{what}: the rounding of its total")
     parts = order_parts(order, sale, mappings, places=places, item_numbers=item_numbers or {})
     if not parts.items:
         raise RecordFailed(f"{what} has no lines to invoice.")
@@ -240,6 +273,8 @@ def invoice_draft(
         currency=order.currency,
         stated=dict(order.vat_by_rate),
     )
+    if rounding:
+        lines += (rounding_line(rounding, mappings, what=what, currency=order.currency, places=places),)
     net_total = sum((line.amount for line in lines), ZERO)
     if net_total + vat_total != gross_total:  # a guard on document_vat's arithmetic, not on the shop's data
         raise RecordFailed(

@@ -8,7 +8,10 @@ The credit note goes to the customer the invoice went to and reverses the invoic
 - A partial refund reverses the refunded lines' own figures: each refunded line's share of the
   invoiced line's net (by the amount refunded), with the rest of what was refunded for it as VAT;
   refunded shipping likewise from the invoiced shipping. What the refund's total holds beyond its
-  lines becomes a "Refund adjustment" per VAT category, in proportion to what is credited.
+  lines becomes a "Refund adjustment" per VAT category, in proportion to what is credited. The refund's own
+  rounding of its total (ShopRefund.rounding_amount, eAccounting's öre rounding) is credited as a line outside
+  VAT on the account of the invoice's rounding line (else the integration's rounding account), as the
+  invoice booked its own (order_mapping.rounding_line).
 Amounts on the credit note are positive (the document type makes it a credit), in the currency's
 decimals. Quantities: a return line's quantity is what came back, positive; a negative one fails
 the record like a negative order line, unless the integration allows negative quantities.
@@ -29,7 +32,7 @@ from sync.vat import net_from_gross, rate_text, round_money, split_by_weight
 from .base import RecordFailed
 from .document_vat import DraftLine, TaxDetail
 from .figures import Figures, figures_left
-from .order_mapping import currency_places, exact_in, line_name, negative_quantity_check
+from .order_mapping import ROUNDING_KEY, currency_places, exact_in, line_name, negative_quantity_check, rounding_line
 
 ZERO = Decimal("0")
 
@@ -71,7 +74,7 @@ def credit_note_draft(
         lines = tuple(_reversed(line, places) for line in left.lines if line.amount or line.gross or line.quantity)
         tax = tuple(t for t in left.tax if t.taxable or t.vat)
     else:
-        lines, tax = _partial(refund, order, left, total, places=places, what=what, full_left=left.gross)
+        lines, tax = _partial(refund, order, left, total, mappings, places=places, what=what, full_left=left.gross)
     net_total = sum((line.amount for line in lines), ZERO)
     vat_total = sum((t.vat for t in tax), ZERO)
     if net_total + vat_total != total:
@@ -138,7 +141,15 @@ def _share(invoiced: DraftLine, amount: Decimal, incl: bool, places: int) -> tup
 
 
 def _partial(
-    refund: ShopRefund, order: ShopOrder, left: Figures, total: Decimal, *, places: int, what: str, full_left: Decimal
+    refund: ShopRefund,
+    order: ShopOrder,
+    left: Figures,
+    total: Decimal,
+    mappings: MappingSet,
+    *,
+    places: int,
+    what: str,
+    full_left: Decimal,
 ) -> tuple[tuple[DraftLine, ...], tuple[TaxDetail, ...]]:
     incl = order.prices_include_vat
 
@@ -192,14 +203,22 @@ def _partial(
             credited.append(
                 (_credit_line(invoiced, f"Refunded {invoiced.description.lower()}", Decimal(1), net, vat, places), vat)
             )
+    rounding = round_money(refund.rounding_amount, places)
     if not credited and total != full_left:
         raise RecordFailed(f"{what} names no line or shipping that was invoiced; credit it by hand.")
+    if rounding:
+        invoiced = remaining.get(ROUNDING_KEY)
+        line = rounding_line(rounding, mappings, what=what, currency=order.currency, places=places)
+        credited.append((replace(line, account=invoiced.account) if invoiced else line, ZERO))
     gross = sum((line.amount + vat for line, vat in credited), ZERO)
     difference = total - gross
     if difference:
-        credited.extend(_adjustments(difference, credited or [(line, ZERO) for line in left.lines], places))
+        basis = [(line, vat) for line, vat in credited if line.vat_category]
+        credited.extend(_adjustments(difference, basis or [(x, ZERO) for x in left.lines if x.vat_category], places))
     tax: dict[str, TaxDetail] = {}
     for line, vat in credited:
+        if not line.vat_category:  # outside VAT (the rounding): no tax detail
+            continue
         t = tax.get(line.vat_category, TaxDetail(line.vat_category, ZERO, ZERO))
         tax[line.vat_category] = TaxDetail(line.vat_category, t.taxable + line.amount, t.vat + vat)
     return tuple(line for line, _ in credited), tuple(tax.values())

@@ -93,7 +93,9 @@ def test_requests_and_answers_follow_the_spec_and_the_demo_orders_read_exactly(s
     assert len(orders) == len(paid) and all(isinstance(o, ShopOrder) and o.paid is True for o in orders)
     for order in orders:
         net = sum((line.line_total for line in order.lines), Decimal(0)) + order.shipping_amount
-        assert net + order.tax_total == order.grand_total, order.number  # the öre rounding aside (extra)
+        # what the customer pays: net + VAT + the öre rounding (whole kronor in SEK, none in EUR)
+        assert net + order.tax_total + order.rounding_amount == order.grand_total, order.number
+        assert order.grand_total == order.grand_total.to_integral_value() or order.currency != "SEK", order.number
         assert sum((vat for _, vat in order.vat_by_rate), Decimal(0)) == order.tax_total, order.number
         assert order.shipping_amount > 0 and order.customer_email and order.billing.country
         assert order.currency_rate == (Decimal("11.50") if order.currency == "EUR" else Decimal(1))

@@ -177,7 +177,7 @@ def test_reference_lists(client):
     }
     assert {z["id"] for z in client.vat_zone_list()} == {"SE", "OSS", "EURC", "EXPORT"}
     rates = {c["vatCategoryId"]: vat_category_rate(c) for c in client.vat_category_list()}
-    assert len(rates) == 3 + 26 + 1 + 11  # SE/RC/EXP, OSS standard, OSS-XI, reduced
+    assert len(rates) == 3 + 26 + 1 + 11 + 1  # SE/RC/EXP, OSS standard, OSS-XI, reduced, EXEMPT
     assert (rates["SE25"], rates["RC0"], rates["OSS-FI"], rates["OSS-HU"]) == (
         Decimal("25"),
         Decimal("0"),

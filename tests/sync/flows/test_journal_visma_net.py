@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.centra import demo_data as centra_demo
+from integrations.http import record_calls
 from integrations.visma_net import sandbox as visma
 from mappings.models import PaymentMethodMapping
 from sync import bindings
@@ -80,3 +81,42 @@ def test_the_demo_shops_days_become_gl_batches_exactly_once(journal_integration,
         assert sum((s.gross for s in shares), ZERO) == entry.gross
     ref = ExternalRef.objects.get(integration=journal_integration, kind="journal_transaction", source_id=crashed[0])
     assert ref.data["found_by"] == "search"
+
+
+def _vat_lines(batch: dict) -> list[dict]:
+    return [line for line in batch["journalTransactionLines"] if line.get("vat")]
+
+
+def test_without_a_mapping_row_the_vat_goes_to_the_account_visma_net_gives_read_once(journal_integration):
+    centra_demo.seed(orders=20)
+    flow_run(integration=journal_integration, flow=Flow.ORDERS, trigger="manual")
+    assert not JournalVatAccount.objects.filter(integration=journal_integration).exists()
+    payable = {vat["vatId"]: vat["glAccounts"]["vatPayableAccount"]["number"] for vat in visma._objects(visma.VAT)}
+    assert payable["SE25"] == "2611" and payable["SE12"] == "2621" and payable["SE6"] == "2631"
+
+    with record_calls() as calls:
+        run = flow_run(integration=journal_integration, flow=Flow.JOURNAL, trigger="manual")
+
+    assert run.failed_count == 0 and run.ok_count >= 3
+    assert len([c for c in calls if c["url"].split("?")[0].endswith("/v1/vat")]) == 1  # once per run, not per entry
+    for entry in JournalEntry.objects.filter(integration=journal_integration).exclude(vat=0):
+        batch = visma.document_get(visma.JOURNAL, entry.erp_number)
+        (line,) = _vat_lines(batch)
+        assert line["accountNumber"] == payable[entry.vat_category]
+        assert side(batch, payable[entry.vat_category]) == entry.vat
+
+
+def test_a_mapping_row_overrides_the_account_visma_net_gives(journal_integration):
+    centra_demo.seed(orders=20)
+    flow_run(integration=journal_integration, flow=Flow.ORDERS, trigger="manual")
+    category = sorted(set(JournalShare.objects.exclude(vat=0).values_list("vat_category", flat=True)))[0]
+    JournalVatAccount.objects.create(integration=journal_integration, vat_category=category, account="2631")
+
+    flow_run(integration=journal_integration, flow=Flow.JOURNAL, trigger="manual")
+
+    entries = JournalEntry.objects.filter(integration=journal_integration, vat_category=category).exclude(vat=0)
+    assert entries
+    for entry in entries:
+        batch = visma.document_get(visma.JOURNAL, entry.erp_number)
+        assert [line["accountNumber"] for line in _vat_lines(batch)] == ["2631"]
+        assert side(batch, "2631") == entry.vat
