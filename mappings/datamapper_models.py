@@ -93,7 +93,7 @@ class FieldRule(Mapping):
     condition = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Optional: <source path> <op> [value], op one of = != contains empty notempty, "
+        help_text="Optional: a source path, an operator (= != contains empty notempty) and a value, "
         "e.g. billing.country = SE. Blank: always.",
     )
     enabled = models.BooleanField(default=True)

@@ -98,8 +98,8 @@ def _body(runner, item, kind: str, *, hook, notes: list[str]) -> dict:
     """The body of `kind` the orders flow builds for the item's order, with `hook` as the adapters' body hook."""
     for adapter in runner.adapters():
         adapter.body_hook = hook
-    document = runner.document
-    if kind == document.binding_kind:
+    document = runner.document  # None: the integration sends orders as sales journal entries
+    if document is not None and kind == document.binding_kind:
         outcome = runner.process(item)
         if outcome.status == "dry_run":
             return outcome.request
@@ -113,8 +113,9 @@ def _body(runner, item, kind: str, *, hook, notes: list[str]) -> dict:
     if chosen is None or not hasattr(runner.erp, f"{chosen.methods}_request"):
         raise RecordFailed(f"{runner.erp.display_name} takes no {kind.replace('_', ' ')} from Koppla.")
     if chosen is not document:
+        sent = f"{document.noun}s" if document is not None else "lines of sales journal entries"
         notes.append(
-            f"The integration sends orders as {document.noun}s: rules of this target apply only once it sends "
+            f"The integration sends orders as {sent}: rules of this target apply only once it sends "
             f"{chosen.noun}s (its Order document setting)."
         )
     return chosen.request(runner.erp, draft, customer_number=runner._dry_run_customer(draft))

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('target_path', models.CharField(help_text="Dotted path in the body sent, as the ERP's spec names it; * for every element of a list, e.g. invoiceLines.*.description.value (Visma.net) or Invoice.Remarks (Fortnox).", max_length=200)),
                 ('transform', models.CharField(choices=[('copy', 'Copy the source value'), ('constant', 'Constant (the argument)'), ('lookup', 'Lookup table (argument: SE=Sweden; NO=Norway; *=other)'), ('concat', 'Concatenate (argument: a template like {billing.first_name} {billing.last_name})'), ('upper', 'Upper case'), ('lower', 'Lower case'), ('truncate', "Truncate to the target's length (argument: a length, blank = the spec's)"), ('date', 'Date format (argument: strftime, e.g. %d.%m.%Y)'), ('default', 'Default when empty (argument: the default)')], default='copy', max_length=20)),
                 ('argument', models.TextField(blank=True, help_text='The constant, the lookup table (SE=Sweden; *=Other), the template ({billing.first_name} {billing.last_name}), the length, the date format (%d.%m.%Y) or the default.')),
-                ('condition', models.CharField(blank=True, help_text='Optional: <source path> <op> [value], op one of = != contains empty notempty, e.g. billing.country = SE. Blank: always.', max_length=300)),
+                ('condition', models.CharField(blank=True, help_text='Optional: a source path, an operator (= != contains empty notempty) and a value, e.g. billing.country = SE. Blank: always.', max_length=300)),
                 ('enabled', models.BooleanField(default=True)),
                 ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='sync.integration')),
             ],

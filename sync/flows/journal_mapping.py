@@ -212,7 +212,7 @@ def journal_draft(
         vat_category=vat_category,
         lines=tuple(lines),
         order_numbers=orders,
-        text=f"{label}: {len(orders)} orders",
+        text=f"{label}: {len(orders)} order{'' if len(orders) == 1 else 's'}",
         branch=branch,
         currency_rate=rates.pop() if len(rates) == 1 else None,
     )
@@ -226,5 +226,5 @@ def journal_totals_text(draft: JournalDraft, *, net: Decimal, vat: Decimal, plac
 
     return (
         f"VAT category {draft.vat_category}: net {money(net)} + VAT {money(vat)} = {money(net + vat)}, "
-        f"{len(draft.order_numbers)} orders"
+        f"{len(draft.order_numbers)} order{'' if len(draft.order_numbers) == 1 else 's'}"
     )

@@ -154,3 +154,20 @@ def test_sales_order_rules_shape_the_sales_order_visma_net_stores(flow_integrati
     order = next(o for o in visma.sales_orders() if o.get("customerRefNo") == ORDER)
     assert order["description"] == "Inrikes"
     assert invoice_of(ORDER) is None  # invoice rules leave sales orders alone
+
+
+def test_the_preview_works_when_the_integration_sends_sales_journal_entries(admin_client, flow_integration):
+    centra_demo.seed(orders=3)
+    PaymentMethodMapping.objects.get_or_create(
+        integration=flow_integration, shop_method="swish", defaults={"erp_payment_method": "INVOICE"}
+    )
+    flow_integration.order_document = "journal_entry"
+    flow_integration.journal_receivable_account = "1580"
+    flow_integration.save()
+    rule(flow_integration, transform="constant", argument="Previewed text", target_path="invoiceText.value")
+
+    preview = preview_page(admin_client, flow_integration).context["preview"]
+
+    assert not preview.error, preview.error
+    assert preview.after["invoiceText"]["value"] == "Previewed text"
+    assert any("sends orders as lines of sales journal entries" in note for note in preview.notes), preview.notes
