@@ -31,16 +31,12 @@ Facts of the API this client relies on (spec visma-eaccounting-v2, OpenAPI 3.1.1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any
-from urllib.parse import quote
-
-import requests
 
 from integrations.clients import http_client_for
 from integrations.http import SYSTEM_CLOCK, Clock, NotFound, RemoteError, RetryPolicy
+from integrations.json_api import CodedJsonClient, operation, segment
 from integrations.listing import listing_page_read
 from integrations.models import Connection
 
@@ -50,21 +46,6 @@ SYSTEM = "eaccounting"
 DEFAULT_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
 MAX_PAGES = 10_000
-
-
-def operation(method: str, path: str) -> Callable:
-    """Mark a client method with the API operation it calls (read by contract tests)."""
-
-    def decorate(fn: Callable) -> Callable:
-        fn.operation = (method, path)
-        return fn
-
-    return decorate
-
-
-def segment(key: str) -> str:
-    """A key as one path segment."""
-    return quote(str(key), safe="")
 
 
 def filter_time(moment: datetime | date) -> str:
@@ -88,8 +69,13 @@ def since_filter(field: str, moment: datetime | date | None) -> dict:
     return params
 
 
-class EAccountingClient:
-    """Visma eAccounting for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock)."""
+class EAccountingClient(CodedJsonClient):
+    """Visma eAccounting for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock).
+
+    `request` keeps eAccounting's ErrorCode on a RemoteError as `code`; 3000 is raised as NotFound."""
+
+    error_code = staticmethod(eaccounting_error_code)
+    not_found_codes = NOT_FOUND_CODES
 
     def __init__(
         self,
@@ -105,31 +91,7 @@ class EAccountingClient:
             connection, error_parser=eaccounting_error_message, clock=clock, policy=policy, wait_reader=quota_wait
         )
 
-    # -- plumbing -----------------------------------------------------------
-    def request(self, method: str, path: str, **kwargs) -> Any:
-        """Send; returns the parsed JSON (None when empty). RemoteError carries eAccounting's `code`."""
-        try:
-            response = self.http.request(method, path, **kwargs)
-        except RemoteError as exc:
-            exc.code = eaccounting_error_code(exc.body)
-            if exc.code in NOT_FOUND_CODES and not isinstance(exc, NotFound):
-                missing = NotFound(
-                    exc.message, system=exc.system, status=exc.status, method=exc.method, url=exc.url, body=exc.body
-                )
-                missing.code = exc.code
-                raise missing from exc
-            raise
-        return self._json(response)
-
-    @staticmethod
-    def _json(response: requests.Response) -> Any:
-        if not response.content:
-            return None
-        return response.json(parse_float=Decimal)
-
-    def _get(self, path: str, params: dict | None = None) -> Any:
-        return self.request("GET", path, params={k: v for k, v in (params or {}).items() if v not in (None, "")})
-
+    # -- plumbing (request, _json, _get: integrations/json_api.py) ------------------
     def _one(self, path: str) -> dict | None:
         """One record by its key; None when eAccounting says it is not there (404 or code 3000)."""
         try:

@@ -20,17 +20,13 @@ Facts of the API this client relies on (spec fortnox-v3, OpenAPI 3.0.3, and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import requests
-
 from integrations.clients import http_client_for
-from integrations.http import SYSTEM_CLOCK, Clock, NotFound, RemoteError, RetryPolicy
+from integrations.http import SYSTEM_CLOCK, Clock, RemoteError, RetryPolicy
+from integrations.json_api import CodedJsonClient, operation, segment
 from integrations.listing import listing_page_read
 from integrations.models import Connection
 
@@ -42,22 +38,7 @@ FORTNOX_POLICY = RetryPolicy(base_delay=5.0, max_delay=30.0, jitter=0.2)
 MAX_PAGES = 10_000
 
 
-def operation(method: str, path: str) -> Callable:
-    """Mark a client method with the API operation it calls (read by contract tests)."""
-
-    def decorate(fn: Callable) -> Callable:
-        fn.operation = (method, path)
-        return fn
-
-    return decorate
-
-
 FORTNOX_TIME_ZONE = ZoneInfo("Europe/Stockholm")  # `lastmodified` is Swedish local time (the sandbox reads it so)
-
-
-def segment(key: str) -> str:
-    """A key as one path segment (article numbers may hold '/')."""
-    return quote(str(key), safe="")
 
 
 def filter_time(moment: datetime | date) -> str:
@@ -84,8 +65,13 @@ def exact(records: Iterator[dict], field: str, value: str, *, fold: bool = False
     return found
 
 
-class FortnoxClient:
-    """Fortnox for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock)."""
+class FortnoxClient(CodedJsonClient):
+    """Fortnox for one Connection. `clock` and `policy` go to the HTTP layer (tests pass a FakeClock).
+
+    `request` keeps Fortnox's code on a RemoteError as `code`; a "not found" code is raised as NotFound."""
+
+    error_code = staticmethod(fortnox_error_code)
+    not_found_codes = NOT_FOUND_CODES
 
     def __init__(
         self,
@@ -101,31 +87,7 @@ class FortnoxClient:
             connection, error_parser=fortnox_error_message, clock=clock, policy=policy or FORTNOX_POLICY
         )
 
-    # -- plumbing -----------------------------------------------------------
-    def request(self, method: str, path: str, **kwargs) -> Any:
-        """Send; returns the parsed JSON (None when empty). RemoteError carries Fortnox's `code`."""
-        try:
-            response = self.http.request(method, path, **kwargs)
-        except RemoteError as exc:
-            exc.code = fortnox_error_code(exc.body)
-            if exc.code in NOT_FOUND_CODES and not isinstance(exc, NotFound):
-                missing = NotFound(
-                    exc.message, system=exc.system, status=exc.status, method=exc.method, url=exc.url, body=exc.body
-                )
-                missing.code = exc.code
-                raise missing from exc
-            raise
-        return self._json(response)
-
-    @staticmethod
-    def _json(response: requests.Response) -> Any:
-        if not response.content:
-            return None
-        return response.json(parse_float=Decimal)
-
-    def _get(self, path: str, params: dict | None = None) -> Any:
-        return self.request("GET", path, params={k: v for k, v in (params or {}).items() if v not in (None, "")})
-
+    # -- plumbing (request, _json, _get: integrations/json_api.py) ------------------
     def _one(self, method: str, path: str, envelope: str, body: dict | None = None) -> dict:
         data = self.request(method, path, json_body=body) or {}
         return data.get(envelope) or {}
