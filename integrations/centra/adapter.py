@@ -22,19 +22,18 @@ message the operator can act on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from config.storable import storable_text
 from integrations.clients import client_for
 from integrations.models import Connection
 from sync import ports
 from sync.flows.base import RecordFailed
+from sync.record_reading import UnreadableValue, decimal_from, record_reading, shown, text
 from sync.shop import ShopAddress, ShopCustomer, ShopLine, ShopOrder, ShopRefund, Unreadable
-from sync.vat import money
 
 from .adapter_catalogue import CentraCatalogue
 
@@ -45,45 +44,14 @@ DIRECT_TO_CONSUMER = "DIRECT_TO_CONSUMER"
 ZERO = Decimal("0")
 
 
-class UnreadableValue(ValueError):
-    """A shop value Koppla cannot use; the message names the field and the value."""
+def reading(what: str) -> AbstractContextManager[None]:
+    """Turn any failure to read a shop record into RecordFailed("<what> cannot be read: …", correct it in the shop)."""
+    return record_reading(what, source="the shop")
 
 
-@contextmanager
-def reading(what: str) -> Iterator[None]:
-    """Turn any failure to read a shop record into RecordFailed("<what> cannot be read: …")."""
-    try:
-        yield
-    except RecordFailed:
-        raise
-    except UnreadableValue as exc:
-        raise RecordFailed(f"{what} cannot be read: {exc}. Correct it in the shop, then resync.") from exc
-    except (ArithmeticError, AttributeError, KeyError, LookupError, TypeError, ValueError) as exc:
-        raise RecordFailed(
-            f"{what} cannot be read: the shop sent data of an unexpected shape ({type(exc).__name__}: "
-            f"{storable_text(exc, 300)}). Check it in the shop, then resync."
-        ) from exc
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else storable_text(value).strip()
-
-
-def _shown(value: Any) -> str:
-    return storable_text(repr(value), 60)
-
-
-def _number(value: Any, what: str) -> Decimal:
-    """A Decimal from a JSON number or numeric text; UnreadableValue for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise UnreadableValue(f"{what} is {_shown(value)}, not a number")
-    try:
-        number = money(value)
-    except (InvalidOperation, ValueError):
-        raise UnreadableValue(f"{what} is {_shown(value)}, not a number") from None
-    if not number.is_finite():
-        raise UnreadableValue(f"{what} is {_shown(value)}, not a number")
-    return number
+_text = text
+_shown = shown
+_number = decimal_from
 
 
 def _amount(node: Any, what: str = "an amount") -> Decimal:

@@ -28,16 +28,14 @@ yields such a record as `Unreadable`, so it fails alone and the listing goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from config.storable import storable_text
-from sync.flows.base import RecordFailed
+from sync.record_reading import UnreadableValue, decimal_from, record_reading, shown, text
 from sync.shop import ShopAddress, ShopCustomer, ShopLine, ShopOrder, ShopRefund
-from sync.vat import money, round_money
+from sync.vat import round_money
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -49,32 +47,12 @@ DEFAULT_FREIGHT_ARTICLES = ("FRAKT", "FREIGHT", "SHIPPING")
 PAYMENT_METHOD = "invoice"
 
 
-class UnreadableValue(ValueError):
-    """A value Koppla cannot use; the message names the field and the value."""
+def reading(what: str) -> AbstractContextManager[None]:
+    """Turn any failure to read a record into RecordFailed("<what> cannot be read: …", correct it in eAccounting)."""
+    return record_reading(what, source="eAccounting")
 
 
-@contextmanager
-def reading(what: str) -> Iterator[None]:
-    """Turn any failure to read a record into RecordFailed("<what> cannot be read: …")."""
-    try:
-        yield
-    except RecordFailed:
-        raise
-    except UnreadableValue as exc:
-        raise RecordFailed(f"{what} cannot be read: {exc}. Correct it in eAccounting, then resync.") from exc
-    except (ArithmeticError, AttributeError, KeyError, LookupError, TypeError, ValueError) as exc:
-        raise RecordFailed(
-            f"{what} cannot be read: eAccounting sent data of an unexpected shape ({type(exc).__name__}: "
-            f"{storable_text(exc, 300)}). Check it in eAccounting, then resync."
-        ) from exc
-
-
-def text(value: Any) -> str:
-    return "" if value is None else storable_text(value).strip()
-
-
-def _shown(value: Any) -> str:
-    return storable_text(repr(value), 60)
+_shown = shown
 
 
 def number(value: Any, what: str, *, default: Decimal | None = ZERO) -> Decimal:
@@ -83,15 +61,7 @@ def number(value: Any, what: str, *, default: Decimal | None = ZERO) -> Decimal:
         if default is None:
             raise UnreadableValue(f"{what} is missing")
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise UnreadableValue(f"{what} is {_shown(value)}, not a number")
-    try:
-        result = money(value)
-    except (InvalidOperation, ValueError):
-        raise UnreadableValue(f"{what} is {_shown(value)}, not a number") from None
-    if not result.is_finite():
-        raise UnreadableValue(f"{what} is {_shown(value)}, not a number")
-    return result
+    return decimal_from(value, what)
 
 
 def percent(value: Any, what: str) -> Decimal:
