@@ -20,7 +20,6 @@ api-notes § B (developer.vismaonline.com "authentication" and "change to our ne
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from urllib.parse import urlencode, urlsplit
@@ -32,7 +31,16 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from integrations.sandbox import store
 from integrations.sandbox.faults import sandbox_endpoint
-from integrations.sandbox.oauth import basic_credentials, oauth_error, oauth_fault_body
+from integrations.sandbox.oauth import (
+    REFRESH_GRANTS,
+    access_expire,
+    access_grant,
+    client_credentials,
+    oauth_error,
+    oauth_fault_body,
+    refresh_grants_answered,
+    token_digest,
+)
 
 SYSTEM = "eaccounting"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver"}
@@ -62,8 +70,7 @@ def _access_seconds() -> int:
     return int(getattr(settings, "SANDBOX_ACCESS_TOKEN_SECONDS", 3600))
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_digest = token_digest
 
 
 def client_register(client_id: str, client_secret: str) -> None:
@@ -91,30 +98,18 @@ def token_issue(*, client_id: str, scope: str, company_id: str = DEMO_COMPANY_ID
 
 
 def token_validate(token: str) -> dict | None:
-    """The grant behind a bearer token ({client_id, company_id, scope, expires_at}), or None (unknown, expired)."""
-    data = store.obj_get(SYSTEM, ACCESS, _digest(token)) if token else None
-    if not data or data["expires_at"] < time.time():
-        return None
-    return data
+    """The grant behind a bearer token (client_id, company_id, scope, expires_at), or None when unknown or expired."""
+    return access_grant(SYSTEM, _digest(token))
 
 
 def token_expire(token: str) -> None:
     """Test helper: make an access token expire now."""
-    data = store.obj_get(SYSTEM, ACCESS, _digest(token))
-    if data:
-        store.obj_put(SYSTEM, ACCESS, _digest(token), {**data, "expires_at": time.time() - 1})
+    access_expire(SYSTEM, _digest(token))
 
 
 def refresh_grant_count() -> int:
     """How many refresh grants the token endpoint has answered successfully."""
-    return store.counter_peek(SYSTEM, "refresh_grants") or 0
-
-
-def _client(request) -> tuple[str, str]:
-    """(client id, secret): HTTP Basic first, else the form body (client_secret_post)."""
-    if request.META.get("HTTP_AUTHORIZATION", "").startswith("Basic "):
-        return basic_credentials(request)
-    return request.POST.get("client_id", ""), request.POST.get("client_secret", "")
+    return refresh_grants_answered(SYSTEM)
 
 
 @sandbox_endpoint(SYSTEM, oauth_fault_body)
@@ -127,7 +122,7 @@ def token(request):
         return oauth_error(
             "invalid_request", "Send the token request form-encoded (application/x-www-form-urlencoded)."
         )
-    client_id, client_secret = _client(request)
+    client_id, client_secret = client_credentials(request)
     client = store.obj_get(SYSTEM, CLIENT, client_id) if client_id else None
     if not client or not secrets.compare_digest(client["client_secret"], client_secret):
         return oauth_error("invalid_client", "Unknown client or wrong client secret.", 401)
@@ -149,7 +144,7 @@ def token(request):
                 "invalid_grant", "The refresh token is invalid or was already used (they are single use)."
             )
         store.obj_put(SYSTEM, REFRESH, _digest(old), {**data, "used": True})
-        store.counter_next(SYSTEM, "refresh_grants")
+        store.counter_next(SYSTEM, REFRESH_GRANTS)
         return JsonResponse(token_issue(client_id=client_id, scope=data["scope"], company_id=data["company_id"]))
     return oauth_error("unsupported_grant_type", f"grant_type '{grant}' is not supported.")
 

@@ -27,7 +27,6 @@ developer pages describe it (shared api-notes § A1):
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import secrets
 import time
@@ -40,7 +39,16 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from integrations.sandbox import store
 from integrations.sandbox.faults import sandbox_endpoint
-from integrations.sandbox.oauth import basic_credentials, oauth_error, oauth_fault_body
+from integrations.sandbox.oauth import (
+    REFRESH_GRANTS,
+    access_expire,
+    access_grant,
+    basic_credentials,
+    oauth_error,
+    oauth_fault_body,
+    refresh_grants_answered,
+    token_digest,
+)
 
 SYSTEM = "fortnox"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver"}
@@ -79,8 +87,7 @@ def _access_seconds() -> int:
     return int(getattr(settings, "SANDBOX_ACCESS_TOKEN_SECONDS", 3600))
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_digest = token_digest
 
 
 def _b64(data: dict) -> str:
@@ -145,23 +152,18 @@ def token_issue(*, client_id: str, scope: str, tenant_id: int = DEMO_TENANT_ID, 
 
 
 def token_validate(token: str) -> dict | None:
-    """The grant behind a bearer token ({client_id, tenant_id, scope, expires_at}), or None when unknown or expired."""
-    data = store.obj_get(SYSTEM, ACCESS, _digest(token))
-    if not data or data["expires_at"] < time.time():
-        return None
-    return data
+    """The grant behind a bearer token (client_id, tenant_id, scope, expires_at), or None when unknown or expired."""
+    return access_grant(SYSTEM, _digest(token))
 
 
 def token_expire(token: str) -> None:
     """Test helper: make an access token expire now."""
-    data = store.obj_get(SYSTEM, ACCESS, _digest(token))
-    if data:
-        store.obj_put(SYSTEM, ACCESS, _digest(token), {**data, "expires_at": time.time() - 1})
+    access_expire(SYSTEM, _digest(token))
 
 
 def refresh_grant_count() -> int:
     """How many refresh grants the token endpoint has answered successfully."""
-    return store.counter_peek(SYSTEM, "refresh_grants") or 0
+    return refresh_grants_answered(SYSTEM)
 
 
 def _invalid_grant(description: str) -> HttpResponse:
@@ -198,7 +200,7 @@ def token(request):
         if not data or data["used"] or data["client_id"] != client_id or data["expires_at"] < time.time():
             return _invalid_grant("Invalid refresh token")
         store.obj_put(SYSTEM, REFRESH, _digest(old), {**data, "used": True})
-        store.counter_next(SYSTEM, "refresh_grants")
+        store.counter_next(SYSTEM, REFRESH_GRANTS)
         return JsonResponse(token_issue(client_id=client_id, tenant_id=data["tenant_id"], scope=data["scope"]))
     if grant == "client_credentials":
         raw = request.META.get("HTTP_TENANTID") or request.POST.get("tenant_id", "")

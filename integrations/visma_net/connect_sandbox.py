@@ -19,7 +19,15 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from integrations.sandbox import store
 from integrations.sandbox.faults import sandbox_endpoint
-from integrations.sandbox.oauth import basic_credentials, oauth_error, oauth_fault_body
+from integrations.sandbox.oauth import (
+    REFRESH_GRANTS,
+    access_expire,
+    access_grant,
+    client_credentials,
+    oauth_error,
+    oauth_fault_body,
+    refresh_grants_answered,
+)
 
 SYSTEM = "visma_connect"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver"}
@@ -61,29 +69,18 @@ def token_issue(*, client_id: str, tenant_id: str, scope: str, refresh: bool = T
 
 
 def token_validate(token: str) -> dict | None:
-    """The grant behind a bearer token, or None when unknown or expired."""
-    data = store.obj_get(SYSTEM, "access_token", token)
-    if not data or data["expires_at"] < time.time():
-        return None
-    return data
+    """The grant behind a bearer token (client_id, tenant_id, scope, expires_at), or None when unknown or expired."""
+    return access_grant(SYSTEM, token)
 
 
 def token_expire(token: str) -> None:
     """Test helper: make an access token expire now."""
-    data = store.obj_get(SYSTEM, "access_token", token)
-    if data:
-        store.obj_put(SYSTEM, "access_token", token, {**data, "expires_at": time.time() - 1})
+    access_expire(SYSTEM, token)
 
 
 def refresh_grant_count() -> int:
-    return store.counter_peek(SYSTEM, "refresh_grants") or 0
-
-
-def _client_credentials(request) -> tuple[str, str]:
-    """HTTP Basic first; Visma.net also takes client_id / client_secret in the form body."""
-    if request.META.get("HTTP_AUTHORIZATION", "").startswith("Basic "):
-        return basic_credentials(request)
-    return request.POST.get("client_id", ""), request.POST.get("client_secret", "")
+    """How many refresh grants the token endpoint has answered successfully."""
+    return refresh_grants_answered(SYSTEM)
 
 
 @sandbox_endpoint(SYSTEM, oauth_fault_body)
@@ -92,7 +89,7 @@ def _client_credentials(request) -> tuple[str, str]:
 def token(request):
     if request.method != "POST":
         return oauth_error("invalid_request", "Use POST.", 405)
-    client_id, client_secret = _client_credentials(request)
+    client_id, client_secret = client_credentials(request)
     client = store.obj_get(SYSTEM, "client", client_id)
     if not client or not secrets.compare_digest(client["client_secret"], client_secret):
         return oauth_error("invalid_client", "Unknown client or wrong client secret.", 401)
@@ -114,7 +111,7 @@ def token(request):
         if not data or data["used"] or data["client_id"] != client_id:
             return oauth_error("invalid_grant", "The refresh token is invalid or was already used.")
         store.obj_put(SYSTEM, "refresh_token", old, {**data, "used": True})
-        store.counter_next(SYSTEM, "refresh_grants")
+        store.counter_next(SYSTEM, REFRESH_GRANTS)
         return JsonResponse(token_issue(client_id=client_id, tenant_id=data["tenant_id"], scope=data["scope"]))
     if grant == "client_credentials":
         tenant_id = request.POST.get("tenant_id", "")
