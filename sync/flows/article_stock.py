@@ -18,6 +18,8 @@ write: `article_stock_set` (absolute, safe to repeat), then the STOCK binding ke
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from config.errors import ApplicationError
 from integrations.adapters import erp_for, shop_for
 from sync import ports
@@ -27,7 +29,7 @@ from sync.models import ExternalRef, Flow, Integration
 from sync.record_names import record_name
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .paging import ListingCursor, chunks, cursor_moment, refs_for
+from .paging import cursor_moment, item_listing_plan, refs_for
 from .product_filter import filter_of
 from .stock_mapping import erp_warehouses, stock_quantity
 
@@ -71,28 +73,27 @@ class ArticleStockFlow(FlowRunner):
         listed = self.erp.stock_changed(
             updated_from=cursor_moment(cursor), attributes=self.filter.needs_attributes, warehouses=self.warehouses
         )
-        listing = ListingCursor(cursor, in_stamp_order=False)
-        plan = Plan(items=())
+        return item_listing_plan(
+            listed,
+            cursor,
+            stamp=lambda item: item.availability_updated_at,
+            page_items=self._unsent,
+            page_size=PAGE_SIZE,
+        )
 
-        def items():
-            for page in chunks(listed, PAGE_SIZE):
-                for erp_item in page:
-                    listing.seen(erp_item.number, erp_item.availability_updated_at)
-                wanted = [i for i in page if i.is_stock and self.filter.matches(i)]
-                sent = refs_for(
-                    integration=self.integration, kind=ExternalRef.Kind.STOCK, source_ids=[i.number for i in wanted]
-                )
-                for erp_item in wanted:
-                    ref = sent.get(erp_item.number)
-                    if ref is not None and ref.checksum == article_stock_checksum(
-                        article_id=ref.target_id, quantity=self._quantity(erp_item)
-                    ):
-                        continue  # this quantity was sent already
-                    yield self._item(erp_item)
-            plan.read_to = listing.read_to()
-
-        plan.items = items()
-        return plan
+    def _unsent(self, page: list[ErpItem]) -> Iterator[SourceItem]:
+        """The page's stock items the filter takes whose quantity differs from the one last sent."""
+        wanted = [i for i in page if i.is_stock and self.filter.matches(i)]
+        sent = refs_for(
+            integration=self.integration, kind=ExternalRef.Kind.STOCK, source_ids=[i.number for i in wanted]
+        )
+        for erp_item in wanted:
+            ref = sent.get(erp_item.number)
+            if ref is not None and ref.checksum == article_stock_checksum(
+                article_id=ref.target_id, quantity=self._quantity(erp_item)
+            ):
+                continue  # this quantity was sent already
+            yield self._item(erp_item)
 
     def fetch(self, source_id: str) -> SourceItem:
         erp_item = self.erp.item_stock_get(

@@ -21,6 +21,7 @@ write: a missing article is created with every field and bound right after; an i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.utils import timezone
@@ -33,7 +34,7 @@ from sync.record_names import record_name
 from sync.shop import ShopArticle
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .paging import ListingCursor, chunks, cursor_moment, refs_for
+from .paging import cursor_moment, item_listing_plan, refs_for
 from .product_filter import filter_of
 from .product_mapping import fields_to_send, is_active, price_currency, ticked_fields
 
@@ -113,26 +114,21 @@ class ArticlesFlow(FlowRunner):
     def changed_since(self, cursor: str) -> Plan:
         listed = self.erp.items_changed(updated_from=cursor_moment(cursor), attributes=True)
         # The ERP lists by item number, not by change: the cursor moves once the listing is read.
-        listing = ListingCursor(cursor, in_stamp_order=False)
-        plan = Plan(items=())
+        return item_listing_plan(
+            listed, cursor, stamp=lambda item: item.updated_at, page_items=self._unsent, page_size=PAGE_SIZE
+        )
 
-        def items():
-            for page in chunks(listed, PAGE_SIZE):
-                for erp_item in page:
-                    listing.seen(erp_item.number, erp_item.updated_at)
-                wanted = [i for i in page if i.is_stock and self.filter.matches(i)]
-                synced = refs_for(
-                    integration=self.integration, kind=ExternalRef.Kind.ARTICLE, source_ids=[i.number for i in wanted]
-                )
-                for erp_item in wanted:
-                    ref = synced.get(erp_item.number)
-                    if ref is not None and ref.checksum == article_checksum(self._fields(erp_item), self.ticked):
-                        continue  # nothing the article gets changed since it was sent
-                    yield self._item(erp_item)
-            plan.read_to = listing.read_to()
-
-        plan.items = items()
-        return plan
+    def _unsent(self, page: list[ErpItem]) -> Iterator[SourceItem]:
+        """The page's stock items the filter takes whose article fields changed since they were sent."""
+        wanted = [i for i in page if i.is_stock and self.filter.matches(i)]
+        synced = refs_for(
+            integration=self.integration, kind=ExternalRef.Kind.ARTICLE, source_ids=[i.number for i in wanted]
+        )
+        for erp_item in wanted:
+            ref = synced.get(erp_item.number)
+            if ref is not None and ref.checksum == article_checksum(self._fields(erp_item), self.ticked):
+                continue  # nothing the article gets changed since it was sent
+            yield self._item(erp_item)
 
     def fetch(self, source_id: str) -> SourceItem:
         erp_item = self.erp.item_get(source_id)

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 
@@ -158,6 +159,35 @@ def listing_plan(
                 item.cursor = listing.seen(item.source_id, item.cursor)
                 if item.source_id not in finished:
                     yield item
+        plan.read_to = listing.read_to()
+
+    plan.items = items()
+    return plan
+
+
+def item_listing_plan(
+    listed: Iterable,
+    cursor: str,
+    *,
+    stamp: Callable[[Any], Any],
+    page_items: Callable[[list], Iterable[SourceItem]],
+    page_size: int,
+) -> Plan:
+    """A plan over the ERP's item listing (ErpItem records), which comes by item number, not by change.
+
+    Every listed item moves the cursor (`stamp(item)` its change stamp; the ListingCursor is not in stamp
+    order), so `read_to` is set only once the listing was read to its end. The listing is read `page_size`
+    items at a time; `page_items(page)` yields the SourceItems of that page still to be sent (filter, bindings
+    and checksums are the flow's), so one page's lookups are one query.
+    """
+    listing = ListingCursor(cursor, in_stamp_order=False)
+    plan = Plan(items=())
+
+    def items() -> Iterator[SourceItem]:
+        for page in chunks(listed, page_size):
+            for erp_item in page:
+                listing.seen(erp_item.number, stamp(erp_item))
+            yield from page_items(page)
         plan.read_to = listing.read_to()
 
     plan.items = items()

@@ -20,6 +20,8 @@ write: under the integration's catalogue lease (shared with the SKU
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from config.errors import ApplicationError
 from integrations.adapters import erp_for, shop_for
 from mappings.selectors import mapping_set_load
@@ -31,7 +33,7 @@ from sync.shop import ShopProduct, ShopSize, ShopVariant
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .catalogue import CatalogueGuard
-from .paging import ListingCursor, ProductLookup, chunks, cursor_moment, refs_for
+from .paging import ProductLookup, cursor_moment, item_listing_plan, refs_for
 from .product_filter import filter_of
 from .product_mapping import (
     ONE_SIZE,
@@ -86,32 +88,26 @@ class ProductsFlow(FlowRunner):
 
     def changed_since(self, cursor: str) -> Plan:
         listed = self.erp.items_changed(updated_from=cursor_moment(cursor), attributes=True)
-
         # The ERP lists by item number, not by change: the cursor moves once the listing is read.
-        listing = ListingCursor(cursor, in_stamp_order=False)
-        plan = Plan(items=())
+        return item_listing_plan(
+            listed, cursor, stamp=lambda item: item.updated_at, page_items=self._unsynced, page_size=PAGE_SIZE
+        )
 
-        def items():
-            for page in chunks(listed, PAGE_SIZE):
-                for erp_item in page:
-                    listing.seen(erp_item.number, erp_item.updated_at)
-                erp_items = [erp_item for erp_item in page if erp_item.is_stock and self.filter.matches(erp_item)]
-                contexts = page_contexts(erp_items, self.rule)
-                synced = dict(
-                    ExternalRef.objects.filter(
-                        integration=self.integration,
-                        kind=ExternalRef.Kind.SIZE,
-                        source_id__in=[c.item.number for c in contexts],
-                    ).values_list("source_id", "checksum")
-                )
-                for context in contexts:
-                    if context.checksum and synced.get(context.item.number) == context.checksum:
-                        continue  # nothing of this item changed since it was synced
-                    yield self._source_item(context)
-            plan.read_to = listing.read_to()
-
-        plan.items = items()
-        return plan
+    def _unsynced(self, page: list) -> Iterator[SourceItem]:
+        """The page's stock items the filter takes whose product data changed since they were synced."""
+        erp_items = [erp_item for erp_item in page if erp_item.is_stock and self.filter.matches(erp_item)]
+        contexts = page_contexts(erp_items, self.rule)
+        synced = dict(
+            ExternalRef.objects.filter(
+                integration=self.integration,
+                kind=ExternalRef.Kind.SIZE,
+                source_id__in=[c.item.number for c in contexts],
+            ).values_list("source_id", "checksum")
+        )
+        for context in contexts:
+            if context.checksum and synced.get(context.item.number) == context.checksum:
+                continue  # nothing of this item changed since it was synced
+            yield self._source_item(context)
 
     def fetch(self, source_id: str) -> SourceItem:
         erp_item = self.erp.item_get(source_id)
