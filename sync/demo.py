@@ -16,6 +16,7 @@ The connections' sandbox URLs come from the registry (SystemInfo.sandbox_urls); 
 sandboxes and the scripted consent call the demo systems' own sandbox modules.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,34 +118,60 @@ def demo_connections_ensure(*, site_url: str) -> tuple[Connection, Connection]:
     return shop, erp
 
 
+def demo_oauth_connection_ensure(
+    *,
+    name: str,
+    system: str,
+    site_url: str,
+    client_id: str,
+    client_secret: str,
+    scopes: str,
+    token_issue: Callable[[], dict],
+    **fields,
+) -> Connection:
+    """A sandbox connection by OAuth2 code: created once as `name`, connected with the token `token_issue()`
+    gives ({access_token, refresh_token, expires_in (seconds)}, no consent page) and `fields` besides; later
+    calls only move its sandbox URLs to `site_url` (a connection the user disconnected stays so)."""
+    urls = system_info(system).sandbox_fields(site_url)
+    connection = Connection.objects.filter(name=name).first()
+    if connection is not None:
+        _fields_update(connection, urls)
+        return connection
+    token = token_issue()
+    connection = Connection(
+        name=name,
+        system=system,
+        auth_type=AuthType.OAUTH2_CODE,
+        client_id=client_id,
+        scopes=scopes,
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
+        status="connected",
+        **fields,
+        **urls,
+    )
+    connection.secrets = {"client_secret": client_secret}
+    connection.save()
+    return connection
+
+
 def demo_fortnox_connection_ensure(*, site_url: str) -> Connection:
-    """The Fortnox sandbox connection: created once, connected with a sandbox token (no consent page);
-    later calls only move its sandbox URLs to `site_url` (a connection the user disconnected stays so)."""
+    """The Fortnox sandbox connection (demo_oauth_connection_ensure); its refresh token's issue time is kept, so
+    the daily upkeep renews it before Fortnox lets it run out."""
     from integrations.fortnox.demo_data import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
     from integrations.fortnox.oauth_sandbox import token_issue
 
-    urls = system_info(System.FORTNOX).sandbox_fields(site_url)
-    erp = Connection.objects.filter(name=DEMO_FORTNOX_CONNECTION).first()
-    if erp is not None:
-        _fields_update(erp, urls)
-        return erp
-    token = token_issue(client_id=DEMO_CLIENT_ID, scope=DEMO_FORTNOX_SCOPES)
-    erp = Connection(
+    return demo_oauth_connection_ensure(
         name=DEMO_FORTNOX_CONNECTION,
         system=System.FORTNOX,
-        auth_type=AuthType.OAUTH2_CODE,
+        site_url=site_url,
         client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
         scopes=DEMO_FORTNOX_SCOPES,
-        access_token=token["access_token"],
-        refresh_token=token["refresh_token"],
-        refresh_token_issued_at=timezone.now(),  # the daily upkeep renews it before Fortnox lets it run out
-        token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
-        status="connected",
-        **urls,
+        token_issue=lambda: token_issue(client_id=DEMO_CLIENT_ID, scope=DEMO_FORTNOX_SCOPES),
+        refresh_token_issued_at=timezone.now(),
     )
-    erp.secrets = {"client_secret": DEMO_CLIENT_SECRET}
-    erp.save()
-    return erp
 
 
 def _fields_update(connection: Connection, values: dict) -> None:

@@ -16,20 +16,17 @@ does not use the OSS: consumers in other EU countries pay Swedish VAT, so its ta
 them like Swedish consumers; EU companies with a VAT number are reverse charge, as in the other demos.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from integrations.models import Connection
-from integrations.systems import AuthType, System, system_info
+from integrations.systems import System
 
 from .demo import (
     FIXTURES,
-    _fields_update,
     demo_admin_ensure,
     demo_connections_ensure,
+    demo_oauth_connection_ensure,
     integration_parts_seed,
 )
 from .models import DemoSeed, Integration, JournalVatAccount
@@ -59,33 +56,24 @@ DEMO_EACCOUNTING_MAPPING_FILES = [
 
 
 def demo_eaccounting_connection_ensure(*, site_url: str) -> Connection:
-    """The eAccounting sandbox connection: created once, connected with a sandbox token (no consent page);
-    later calls only move its sandbox URLs to `site_url` (a connection the user disconnected stays so)."""
+    """The eAccounting sandbox connection (sync.demo.demo_oauth_connection_ensure); its demo OAuth client is
+    registered with the sandbox before the first token."""
     from integrations.eaccounting.demo_data import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
     from integrations.eaccounting.oauth_sandbox import client_register, token_issue
 
-    urls = system_info(System.EACCOUNTING).sandbox_fields(site_url)
-    shop = Connection.objects.filter(name=DEMO_EACCOUNTING_CONNECTION).first()
-    if shop is not None:
-        _fields_update(shop, urls)
-        return shop
-    client_register(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-    token = token_issue(client_id=DEMO_CLIENT_ID, scope=DEMO_EACCOUNTING_SCOPES)
-    shop = Connection(
+    def token() -> dict:
+        client_register(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        return token_issue(client_id=DEMO_CLIENT_ID, scope=DEMO_EACCOUNTING_SCOPES)
+
+    return demo_oauth_connection_ensure(
         name=DEMO_EACCOUNTING_CONNECTION,
         system=System.EACCOUNTING,
-        auth_type=AuthType.OAUTH2_CODE,
+        site_url=site_url,
         client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
         scopes=DEMO_EACCOUNTING_SCOPES,
-        access_token=token["access_token"],
-        refresh_token=token["refresh_token"],
-        token_expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
-        status="connected",
-        **urls,
+        token_issue=token,
     )
-    shop.secrets = {"client_secret": DEMO_CLIENT_SECRET}
-    shop.save()
-    return shop
 
 
 @transaction.atomic
