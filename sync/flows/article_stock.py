@@ -30,7 +30,7 @@ from sync.record_names import record_name
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .paging import cursor_moment, item_listing_plan, refs_for
-from .product_filter import filter_of
+from .product_filter import filter_of, item_skipped
 from .stock_mapping import erp_warehouses, stock_quantity
 
 PAGE_SIZE = 500
@@ -121,14 +121,9 @@ class ArticleStockFlow(FlowRunner):
 
     def process(self, item: SourceItem) -> Outcome:
         erp_item: ErpItem = item.data
-        if not erp_item.is_stock:
-            return Outcome(status="skipped", message=f"{erp_item.number} is not a stock item: it has no shop stock.")
-        failing = self.filter.first_failing(erp_item)
-        if failing is not None:
-            return Outcome(
-                status="skipped",
-                message=f"Item {erp_item.number} does not match the integration's product filter ({failing}).",
-            )
+        skipped = item_skipped(erp_item, self.filter, not_stock="it has no shop stock")
+        if skipped is not None:
+            return skipped
         quantity = self._quantity(erp_item)
         request = {"article": erp_item.number, "quantity": quantity}
         if self.dry_run:

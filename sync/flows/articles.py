@@ -35,7 +35,7 @@ from sync.shop import ShopArticle
 
 from .base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
 from .paging import cursor_moment, item_listing_plan, refs_for
-from .product_filter import filter_of
+from .product_filter import filter_of, item_skipped
 from .product_mapping import fields_to_send, is_active, price_currency, ticked_fields
 
 PAGE_SIZE = 500
@@ -139,14 +139,9 @@ class ArticlesFlow(FlowRunner):
     # -- one item -------------------------------------------------------------------
     def process(self, item: SourceItem) -> Outcome:
         erp_item: ErpItem = item.data
-        if not erp_item.is_stock:
-            return Outcome(status="skipped", message=f"{erp_item.number} is not a stock item: it is not an article.")
-        failing = self.filter.first_failing(erp_item)
-        if failing is not None:
-            return Outcome(
-                status="skipped",
-                message=f"Item {erp_item.number} does not match the integration's product filter ({failing}).",
-            )
+        skipped = item_skipped(erp_item, self.filter, not_stock="it is not an article")
+        if skipped is not None:
+            return skipped
         fields = self._fields(erp_item)
         request = self.shop.article_request(number=erp_item.number, fields=fields)
         if self.dry_run:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from config.errors import ApplicationError
 from sync.erp import ErpItem
 
+from .base import Outcome
+
 FIELDS = {
     "itemclass": "itemClass",
     "status": "status",
@@ -214,3 +216,19 @@ def filter_of(integration) -> ProductFilter:
         raise ApplicationError(
             f"{integration}: the product filter cannot be used ({exc}). Correct it on the integration."
         ) from exc
+
+
+def item_skipped(erp_item: ErpItem, item_filter: ProductFilter, *, not_stock: str) -> Outcome | None:
+    """The "skipped" Outcome of an item a catalogue flow does not send, or None when it is sent.
+
+    An item that is no stock item is skipped with "<number> is not a stock item: <not_stock>."; one the
+    integration's product filter turns down, with the first condition it fails."""
+    if not erp_item.is_stock:
+        return Outcome(status="skipped", message=f"{erp_item.number} is not a stock item: {not_stock}.")
+    failing = item_filter.first_failing(erp_item)
+    if failing is not None:
+        return Outcome(
+            status="skipped",
+            message=f"Item {erp_item.number} does not match the integration's product filter ({failing}).",
+        )
+    return None
