@@ -112,6 +112,8 @@ def line_from_row(row: dict, index: int, *, sign: Decimal = Decimal(1)) -> ShopL
         tax_percent=rate,
         discount_percent=discount,
         product_number=text(row.get("ArticleNumber")),
+        # The article is eAccounting's sellable unit: the key the products flow binds an ERP item to (ARTICLE).
+        size_id=text(row.get("ArticleId")),
     )
 
 

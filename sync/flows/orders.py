@@ -92,10 +92,13 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
     # -- lookups, once per run -----------------------------------------------------
     @property
     def item_numbers(self) -> dict[str, str]:
-        """Shop size id → ERP item number, from the products flow's bindings (ERP item → shop size)."""
+        """Shop size or article id → ERP item number, from the products flow's bindings (ERP item → shop size,
+        or → shop article for shops whose catalogue is flat articles)."""
         if self._item_numbers is None:
-            sizes = bindings_map(integration=self.integration, kind=ExternalRef.Kind.SIZE)
-            self._item_numbers = {size_id: item for item, size_id in sizes.items()}
+            self._item_numbers = {}
+            for kind in (ExternalRef.Kind.ARTICLE, ExternalRef.Kind.SIZE):
+                bound = bindings_map(integration=self.integration, kind=kind)
+                self._item_numbers.update({shop_id: item for item, shop_id in bound.items()})
         return self._item_numbers
 
     # -- one order ------------------------------------------------------------------
