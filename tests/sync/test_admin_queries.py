@@ -16,6 +16,7 @@ from integrations.models import Connection
 from mappings.models import (
     CurrencyMapping,
     CustomerClass,
+    FieldRule,
     PaymentMethodMapping,
     PaymentTermMapping,
     ShippingMapping,
@@ -147,6 +148,15 @@ BUILDERS = {
         lambda i: CurrencyMapping.objects.create(integration=i, shop_currency="EUR", erp_currency="EUR")
     ),
     SkuRule: _each(lambda i: SkuRule.objects.create(integration=i)),
+    FieldRule: _each(
+        lambda i: FieldRule.objects.create(
+            integration=i,
+            target="orders:invoice",
+            position=1,
+            source_path="customer_name",
+            target_path="invoiceText.value",
+        )
+    ),
     JournalEntry: _each(_journal_entry),
     JournalShare: _each(_journal_entry),
     JournalVatAccount: _each(
