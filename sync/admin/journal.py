@@ -177,3 +177,4 @@ class JournalVatAccountAdmin(UsableFiltersMixin, admin.ModelAdmin):
     list_filter = ["integration"]
     search_fields = ["vat_category", "account"]
     ordering = ["integration__name", "vat_category"]
+    readonly_fields = AUDIT_FIELDS

@@ -7,6 +7,7 @@ from django.urls import reverse
 from integrations.models import Connection
 from mappings.models import (
     CurrencyMapping,
+    FieldRule,
     PaymentMethodMapping,
     PaymentTermMapping,
     ShippingMapping,
@@ -14,7 +15,7 @@ from mappings.models import (
     VatRateMapping,
 )
 from mappings.services import vat_territories_load_standard
-from sync.models import BulkAction, IntegrationFlow, SyncRecord, WebhookEvent
+from sync.models import BulkAction, IntegrationFlow, JournalVatAccount, SyncRecord, WebhookEvent
 from sync.services import integration_flows_ensure
 from tests.factories import (
     ExternalRefFactory,
@@ -65,6 +66,14 @@ def populated(integration):
     from tests.sync.test_payouts_import import GENERIC
 
     payout_import(integration=integration, fmt=payout_format_from_preset(name="PSP", preset="generic"), content=GENERIC)
+    from tests.sync.test_admin_queries import _journal_entry
+
+    _journal_entry(integration)  # an entry with its share
+    JournalVatAccount.objects.create(integration=integration, vat_category="SE25", account="2611")
+    FieldRule.objects.create(
+        integration=integration, target="orders:invoice", position=1, source_path="customer_name",
+        target_path="invoiceText.value",
+    )  # fmt: skip
     return integration, record
 
 
@@ -96,6 +105,10 @@ def test_every_koppla_model_is_registered():
         "SkuRule",
         "VatRateMapping",
         "VatTerritory",
+        "FieldRule",
+        "JournalEntry",
+        "JournalShare",
+        "JournalVatAccount",
     }
 
 
