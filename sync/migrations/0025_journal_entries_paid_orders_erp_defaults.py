@@ -4,6 +4,14 @@ import django.core.validators
 from django.db import migrations, models
 
 
+NEW_FLOWS = ["journal", "erp_customers"]
+
+
+def new_flow_switches_delete(apps, schema_editor):
+    """Going back before these flows existed: their switches go, so the older flow constraint holds again."""
+    apps.get_model("sync", "IntegrationFlow").objects.filter(flow__in=NEW_FLOWS).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -80,6 +88,7 @@ class Migration(migrations.Migration):
             name='flow',
             field=models.CharField(choices=[('orders', 'Orders → ERP invoices'), ('customers', 'Customers → ERP'), ('products', 'Products ERP → shop'), ('stock', 'Stock ERP → shop'), ('documents', 'Invoices & credit notes ERP → shop'), ('refunds', 'Refunds → ERP credit notes'), ('payouts', 'Payouts → ERP payments'), ('journal', 'Orders → ERP sales journal entries (daily)'), ('erp_customers', 'Customers ERP → shop')], max_length=20),
         ),
+        migrations.RunPython(migrations.RunPython.noop, new_flow_switches_delete),
         migrations.AddConstraint(
             model_name='integrationflow',
             constraint=models.CheckConstraint(condition=models.Q(('flow__in', ['orders', 'customers', 'products', 'stock', 'documents', 'refunds', 'payouts', 'journal', 'erp_customers'])), name='integrationflow_flow_valid'),

@@ -69,8 +69,9 @@ def test_concurrent_workers_never_exceed_the_window():
         t.join()
     starts.sort()
     assert len(starts) == 12
+    # Each start is read after its slot, by a thread the OS may run a little late: allow that much jitter.
     for i in range(len(starts) - count):
-        assert starts[i + count] - starts[i] >= period - 0.02
+        assert starts[i + count] - starts[i] >= period - 0.05
 
 
 @pytest.mark.django_db
