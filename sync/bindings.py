@@ -13,6 +13,10 @@ second create, and it is never lost.
 Every ExternalRef query and write of the flows goes through here: single lookups, page-at-a-time
 lookups (`refs_for`, `refs_by_target`), saves, and `document_ensure`, the one way a document
 (invoice, credit note) is found or created, bound and posted exactly once.
+
+Pending creates (BindingIntent): `document_ensure` commits an intent right before a remote create
+and removes it with the binding. Only a source with an intent and no binding (the create's answer
+was lost) is searched in the remote before it is created; every other create costs no search.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.storable import storable_json, storable_text
+from integrations.http import RemoteError
 
-from .models import ExternalRef, Integration
+from .models import BindingIntent, ExternalRef, Integration
 
 logger = logging.getLogger("koppla.sync")
 
@@ -122,6 +127,60 @@ def _binding_write(*, integration: Integration, kind: str, source_id: str, defau
     return ref
 
 
+# --------------------------------------------------------------------------- pending creates
+def intents_pending(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> set[str]:
+    """The source ids (of those given) with a pending create: one query per page."""
+    keys = list(dict.fromkeys(binding_key(i) for i in source_ids))
+    if not keys:
+        return set()
+    return set(
+        BindingIntent.objects.filter(integration=integration, kind=kind, source_id__in=keys).values_list(
+            "source_id", flat=True
+        )
+    )
+
+
+def intent_record(*, integration: Integration, kind: str, source_id: str) -> None:
+    """Commit the intent to create the remote object of a source, before the create is sent."""
+    BindingIntent.objects.get_or_create(integration=integration, kind=kind, source_id=binding_key(source_id))
+
+
+def intent_drop(*, integration: Integration, kind: str, source_id: str) -> None:
+    """Forget an intent whose create surely did not happen (the remote refused it, or it was never sent)."""
+    BindingIntent.objects.filter(integration=integration, kind=kind, source_id=binding_key(source_id)).delete()
+
+
+def _nothing_created(exc: BaseException) -> bool:
+    """Whether a failed create surely created nothing: the remote answered with an error (a 4xx, a 429, a
+    pause), or the flow refused it before sending. An answer that did not arrive (RemoteError.maybe_sent:
+    a timeout or 5xx after the request left) or an unknown error keeps the intent."""
+    if isinstance(exc, RemoteError):
+        return not exc.maybe_sent
+    from sync.flows.base import RecordFailed  # the flows' own refusals (prechecks, customers) come before a create
+
+    return isinstance(exc, RecordFailed)
+
+
+def _binding_created(*, integration: Integration, kind: str, source_id: str, target_id: str, data: dict) -> ExternalRef:
+    """Bind what was just created or found and retire its intent, in one transaction committed at once."""
+    try:
+        with transaction.atomic():
+            ref = ExternalRef.objects.create(
+                integration=integration,
+                kind=kind,
+                source_id=binding_key(source_id),
+                target_id=binding_key(target_id),
+                data=storable_json(data),
+                synced_at=timezone.now(),
+            )
+            BindingIntent.objects.filter(integration=integration, kind=kind, source_id=ref.source_id).delete()
+        return ref
+    except Exception:  # noqa: BLE001 - an existing row or data that does not store: the careful way
+        ref = binding_save(integration=integration, kind=kind, source_id=source_id, target_id=target_id, data=data)
+        intent_drop(integration=integration, kind=kind, source_id=source_id)
+        return ref
+
+
 @dataclass(frozen=True)
 class EnsuredDocument:
     number: str
@@ -139,39 +198,60 @@ def document_ensure(
     create: Callable[[], tuple[str, dict]],
     post: Callable[..., None],
     posted_data: Callable[[EnsuredDocument, dict], dict],
+    pending: bool | None = None,
 ) -> EnsuredDocument:
     """The remote document of a source record, exactly once: bound → found → created, then posted.
 
     1. `ref` (the source's binding, as the caller read it) names the document: it is used.
-    2. Else `find()` looks the document up remotely by Koppla's reference: (number, data), bound now.
-    3. Else `create()` creates it: (number, data), bound at once, before anything else can fail,
-       so a crash later never creates it a second time.
+    2. Else, when a create is pending for the source (`pending`, as the caller read it per page;
+       None: looked up here), `find()` looks the document up remotely by Koppla's reference:
+       (number, data), bound now. Without a pending create nothing can exist remotely: no search.
+    3. Else the intent is committed and `create()` creates it: (number, data), bound at once with
+       the intent retired, before anything else can fail, so a crash later never creates it a
+       second time. A create the remote refused (or that never left) retires the intent; one whose
+       answer was lost keeps it, so the retry searches first.
     4. `post(number, check_status=…)` posts it; check_status is set unless it was just created
        (one made earlier may be posted already).
-    5. The binding is saved with its data merged with `posted_data(ensured, data as bound)` and
+    5. The binding is updated with its data merged with `posted_data(ensured, data as bound)` and
        "released": True, so the source is left out from then on.
     """
+    if ref is None and pending is None:
+        pending = bool(intents_pending(integration=integration, kind=kind, source_ids=[source_id]))
     if ref is not None:
         ensured = EnsuredDocument(ref.target_id, False, ref.data or {})
     else:
-        found = find()
+        found = find() if pending else None
         if found is not None:
             number, data = found
-            binding_save(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
+            ref = _binding_created(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
             ensured = EnsuredDocument(number, False, data)
         else:
-            number, data = create()
+            if not pending:
+                intent_record(integration=integration, kind=kind, source_id=source_id)
+            try:
+                number, data = create()
+            except BaseException as exc:
+                if _nothing_created(exc):
+                    intent_drop(integration=integration, kind=kind, source_id=source_id)
+                raise
             # Committed right after the create, before anything else can fail.
-            binding_save(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
+            ref = _binding_created(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
             ensured = EnsuredDocument(number, True, data)
     post(ensured.number, check_status=not ensured.created)
-    bound = binding_get(integration=integration, kind=kind, source_id=source_id)
-    bound_data = bound.data if bound else {}
-    binding_save(
-        integration=integration,
-        kind=kind,
-        source_id=source_id,
-        target_id=ensured.number,
-        data={**(bound_data or {}), **posted_data(ensured, bound_data), "released": True},
-    )
+    bound_data = ref.data or {}
+    binding_data_set(ref=ref, data={**bound_data, **posted_data(ensured, bound_data), "released": True})
     return ensured
+
+
+def binding_data_set(*, ref: ExternalRef, data: dict) -> None:
+    """Replace a binding's data (one UPDATE, committed); data that does not store is replaced by why."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            ExternalRef.objects.filter(pk=ref.pk).update(data=storable_json(data), synced_at=now)
+    except Exception as exc:  # noqa: BLE001 - the binding itself stays whatever its details did
+        logger.exception("Binding %s %s stored without its data", ref.kind, ref.source_id)
+        ExternalRef.objects.filter(pk=ref.pk).update(
+            data={"not_stored": storable_text(f"{type(exc).__name__}: {exc}", 500), "released": True}, synced_at=now
+        )
+    ref.data = data

@@ -12,13 +12,13 @@ zone, VAT number), and only when it changed since it was last sent.
 from __future__ import annotations
 
 from mappings.selectors import MappingSet
-from sync.bindings import binding_get, binding_save, checksum_of, refs_for
+from sync.bindings import binding_get, binding_save, refs_for
 from sync.drafts import CustomerDraft
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopCustomer, Unreadable
 
 from .base import Outcome, Plan, RecordFailed, SourceItem
-from .erp_documents import ShopToErpFlow, customer_key, customer_precheck
+from .erp_documents import ShopToErpFlow, customer_checksum, customer_key, customer_precheck
 from .paging import cursor_moment, listing_plan
 from .vat_rules import sale_of
 
@@ -69,10 +69,10 @@ class CustomersFlow(ShopToErpFlow):
             if not customer.email:
                 continue
             try:
-                body = self.erp.customer_request(customer_draft(customer, self.mappings))
+                checksum = customer_checksum(self.erp, customer_draft(customer, self.mappings), self.mappings)
             except RecordFailed:
                 continue  # processing says what is wrong
-            checksums[item.source_id] = (customer_key(customer.email), checksum_of(body))
+            checksums[item.source_id] = (customer_key(customer.email), checksum)
         refs = refs_for(
             integration=self.integration,
             kind=ExternalRef.Kind.CUSTOMER,
@@ -97,7 +97,7 @@ class CustomersFlow(ShopToErpFlow):
         customer_precheck(self.erp, draft)  # before the create or update
         if self.dry_run:
             return Outcome(status="dry_run", request=body)
-        checksum = checksum_of(body)
+        checksum = customer_checksum(self.erp, draft, self.mappings)  # the same as the orders flow stores
         # Binding, else (under the e-mail's lease shared with the orders flow) search, else create.
         number, how = self.customers.ensure(draft)
         if how == "created":

@@ -2,8 +2,11 @@
 
 - `ShopToErpFlow`: the shop and ERP adapters of the run (sync/ports.py), its mappings with the
   ERP's VAT category rates (one read per run), and shop records as SourceItems.
-- `ErpCustomers.resolve`: the ERP customer of a draft (walk-in customer, binding, e-mail search, create),
-  under one lease per (integration, e-mail key), committing the binding right after a create.
+- `ErpCustomers.resolve`: the ERP customer of a draft (walk-in customer, binding, the ERP's customer
+  directory or an e-mail search, create), under one lease per (integration, e-mail key), committing the
+  binding right after a create. A page's bindings are read at once (`ErpCustomers.preload`).
+- `customer_checksum`: what a customer's shop-owned fields look like to the ERP, stored on the binding by
+  whichever flow sent them, so the customers flow never re-sends a customer the orders flow just made.
 - Prechecks (`invoice_precheck`, `credit_note_precheck`, `customer_precheck`): what the ERP
   would refuse (its adapter's `*_problems`: too many lines, too long a field, too large a
   request) fails the record before its first remote write, so no customer is created for an
@@ -12,11 +15,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from integrations.adapters import erp_for, shop_for
 from mappings.selectors import MappingSet, mapping_set_load
-from sync.bindings import binding_get, binding_save
+from sync.bindings import binding_get, binding_key, binding_save, checksum_of, refs_for
+from sync.customer_directory import customer_directory_read, directory_available
 from sync.drafts import CreditNoteDraft, CustomerDraft, Figures, InvoiceDraft
 from sync.leases import LeaseBusy, LeaseLost, lease_hold
 from sync.models import ExternalRef, Integration
@@ -35,6 +40,19 @@ def customer_key(email: str) -> str:
 def customer_lease_key(integration: Integration, key: str) -> str:
     """The lease both flows take to find or create the ERP customer of an e-mail key."""
     return f"customer:{integration.pk}:{key}"
+
+
+def customer_checksum(erp, draft: CustomerDraft, mappings: MappingSet) -> str:
+    """The checksum of the customer's shop-owned fields as the ERP receives them (the body of its update).
+
+    The orders flow's customer carries the order's currency and payment method, which the customers flow
+    does not send; both are left out here, and the credit terms are those of the customer's type, so the
+    orders and customers flows store the same checksum for the same customer (issue 18: a customer made
+    by the orders flow is not sent again by the customers flow while it has not changed)."""
+    owned = replace(
+        draft, currency="", payment_method="", credit_terms=mappings.payment_terms.get(draft.customer_type, "")
+    )
+    return checksum_of(erp.customer_request(owned))
 
 
 def figures_keyed(figures: Figures, *, places: int, shipping_items: set[str]) -> Figures:
@@ -96,7 +114,11 @@ class ShopToErpFlow(FlowRunner):
         self.shop = shop_for(self.integration)
         self.erp = erp_for(self.integration)
         self._mappings = mapping_set_load(integration=self.integration)
-        self.customers = ErpCustomers(integration=self.integration, erp=self.erp)
+        self.customers = ErpCustomers(
+            integration=self.integration,
+            erp=self.erp,
+            checksum=lambda draft: customer_checksum(self.erp, draft, self.mappings),
+        )
         self._rates_read = False
 
     @property
@@ -143,19 +165,46 @@ class ErpCustomers:
     lease per (integration, e-mail key): binding, remote search, create and bind
     happen inside it, so two processes never both create. A bound customer is
     returned without taking the lease. Source of the rule: issue 11, point 4.
+
+    An ERP that lists its customers by change (sync/customer_directory.py) is read once per run, at the
+    first e-mail not bound, instead of one e-mail search per new customer. `checksum(draft)` gives the
+    content checksum stored with a created customer's binding.
     """
 
-    def __init__(self, *, integration: Integration, erp):
+    def __init__(self, *, integration: Integration, erp, checksum=None):
         self.integration = integration
         self.erp = erp
+        self.checksum = checksum
+        self.directory = directory_available(erp)
+        self._directory_read = False
+        self._page: dict[str, str] = {}  # e-mail key → number bound ("" not bound) for the page being processed
 
-    def bound(self, key: str) -> str:
-        """The customer number bound to an e-mail key, or ''."""
-        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=key) if key else None
+    def preload(self, keys: Iterable[str]) -> None:
+        """Read the bindings of a page's e-mail keys at once (the last page's are dropped)."""
+        wanted = [binding_key(k) for k in keys if k]
+        refs = refs_for(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_ids=wanted)
+        self._page = {key: refs[key].target_id if key in refs else "" for key in wanted}
+
+    def bound(self, key: str, *, fresh: bool = False) -> str:
+        """The customer number bound to an e-mail key, or ''. A number preloaded for the page is used unless
+        `fresh`; a key preloaded as not bound is read again (another worker may have bound it since)."""
+        if not key:
+            return ""
+        if not fresh and self._page.get(binding_key(key)):
+            return self._page[binding_key(key)]
+        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=key)
         return ref.target_id if ref else ""
 
+    def _remember(self, key: str, number: str) -> None:
+        if key:
+            self._page[binding_key(key)] = number
+
     def search(self, key: str) -> str:
-        """The ERP customer with this e-mail (the lowest number if several), bound at once; '' if none."""
+        """The ERP customer with this e-mail (the lowest number if several), bound at once; '' if none.
+
+        With a directory (read by `ensure` before this), the binding has answered already: no call."""
+        if self.directory:
+            return ""
         found = self.erp.customer_find_by_email(key)
         if not found:
             return ""
@@ -172,6 +221,7 @@ class ErpCustomers:
     def create(self, customer: CustomerDraft) -> str:
         """Create the customer and commit its binding at once. Callers with an e-mail hold its lease (`ensure`)."""
         customer_precheck(self.erp, customer)
+        checksum = self.checksum(customer) if self.checksum and customer.email else ""
         number = self.erp.customer_create(customer)
         # Committed at once: a crash after this line must not create the customer again.
         binding_save(
@@ -180,7 +230,9 @@ class ErpCustomers:
             source_id=customer_key(customer.email) or f"company:{customer.vat_number or customer.name}",
             target_id=number,
             data={"created": True, "customer_class": customer.customer_class},
+            checksum=checksum,
         )
+        self._remember(customer_key(customer.email), number)
         return number
 
     def ensure(self, customer: CustomerDraft) -> tuple[str, str]:
@@ -198,13 +250,19 @@ class ErpCustomers:
         number = self.bound(key)
         if number:
             return number, "bound"
+        if self.directory and not self._directory_read:
+            # Once per run, outside any lease: the ERP's customers changed since the last read become bindings.
+            customer_directory_read(integration=self.integration, erp=self.erp)
+            self._directory_read = True
         try:
             with lease_hold(key=customer_lease_key(self.integration, key)) as lease:
-                number = self.bound(key)  # another worker may have just created and bound it
+                number = self.bound(key, fresh=True)  # another worker may have just created and bound it
                 if number:
+                    self._remember(key, number)
                     return number, "bound"
                 number = self.search(key)
                 if number:
+                    self._remember(key, number)
                     return number, "existing"
                 lease.renew()  # still ours right before the write (LeaseLost otherwise)
                 return self.create(customer), "created"

@@ -203,6 +203,7 @@ class JournalFlow(FlowRunner):
             create=lambda: self._create(draft),
             post=lambda number, check_status: None,  # journal transactions are not released by Koppla
             posted_data=lambda ensured, bound: self._binding_data(draft, shares, places),
+            pending=not fresh,  # the entry row is the intent: an entry made before may exist remotely
         )
         journal_entry_created(entry=entry, number=ensured.number)
         verb = "Created" if ensured.created else "Bound the earlier"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from integrations.http import ValidationFailed
 from mappings.models import Regime
-from sync.bindings import EnsuredDocument, binding_get, bindings_map, document_ensure, refs_for
+from sync.bindings import EnsuredDocument, bindings_map, document_ensure
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder, Unreadable
 
@@ -29,7 +29,10 @@ from .figures import document_totals_text, figures_data
 from .order_documents import ORDER_DOCUMENTS, order_document_of
 from .order_journal import OrderJournalMixin
 from .order_mapping import InvoiceDraft, invoice_draft
+from .page_refs import PageRefs
 from .paging import cursor_moment, listing_plan
+
+_UNBOUND = ExternalRef(data={})
 
 
 class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
@@ -39,6 +42,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         super().__init__(**kwargs)
         self._item_numbers: dict[str, str] | None = None
         self.document = order_document_of(self.integration)
+        self.page = PageRefs(self.integration)
 
     # -- reading ------------------------------------------------------------------
     def _item(self, order: ShopOrder | Unreadable) -> SourceItem:
@@ -58,13 +62,25 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         return listing_plan(orders, cursor, self._item, done=self._released)
 
     def _released(self, items: list[SourceItem]) -> set[str]:
-        """Orders of the page already sent (as any order document) and released: nothing to do, nothing to log."""
-        done: set[str] = set()
-        for document in ORDER_DOCUMENTS.values():
-            refs = refs_for(
-                integration=self.integration, kind=document.binding_kind, source_ids=[i.source_id for i in items]
+        """Orders of the page already sent (as any order document) and released: nothing to do, nothing to log.
+
+        The page's bindings, pending creates and customers' bindings are read here, once for the page
+        (PageRefs, ErpCustomers.preload), so processing its orders reads none of them again."""
+        numbers = [i.source_id for i in items]
+        kinds = [document.binding_kind for document in ORDER_DOCUMENTS.values()]
+        pending = [self.document.binding_kind] if self.document is not None else []
+        self.page.load(source_ids=numbers, kinds=kinds, pending_kinds=pending)
+        done = {
+            number
+            for number in numbers
+            if any(((self.page.peek(kind, number) or _UNBOUND).data or {}).get("released") for kind in kinds)
+        }
+        if self.document is not None and not self.journal_mode:
+            self.customers.preload(
+                customer_key(i.data.customer_email or "")
+                for i in items
+                if isinstance(i.data, ShopOrder) and i.source_id not in done
             )
-            done |= {number for number, ref in refs.items() if (ref.data or {}).get("released")}
         return done | self.journalled(items)
 
     @property
@@ -76,7 +92,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         for document in ORDER_DOCUMENTS.values():
             if self.document is not None and document.setting == self.document.setting:
                 continue
-            ref = binding_get(integration=self.integration, kind=document.binding_kind, source_id=order_number)
+            ref = self.page.take(document.binding_kind, order_number)
             if ref is not None:
                 return Outcome(
                     status="skipped",
@@ -121,7 +137,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         if self.journal_mode:
             return self.journal_queue(order)
         document = self.document
-        ref = binding_get(integration=self.integration, kind=document.binding_kind, source_id=order.number)
+        ref = self.page.take(document.binding_kind, order.number)
         if ref and (ref.data or {}).get("released"):
             done = "invoiced as" if document.posted else f"sent as {document.noun}"
             return Outcome(status="skipped", target_id=ref.target_id, message=f"Already {done} {ref.target_id}.")
@@ -156,6 +172,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
             posted_data=lambda ensured, bound: self._binding_data(
                 draft, self._customer_number(ensured), figures=not bound
             ),
+            pending=self.page.pending(document.binding_kind, order.number),
         )
         number, customer_number = ensured.number, self._customer_number(ensured)
         if document.posted:

@@ -9,7 +9,7 @@ demo (DemoSeed); the payout models live in sync/payouts/models.py.
 from .integrations import DEFAULT_INTERVALS, Flow, Integration, IntegrationFlow, OrderDocument, _default_statuses, validate_country  # noqa: I001
 from .runs import RecordLog, SyncRecord, SyncRun
 from .webhooks import WebhookEvent
-from .bindings import ExternalRef
+from .bindings import BindingIntent, ExternalRef
 from .operations import Lease, Notification, NumberSeriesCheck
 from sync.payouts.models import Payout, PayoutFormat, PayoutLine, PayoutUpload
 from .bulk import BulkAction
@@ -18,6 +18,7 @@ from .journal import JournalEntry, JournalShare, JournalVatAccount
 
 __all__ = [
     "DEFAULT_INTERVALS",
+    "BindingIntent",
     "BulkAction",
     "DemoSeed",
     "ExternalRef",

@@ -49,3 +49,28 @@ class ExternalRef(TimeStampedModel):
 
     def __str__(self) -> str:
         return binding_name(self)
+
+
+class BindingIntent(models.Model):
+    """A remote create about to be made for a source record (sync/bindings.py `document_ensure`).
+
+    Committed right before the create and removed once the create is bound (ExternalRef). A binding
+    without its intent is the normal case; an intent without a binding means the create may have
+    happened without its answer reaching us (a crash, a lost response): only then does the next
+    attempt search the remote by Koppla's reference before creating. So a document costs no search
+    call on its first attempt, and a crash still never creates it twice.
+    """
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="binding_intents")
+    kind = models.CharField(max_length=20, choices=ExternalRef.Kind.choices)
+    source_id = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pending create"
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "kind", "source_id"], name="bindingintent_unique_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"Pending {self.get_kind_display().lower()} for {self.source_id}"

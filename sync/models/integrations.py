@@ -246,6 +246,8 @@ class Integration(TimeStampedModel):
         help_text="Customers ERP → shop: overwrite a customer the shop already has when the ERP's changes. "
         "Off: only customers the shop lacks are created.",
     )
+    # The ERP's customers are read into e-mail bindings up to this change stamp (sync/customer_directory.py)
+    erp_customers_read_to = models.CharField(max_length=40, blank=True, editable=False)
 
     # Stock ERP → shop
     class StockMode(models.TextChoices):

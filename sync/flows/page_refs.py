@@ -1,0 +1,52 @@
+"""The bindings and pending creates of the listing page a flow is processing, read once per page.
+
+A flow's listing hands each page to the flow before its records are processed (listing_plan's `done`);
+the flow loads what its records will look up (`PageRefs.load`: one query per binding kind, one for the
+pending creates) and each record then takes its own entries (`take`, `pending`) without a query. An entry
+is taken once: a record processed again in the same run (a retry after the listing) reads the database,
+so what the run itself bound meanwhile is never read stale. Records not in the page read the database too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sync.bindings import binding_get, binding_key, intents_pending, refs_for
+from sync.models import ExternalRef, Integration
+
+_UNKNOWN = object()
+
+
+class PageRefs:
+    """Bindings of some kinds and the pending creates of one kind, for the source ids of one page."""
+
+    def __init__(self, integration: Integration):
+        self.integration = integration
+        self._refs: dict[tuple[str, str], ExternalRef | None] = {}
+        self._pending: dict[tuple[str, str], bool] = {}
+
+    def load(self, *, source_ids: Iterable[str], kinds: Iterable[str], pending_kinds: Iterable[str] = ()) -> None:
+        """Read the page's bindings of `kinds` and its pending creates of `pending_kinds` (the last page's go)."""
+        keys = list(dict.fromkeys(binding_key(s) for s in source_ids))
+        self._refs, self._pending = {}, {}
+        for kind in kinds:
+            found = refs_for(integration=self.integration, kind=kind, source_ids=keys)
+            self._refs.update({(kind, key): found.get(key) for key in keys})
+        for kind in pending_kinds:
+            pending = intents_pending(integration=self.integration, kind=kind, source_ids=keys)
+            self._pending.update({(kind, key): key in pending for key in keys})
+
+    def peek(self, kind: str, source_id: str) -> ExternalRef | None:
+        """The source's binding of `kind` as the page read it (None: not bound, or not in the page)."""
+        return self._refs.get((kind, binding_key(source_id)))
+
+    def take(self, kind: str, source_id: str) -> ExternalRef | None:
+        """The source's binding of `kind`: from the page once, else from the database."""
+        ref = self._refs.pop((kind, binding_key(source_id)), _UNKNOWN)
+        if ref is _UNKNOWN:
+            return binding_get(integration=self.integration, kind=kind, source_id=source_id)
+        return ref
+
+    def pending(self, kind: str, source_id: str) -> bool | None:
+        """Whether a create of `kind` is pending for the source, from the page once; None: not known here."""
+        return self._pending.pop((kind, binding_key(source_id)), None)
