@@ -142,7 +142,8 @@ def intents_pending(*, integration: Integration, kind: str, source_ids: Iterable
 
 def intent_record(*, integration: Integration, kind: str, source_id: str) -> None:
     """Commit the intent to create the remote object of a source, before the create is sent."""
-    BindingIntent.objects.get_or_create(integration=integration, kind=kind, source_id=binding_key(source_id))
+    intent = BindingIntent(integration=integration, kind=kind, source_id=binding_key(source_id))
+    BindingIntent.objects.bulk_create([intent], ignore_conflicts=True)  # one statement; one left before stays
 
 
 def intent_drop(*, integration: Integration, kind: str, source_id: str) -> None:

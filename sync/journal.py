@@ -214,6 +214,11 @@ def journal_entries_of(*, integration: Integration, order_numbers) -> dict[str, 
     return {share.order_number: share.entry for share in shares}
 
 
+def journal_shares_exist(*, integration: Integration) -> bool:
+    """Whether the integration has ever queued an order for the sales journal (one query)."""
+    return JournalShare.objects.filter(integration=integration).exists()
+
+
 def journal_share_of(*, integration: Integration, order_number: str) -> JournalShare | None:
     """A share of the order (one in an entry first), with its entry, or None when the order is not in the journal."""
     return (

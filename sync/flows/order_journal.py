@@ -14,6 +14,7 @@ from __future__ import annotations
 from sync.journal import (
     journal_entries_of,
     journal_share_difference,
+    journal_shares_exist,
     journal_shares_queue,
     journal_shares_withdraw,
 )
@@ -47,6 +48,8 @@ def in_entry_outcome(order_number: str, entry: JournalEntry, *, now: str = "") -
 
 class OrderJournalMixin:
     """Journal mode of OrdersFlow (needs its integration, shop, mappings, item_numbers, dry_run)."""
+
+    _journal_empty: bool | None = None  # no share of this integration exists (read once per run)
 
     @property
     def journal_mode(self) -> bool:
@@ -88,7 +91,12 @@ class OrderJournalMixin:
 
     def journal_withdraw(self, order_number: str, noun: str) -> Outcome | None:
         """Before an order is sent as an invoice or sales order (`noun`): skipped when it is in an entry;
-        else its shares still queued for the journal are withdrawn (the setting changed)."""
+        else its shares still queued for the journal are withdrawn (the setting changed). An integration
+        that never journalled an order (read once per run) has nothing to withdraw: no query per order."""
+        if self._journal_empty is None:
+            self._journal_empty = not journal_shares_exist(integration=self.integration)
+        if self._journal_empty:
+            return None
         entry, _ = journal_shares_withdraw(integration=self.integration, order_number=order_number)
         return in_entry_outcome(order_number, entry, now=noun) if entry is not None else None
 

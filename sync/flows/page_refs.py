@@ -25,13 +25,24 @@ class PageRefs:
         self._refs: dict[tuple[str, str], ExternalRef | None] = {}
         self._pending: dict[tuple[str, str], bool] = {}
 
-    def load(self, *, source_ids: Iterable[str], kinds: Iterable[str], pending_kinds: Iterable[str] = ()) -> None:
-        """Read the page's bindings of `kinds` and its pending creates of `pending_kinds` (the last page's go)."""
+    def load(
+        self,
+        *,
+        source_ids: Iterable[str],
+        kinds: Iterable[str],
+        pending_kinds: Iterable[str] = (),
+        also: dict[str, Iterable[str]] | None = None,
+    ) -> None:
+        """Read the page's bindings of `kinds` and its pending creates of `pending_kinds` for `source_ids`, and
+        the bindings of other source ids by kind (`also`, e.g. the invoices of a page of returns' orders).
+        The last page's entries are dropped."""
         keys = list(dict.fromkeys(binding_key(s) for s in source_ids))
         self._refs, self._pending = {}, {}
-        for kind in kinds:
-            found = refs_for(integration=self.integration, kind=kind, source_ids=keys)
-            self._refs.update({(kind, key): found.get(key) for key in keys})
+        wanted = [(kind, keys) for kind in kinds]
+        wanted += [(kind, list(dict.fromkeys(binding_key(s) for s in ids))) for kind, ids in (also or {}).items()]
+        for kind, ids in wanted:
+            found = refs_for(integration=self.integration, kind=kind, source_ids=ids)
+            self._refs.update({(kind, key): found.get(key) for key in ids})
         for kind in pending_kinds:
             pending = intents_pending(integration=self.integration, kind=kind, source_ids=keys)
             self._pending.update({(kind, key): key in pending for key in keys})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from integrations.http import ValidationFailed
-from sync.bindings import binding_get, credit_note_refs, document_ensure, refs_for
+from sync.bindings import credit_note_refs, document_ensure
 from sync.journal import journal_share_of
 from sync.models import ExternalRef, Flow
 from sync.record_names import record_name
@@ -22,6 +22,7 @@ from .base import Outcome, Plan, RecordFailed, SourceItem
 from .erp_documents import ShopToErpFlow, credit_note_precheck, figures_keyed
 from .figures import Figures, document_totals_text, figures_data, figures_from
 from .order_mapping import invoice_draft
+from .page_refs import PageRefs
 from .paging import cursor_moment, listing_plan
 from .refund_mapping import CreditNoteDraft, credit_note_draft
 
@@ -38,6 +39,10 @@ def invoice_rate(invoice: ExternalRef) -> Decimal | None:
 
 class RefundsFlow(ShopToErpFlow):
     flow = Flow.REFUNDS
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.page = PageRefs(self.integration)
 
     def _item(self, refund: ShopRefund | Unreadable) -> SourceItem:
         if isinstance(refund, Unreadable):
@@ -56,27 +61,29 @@ class RefundsFlow(ShopToErpFlow):
         return listing_plan(refunds, cursor, self._item, done=self._credited)
 
     def _credited(self, items: list[SourceItem]) -> set[str]:
-        """Returns of the page already credited with a released credit note: nothing to do, nothing to log."""
-        refs = refs_for(
-            integration=self.integration, kind=ExternalRef.Kind.CREDIT_NOTE, source_ids=[i.source_id for i in items]
-        )
-        return {return_id for return_id, ref in refs.items() if (ref.data or {}).get("released")}
+        """Returns of the page already credited with a released credit note: nothing to do, nothing to log.
+
+        The page's credit-note bindings, pending creates and its orders' invoice bindings are read here at
+        once (PageRefs), so processing its returns reads none of them again."""
+        kind = ExternalRef.Kind.CREDIT_NOTE
+        ids = [i.source_id for i in items]
+        orders = [i.data.order_number for i in items if isinstance(i.data, ShopRefund)]
+        self.page.load(source_ids=ids, kinds=[kind], pending_kinds=[kind], also={ExternalRef.Kind.INVOICE: orders})
+        return {i for i in ids if ((self.page.peek(kind, i) or ExternalRef()).data or {}).get("released")}
 
     def fetch(self, source_id: str) -> SourceItem:
         return self._item(self.shop_record(self.shop.refund_get(source_id), f"Return {source_id}"))
 
     def process(self, item: SourceItem) -> Outcome:
         refund: ShopRefund = item.data
-        ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CREDIT_NOTE, source_id=refund.id)
+        ref = self.page.take(ExternalRef.Kind.CREDIT_NOTE, refund.id)
         if ref and (ref.data or {}).get("released"):
             return Outcome(status="skipped", target_id=ref.target_id, message=f"Already credited as {ref.target_id}.")
         if not refund.refunded and not ref:
             return Outcome(
                 status="skipped", message=f"Return {refund.id} is not refunded yet; it is credited once it is."
             )
-        invoice = binding_get(
-            integration=self.integration, kind=ExternalRef.Kind.INVOICE, source_id=refund.order_number
-        )
+        invoice = self.page.take(ExternalRef.Kind.INVOICE, refund.order_number)
         if invoice is None:
             share = journal_share_of(integration=self.integration, order_number=refund.order_number)
             if share is not None:
@@ -131,6 +138,7 @@ class RefundsFlow(ShopToErpFlow):
             create=lambda: self._credit_note_create(draft),
             post=lambda number, check_status: self._release(draft, number, check_status=check_status),
             posted_data=lambda ensured, bound: self._binding_data(draft),
+            pending=self.page.pending(ExternalRef.Kind.CREDIT_NOTE, refund.id),
         ).number
         return Outcome(
             status="ok",
