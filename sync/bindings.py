@@ -27,7 +27,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.storable import storable_json, storable_text
@@ -97,26 +97,30 @@ def binding_save(
     target_id: str,
     data: dict | None = None,
     checksum: str = "",
+    intended: bool = False,
 ) -> ExternalRef:
     """Record (or update) a binding and commit it at once.
 
     `data` is stored cleaned (config.storable). If the row cannot be written
     with it, it is written without it (data {"not_stored": why}), so the
-    binding of something just created remotely is never lost.
+    binding of something just created remotely is never lost. `intended`: the
+    source had a pending create (BindingIntent), retired in the same transaction;
+    the binding is then new, inserted in one statement (an existing one is updated).
     """
     defaults = {"target_id": binding_key(target_id), "synced_at": timezone.now()}
     if data is not None:
         defaults["data"] = storable_json(data)
     if checksum:
         defaults["checksum"] = storable_text(checksum)[:64]
+    write = _binding_insert if intended else _binding_write
     try:
-        return _binding_write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
+        return write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
     except Exception as exc:  # noqa: BLE001 - keep the binding itself whatever its details did
         if data is None:
             raise
         logger.exception("Binding %s %s stored without its data", kind, source_id)
         defaults["data"] = {"not_stored": storable_text(f"{type(exc).__name__}: {exc}", 500)}
-        return _binding_write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
+        return write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
 
 
 def _binding_write(*, integration: Integration, kind: str, source_id: str, defaults: dict) -> ExternalRef:
@@ -125,6 +129,21 @@ def _binding_write(*, integration: Integration, kind: str, source_id: str, defau
             integration=integration, kind=kind, source_id=binding_key(source_id), defaults=defaults
         )
     return ref
+
+
+def _binding_insert(*, integration: Integration, kind: str, source_id: str, defaults: dict) -> ExternalRef:
+    """A new binding and its intent retired, in one transaction; a binding already there is updated."""
+    key = binding_key(source_id)
+    try:
+        with transaction.atomic():
+            ref = ExternalRef.objects.create(integration=integration, kind=kind, source_id=key, **defaults)
+            BindingIntent.objects.filter(integration=integration, kind=kind, source_id=key).delete()
+        return ref
+    except IntegrityError:
+        with transaction.atomic():
+            ref = _binding_write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
+            BindingIntent.objects.filter(integration=integration, kind=kind, source_id=key).delete()
+        return ref
 
 
 # --------------------------------------------------------------------------- pending creates
@@ -160,26 +179,6 @@ def _nothing_created(exc: BaseException) -> bool:
     from sync.flows.base import RecordFailed  # the flows' own refusals (prechecks, customers) come before a create
 
     return isinstance(exc, RecordFailed)
-
-
-def _binding_created(*, integration: Integration, kind: str, source_id: str, target_id: str, data: dict) -> ExternalRef:
-    """Bind what was just created or found and retire its intent, in one transaction committed at once."""
-    try:
-        with transaction.atomic():
-            ref = ExternalRef.objects.create(
-                integration=integration,
-                kind=kind,
-                source_id=binding_key(source_id),
-                target_id=binding_key(target_id),
-                data=storable_json(data),
-                synced_at=timezone.now(),
-            )
-            BindingIntent.objects.filter(integration=integration, kind=kind, source_id=ref.source_id).delete()
-        return ref
-    except Exception:  # noqa: BLE001 - an existing row or data that does not store: the careful way
-        ref = binding_save(integration=integration, kind=kind, source_id=source_id, target_id=target_id, data=data)
-        intent_drop(integration=integration, kind=kind, source_id=source_id)
-        return ref
 
 
 @dataclass(frozen=True)
@@ -224,7 +223,9 @@ def document_ensure(
         found = find() if pending else None
         if found is not None:
             number, data = found
-            ref = _binding_created(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
+            ref = binding_save(
+                integration=integration, kind=kind, source_id=source_id, target_id=number, data=data, intended=True
+            )
             ensured = EnsuredDocument(number, False, data)
         else:
             if not pending:
@@ -236,7 +237,9 @@ def document_ensure(
                     intent_drop(integration=integration, kind=kind, source_id=source_id)
                 raise
             # Committed right after the create, before anything else can fail.
-            ref = _binding_created(integration=integration, kind=kind, source_id=source_id, target_id=number, data=data)
+            ref = binding_save(
+                integration=integration, kind=kind, source_id=source_id, target_id=number, data=data, intended=True
+            )
             ensured = EnsuredDocument(number, True, data)
     post(ensured.number, check_status=not ensured.created)
     bound_data = ref.data or {}

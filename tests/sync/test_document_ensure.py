@@ -1,22 +1,27 @@
-"""sync.bindings.document_ensure: bound → found → created (bound at once), then posted, exactly once."""
+"""sync.bindings.document_ensure: bound → found (only for a pending create) → created (bound at once), then
+posted, exactly once."""
 
 import pytest
 
-from sync.bindings import binding_get, binding_save, document_ensure
-from sync.models import ExternalRef
+from integrations.http import RemoteDown, ValidationFailed
+from sync.bindings import binding_get, binding_save, document_ensure, intent_record, intents_pending
+from sync.models import BindingIntent, ExternalRef
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
 KIND = ExternalRef.Kind.INVOICE
 
 
-def ensure(integration, calls, *, found=None, ref=None):
+def ensure(integration, calls, *, found=None, ref=None, fails=None, pending=None):
     def find():
         calls.append("find")
         return found
 
     def create():
-        calls.append("create")
+        # The intent is committed before the create is sent.
+        calls.append(("create", set(intents_pending(integration=integration, kind=KIND, source_ids=["5001"]))))
+        if fails is not None:
+            raise fails
         return "INV-2", {"customer_number": "10001"}
 
     def post(number, *, check_status):
@@ -32,25 +37,70 @@ def ensure(integration, calls, *, found=None, ref=None):
         create=create,
         post=post,
         posted_data=lambda ensured, bound: {"customer_number": ensured.data.get("customer_number"), "had": bool(bound)},
+        pending=pending,
     )
 
 
-def test_nothing_bound_or_found_is_created_bound_at_once_then_posted_without_a_status_check():
+def test_nothing_bound_and_nothing_pending_is_created_without_a_search_bound_at_once_then_posted():
     integration = IntegrationFactory()
     calls = []
 
     ensured = ensure(integration, calls)
 
     assert (ensured.number, ensured.created) == ("INV-2", True)
-    assert calls[:2] == ["find", "create"]
-    _post, number, check_status, bound_before_post = calls[2]
+    assert calls[:1] == [("create", {"5001"})]  # no search; the intent was committed before the create
+    _post, number, check_status, bound_before_post = calls[1]
     assert (number, check_status, bound_before_post.target_id) == ("INV-2", False, "INV-2")
     ref = binding_get(integration=integration, kind=KIND, source_id="5001")
     assert ref.data == {"customer_number": "10001", "had": True, "released": True}
+    assert not BindingIntent.objects.exists()  # retired with the binding
+
+
+def test_a_create_whose_answer_was_lost_keeps_its_intent_and_the_retry_finds_it_instead_of_creating():
+    integration = IntegrationFactory()
+    lost = RemoteDown("Visma.net did not answer in 30 s", system="visma_net", maybe_sent=True)
+
+    with pytest.raises(RemoteDown):
+        ensure(integration, [], fails=lost)
+    assert intents_pending(integration=integration, kind=KIND, source_ids=["5001"]) == {"5001"}
+
+    calls = []
+    ensured = ensure(integration, calls, found=("INV-9", {"customer_number": "10001", "found_by": "search"}))
+
+    assert (ensured.number, ensured.created) == ("INV-9", False)
+    assert [c if isinstance(c, str) else c[:3] for c in calls] == ["find", ("post", "INV-9", True)]
+    assert binding_get(integration=integration, kind=KIND, source_id="5001").target_id == "INV-9"
+    assert not BindingIntent.objects.exists()
+
+
+def test_a_pending_create_not_found_remotely_is_created_once():
+    integration = IntegrationFactory()
+    intent_record(integration=integration, kind=KIND, source_id="5001")
+    calls = []
+
+    ensured = ensure(integration, calls, pending=True)
+
+    assert (ensured.number, ensured.created) == ("INV-2", True)
+    assert [c if isinstance(c, str) else c[0] for c in calls] == ["find", "create", "post"]
+    assert not BindingIntent.objects.exists()
+
+
+def test_a_create_the_remote_refused_retires_its_intent_so_the_retry_does_not_search():
+    integration = IntegrationFactory()
+    refused = ValidationFailed("Customer 10001 is on hold", system="visma_net", status=400)
+
+    with pytest.raises(ValidationFailed):
+        ensure(integration, [], fails=refused)
+
+    assert not BindingIntent.objects.exists()
+    calls = []
+    ensure(integration, calls)
+    assert "find" not in calls
 
 
 def test_a_document_found_by_its_reference_is_bound_and_posted_with_a_status_check():
     integration = IntegrationFactory()
+    intent_record(integration=integration, kind=KIND, source_id="5001")  # an earlier attempt's answer was lost
     calls = []
 
     ensured = ensure(integration, calls, found=("INV-1", {"customer_number": "10009", "found_by": "search"}))

@@ -1,7 +1,8 @@
 """One ERP customer per e-mail: the orders and customers flows resolve a customer under one lease.
 
-The race is simulated in one process: while one flow is inside its e-mail search
-(it has read "no such customer"), the other flow runs for the same new e-mail.
+The race is simulated in one process: while one flow is inside its lease and has
+found no customer (by the ERP's customer directory read into bindings, or an e-mail
+search), the other flow runs for the same new e-mail.
 Without the lease both create; with it the second waits, gives up with a
 retryable message, and its retry uses the customer the first one created.
 """
@@ -15,8 +16,8 @@ from django.db import connection
 from integrations.centra import demo_data as centra_demo
 from integrations.centra import sandbox as centra
 from integrations.visma_net import sandbox as visma
-from integrations.visma_net.client import VismaNetClient
 from mappings.models import PaymentMethodMapping
+from sync.flows.erp_documents import ErpCustomers
 from sync.models import ExternalRef, Flow, Lease, RecordLog
 from sync.services import flow_run
 from tests.sync.flows import customer_race_worker
@@ -55,18 +56,18 @@ def test_the_other_flow_creating_while_one_has_searched_leaves_one_erp_customer(
     order_number, customer_id = same_new_email
     ids = {Flow.ORDERS: order_number, Flow.CUSTOMERS: customer_id}
     second = Flow.CUSTOMERS if first == Flow.ORDERS else Flow.ORDERS
-    real_search = VismaNetClient.customer_find_by_email
+    real_search = ErpCustomers.search
     nested_runs = []
 
-    def search_then_let_the_other_flow_in(client, email):
-        found = real_search(client, email)  # "no such customer" is read...
+    def search_then_let_the_other_flow_in(customers, key):
+        found = real_search(customers, key)  # "no such customer" is read...
         if not nested_runs:  # ...then the other flow runs for the same e-mail before this one creates
             nested_runs.append(
                 flow_run(integration=flow_integration, flow=second, trigger="resync", source_ids=[ids[second]])
             )
         return found
 
-    monkeypatch.setattr(VismaNetClient, "customer_find_by_email", search_then_let_the_other_flow_in)
+    monkeypatch.setattr(ErpCustomers, "search", search_then_let_the_other_flow_in)
 
     run = flow_run(integration=flow_integration, flow=first, trigger="resync", source_ids=[ids[first]])
 
@@ -78,7 +79,7 @@ def test_the_other_flow_creating_while_one_has_searched_leaves_one_erp_customer(
     assert "Nothing was created for this record; it is retried automatically" in waited.error
     assert not Lease.objects.exists()
 
-    monkeypatch.setattr(VismaNetClient, "customer_find_by_email", real_search)
+    monkeypatch.setattr(ErpCustomers, "search", real_search)
     retry = flow_run(integration=flow_integration, flow=second, trigger="resync", source_ids=[ids[second]])
 
     assert retry.ok_count == 1, list(RecordLog.objects.filter(run=retry).values_list("error", flat=True))
@@ -119,16 +120,16 @@ def test_a_worker_whose_lease_was_taken_over_while_it_searched_creates_nothing(f
     draft = customer_draft(
         customer_from_centra(shop_customer(email, 1)), mapping_set_load(integration=flow_integration)
     )
-    real_search = VismaNetClient.customer_find_by_email
+    real_search = ErpCustomers.search
 
-    def slow_search(client, wanted):
-        found = real_search(client, wanted)
+    def slow_search(customers, wanted):
+        found = real_search(customers, wanted)
         # The search outlived the lease's TTL and another worker took the expired lease over.
         Lease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
         assert lease_acquire(key=f"customer:{flow_integration.pk}:{email}", holder="other-worker")
         return found
 
-    monkeypatch.setattr(VismaNetClient, "customer_find_by_email", slow_search)
+    monkeypatch.setattr(ErpCustomers, "search", slow_search)
     customers = ErpCustomers(integration=flow_integration, erp=erp_for(flow_integration))
 
     with pytest.raises(RecordFailed, match="took so long that another worker took over") as exc:
