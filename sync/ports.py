@@ -41,6 +41,7 @@ record that cannot be sent as it is (the message says what to fix). Money is Dec
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -74,6 +75,22 @@ ARTICLE_WRITE = "article_write"
 ARTICLE_STOCK = "article_stock"
 CUSTOMER_WRITE = "customer_write"
 CUSTOMERS_OUT = "customers_out"
+
+
+@dataclass(frozen=True)
+class CallFloor:
+    """The fewest remote calls a record costs through an adapter, as its API allows (issue 18).
+
+    Every adapter states it (`call_floor`), and bench/flows.py measures each flow against it. Figures are
+    calls per record; `per_run` names the reads a run makes once, shared by its records, and `note` says
+    what the API cannot do that would lower the floor.
+    """
+
+    order: int  # an order's document: an ERP's create (+ post); a shop's reads per order (0: in listing pages)
+    new_customer: int  # a customer the ERP lacks (0 for a shop)
+    credit_note: int  # a refund's credit note in the ERP; a shop's reads per refund
+    per_run: tuple[str, ...] = ()
+    note: str = ""
 
 
 @runtime_checkable

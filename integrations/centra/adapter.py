@@ -295,6 +295,12 @@ class CentraShop(CentraCatalogue):
     system = "centra"
     display_name = "Centra"
     capabilities = frozenset({ports.WEBHOOKS, ports.ORDER_ATTRIBUTES, ports.CATALOGUE_WRITE, ports.STOCK_WRITE})
+    call_floor = ports.CallFloor(
+        order=0,  # orders come in listing pages, with their customers
+        new_customer=0,
+        credit_note=1,  # the refunded order, read by number (no documented filter takes several numbers)
+        per_run=("orders changed, by page", "returns changed, by page"),
+    )
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection

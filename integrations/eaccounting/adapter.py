@@ -179,6 +179,13 @@ class EAccountingShop(EAccountingCatalogue, NoProductCatalogue, BodyFinishing):
     system = "eaccounting"
     display_name = "Visma eAccounting"
     capabilities = frozenset({ports.ORDER_PAID, ports.ARTICLE_WRITE, ports.ARTICLE_STOCK, ports.CUSTOMER_WRITE})
+    call_floor = ports.CallFloor(
+        order=0,  # orders come in listing pages ($pagesize), with their customers
+        new_customer=0,
+        credit_note=1,  # the credited order, read by id
+        per_run=("GET /v2/orders changed, by page", "GET /v2/customerinvoices by page (paid status, credit invoices)"),
+        note="600 calls a minute per endpoint: the order listing and the invoice listing have their own budgets.",
+    )
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection

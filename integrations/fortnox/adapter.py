@@ -49,6 +49,12 @@ class FortnoxErp(FortnoxItems, FortnoxPayments, BodyFinishing):
     system = "fortnox"
     display_name = "Fortnox"
     capabilities = frozenset({ports.PAYMENT_WRITE_OFF_ACCOUNT, ports.SALES_ORDER})
+    call_floor = ports.CallFloor(
+        order=2,  # POST /3/invoices + PUT /3/invoices/{n}/bookkeep
+        new_customer=2,  # GET /3/customers?email= (no customer directory here) + POST /3/customers
+        credit_note=2,  # a credit invoice (or the credit action of an untouched invoice, +1 GET) + bookkeep
+        note="Koppla reads no Fortnox customer listing by change, so each new e-mail is searched once.",
+    )
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection

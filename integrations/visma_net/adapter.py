@@ -60,6 +60,13 @@ class VismaNetErp(
             ports.CUSTOMERS_OUT,
         }
     )
+    call_floor = ports.CallFloor(
+        order=2,  # POST v2/customerinvoice + its release (a sales order: the create only)
+        new_customer=1,  # POST v1/customer (+ POST v1/contact for a company with a named person)
+        credit_note=2,  # POST v2/customerCreditNote + its release
+        per_run=("GET v1/vatCategory", "GET v1/customer changed since the last read (the customer directory)"),
+        note="No idempotency key: a create whose answer was lost is found by Koppla's reference (one list read).",
+    )
 
     def __init__(self, connection: Connection, **kwargs):
         self.connection = connection

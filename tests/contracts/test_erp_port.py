@@ -724,3 +724,37 @@ def test_documents_changed_lists_the_released_invoice_with_its_stamp(erp_port, o
     assert document.kind == INVOICE and document.released and document.updated_at and document.date
     assert list(erp_port.documents_changed(INVOICE, updated_from=datetime(2100, 1, 1))) == []
     assert all(d.kind == CREDIT_NOTE for d in erp_port.documents_changed(CREDIT_NOTE, updated_from=None))
+
+
+# --------------------------------------------------------------------------- the call floor (issue 18)
+def test_an_invoice_and_a_credit_note_cost_the_calls_the_adapter_states_as_its_floor(erp_port, facts):
+    """`call_floor` is what the API cannot go under; the adapter spends exactly that for a create and its post."""
+    from integrations.http import record_calls
+
+    floor = erp_port.call_floor
+    assert isinstance(floor, ports.CallFloor)
+    draft = invoice(facts, "PORT-FLOOR")
+    vat_read = erp_port.vat_categories()  # read once per adapter, before: not an order's call
+    assert vat_read
+    customer_number = erp_port.customer_create(draft.customer)
+
+    with record_calls() as calls:
+        number = erp_port.invoice_create(draft, customer_number=customer_number)
+        erp_port.invoice_post(number)
+    assert len(calls) == floor.order, [(c["method"], c["url"]) for c in calls]
+
+    note = credit_note(facts, customer_number=customer_number, invoice_number=number, refund_id="502")
+    with record_calls() as calls:
+        credited = erp_port.credit_note_create(replace(note, full=False))
+        erp_port.credit_note_post(credited)
+    assert len(calls) == floor.credit_note, [(c["method"], c["url"]) for c in calls]
+
+
+def test_a_new_private_customer_costs_the_floor_stated_for_new_customers(erp_port, facts):
+    from integrations.http import record_calls
+
+    with record_calls() as calls:
+        if erp_port.call_floor.new_customer > 1:  # an ERP without a customer directory searches the e-mail first
+            assert erp_port.customer_find_by_email("floor.test@example.se") == []
+        erp_port.customer_create(customer(facts, "floor.test@example.se"))
+    assert len(calls) == erp_port.call_floor.new_customer, [(c["method"], c["url"]) for c in calls]

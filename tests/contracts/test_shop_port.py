@@ -325,3 +325,12 @@ def test_order_attributes_are_set_and_read_back(shop_port):
     shop_port.order_attributes_set("9101", {"erp_invoice_status": "Closed"})
 
     assert shop_port.order_attributes_get("9101") == {"erp_invoice_number": "000123", "erp_invoice_status": "Closed"}
+
+
+def test_the_shop_adapter_states_its_call_floor(shop_port):
+    """bench/flows.py measures each flow against what the adapter says its API cannot go under (issue 18)."""
+    from sync.ports import CallFloor
+
+    floor = shop_port.call_floor
+    assert isinstance(floor, CallFloor)
+    assert floor.new_customer == 0 and floor.per_run  # a shop's orders come in listing pages
