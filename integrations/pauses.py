@@ -13,11 +13,17 @@ A pause only grows: a shorter answer never cuts a longer wait short. Nothing
 has to end it: once `paused_until` is past it is only shown as the last pause.
 
 Why the database: it is the one store every Koppla process shares (see
-ratelimit.py). The check is one primary-key read per request.
+ratelimit.py). The check is one primary-key read, made again only when the
+last one is older than RECHECK_SECONDS (1 s) or found a pause: a worker sees
+another's pause within a second, its own at once, and a run of many calls a
+second does not read the row for each (issue 18: constant work per record).
+A call sent in that second into a pause just taken gets the remote's own 429,
+which pauses and waits as any other.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -35,6 +41,8 @@ EPSILON = 0.001
 RESET_HEADERS = ("X-RateLimit-Reset", "RateLimit-Reset")
 # Answers whose wait means "nothing was done, come back then": they pause the connection.
 PAUSE_STATUSES = frozenset({429, 503})
+# How long a read of "not paused" holds before the row is read again (real seconds).
+RECHECK_SECONDS = 1.0
 
 
 def asked_wait(response: requests.Response, *, now: float) -> tuple[float, str] | None:
@@ -113,12 +121,14 @@ class ConnectionPause:
         self.system = connection.system
         self.clock = clock
         self.max_rounds = max_rounds
+        self._clear_since: float | None = None  # time.monotonic() of the last read that found no pause
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.time(), UTC)
 
     def start(self, *, until: datetime, reason: str) -> datetime:
         """Store the wait the remote asked for; returns when the connection's pause ends."""
+        self._clear_since = None
         return connection_pause_start(connection_id=self.connection_id, until=until, reason=reason)
 
     def answered(self, response: requests.Response, method: str, url: str, *, client, retry_after: float | None):
@@ -159,11 +169,14 @@ class ConnectionPause:
         Raises ConnectionPaused, before anything is sent, when the pause lasts longer.
         """
         waited = 0.0
+        if self._clear_since is not None and time.monotonic() - self._clear_since < RECHECK_SECONDS:
+            return waited  # read less than a second ago: not paused
         for _ in range(self.max_rounds):
             row = Connection.objects.filter(pk=self.connection_id).values_list("paused_until", "pause_reason").first()
             until, reason = row if row else (None, "")
             left = until.timestamp() - self.clock.time() if until else 0.0
             if left < EPSILON:
+                self._clear_since = time.monotonic()
                 return waited
             if left > max_wait:
                 break
