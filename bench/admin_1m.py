@@ -12,7 +12,8 @@ migrated and seeded with that code's schema, its pages are timed, then this code
 rows and the same pages are timed again, so both columns of the results come from one seeded database.
 
 Seeding (plain SQL, INSERT ... SELECT generate_series): the three demo integrations, --runs sync runs spread
-evenly over --days days up to now (6 flows, mostly OK, some partial or failed), --logs record logs in those runs
+evenly over --days days up to now (6 flows, mostly OK, some partial or failed) and twice as many empty scheduled
+runs (nothing new: the runs list hides them by default), --logs record logs in those runs
 (10 per run in the default shape; 85 % OK, 7 % failed, 5 % skipped, 2 % waiting, 1 % dry run; about 1.4
 attempts per source record, with a payload, an answer and the remote calls), one SyncRecord per source record
 (its last attempt) and one ExternalRef per record that went through.
@@ -84,6 +85,14 @@ SELECT t, t, (%(flows)s::text[])[1 + (g / 3) %% 6], 'schedule',
 FROM (SELECT g, now() - interval '1 day' * %(days)s * (1 - g::float / %(runs)s) AS t
       FROM generate_series(1, %(runs)s) g) s;
 
+INSERT INTO sync_syncrun (created_at, updated_at, flow, trigger, status, dry_run, started_at, finished_at, total,
+    done, ok_count, skipped_count, failed_count, cursor_from, cursor_to, message, task_id, integration_id,
+    current_source_id)
+SELECT t, t, (%(flows)s::text[])[1 + (g / 3) %% 6], 'schedule', 'succeeded', false, t, t + interval '2 seconds',
+    0, 0, 0, 0, 0, '', '', '', '', (%(ints)s::bigint[])[1 + g %% 3], ''
+FROM (SELECT g, now() - interval '1 day' * %(days)s * (1 - (g - 0.5) / %(empty_runs)s) AS t
+      FROM generate_series(1, %(empty_runs)s) g) s;
+
 INSERT INTO sync_recordlog (created_at, updated_at, flow, source_id, source_label, target_id, status, attempt,
     request, response, calls, error, next_attempt_at, integration_id, run_id)
 SELECT r.created_at + make_interval(secs => g %% 10), r.created_at + make_interval(secs => g %% 10), r.flow,
@@ -139,6 +148,7 @@ def seed(*, logs: int, runs: int, days: int) -> dict:
         "runs": runs,
         "logs": logs,
         "sources": int(logs * 0.7),
+        "empty_runs": runs * 2,
     }
     statements = [s for s in SEED_SQL.split(";\n") if s.strip()]
     with connection.cursor() as cursor:
