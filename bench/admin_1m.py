@@ -14,9 +14,10 @@ rows and the same pages are timed again, so both columns of the results come fro
 Seeding (plain SQL, INSERT ... SELECT generate_series): the three demo integrations, --runs sync runs spread
 evenly over --days days up to now (6 flows, mostly OK, some partial or failed) and twice as many empty scheduled
 runs (nothing new: the runs list hides them by default), --logs record logs in those runs
-(10 per run in the default shape; 85 % OK, 7 % failed, 5 % skipped, 2 % waiting, 1 % dry run; about 1.4
-attempts per source record, with a payload, an answer and the remote calls), one SyncRecord per source record
-(its last attempt) and one ExternalRef per record that went through.
+(10 per run in the default shape; 85 % OK, 7 % failed, 5 % skipped, 2 % waiting, 1 % dry run; with a payload,
+an answer and the remote calls; source ids drawn from 0.7 × --logs numbers, so a source id recurs in several
+integrations' flows, and a search for one finds a few logs), one SyncRecord per (integration, flow, source id)
+(its last attempt: about one per log) and one ExternalRef per record that went through.
 
 Each page is fetched through Django's test client logged in as a superuser: one warm-up (its time is kept as
 "first": the dashboard fills its daily aggregate then), then the median of 5, then once more counting the
