@@ -165,3 +165,36 @@ def test_a_window_starting_at_midnight_reads_its_whole_days_from_the_aggregate(s
     since, until = day_start(today - timedelta(days=5)), day_start(today) + CLOSE_GRACE
     assert record_counts_between(since=since, until=until, statuses=STATUSES) == live_between(since, until, STATUSES)
     assert set(RecordDayFill.objects.values_list("day", flat=True)) == {today - timedelta(days=i) for i in range(1, 6)}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_readers_at_once_count_a_day_once():
+    """Two dashboards at the same moment, each in its own connection, ask for the same closed day: the claim
+    (INSERT ... ON CONFLICT DO NOTHING) makes the second wait for the first and then count nothing."""
+    import threading
+
+    from django.db import connections
+
+    now = timezone.make_aware(datetime.combine(timezone.localdate(), time(15, 30)))
+    day = timezone.localdate(now) - timedelta(days=3)
+    run = SyncRunFactory()
+    for i in range(5):
+        log_at(run, day_start(day) + timedelta(hours=i), "ok" if i % 2 else "failed")
+    barrier = threading.Barrier(2)
+    counted = []
+
+    def reader():
+        try:
+            barrier.wait()
+            counted.append(record_days_fill(days=[day], now=now))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counted) == [[], [day]]
+    assert dict(RecordDay.objects.filter(day=day).values_list("status", "count")) == {"ok": 2, "failed": 3}
