@@ -1,18 +1,11 @@
 """Sync runs list: empty scheduled runs (nothing read, nothing changed) are hidden unless asked for."""
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from .models import SyncRun
+from .models.runs import EMPTY_SCHEDULED_RUN
 
-EMPTY_SCHEDULED_RUN = Q(
-    trigger=SyncRun.Trigger.SCHEDULE,
-    status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.SKIPPED],
-    total=0,
-    ok_count=0,
-    skipped_count=0,
-    failed_count=0,
-)
+__all__ = ["EMPTY_SCHEDULED_RUN", "EmptyScheduledRunsFilter"]
 
 
 class EmptyScheduledRunsFilter(admin.SimpleListFilter):

@@ -1,25 +1,29 @@
 """Admin of bindings: which remote object each source record was written to."""
 
 from django.contrib import admin
+from django.contrib.admin import DateFieldListFilter
 from django.db.models import Q
 
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, pretty_json
 from sync.models import ExternalRef
 from sync.record_names import binding_name, record_name_parse
 
+from .common import KeySearchMixin
+
 NAME_CANDIDATES = 200  # bindings holding the searched number that are compared by name (a number is on few)
 
 
 @admin.register(ExternalRef)
-class ExternalRefAdmin(ReadOnlyAdmin):
+class ExternalRefAdmin(KeySearchMixin, ReadOnlyAdmin):
     list_display = ["name", "kind", "integration", "synced_at"]
-    list_filter = ["kind", "integration"]
+    list_filter = ["kind", "integration", ("synced_at", DateFieldListFilter)]
     list_select_related = ["integration"]
-    search_fields = ["source_id", "target_id"]
+    key_search_fields = ("source_id", "target_id")
+    search_fields = list(key_search_fields)
     search_help_text = (
-        'Source or target id, or the binding\'s name as the list shows it ("Invoice 100116 (order 20275)").'
+        "The start of the source or target id, letters as written, or the binding's name as the list shows it "
+        '("Invoice 100116 (order 20275)").'
     )
-    date_hierarchy = "synced_at"
     ordering = ["-synced_at"]
     fields = ["integration", "kind", "source_id", "target_id", "checksum", "data_display", "synced_at", *AUDIT_FIELDS]
     readonly_fields = fields
@@ -38,7 +42,7 @@ class ExternalRefAdmin(ReadOnlyAdmin):
         sync/record_names.py) finds that binding: its number is looked up as the target or source id (exact, the
         keys' indexes), "invoice:<number>" for a document binding, and the few bindings found are kept when their
         name is the one searched ("Invoice 100116" alone: every binding so named, whatever its details). Any other
-        search, or a name no binding has: Django's search, every word in the source or target id."""
+        search, or a name no binding has: the key search (KeySearchMixin), the start of the source or target id."""
         parsed = record_name_parse(search_term)
         if parsed is not None:
             number = parsed[1]

@@ -1,6 +1,7 @@
 """Admin of sync runs: progress, a run whose worker went silent, retry of the failed records."""
 
 from django.contrib import admin
+from django.contrib.admin import DateFieldListFilter
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -15,6 +16,7 @@ from .common import (
     LIST_MEDIA_CSS,
     LIST_MEDIA_JS,
     PROGRESS_CHARS,
+    KeySearchMixin,
     RunPermissionMixin,
     compact_flow,
     compact_when,
@@ -36,7 +38,10 @@ RETRY_FAILED = BulkSpec(
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
+class SyncRunAdmin(KeySearchMixin, RunPermissionMixin, ReadOnlyAdmin):
+    """Runs, hundreds of thousands of them (most of them empty scheduled runs, hidden by default): the status
+    filter and the hidden runs' count have their indexes (SyncRun.Meta.indexes); the search is by key."""
+
     actions = ["retry_failed"]
     list_display = [
         "id",
@@ -50,7 +55,15 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         "started",
         "duration_display",
     ]
-    list_filter = ["status", "flow", "trigger", "dry_run", "integration", EmptyScheduledRunsFilter]
+    list_filter = [
+        "status",
+        "flow",
+        "trigger",
+        "dry_run",
+        "integration",
+        ("created_at", DateFieldListFilter),
+        EmptyScheduledRunsFilter,
+    ]
 
     @admin.display(description="Trigger", ordering="trigger")
     def trigger_display(self, obj):
@@ -58,8 +71,9 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
         return obj.get_trigger_display().split(" (")[0]
 
     list_select_related = ["integration"]
-    search_fields = ["id", "message", "cursor_to"]
-    date_hierarchy = "created_at"
+    key_search_fields = ("cursor_to",)
+    search_fields = ["id", "cursor_to"]
+    search_help_text = "The run's number (e.g. 1234) or the start of where it stopped reading (its cursor)."
     ordering = ["-created_at"]
     fields = [
         "integration",
@@ -89,6 +103,14 @@ class SyncRunAdmin(RunPermissionMixin, ReadOnlyAdmin):
     class Media:
         css = LIST_MEDIA_CSS
         js = LIST_MEDIA_JS
+
+    def get_search_results(self, request, queryset, search_term):
+        """The run's number (exact, by its primary key) or the start of its cursor (KeySearchMixin)."""
+        term = search_term.strip()
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if term.lstrip("#").isdigit() and len(term) < 19:
+            found = found | queryset.filter(pk=int(term.lstrip("#")))
+        return found, duplicates
 
     def changelist_view(self, request, extra_context=None):
         # Refresh while a run is alive; a run whose worker died refreshes nothing.

@@ -2,7 +2,8 @@
 
 integrations (Integration, IntegrationFlow, Flow), runs (SyncRun, RecordLog, SyncRecord), webhooks,
 bindings (ExternalRef), journal (JournalEntry, JournalShare, JournalVatAccount), operations (Lease, NumberSeriesCheck, Notification), bulk (BulkAction),
-demo (DemoSeed); the payout models live in sync/payouts/models.py.
+demo (DemoSeed),
+record_days (RecordDay, RecordDayFill: the daily aggregate of record logs); the payout models live in sync/payouts/models.py.
 """
 
 # In the order the models were always registered (isort would sort them).
@@ -15,6 +16,7 @@ from sync.payouts.models import Payout, PayoutFormat, PayoutLine, PayoutUpload
 from .bulk import BulkAction
 from .demo import DemoSeed
 from .journal import JournalEntry, JournalShare, JournalVatAccount
+from .record_days import RecordDay, RecordDayFill
 
 __all__ = [
     "DEFAULT_INTERVALS",
@@ -36,6 +38,8 @@ __all__ = [
     "PayoutFormat",
     "PayoutLine",
     "PayoutUpload",
+    "RecordDay",
+    "RecordDayFill",
     "RecordLog",
     "SyncRecord",
     "SyncRun",

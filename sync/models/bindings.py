@@ -41,7 +41,14 @@ class ExternalRef(TimeStampedModel):
     class Meta:
         ordering = ["-synced_at"]
         verbose_name = "external reference"
-        indexes = [models.Index(fields=["integration", "kind", "target_id"])]
+        indexes = [
+            models.Index(fields=["integration", "kind", "target_id"]),
+            # The admin list at scale (sync/admin/bindings.py): newest first, and the key search by prefix or
+            # exact id (varchar_pattern_ops: LIKE 'x%' on PostgreSQL whatever the collation).
+            models.Index(fields=["synced_at", "id"], name="externalref_synced"),
+            models.Index(fields=["source_id"], opclasses=["varchar_pattern_ops"], name="externalref_source_prefix"),
+            models.Index(fields=["target_id"], opclasses=["varchar_pattern_ops"], name="externalref_target_prefix"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["integration", "kind", "source_id"], name="externalref_unique_source"),
             models.CheckConstraint(condition=~models.Q(target_id=""), name="externalref_target_required"),

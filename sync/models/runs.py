@@ -8,6 +8,17 @@ from sync.record_names import record_label
 
 from .integrations import Flow, Integration
 
+# A scheduled run that read, wrote, skipped and failed nothing (most runs: "nothing new"); the runs list hides
+# them by default (sync/run_filters.py) and two partial indexes below follow this very condition.
+EMPTY_SCHEDULED_RUN = models.Q(
+    trigger="schedule",
+    status__in=["succeeded", "skipped"],
+    total=0,
+    ok_count=0,
+    skipped_count=0,
+    failed_count=0,
+)
+
 
 class SyncRun(TimeStampedModel):
     """One execution of one flow for one integration."""
@@ -65,7 +76,14 @@ class SyncRun(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         get_latest_by = "created_at"
-        indexes = [models.Index(fields=["integration", "flow", "-created_at"])]
+        indexes = [
+            models.Index(fields=["integration", "flow", "-created_at"]),
+            # The admin list at scale (sync/admin/runs.py): a status filter newest first, how many empty
+            # scheduled runs the list hides, and the runs it shows by default (newest first, and their count).
+            models.Index(fields=["status", "created_at", "id"], name="syncrun_status_created"),
+            models.Index(fields=["created_at"], condition=EMPTY_SCHEDULED_RUN, name="syncrun_empty_scheduled"),
+            models.Index(fields=["created_at", "id"], condition=~EMPTY_SCHEDULED_RUN, name="syncrun_worked_created"),
+        ]
         constraints = [
             # The lock: at most one running run per integration and flow, enforced by the database.
             models.UniqueConstraint(
@@ -116,6 +134,15 @@ class RecordLog(TimeStampedModel):
         indexes = [
             models.Index(fields=["integration", "flow", "source_id"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # The admin list at a million rows (sync/admin/records.py): newest first, a status filter newest
+            # first, the key search by prefix (varchar_pattern_ops: LIKE 'x%' on PostgreSQL whatever the
+            # collation; SQLite ignores the operator class), and the dashboard's live counts of a day
+            # (sync/record_days.py) read from the index alone.
+            models.Index(fields=["status", "created_at", "id"], name="recordlog_status_created"),
+            models.Index(fields=["source_id"], opclasses=["varchar_pattern_ops"], name="recordlog_source_prefix"),
+            models.Index(fields=["target_id"], opclasses=["varchar_pattern_ops"], name="recordlog_target_prefix"),
+            models.Index(fields=["source_label"], opclasses=["varchar_pattern_ops"], name="recordlog_label_prefix"),
+            models.Index(fields=["created_at"], include=["status", "integration", "flow"], name="recordlog_day_counts"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(attempt__gte=1), name="recordlog_attempt_min"),
@@ -156,7 +183,21 @@ class SyncRecord(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["integration", "flow", "source_id"], name="syncrecord_unique"),
         ]
-        indexes = [models.Index(fields=["integration", "flow", "status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["integration", "flow", "status", "next_attempt_at"]),
+            # The admin list at scale (sync/admin/records.py): newest first, a status filter newest first, the
+            # "Failed" filter (retrying or dead) newest first, the key search by prefix (as RecordLog's).
+            models.Index(fields=["updated_at", "id"], name="syncrecord_updated"),
+            models.Index(fields=["status", "updated_at", "id"], name="syncrecord_status_updated"),
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=models.Q(status__in=["retrying", "dead"]),
+                name="syncrecord_failing_updated",
+            ),
+            models.Index(fields=["source_id"], opclasses=["varchar_pattern_ops"], name="syncrecord_source_prefix"),
+            models.Index(fields=["target_id"], opclasses=["varchar_pattern_ops"], name="syncrecord_target_prefix"),
+            models.Index(fields=["source_label"], opclasses=["varchar_pattern_ops"], name="syncrecord_label_prefix"),
+        ]
 
     def __str__(self) -> str:
         return record_label(self)
