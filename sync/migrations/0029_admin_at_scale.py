@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0026_journal_entries'),
+        ('sync', '0028_erp_customers_read_to'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
