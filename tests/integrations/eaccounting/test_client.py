@@ -16,7 +16,7 @@ from integrations.clients import http_client_for
 from integrations.eaccounting.client import EAccountingClient, filter_time
 from integrations.http import AuthError, ConnectionPaused, NotFound, RemoteError, RetryPolicy, ValidationFailed
 from integrations.models import Connection
-from integrations.ratelimit import endpoint_template
+from integrations.ratelimit import endpoint_template, slot_interval
 from tests.factories import ConnectionFactory
 from tests.fakes import FakeClock
 
@@ -224,15 +224,15 @@ def test_each_endpoint_has_its_own_budget_shared_by_every_client_of_the_connecti
     second = EAccountingClient(connection, clock=clock)  # e.g. another worker
 
     list(first.order_list())
-    list(second.order_list())  # the budget is evenly spaced: 2 a minute is one every 30 s, across workers
-    assert clock.sleeps == [pytest.approx(30.0)]
+    list(second.order_list())  # evenly spaced: 2 a minute is one every 30.25 s (the guard), across workers
+    assert clock.sleeps == [pytest.approx(slot_interval(2, 60))]
     list(first.customer_list())  # another endpoint: its own budget, no wait
     first.order_get(ORDER_ID)  # /orders/{id} counts apart from /orders
     assert len(clock.sleeps) == 1
 
     list(second.order_list())  # /orders again: its next slot
 
-    assert clock.sleeps == [pytest.approx(30.0), pytest.approx(30.0)]
+    assert clock.sleeps == [pytest.approx(slot_interval(2, 60))] * 2
 
 
 @responses.activate
@@ -248,7 +248,7 @@ def test_other_systems_keep_one_budget_for_every_endpoint(clock):
     http.request("GET", "/3/customers")  # another path, the same budget: it waits its slot
     http.request("GET", "/3/customers")
 
-    assert clock.sleeps == [pytest.approx(30.0), pytest.approx(30.0)]
+    assert clock.sleeps == [pytest.approx(slot_interval(2, 60))] * 2
 
 
 # --------------------------------------------------------------------------- OAuth2: single-use rotating refresh tokens
