@@ -36,7 +36,9 @@ bench/quota_share.py against every sandbox with two worker processes.
 Buckets: a system that counts its quota per endpoint (Visma eAccounting: 600 per minute for each
 endpoint, api-notes § B) names a `bucket_of(path)` function; each endpoint (path template, e.g.
 "/orders", "/orders/{id}") then has its own rows, still shared by every worker. Without it (every
-other system) one budget covers all calls of the connection, as before.
+other system) one budget covers all calls of the connection, as before. The wait a 429 of such a
+system names (Retry-After, or its text) is that endpoint's alone: `hold(path, seconds)` moves the
+endpoint's next slot past it for every worker (integrations/http.py), and the other endpoints go on.
 """
 
 from __future__ import annotations
@@ -93,6 +95,18 @@ def reserve_slot(key: str, windows: tuple[tuple[int, float], ...], *, now: float
     return start - now
 
 
+def hold_slots(key: str, windows: tuple[tuple[int, float], ...], *, until: float) -> None:
+    """Start no slot of `key`'s windows before `until` (unix seconds): the remote asked to wait until then.
+
+    A later hold never cuts an earlier, longer one short; slots after it follow at their usual interval."""
+    with transaction.atomic():
+        for name in sorted(f"{key}:{count}/{period}" for count, period in windows):
+            state = _locked_state(name)
+            if state.tat < until:
+                state.tat = until
+                state.save(update_fields=["tat"])
+
+
 # A path segment that is a record's key, not a resource name: a UUID, a number, a date or a timestamp.
 _KEY_SEGMENT = re.compile(
     r"^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9][0-9.:T+-]*Z?)$"
@@ -125,14 +139,26 @@ class RateLimiter:
         self.clock = clock
         self.bucket_of = bucket_of
 
+    @property
+    def per_endpoint(self) -> bool:
+        """True when each endpoint has its own budget (the remote counts its quota per endpoint)."""
+        return self.bucket_of is not None
+
+    def _key(self, path: str) -> str:
+        return self.key if self.bucket_of is None else f"{self.key}:{self.bucket_of(path)}"
+
+    def hold(self, path: str, seconds: float) -> None:
+        """Let no call to `path`'s bucket start within `seconds` from now, in any worker (a 429's wait)."""
+        if self.windows:
+            hold_slots(self._key(path), self.windows, until=self.clock.time() + seconds)
+
     def acquire(self, path: str = "") -> float:
         """Block until a call to `path` may go out; returns the seconds waited.
 
         `path` only matters with `bucket_of`: the call then takes a slot of its endpoint's own budget."""
         if not self.windows:
             return 0.0
-        key = self.key if self.bucket_of is None else f"{self.key}:{self.bucket_of(path)}"
-        wait = reserve_slot(key, self.windows, now=self.clock.time())
+        wait = reserve_slot(self._key(path), self.windows, now=self.clock.time())
         if wait > 0:
             self.clock.sleep(wait)
         return wait

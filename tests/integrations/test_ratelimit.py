@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection as db_connection
 
-from integrations.ratelimit import RateLimiter, guard_seconds, slot_interval
+from integrations.ratelimit import RateLimiter, guard_seconds, reserve_slot, slot_interval
 from integrations.systems import SYSTEMS
 from tests.fakes import FakeClock
 
@@ -50,17 +50,20 @@ def test_limiters_with_the_same_key_share_one_budget():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_workers_never_exceed_the_window():
+    """Two threads (two database connections) race for slots: the row lock orders them. The slot each is granted
+    (the `now` it asked at plus the wait it was told) is what is checked, not when the OS woke the thread."""
     count, period = 5, 0.5
-    starts: list[float] = []
+    interval = slot_interval(count, period)
+    granted: list[float] = []
     lock = threading.Lock()
 
     def worker():
-        limiter = RateLimiter("conn:threads", ((count, period),))
         try:
             for _ in range(6):
-                limiter.acquire()
+                now = time.time()
+                wait = reserve_slot("conn:threads", ((count, period),), now=now)
                 with lock:
-                    starts.append(time.time())
+                    granted.append(now + wait)
         finally:
             db_connection.close()
 
@@ -69,11 +72,12 @@ def test_concurrent_workers_never_exceed_the_window():
         t.start()
     for t in threads:
         t.join()
-    starts.sort()
-    assert len(starts) == 12
-    # Each start is read after its slot, by a thread the OS may run a little late: allow that much jitter.
-    for i in range(len(starts) - count):
-        assert starts[i + count] - starts[i] >= period - 0.05
+    granted.sort()
+    assert len(granted) == 12
+    # no two slots closer than the interval, so never more than `count` in any window of `period` seconds
+    assert min(b - a for a, b in zip(granted, granted[1:], strict=False)) >= interval - 1e-9
+    for i in range(len(granted) - count):
+        assert granted[i + count] - granted[i] >= period
 
 
 @pytest.mark.django_db
@@ -158,3 +162,20 @@ def test_the_guard_is_four_percent_of_a_window_at_most_half_a_second():
     assert guard_seconds(10) == pytest.approx(0.4)
     assert guard_seconds(60) == pytest.approx(0.5)  # eAccounting: 600 per 60.5 s, 99.2 %
     assert slot_interval(25, 5) == pytest.approx(0.208)
+
+
+@pytest.mark.django_db
+def test_a_hold_delays_its_endpoint_for_every_limiter_and_never_shortens():
+    from integrations.ratelimit import endpoint_template
+
+    clock = FakeClock()
+    first = RateLimiter("conn:hold", ((600, 60),), clock=clock, bucket_of=endpoint_template)
+    second = RateLimiter("conn:hold", ((600, 60),), clock=clock, bucket_of=endpoint_template)  # another worker
+    assert first.per_endpoint and not RateLimiter("conn:x", ((1, 1),)).per_endpoint
+
+    first.hold("/orders", 7.0)  # eAccounting said: try /orders again in 7 seconds
+    second.hold("/orders?$page=2", 2.0)  # a shorter wait told later does not cut it short
+
+    assert second.acquire("/customers") == 0.0  # another endpoint goes on
+    assert second.acquire("/orders") == pytest.approx(7.0)
+    assert first.acquire("/orders") == pytest.approx(slot_interval(600, 60))  # then the usual pace

@@ -155,7 +155,7 @@ QUOTA_TEXT = "API calls quota exceeded! maximum admitted 600 per Minute. Try aga
 
 
 @responses.activate
-def test_a_quota_answer_without_retry_after_is_waited_out_by_its_text_and_pauses_the_connection(
+def test_a_quota_answer_without_retry_after_is_waited_out_by_its_text_for_its_endpoint_alone(
     client, clock, connection
 ):
     responses.get(f"{API}/orders", status=429, json={"ErrorCode": 4010, "DeveloperErrorMessage": QUOTA_TEXT.format(55)})
@@ -164,8 +164,35 @@ def test_a_quota_answer_without_retry_after_is_waited_out_by_its_text_and_pauses
     assert [o["Number"] for o in client.order_list()] == [1]
 
     assert 55.0 in clock.sleeps
-    stored = Connection.objects.get(pk=connection.pk)
-    assert stored.paused_until is not None and "try again in 55 seconds" in stored.pause_reason
+    # the quota is the endpoint's (api-notes § B): the connection's other endpoints are not paused
+    assert Connection.objects.get(pk=connection.pk).paused_until is None
+
+
+@responses.activate
+def test_a_quota_wait_holds_its_endpoint_for_every_worker_and_leaves_the_others_alone(connection, clock):
+    connection.rate_limit = "600/60s"
+    connection.save()
+    responses.get(
+        f"{API}/orders",
+        status=429,
+        headers={"Retry-After": "7"},
+        json={"ErrorCode": 4010, "DeveloperErrorMessage": QUOTA_TEXT.format(7)},
+    )
+    responses.get(f"{API}/orders", json=page([]))
+    responses.get(f"{API}/customers", json=page([]))
+    once = RetryPolicy(max_attempts=1)
+    first = EAccountingClient(connection, clock=clock, policy=once)
+    second = EAccountingClient(connection, clock=clock)  # another worker
+
+    with pytest.raises(RemoteError) as refused:  # told to wait 7 s, it does not retry (one attempt)
+        list(first.order_list())
+    assert refused.value.status == 429 and clock.sleeps == []
+
+    list(second.customer_list())  # another endpoint: no wait
+    assert clock.sleeps == []
+    list(second.order_list())  # the same endpoint: not before the 7 s are over
+    assert clock.sleeps == [pytest.approx(7.0)]
+    assert Connection.objects.get(pk=connection.pk).paused_until is None
 
 
 @responses.activate
