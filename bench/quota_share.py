@@ -64,6 +64,7 @@ class Quota:
     lanes: tuple[tuple[tuple[str, str, str], ...], ...]  # per lane: (method, path, JSON body or "")
     scale: int = 1  # count and period divided by it for a short measurement
     seconds: int = 40
+    threads: int = 1  # threads per lane in each worker: enough to ask for every slot while others are in flight
 
 
 CENTRA_PING = json.dumps({"query": "query Ping { stores { id name } }", "operationName": "Ping"})
@@ -88,6 +89,7 @@ QUOTAS: dict[str, Quota] = {
         "company and endpoint",
         ((("GET", "/orders?$page=1&$pagesize=5", ""),), (("GET", "/customers?$page=1&$pagesize=5", ""),)),
         scale=6,
+        threads=2,
     ),
 }
 
@@ -190,9 +192,7 @@ def connection_prepare(system: str, *, site_url: str, scale: int) -> tuple[int, 
 
 def sandbox_server(system: str, quota: tuple[int, int], database_url: str, log_path: Path, port: int):
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    script = SERVER.format(
-        root=str(ROOT), system=system, count=quota[0], period=quota[1], log=str(log_path), port=port
-    )
+    script = SERVER.format(root=str(ROOT), system=system, count=quota[0], period=quota[1], log=str(log_path), port=port)
     process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT)  # noqa: S603 (our own script)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -264,7 +264,9 @@ def worker(args) -> None:
         finally:
             db_connection.close()
 
-    threads = [threading.Thread(target=lane, args=(reads,)) for reads in lanes]
+    threads = [
+        threading.Thread(target=lane, args=(reads,)) for reads in lanes for _ in range(QUOTAS[args.system].threads)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -343,9 +345,21 @@ def quota_share(
         command = [sys.executable, __file__, "--worker", "--database-url", database_url, "--system", system]
         processes = [
             subprocess.Popen(  # noqa: S603 (this script, our own interpreter)
-                [*command, "--connection", str(connection_id), "--index", str(index), "--start-at", str(start_at),
-                 "--seconds", str(seconds)],
-                env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                [
+                    *command,
+                    "--connection",
+                    str(connection_id),
+                    "--index",
+                    str(index),
+                    "--start-at",
+                    str(start_at),
+                    "--seconds",
+                    str(seconds),
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
             )  # fmt: skip
             for index in range(workers)
         ]
@@ -364,14 +378,21 @@ def quota_share(
         at, ok, lane = line.split()
         by_lane.setdefault(lane, []).append((float(at), ok == "1"))
     first = min(at for arrivals in by_lane.values() for at, _ in arrivals)
-    lanes = {lane: lane_figures(arrivals, count=count, period=period, first=first) for lane, arrivals in by_lane.items()}
-    worst = min(lanes.values(), key=lambda figures: (figures["share_percent"], -figures["refused_429_after_first_window"]))
+    lanes = {
+        lane: lane_figures(arrivals, count=count, period=period, first=first) for lane, arrivals in by_lane.items()
+    }
+    worst = min(
+        lanes.values(), key=lambda figures: (figures["share_percent"], -figures["refused_429_after_first_window"])
+    )
     result = {
         "system": system,
-        "quota": f"{spec.count}/{spec.period}s per {spec.per}" + (f", measured scaled to {count}/{period}s" if scale != 1 else ""),
+        "quota": f"{spec.count}/{spec.period}s per {spec.per}"
+        + (f", measured scaled to {count}/{period}s" if scale != 1 else ""),
         "koppla_budget": budget,
         "workers": workers,
         "seconds": seconds,
+        "threads_per_lane": spec.threads,
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         **worst,
         "refused_429_after_first_window": sum(f["refused_429_after_first_window"] for f in lanes.values()),
         "refused_429_first_window": sum(f["refused_429_first_window"] for f in lanes.values()),
@@ -380,7 +401,9 @@ def quota_share(
         "retried_429_seen_by_workers": sum(w["retried_429"] for w in seen),
         "worker_errors": sum(w["errors"] for w in seen),
         "first_worker_errors": [e for w in seen for e in w["first_errors"]][:3],
-        "latency_mean_ms": round(sum(w["latency_mean_ms"] * w["requests"] for w in seen) / max(1, sum(w["requests"] for w in seen)), 1),
+        "latency_mean_ms": round(
+            sum(w["latency_mean_ms"] * w["requests"] for w in seen) / max(1, sum(w["requests"] for w in seen)), 1
+        ),
         "latency_max_ms": max(w["latency_max_ms"] for w in seen),
     }
     result["goal_met"] = result["share_percent"] >= 95 and result["refused_429_after_first_window"] == 0
@@ -388,22 +411,50 @@ def quota_share(
 
 
 # --------------------------------------------------------------------------- report
-def markdown(results: list[dict], meta: dict) -> str:
+def table(results: list[dict]) -> list[str]:
+    lines = [
+        "| system | quota (sandbox) | Koppla budget | workers × threads per lane | s | share | 429 first window "
+        "| 429 after | window min / max | latency mean ms | goal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['system']} | {r['quota']} | {r['koppla_budget']} | {r['workers']} × {r.get('threads_per_lane', 1)} | "
+            f"{r['seconds']} | {r['share_percent']} % | "
+            f"{r['refused_429_first_window']} | {r['refused_429_after_first_window']} | {r['window_min']} / "
+            f"{r['window_max']} | {r['latency_mean_ms']} | {'met' if r['goal_met'] else 'missed'} |"
+        )
+    return lines
+
+
+def markdown(results: list[dict], meta: dict, before: dict | None = None) -> str:
     lines = [
         "# Quota share (bench/quota_share.py)",
         "",
         f"{meta['workers']} worker processes sharing the database rate limiter ({meta['database']}), "
-        f"{meta['machine']}, Python {meta['python']}, {meta['when']}. Goal: share ≥ 95 %, 0 × 429 after the first window.",
+        f"{meta['machine']}, Python {meta['python']}, {meta['when']}. Goal: share ≥ 95 %, 0 × 429 after the "
+        "first window. Share: accepted calls per window after the first, as % of the quota; window min / max: "
+        "accepted calls in any window of the quota's length after the first.",
         "",
-        "| system | quota (sandbox) | Koppla budget | s | share | 429 first window | 429 after | window min / max | latency mean ms | goal |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        *table(results),
     ]
-    for r in results:
-        lines.append(
-            f"| {r['system']} | {r['quota']} | {r['koppla_budget']} | {r['seconds']} | {r['share_percent']} % | "
-            f"{r['refused_429_first_window']} | {r['refused_429_after_first_window']} | {r['window_min']} / "
-            f"{r['window_max']} | {r['latency_mean_ms']} | {'met' if r['goal_met'] else 'missed'} |"
-        )
+    full = RESULTS / "quota_share_eaccounting_600_per_minute.json"
+    if full.exists():  # `quota_share.py eaccounting --scale 1 --seconds 150 --no-save`, kept by hand
+        r = json.loads(full.read_text())
+        lines += [
+            "",
+            f"eAccounting at its real window, 600 / 60 s per endpoint ({r['seconds']} s, {r['workers']} workers × "
+            f"{r['threads_per_lane']} threads per lane, {r['when']}): share {r['share_percent']} %, 429s "
+            f"{r['refused_429_first_window']} in the first window and {r['refused_429_after_first_window']} after, "
+            f"window min / max {r['window_min']} / {r['window_max']} (quota_share_eaccounting_600_per_minute.json).",
+        ]
+    if before:
+        lines += [
+            "",
+            f"Before ({before.get('label', 'the previous limiter')}):",
+            "",
+            *table(before["results"]),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -412,8 +463,13 @@ def main() -> None:
     parser.add_argument("systems", nargs="*", default=list(QUOTAS), help="fortnox visma_net centra eaccounting")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=0, help="per system (default: its own, several windows)")
-    parser.add_argument("--scale", type=int, default=0, help="divide the quota's count and period (default: per system)")
+    parser.add_argument(
+        "--scale", type=int, default=0, help="divide the quota's count and period (default: per system)"
+    )
     parser.add_argument("--no-save", action="store_true", help="print only; leave the results files alone")
+    parser.add_argument("--before", default="", help="a previous run's JSON, shown beside this one (as 'before')")
+    parser.add_argument("--before-label", default="", help="what the previous run measured, e.g. a commit")
+    parser.add_argument("--report", action="store_true", help="measure nothing: write the report of the saved results")
     # worker mode (internal)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default="", help=argparse.SUPPRESS)
@@ -425,15 +481,31 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
-    database_url = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
+    database_url = (
+        os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
+    )
     results = []
-    for system in args.systems:
+    for system in [] if args.report else args.systems:
         results.append(
             json.loads(
                 subprocess.run(  # noqa: S603 (this script): one fresh Django per system
-                    [sys.executable, "-c", ONE, system, str(args.workers), str(args.seconds), str(args.scale), database_url],
-                    cwd=ROOT, check=True, capture_output=True, text=True,
-                ).stdout.strip().splitlines()[-1]
+                    [
+                        sys.executable,
+                        "-c",
+                        ONE,
+                        system,
+                        str(args.workers),
+                        str(args.seconds),
+                        str(args.scale),
+                        database_url,
+                    ],
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
             )  # fmt: skip
         )
         print(json.dumps(results[-1], indent=2), flush=True)
@@ -444,11 +516,21 @@ def main() -> None:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+    before = json.loads(Path(args.before).read_text()) if args.before else None
+    if before and args.before_label:
+        before["label"] = args.before_label
+    if not args.no_save and (RESULTS / "quota_share.json").exists():  # keep the systems not measured this time
+        kept = json.loads((RESULTS / "quota_share.json").read_text())
+        measured = {r["system"] for r in results}
+        results = [r for r in kept.get("results", []) if r["system"] not in measured] + results
+        results.sort(key=lambda r: list(QUOTAS).index(r["system"]))
+        before = before or kept.get("before")
     if not args.no_save:
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "quota_share.json").write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")
-        (RESULTS / "quota_share.md").write_text(markdown(results, meta))
-    print(markdown(results, meta))
+        saved = {**meta, "results": results, **({"before": before} if before else {})}
+        (RESULTS / "quota_share.json").write_text(json.dumps(saved, indent=2) + "\n")
+        (RESULTS / "quota_share.md").write_text(markdown(results, meta, before))
+    print(markdown(results, meta, before))
 
 
 # One system per interpreter: Django is set up once per process, on that system's own database.
