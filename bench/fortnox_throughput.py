@@ -4,7 +4,7 @@ Run by hand from the repository root (about a minute for 300 requests):
 
     .venv/bin/python bench/fortnox_throughput.py                      # 300 requests, 2 worker processes
     .venv/bin/python bench/fortnox_throughput.py --requests 600 --workers 3
-    .venv/bin/python bench/fortnox_throughput.py --rate-limit 25/5s --no-save   # the budget at the limit itself
+    .venv/bin/python bench/fortnox_throughput.py --rate-limit 24/5s --no-save   # one below the quota (plus the guard)
 
 Setup: a throwaway SQLite database (config.settings.test, a temporary file), the Fortnox sandbox
 served over HTTP by a separate process on that file (threaded WSGI server) with its real limit of

@@ -8,7 +8,9 @@
   504) is retried only when it is idempotent or the caller says it is safe;
 - the connection's pause (see pauses.py): the wait a 429/503 asks for is
   stored for the whole connection and checked before every request, so no
-  worker sends anything before it ends;
+  worker sends anything before it ends; where the remote counts its quota per
+  endpoint (the limiter's `per_endpoint`), a 429's wait of up to
+  `max_retry_after` holds only that endpoint's budget, for every worker;
 - the shared rate limiter (see ratelimit.py), so workers slow down before the
   remote answers 429;
 - one token refresh and retry on 401 when the auth can refresh;
@@ -287,7 +289,15 @@ class HttpClient:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self.clock.time())
                 if retry_after is None and self.wait_reader is not None:
                     retry_after = self.wait_reader(response)
-                if self.pause is not None:  # share the wait; ConnectionPaused when it is long
+                endpoint_wait = (
+                    status == 429
+                    and getattr(self.limiter, "per_endpoint", False)
+                    and retry_after is not None
+                    and retry_after <= self.policy.max_retry_after
+                )
+                if endpoint_wait:  # the quota of this endpoint alone: hold its bucket for every worker
+                    self.limiter.hold(path, retry_after)
+                elif self.pause is not None:  # share the wait; ConnectionPaused when it is long
                     retry_after = self.pause.answered(response, method, url, client=self, retry_after=retry_after)
                 not_processed = status in (429, 503)
                 if retry_after is not None and retry_after > self.policy.max_retry_after:

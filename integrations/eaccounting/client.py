@@ -15,9 +15,9 @@ Facts of the API this client relies on (spec visma-eaccounting-v2, OpenAPI 3.1.1
 - 600 requests per minute per client **and per endpoint**: the registry marks the system
   `rate_limit_per_endpoint`, so the shared database limiter keeps one budget per path template
   ("/orders", "/orders/{id}", "/customerinvoices"), shared by every worker. A 429 (ErrorCode 4010) is
-  waited out by Retry-After, else by its text "Try again in N seconds" (errors.quota_wait); the wait
-  pauses the whole connection (integrations/pauses.py), which is stricter than the per-endpoint quota
-  but never sends into a refused endpoint.
+  waited out by Retry-After, else by its text "Try again in N seconds" (errors.quota_wait); a wait of up
+  to RetryPolicy.max_retry_after holds that endpoint's budget for every worker (RateLimiter.hold) while
+  the other endpoints go on; a longer one pauses the whole connection (integrations/pauses.py).
 - Lists: `{"Meta": {CurrentPage, PageSize, TotalNumberOfPages, TotalNumberOfResults, ServerTimeUtc},
   "Data": [...]}`, paged with `$page` (1-based) and `$pagesize` (at most 1000); read to the stated
   TotalNumberOfPages, not to a short page.

@@ -7,8 +7,8 @@ its envelope (`{"Invoice": {...}}` → the invoice); writes take the bodies adap
 Facts of the API this client relies on (spec fortnox-v3, OpenAPI 3.0.3, and
 ../shared/api-notes/fortnox-eaccounting.md § A):
 - The connection's base URL is the API host (https://api.fortnox.se); paths carry /3/ or /api/warehouse/.
-- 25 requests per 5 s sliding window per tenant; the registry's budget is 24 per 5 s, shared by
-  every worker through the database limiter (integrations/ratelimit.py). Fortnox sends no
+- 25 requests per 5 s sliding window per tenant (the registry's quota), paced at 25 per 5.2 s by the
+  guard of the database limiter shared by every worker (integrations/ratelimit.py). Fortnox sends no
   Retry-After: a 429 is retried after a full window (FORTNOX_POLICY: 5 s, then doubling).
 - Errors: ErrorInformation in either key casing (errors.py); the Fortnox code is kept on the
   raised error as `code`, and a "not found" code is raised as NotFound whatever its HTTP status.

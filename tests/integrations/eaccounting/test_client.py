@@ -16,7 +16,7 @@ from integrations.clients import http_client_for
 from integrations.eaccounting.client import EAccountingClient, filter_time
 from integrations.http import AuthError, ConnectionPaused, NotFound, RemoteError, RetryPolicy, ValidationFailed
 from integrations.models import Connection
-from integrations.ratelimit import endpoint_template
+from integrations.ratelimit import endpoint_template, slot_interval
 from tests.factories import ConnectionFactory
 from tests.fakes import FakeClock
 
@@ -155,7 +155,7 @@ QUOTA_TEXT = "API calls quota exceeded! maximum admitted 600 per Minute. Try aga
 
 
 @responses.activate
-def test_a_quota_answer_without_retry_after_is_waited_out_by_its_text_and_pauses_the_connection(
+def test_a_quota_answer_without_retry_after_is_waited_out_by_its_text_for_its_endpoint_alone(
     client, clock, connection
 ):
     responses.get(f"{API}/orders", status=429, json={"ErrorCode": 4010, "DeveloperErrorMessage": QUOTA_TEXT.format(55)})
@@ -164,8 +164,35 @@ def test_a_quota_answer_without_retry_after_is_waited_out_by_its_text_and_pauses
     assert [o["Number"] for o in client.order_list()] == [1]
 
     assert 55.0 in clock.sleeps
-    stored = Connection.objects.get(pk=connection.pk)
-    assert stored.paused_until is not None and "try again in 55 seconds" in stored.pause_reason
+    # the quota is the endpoint's (api-notes § B): the connection's other endpoints are not paused
+    assert Connection.objects.get(pk=connection.pk).paused_until is None
+
+
+@responses.activate
+def test_a_quota_wait_holds_its_endpoint_for_every_worker_and_leaves_the_others_alone(connection, clock):
+    connection.rate_limit = "600/60s"
+    connection.save()
+    responses.get(
+        f"{API}/orders",
+        status=429,
+        headers={"Retry-After": "7"},
+        json={"ErrorCode": 4010, "DeveloperErrorMessage": QUOTA_TEXT.format(7)},
+    )
+    responses.get(f"{API}/orders", json=page([]))
+    responses.get(f"{API}/customers", json=page([]))
+    once = RetryPolicy(max_attempts=1)
+    first = EAccountingClient(connection, clock=clock, policy=once)
+    second = EAccountingClient(connection, clock=clock)  # another worker
+
+    with pytest.raises(RemoteError) as refused:  # told to wait 7 s, it does not retry (one attempt)
+        list(first.order_list())
+    assert refused.value.status == 429 and clock.sleeps == []
+
+    list(second.customer_list())  # another endpoint: no wait
+    assert clock.sleeps == []
+    list(second.order_list())  # the same endpoint: not before the 7 s are over
+    assert clock.sleeps == [pytest.approx(7.0)]
+    assert Connection.objects.get(pk=connection.pk).paused_until is None
 
 
 @responses.activate
@@ -224,15 +251,15 @@ def test_each_endpoint_has_its_own_budget_shared_by_every_client_of_the_connecti
     second = EAccountingClient(connection, clock=clock)  # e.g. another worker
 
     list(first.order_list())
-    list(second.order_list())  # the budget is evenly spaced: 2 a minute is one every 30 s, across workers
-    assert clock.sleeps == [pytest.approx(30.0)]
+    list(second.order_list())  # evenly spaced: 2 a minute is one every 30.25 s (the guard), across workers
+    assert clock.sleeps == [pytest.approx(slot_interval(2, 60))]
     list(first.customer_list())  # another endpoint: its own budget, no wait
     first.order_get(ORDER_ID)  # /orders/{id} counts apart from /orders
     assert len(clock.sleeps) == 1
 
     list(second.order_list())  # /orders again: its next slot
 
-    assert clock.sleeps == [pytest.approx(30.0), pytest.approx(30.0)]
+    assert clock.sleeps == [pytest.approx(slot_interval(2, 60))] * 2
 
 
 @responses.activate
@@ -248,7 +275,7 @@ def test_other_systems_keep_one_budget_for_every_endpoint(clock):
     http.request("GET", "/3/customers")  # another path, the same budget: it waits its slot
     http.request("GET", "/3/customers")
 
-    assert clock.sleeps == [pytest.approx(30.0), pytest.approx(30.0)]
+    assert clock.sleeps == [pytest.approx(slot_interval(2, 60))] * 2
 
 
 # --------------------------------------------------------------------------- OAuth2: single-use rotating refresh tokens
