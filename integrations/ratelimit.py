@@ -47,7 +47,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .http import SYSTEM_CLOCK, Clock
 from .models import RateLimitState
@@ -82,8 +82,32 @@ def slot_interval(count: int, period: float) -> float:
     return (period + guard_seconds(period)) / count
 
 
+def _reserve_single(name: str, interval: float, *, now: float) -> float | None:
+    """The slot of a one-window budget in one statement: the row moves past max(now, its time) and says where
+    the slot starts (None when the row does not exist yet). One atomic UPDATE … RETURNING (PostgreSQL, and
+    SQLite ≥ 3.35) takes the row's lock for its own duration only, so concurrent workers still queue in slots."""
+    table = connection.ops.quote_name(RateLimitState._meta.db_table)
+    key, tat = connection.ops.quote_name("key"), connection.ops.quote_name("tat")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {tat} = (CASE WHEN {tat} > %s THEN {tat} ELSE %s END) + %s "
+            f"WHERE {key} = %s RETURNING {tat}",  # noqa: S608 - quoted identifiers; the values are parameters
+            [now, now, interval, name],
+        )
+        row = cursor.fetchone()
+    return None if row is None else float(row[0]) - interval
+
+
 def reserve_slot(key: str, windows: tuple[tuple[int, float], ...], *, now: float) -> float:
-    """Take the next slot over all windows; return the seconds to wait before using it."""
+    """Take the next slot over all windows; return the seconds to wait before using it.
+
+    A budget of one window (most remotes) costs one statement per call; several windows are read and moved
+    under their row locks, taken in a fixed order."""
+    if len(windows) == 1:
+        count, period = windows[0]
+        start = _reserve_single(f"{key}:{count}/{period}", slot_interval(count, period), now=now)
+        if start is not None:
+            return max(start, now) - now
     with transaction.atomic():
         # Lock in a fixed order so two workers never deadlock on the same rows.
         keyed = sorted((f"{key}:{count}/{period}", count, period) for count, period in windows)
