@@ -88,12 +88,10 @@ def _reserve_single(name: str, interval: float, *, now: float) -> float | None:
     SQLite ≥ 3.35) takes the row's lock for its own duration only, so concurrent workers still queue in slots."""
     table = connection.ops.quote_name(RateLimitState._meta.db_table)
     key, tat = connection.ops.quote_name("key"), connection.ops.quote_name("tat")
+    # Quoted identifiers only; every value is a parameter.
+    sql = f"UPDATE {table} SET {tat} = (CASE WHEN {tat} > %s THEN {tat} ELSE %s END) + %s WHERE {key} = %s RETURNING {tat}"  # noqa: S608, E501
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {tat} = (CASE WHEN {tat} > %s THEN {tat} ELSE %s END) + %s "
-            f"WHERE {key} = %s RETURNING {tat}",  # noqa: S608 - quoted identifiers; the values are parameters
-            [now, now, interval, name],
-        )
+        cursor.execute(sql, [now, now, interval, name])
         row = cursor.fetchone()
     return None if row is None else float(row[0]) - interval
 
