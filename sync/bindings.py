@@ -14,9 +14,10 @@ Every ExternalRef query and write of the flows goes through here: single lookups
 lookups (`refs_for`, `refs_by_target`), saves, and `document_ensure`, the one way a document
 (invoice, credit note) is found or created, bound and posted exactly once.
 
-Pending creates (BindingIntent): `document_ensure` commits an intent right before a remote create
-and removes it with the binding. Only a source with an intent and no binding (the create's answer
-was lost) is searched in the remote before it is created; every other create costs no search.
+Pending creates (BindingIntent): `document_ensure` commits an intent right before a remote create;
+once the create is bound the intent means nothing (a binding always answers first) and is retired in
+bulk (`intents_retire`). Only a source with an intent and no binding (the create's answer was lost) is
+searched in the remote before it is created; every other create costs no search.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from config.storable import storable_json, storable_text
@@ -97,22 +99,22 @@ def binding_save(
     target_id: str,
     data: dict | None = None,
     checksum: str = "",
-    intended: bool = False,
+    new: bool = False,
 ) -> ExternalRef:
     """Record (or update) a binding and commit it at once.
 
     `data` is stored cleaned (config.storable). If the row cannot be written
     with it, it is written without it (data {"not_stored": why}), so the
-    binding of something just created remotely is never lost. `intended`: the
-    source had a pending create (BindingIntent), retired in the same transaction;
-    the binding is then new, inserted in one statement (an existing one is updated).
+    binding of something just created remotely is never lost. `new`: the caller
+    knows of no binding (it just created the remote object): one INSERT, and an
+    existing row is updated instead.
     """
     defaults = {"target_id": binding_key(target_id), "synced_at": timezone.now()}
     if data is not None:
         defaults["data"] = storable_json(data)
     if checksum:
         defaults["checksum"] = storable_text(checksum)[:64]
-    write = _binding_insert if intended else _binding_write
+    write = _binding_insert if new else _binding_write
     try:
         return write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
     except Exception as exc:  # noqa: BLE001 - keep the binding itself whatever its details did
@@ -132,18 +134,14 @@ def _binding_write(*, integration: Integration, kind: str, source_id: str, defau
 
 
 def _binding_insert(*, integration: Integration, kind: str, source_id: str, defaults: dict) -> ExternalRef:
-    """A new binding and its intent retired, in one transaction; a binding already there is updated."""
-    key = binding_key(source_id)
+    """A new binding in one statement; a binding already there is updated instead."""
     try:
         with transaction.atomic():
-            ref = ExternalRef.objects.create(integration=integration, kind=kind, source_id=key, **defaults)
-            BindingIntent.objects.filter(integration=integration, kind=kind, source_id=key).delete()
-        return ref
+            return ExternalRef.objects.create(
+                integration=integration, kind=kind, source_id=binding_key(source_id), **defaults
+            )
     except IntegrityError:
-        with transaction.atomic():
-            ref = _binding_write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
-            BindingIntent.objects.filter(integration=integration, kind=kind, source_id=key).delete()
-        return ref
+        return _binding_write(integration=integration, kind=kind, source_id=source_id, defaults=defaults)
 
 
 # --------------------------------------------------------------------------- pending creates
@@ -163,6 +161,16 @@ def intent_record(*, integration: Integration, kind: str, source_id: str) -> Non
     """Commit the intent to create the remote object of a source, before the create is sent."""
     intent = BindingIntent(integration=integration, kind=kind, source_id=binding_key(source_id))
     BindingIntent.objects.bulk_create([intent], ignore_conflicts=True)  # one statement; one left before stays
+
+
+def intents_retire(*, integration: Integration) -> int:
+    """Delete the integration's intents whose source is bound (their create succeeded); one statement.
+
+    A binding answers before its intent is ever read, so intents are retired in bulk (once per run, see
+    sync/flows/page_refs.py) rather than one DELETE per create."""
+    bound = ExternalRef.objects.filter(integration=integration, kind=OuterRef("kind"), source_id=OuterRef("source_id"))
+    deleted, _ = BindingIntent.objects.filter(integration=integration).filter(Exists(bound)).delete()
+    return deleted
 
 
 def intent_drop(*, integration: Integration, kind: str, source_id: str) -> None:
@@ -206,9 +214,9 @@ def document_ensure(
     2. Else, when a create is pending for the source (`pending`, as the caller read it per page;
        None: looked up here), `find()` looks the document up remotely by Koppla's reference:
        (number, data), bound now. Without a pending create nothing can exist remotely: no search.
-    3. Else the intent is committed and `create()` creates it: (number, data), bound at once with
-       the intent retired, before anything else can fail, so a crash later never creates it a
-       second time. A create the remote refused (or that never left) retires the intent; one whose
+    3. Else the intent is committed and `create()` creates it: (number, data), bound at once,
+       before anything else can fail, so a crash later never creates it a second time (the
+       intent of a bound source is retired later, in bulk: `intents_retire`). A create the remote refused (or that never left) retires the intent; one whose
        answer was lost keeps it, so the retry searches first.
     4. `post(number, check_status=…)` posts it; check_status is set unless it was just created
        (one made earlier may be posted already).
@@ -224,7 +232,7 @@ def document_ensure(
         if found is not None:
             number, data = found
             ref = binding_save(
-                integration=integration, kind=kind, source_id=source_id, target_id=number, data=data, intended=True
+                integration=integration, kind=kind, source_id=source_id, target_id=number, data=data, new=True
             )
             ensured = EnsuredDocument(number, False, data)
         else:
@@ -238,7 +246,7 @@ def document_ensure(
                 raise
             # Committed right after the create, before anything else can fail.
             ref = binding_save(
-                integration=integration, kind=kind, source_id=source_id, target_id=number, data=data, intended=True
+                integration=integration, kind=kind, source_id=source_id, target_id=number, data=data, new=True
             )
             ensured = EnsuredDocument(number, True, data)
     post(ensured.number, check_status=not ensured.created)

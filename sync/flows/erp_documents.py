@@ -186,12 +186,13 @@ class ErpCustomers:
         self._page = {key: refs[key].target_id if key in refs else "" for key in wanted}
 
     def bound(self, key: str, *, fresh: bool = False) -> str:
-        """The customer number bound to an e-mail key, or ''. A number preloaded for the page is used unless
-        `fresh`; a key preloaded as not bound is read again (another worker may have bound it since)."""
+        """The customer number bound to an e-mail key, or ''. What the page's preload read is used unless
+        `fresh`: `ensure` reads a key preloaded as not bound again under its lease (another worker may have
+        bound it since), so a stale "not bound" never creates a second customer."""
         if not key:
             return ""
-        if not fresh and self._page.get(binding_key(key)):
-            return self._page[binding_key(key)]
+        if not fresh and binding_key(key) in self._page:
+            return self._page[binding_key(key)]  # "" (not bound when the page was read): ensure looks again
         ref = binding_get(integration=self.integration, kind=ExternalRef.Kind.CUSTOMER, source_id=key)
         return ref.target_id if ref else ""
 
@@ -231,6 +232,7 @@ class ErpCustomers:
             target_id=number,
             data={"created": True, "customer_class": customer.customer_class},
             checksum=checksum,
+            new=True,  # none was bound (looked up under the lease, or no e-mail to bind by)
         )
         self._remember(customer_key(customer.email), number)
         return number

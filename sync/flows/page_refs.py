@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sync.bindings import binding_get, binding_key, intents_pending, refs_for
+from sync.bindings import binding_get, binding_key, intents_pending, intents_retire, refs_for
 from sync.models import ExternalRef, Integration
 
 _UNKNOWN = object()
@@ -24,6 +24,7 @@ class PageRefs:
         self.integration = integration
         self._refs: dict[tuple[str, str], ExternalRef | None] = {}
         self._pending: dict[tuple[str, str], bool] = {}
+        self._retired = False
 
     def load(
         self,
@@ -36,6 +37,9 @@ class PageRefs:
         """Read the page's bindings of `kinds` and its pending creates of `pending_kinds` for `source_ids`, and
         the bindings of other source ids by kind (`also`, e.g. the invoices of a page of returns' orders).
         The last page's entries are dropped."""
+        if pending_kinds and not self._retired:
+            intents_retire(integration=self.integration)  # once per run: the intents of bound sources go
+            self._retired = True
         keys = list(dict.fromkeys(binding_key(s) for s in source_ids))
         self._refs, self._pending = {}, {}
         wanted = [(kind, keys) for kind in kinds]

@@ -4,7 +4,14 @@ posted, exactly once."""
 import pytest
 
 from integrations.http import RemoteDown, ValidationFailed
-from sync.bindings import binding_get, binding_save, document_ensure, intent_record, intents_pending
+from sync.bindings import (
+    binding_get,
+    binding_save,
+    document_ensure,
+    intent_record,
+    intents_pending,
+    intents_retire,
+)
 from sync.models import BindingIntent, ExternalRef
 from tests.factories import IntegrationFactory
 
@@ -53,7 +60,8 @@ def test_nothing_bound_and_nothing_pending_is_created_without_a_search_bound_at_
     assert (number, check_status, bound_before_post.target_id) == ("INV-2", False, "INV-2")
     ref = binding_get(integration=integration, kind=KIND, source_id="5001")
     assert ref.data == {"customer_number": "10001", "had": True, "released": True}
-    assert not BindingIntent.objects.exists()  # retired with the binding
+    # The intent of a bound source means nothing more; it is retired with the others in bulk.
+    assert intents_retire(integration=integration) == 1 and not BindingIntent.objects.exists()
 
 
 def test_a_create_whose_answer_was_lost_keeps_its_intent_and_the_retry_finds_it_instead_of_creating():
@@ -70,7 +78,7 @@ def test_a_create_whose_answer_was_lost_keeps_its_intent_and_the_retry_finds_it_
     assert (ensured.number, ensured.created) == ("INV-9", False)
     assert [c if isinstance(c, str) else c[:3] for c in calls] == ["find", ("post", "INV-9", True)]
     assert binding_get(integration=integration, kind=KIND, source_id="5001").target_id == "INV-9"
-    assert not BindingIntent.objects.exists()
+    assert intents_retire(integration=integration) == 1
 
 
 def test_a_pending_create_not_found_remotely_is_created_once():
@@ -82,7 +90,18 @@ def test_a_pending_create_not_found_remotely_is_created_once():
 
     assert (ensured.number, ensured.created) == ("INV-2", True)
     assert [c if isinstance(c, str) else c[0] for c in calls] == ["find", "create", "post"]
-    assert not BindingIntent.objects.exists()
+    assert binding_get(integration=integration, kind=KIND, source_id="5001").target_id == "INV-2"
+
+
+def test_only_intents_of_bound_sources_are_retired():
+    integration = IntegrationFactory()
+    intent_record(integration=integration, kind=KIND, source_id="5001")
+    intent_record(integration=integration, kind=KIND, source_id="5002")  # its answer was lost: it stays
+    binding_save(integration=integration, kind=KIND, source_id="5001", target_id="INV-1")
+    binding_save(integration=integration, kind=ExternalRef.Kind.CREDIT_NOTE, source_id="5002", target_id="CN-1")
+
+    assert intents_retire(integration=integration) == 1
+    assert intents_pending(integration=integration, kind=KIND, source_ids=["5001", "5002"]) == {"5002"}
 
 
 def test_a_create_the_remote_refused_retires_its_intent_so_the_retry_does_not_search():
