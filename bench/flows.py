@@ -375,10 +375,11 @@ def point(step: str, pair: str, size: int) -> dict:
 
 
 def child(args) -> None:
-    django_setup(args.db)
     if args.child == "quota":
-        result = quota_figures()
-    elif args.child == "seed":
+        print(MARK + json.dumps(quota_figures(args.pair, args.size), default=str), flush=True)
+        return
+    django_setup(args.db)
+    if args.child == "seed":
         result = seed_all(args.size)
     elif args.child == "steady_seed":
         result = steady_seed(args.pair, steady_count(args.size))
@@ -442,7 +443,9 @@ class Databases:
 
 def run_child(root: Path, db_url: str, what: str, *, pair: str = "", size: int = 0) -> dict:
     """Run this script (as copied into `root`) in a fresh process for one step; its result and its seconds."""
-    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    if db_url:
+        env["DATABASE_URL"] = db_url
     command = [sys.executable, str(root / "bench" / "flows.py"), "--child", what, "--db", db_url]
     command += ["--pair", pair, "--size", str(size)]
     started = time.perf_counter()
@@ -501,6 +504,9 @@ def rev_run(root: Path, label: str, args, dbs: Databases) -> dict:
         "commit": head + ("+changes" if dirty else ""),
         "seeds": seeds,
         "points": points,
+        "quota_share": quota_share(root, label, args)
+        if args.quota_systems
+        else {"share": None, "reason": "--quota ''"},
     }
 
 
@@ -508,37 +514,38 @@ def say(text: str) -> None:
     print(f"{datetime.now():%H:%M:%S} {text}", flush=True)
 
 
-QUOTA_FUNCTIONS = ("quota_share", "quota_shares", "measure")
+QUOTA_SYSTEMS = ("visma_net", "fortnox")
 
 
-def quota_figures() -> dict:
-    """Child side: bench/quota_share.py's figures ({system: {share, refused_429, ...}}) on a migrated database."""
+def quota_figures(system: str, seconds: int) -> dict:
+    """Child side: bench/quota_share.py's quota_share(system) (it sets Django up on its own throwaway database)."""
     import importlib.util
 
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     spec = importlib.util.spec_from_file_location("quota_share", ROOT / "bench" / "quota_share.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    for name in QUOTA_FUNCTIONS:
-        function = getattr(module, name, None)
-        if callable(function):
-            return {"figures": function(), "source": f"bench/quota_share.py {name}()"}
-    return {"share": None, "reason": f"bench/quota_share.py has none of {', '.join(QUOTA_FUNCTIONS)}"}
+    return module.quota_share(system, workers=2, seconds=seconds or None)
 
 
-def quota_share(dbs: Databases) -> dict:
-    """Figures of bench/quota_share.py (the quota share per ERP sandbox) when it exists here, else the reason."""
-    if not (ROOT / "bench" / "quota_share.py").exists():
+def quota_share(root: Path, label: str, args) -> dict:
+    """Quota share per ERP sandbox with the code at `root`, from bench/quota_share.py when this checkout has it
+    (copied into a --compare worktree like this script); {system: figures} or {share: None, reason}."""
+    source = ROOT / "bench" / "quota_share.py"
+    if not source.exists():
         return {"share": None, "reason": "bench/quota_share.py is not in this checkout: quota share not measured"}
-    try:
-        result = run_child(ROOT, dbs.fresh("quota"), "quota")
-    except Exception as exc:  # noqa: BLE001 - the other figures stand without it
-        result = {"error": f"{type(exc).__name__}: {exc}"}
-    if "error" in result:
-        return {"share": None, "reason": f"bench/quota_share.py failed: {result['error']}"[:600]}
-    return result
+    if root != ROOT:
+        shutil.copyfile(source, root / "bench" / "quota_share.py")
+    shares = {}
+    for system in args.quota_systems:
+        try:
+            result = run_child(root, "", "quota", pair=system, size=args.quota_seconds)
+        except Exception as exc:  # noqa: BLE001 - the other figures stand without it
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        if "error" in result:
+            result = {"share": None, "reason": f"bench/quota_share.py failed: {result['error']}"[:600]}
+        shares[system] = result
+        say(f"[{label}] quota share {system}: {result.get('share_percent', result.get('reason'))}")
+    return shares
 
 
 # =========================================================================== parent: compare and results
@@ -564,9 +571,12 @@ def main() -> None:
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL whose database name prefixes the bench's")
     parser.add_argument("--compare", default="", help="also run every point at this revision (a git worktree)")
     parser.add_argument("--jobs", type=int, default=2, help="pairs measured side by side (1: one point at a time)")
+    parser.add_argument("--quota", default=",".join(QUOTA_SYSTEMS), help="systems for bench/quota_share.py ('': none)")
+    parser.add_argument("--quota-seconds", type=int, default=30, help="seconds per quota-share measurement")
     parser.add_argument("--label", default="", help="a note saved with the results")
     parser.add_argument("--keep", action="store_true", help="keep the databases (and the worktree's) afterwards")
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results alone")
+    parser.add_argument("--report", default="", help="only write flows.md and flows.svg again from this flows.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--pair", default="", help=argparse.SUPPRESS)
@@ -575,9 +585,17 @@ def main() -> None:
     if args.child:
         child(args)
         return
+    if args.report:
+        result = json.loads(Path(args.report).read_text())
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "flows.md").write_text(report_markdown(result))
+        (RESULTS / "flows.svg").write_text(report_svg(result))
+        print(report_markdown(result))
+        return
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     args.pairs = [p for p in args.pairs.split(",") if p.strip()]
     args.steps = [s for s in args.steps.split(",") if s.strip()]
+    args.quota_systems = [s for s in args.quota.split(",") if s.strip()]
     unknown = sorted((set(args.pairs) - set(PAIRS)) | (set(args.steps) - set(STEPS)))
     if unknown:
         parser.error(f"unknown pair or step: {', '.join(unknown)}")
@@ -592,7 +610,6 @@ def main() -> None:
             worktree = worktree_for(args.compare, tmp)
             runs.append(rev_run(worktree, "base", args, dbs))
         runs.append(rev_run(ROOT, "head", args, dbs))
-        quota = quota_share(dbs)
     finally:
         if worktree and not args.keep:
             git("worktree", "remove", "--force", str(worktree), cwd=ROOT)
@@ -607,7 +624,6 @@ def main() -> None:
         "database": "postgresql" if args.postgres else "sqlite (temporary file)",
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "total_seconds": round(time.perf_counter() - started, 1),
-        "quota_share": quota,
         "runs": runs,
     }
     markdown = report_markdown(result)
@@ -672,7 +688,7 @@ def report_markdown(result: dict) -> str:
             f"| {key[0]} | {first.get('step', key[1])} | {key[2]} | {records} | {cells('calls_per_record')} | "
             f"{cells('queries_per_record', 1)} | {cells('our_ms_per_record', 1)} | {rss} | {cells('process_seconds', 0)} |"
         )
-    lines += ["", "## Calls per record by endpoint", ""]
+    lines += ["", *summary_markdown(result), "## Calls per record by endpoint", ""]
     for key in order:
         points = [k.get(key, {}) for k in keyed]
         endpoints = []
@@ -701,9 +717,81 @@ def report_markdown(result: dict) -> str:
             f"- {run['label']}: "
             + ", ".join(f"{size}: {s.get('process_seconds')} s" for size, s in run["seeds"].items())
         )
-    quota = result["quota_share"]
-    lines += ["", "## Quota share", "", f"```\n{json.dumps(quota, indent=2, default=str)}\n```", ""]
+    lines += ["", "## Quota share (bench/quota_share.py)", ""]
+    for run in runs:
+        lines.append(f"- {run['label']}: `{json.dumps(_quota_brief(run.get('quota_share') or {}), default=str)}`")
+    lines.append("")
     return "\n".join(lines)
+
+
+ERP_OF_PAIR = {"centra_visma": "visma-net", "centra_fortnox": "fortnox", "eacc_visma": "visma-net"}
+
+
+def erp_calls_per_record(point: dict) -> float | None:
+    """Calls to the pair's ERP per record handled (the shop's listings and reads left out)."""
+    if "calls_by_endpoint" not in point:
+        return None
+    erp = ERP_OF_PAIR[point["pair"]]
+    calls = sum(n for name, n in point["calls_by_endpoint"].items() if name.startswith(erp + " "))
+    return round(calls / max(point.get("records") or 0, 1), 2)
+
+
+def _quota_brief(quota: dict) -> dict:
+    if "reason" in quota:
+        return {"share": None, "reason": quota["reason"]}
+    return {
+        system: {k: v for k, v in figures.items() if "share" in k or "429" in k or k == "reason"}
+        for system, figures in quota.items()
+    }
+
+
+def summary_markdown(result: dict) -> list[str]:
+    """The issue's table: per pair, each revision's figure side by side (the largest size run unless named)."""
+    runs = result["runs"]
+    keyed = [_by_key(run) for run in runs]
+    size = max(result["sizes"])
+    lines = [
+        f"## The issue's figures (size {size} unless named; " + " → ".join(r["label"] for r in runs) + ")",
+        "",
+        "| figure | pair | " + " | ".join(f"{r['label']} ({r['commit']})" for r in runs) + " |",
+        "|---|---|" + "---|" * len(runs),
+    ]
+
+    def row(title, pair, value):
+        lines.append(f"| {title} | {pair} | " + " | ".join(value(k) for k in keyed) + " |")
+
+    for pair in result["pairs"]:
+
+        def get(k, step, field, pair=pair, at=size):
+            point = k.get((pair, step, at), {})
+            value = erp_calls_per_record(point) if field == "erp" else point.get(field)
+            return _fmt(value) if value is not None and "error" not in point else "–"
+
+        row("ERP calls per order, orders flow (new customers)", pair, lambda k, g=get: g(k, "orders", "erp"))
+        row("all calls per order, orders flow", pair, lambda k, g=get: g(k, "orders", "calls_per_record"))
+        row("ERP calls per order, steady state (known customers)", pair, lambda k, g=get: g(k, "orders_steady", "erp"))
+        row(
+            "customers flow right after orders: calls (records)",
+            pair,
+            lambda k, g=get: f"{g(k, 'customers', 'calls')} ({g(k, 'customers', 'records')})",
+        )
+        row("refunds: ERP calls per credit note", pair, lambda k, g=get: g(k, "refunds", "erp"))
+        row("DB queries per order (orders flow)", pair, lambda k, g=get: g(k, "orders", "queries_per_record"))
+        row(
+            "peak RSS MB, orders flow, " + " → ".join(str(n) for n in result["sizes"]),
+            pair,
+            lambda k, g=get: " → ".join(g(k, "orders", "rss_peak_mb", at=n) for n in result["sizes"]),
+        )
+    for system in QUOTA_SYSTEMS:
+
+        def share(run, system=system):
+            figures = (run.get("quota_share") or {}).get(system) or {}
+            if not figures or figures.get("share") is None and "share_percent" not in figures:
+                return "null"
+            return f"{figures.get('share_percent')} % with {figures.get('refused_429_after_first_window')} × 429 after"
+
+        lines.append(f"| quota share | {system} | " + " | ".join(share(r) for r in runs) + " |")
+    return [*lines, ""]
 
 
 SVG_METRICS = (
