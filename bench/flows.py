@@ -83,6 +83,8 @@ def django_setup(database_url: str) -> None:
     from integrations import clients
     from tests.fakes import FakeClock
 
+    if not hasattr(clients, "DEFAULT_CLOCK"):
+        raise SystemExit("integrations.clients.DEFAULT_CLOCK is gone: the limiter would wait on the real clock.")
     clients.DEFAULT_CLOCK = FakeClock()  # the limiter's spacing is not what is measured
 
 
@@ -523,6 +525,7 @@ def quota_figures(system: str, seconds: int) -> dict:
 
     spec = importlib.util.spec_from_file_location("quota_share", ROOT / "bench" / "quota_share.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module.quota_share(system, workers=2, seconds=seconds or None)
 
@@ -657,7 +660,8 @@ def report_markdown(result: dict) -> str:
         f"total {result['total_seconds']} s. {result['label']}".strip(),
         "",
         "Columns per revision: " + " / ".join(names) + ". calls/rec = HTTP requests to the sandboxes per record "
-        "handled (listings included); q/rec = our DB queries per record (the sandbox's own left out); "
+        "handled (listings included); q/rec = our DB queries per record (the sandbox's own left out; in brackets "
+        "without BEGIN/SAVEPOINT/RELEASE); "
         "ms/rec = our wall time per record (time inside the sandbox left out); RSS = the run's peak growth / the "
         "process's peak (MB); s = the point's process seconds.",
         "",
@@ -683,10 +687,11 @@ def report_markdown(result: dict) -> str:
         def cells(field, digits=2, points=points):
             return " → ".join(_fmt(p.get(field), digits) if "error" not in p else "error" for p in points)
 
+        data_q = " → ".join(_fmt(data_queries_per_record(p), 1) for p in points)
         rss = " → ".join(f"{_fmt(p.get('rss_run_growth_mb'), 0)}/{_fmt(p.get('rss_peak_mb'), 0)}" for p in points)
         lines.append(
             f"| {key[0]} | {first.get('step', key[1])} | {key[2]} | {records} | {cells('calls_per_record')} | "
-            f"{cells('queries_per_record', 1)} | {cells('our_ms_per_record', 1)} | {rss} | {cells('process_seconds', 0)} |"
+            f"{cells('queries_per_record', 1)} ({data_q}) | {cells('our_ms_per_record', 1)} | {rss} | {cells('process_seconds', 0)} |"
         )
     lines += ["", *summary_markdown(result), "## Calls per record by endpoint", ""]
     for key in order:
@@ -724,16 +729,29 @@ def report_markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+DATA_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def data_queries_per_record(point: dict) -> float | None:
+    """SELECT/INSERT/UPDATE/DELETE per record: `queries_per_record` without transaction control (BEGIN, SAVEPOINT,
+    RELEASE), which SQLite's backend sends as statements and PostgreSQL's mostly does not."""
+    kinds = point.get("queries_by_kind")
+    if kinds is None:
+        return None
+    return round(sum(kinds.get(kind, 0) for kind in DATA_STATEMENTS) / max(point.get("records") or 0, 1), 1)
+
+
 ERP_OF_PAIR = {"centra_visma": "visma-net", "centra_fortnox": "fortnox", "eacc_visma": "visma-net"}
 
 
-def erp_calls_per_record(point: dict) -> float | None:
-    """Calls to the pair's ERP per record handled (the shop's listings and reads left out)."""
+def erp_calls_per_record(point: dict, *, per: str = "records") -> float | None:
+    """Calls to the pair's ERP per record handled, or per record sent (`per="ok"`: per credit note); the shop's
+    listings and reads left out."""
     if "calls_by_endpoint" not in point:
         return None
     erp = ERP_OF_PAIR[point["pair"]]
     calls = sum(n for name, n in point["calls_by_endpoint"].items() if name.startswith(erp + " "))
-    return round(calls / max(point.get("records") or 0, 1), 2)
+    return round(calls / max(point.get(per) or 0, 1), 2)
 
 
 def _quota_brief(quota: dict) -> dict:
@@ -764,7 +782,12 @@ def summary_markdown(result: dict) -> list[str]:
 
         def get(k, step, field, pair=pair, at=size):
             point = k.get((pair, step, at), {})
-            value = erp_calls_per_record(point) if field == "erp" else point.get(field)
+            if field == "erp":
+                value = erp_calls_per_record(point, per="ok" if step == "refunds" else "records")
+            elif field == "data_queries":
+                value = data_queries_per_record(point)
+            else:
+                value = point.get(field)
             return _fmt(value) if value is not None and "error" not in point else "–"
 
         row("ERP calls per order, orders flow (new customers)", pair, lambda k, g=get: g(k, "orders", "erp"))
@@ -775,8 +798,9 @@ def summary_markdown(result: dict) -> list[str]:
             pair,
             lambda k, g=get: f"{g(k, 'customers', 'calls')} ({g(k, 'customers', 'records')})",
         )
-        row("refunds: ERP calls per credit note", pair, lambda k, g=get: g(k, "refunds", "erp"))
+        row("refunds: ERP calls per credit note made", pair, lambda k, g=get: g(k, "refunds", "erp"))
         row("DB queries per order (orders flow)", pair, lambda k, g=get: g(k, "orders", "queries_per_record"))
+        row("  of which SELECT/INSERT/UPDATE/DELETE", pair, lambda k, g=get: g(k, "orders", "data_queries"))
         row(
             "peak RSS MB, orders flow, " + " → ".join(str(n) for n in result["sizes"]),
             pair,
@@ -815,7 +839,7 @@ def report_svg(result: dict) -> str:
                 order.append(key)
     group, bar, left, panel_h, top = 30, 12, 70, 170, 40
     width = left + max(1, len(order)) * group + 20
-    height = top + len(SVG_METRICS) * (panel_h + 40) + 150
+    height = top + len(SVG_METRICS) * (panel_h + 40) + 240
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
         'font-size="10">',
