@@ -838,7 +838,7 @@ def report_svg(result: dict) -> str:
             if key not in order:
                 order.append(key)
     group, bar, left, panel_h, top = 30, 12, 70, 170, 40
-    width = left + max(1, len(order)) * group + 20
+    width = left + max(1, len(order)) * group + 130
     height = top + len(SVG_METRICS) * (panel_h + 40) + 240
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
