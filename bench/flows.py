@@ -31,6 +31,11 @@ into it and runs the same points there first; both sets go into one results file
 exist at a73c9d5 (flow_run, demo_seed, the sandboxes' seed helpers, SyncRun, InProcessAdapter).
 Quota share comes from bench/quota_share.py when that module exists (else null, with the reason).
 Results: bench/results/flows.json, flows.md, flows.svg (unless --no-save). Each point's own seconds are listed.
+`--report flows.json` writes flows.md and flows.svg again from a saved run.
+
+Cost, measured at a73c9d5 on 2 CPUs shared with other benches (load 6-10): `--sizes 1000 --compare a73c9d5
+--jobs 3` took 32 minutes (an orders point 7-9 minutes, ~60 % of it inside the sandboxes); the orders flow there
+costs ~0.45 s of wall time per order, so a 10k point takes over an hour per pair and revision on such a machine.
 """
 
 from __future__ import annotations
