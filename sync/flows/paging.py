@@ -155,10 +155,13 @@ def listing_plan(
         for page in chunks(nodes, PAGE_SIZE):
             page_items = [make_item(node) for node in page]
             finished = done(page_items) if done and page_items else set()
+            todo = []
             for item in page_items:
                 item.cursor = listing.seen(item.source_id, item.cursor)
                 if item.source_id not in finished:
-                    yield item
+                    todo.append(item)
+            plan.page_ready(todo)
+            yield from todo
         plan.read_to = listing.read_to()
 
     plan.items = items()
@@ -187,7 +190,9 @@ def item_listing_plan(
         for page in chunks(listed, page_size):
             for erp_item in page:
                 listing.seen(erp_item.number, stamp(erp_item))
-            yield from page_items(page)
+            todo = list(page_items(page))
+            plan.page_ready(todo)
+            yield from todo
         plan.read_to = listing.read_to()
 
     plan.items = items()
