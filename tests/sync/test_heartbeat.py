@@ -181,7 +181,7 @@ def test_a_takeover_counts_the_dead_runs_figures_from_its_logs(integration):
     dead = silent_run(integration, seconds=900, in_flight="C")
     for source_id, status in (("A", "ok"), ("B", "skipped")):
         RecordLog.objects.create(run=dead, integration=integration, flow="orders", source_id=source_id, status=status)
-    SyncRun.objects.filter(pk=dead.pk).update(done=1, ok_count=1)  # B's log was written, its count was not
+    SyncRun.objects.filter(pk=dead.pk).update(total=3, done=1, ok_count=1)  # B's log was written, its count was not
 
     run_begin(integration=integration, flow="orders", trigger="schedule")
 
