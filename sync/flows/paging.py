@@ -146,7 +146,8 @@ def listing_plan(
     `make_item` gives each node's SourceItem with its own stamp as `cursor`; that becomes the
     ListingCursor's (see there). `done(page)` names the items of a page that bindings or checksums
     prove done: they are left out (no call, no log) but still move the cursor. `read_to` is set
-    once the listing was read to its end.
+    once the listing was read to its end. One page is held at a time; the items left to do on it are
+    announced with `Plan.page_ready` before the first is yielded (the engine reads their states).
     """
     listing = ListingCursor(cursor, in_stamp_order=True)
     plan = Plan(items=())
@@ -181,7 +182,8 @@ def item_listing_plan(
     Every listed item moves the cursor (`stamp(item)` its change stamp; the ListingCursor is not in stamp
     order), so `read_to` is set only once the listing was read to its end. The listing is read `page_size`
     items at a time; `page_items(page)` yields the SourceItems of that page still to be sent (filter, bindings
-    and checksums are the flow's), so one page's lookups are one query.
+    and checksums are the flow's), so one page's lookups are one query. They are announced with
+    `Plan.page_ready` before the first is yielded (the engine reads their states in one query).
     """
     listing = ListingCursor(cursor, in_stamp_order=False)
     plan = Plan(items=())
