@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
@@ -63,6 +65,40 @@ def reading_clock() -> float:
     return time.monotonic()
 
 
+class FirstSeen:
+    """The ids a listing gave so far, each with a stamp at or before the one it was first listed with.
+
+    About 8 bytes an id: the last `block` ids are kept exactly (id → first stamp); older ones as a
+    sorted array of their hashes per block, with the block's earliest first stamp. A record listed
+    again from an older block is thus given its block's earliest stamp, never a later one than its
+    own, so a cursor held there stays below it (at worst a block's worth of records is read again).
+    Two ids with the same hash (one chance in about 2**64 / n) only hold a cursor lower than needed.
+    """
+
+    def __init__(self, *, block: int = 4096):
+        self.block = block
+        self.recent: dict[str, datetime | None] = {}
+        self.sealed: list[tuple[array, datetime | None]] = []
+
+    def get(self, source_id: str) -> tuple[bool, datetime | None]:
+        """(listed before, a stamp at or before its first one; None when that one could not be read)."""
+        if source_id in self.recent:
+            return True, self.recent[source_id]
+        key = hash(source_id)
+        for hashes, earliest in self.sealed:
+            at = bisect_left(hashes, key)
+            if at < len(hashes) and hashes[at] == key:
+                return True, earliest
+        return False, None
+
+    def add(self, source_id: str, moment: datetime | None) -> None:
+        self.recent[source_id] = moment
+        if len(self.recent) >= self.block:
+            stamps = [m for m in self.recent.values() if m is not None]
+            self.sealed.append((array("q", sorted(map(hash, self.recent))), min(stamps) if stamps else None))
+            self.recent = {}
+
+
 class ListingCursor:
     """Where the next run may start reading, kept while a flow goes through one listing of changes.
 
@@ -90,7 +126,7 @@ class ListingCursor:
         self.newest: datetime | None = None
         self.newest_text = ""
         self.held: datetime | None = None
-        self.first_stamps: dict[str, datetime | None] = {}
+        self.first_seen = FirstSeen()
 
     def seen(self, source_id: str, stamp: str) -> str:
         """Note one listed record (also one skipped as done); the cursor the record carries."""
@@ -101,12 +137,12 @@ class ListingCursor:
             self.newest, self.newest_text = moment, str(stamp)
         if not self.in_stamp_order:
             return ""
-        if source_id in self.first_stamps:
-            first = self.first_stamps[source_id]
+        listed, first = self.first_seen.get(source_id)
+        if listed:
             if first is not None and (self.held is None or first < self.held):
                 self.held = first
         else:
-            self.first_stamps[source_id] = moment
+            self.first_seen.add(source_id, moment)
         return self._sorted_cursor()
 
     def _sorted_cursor(self) -> str:

@@ -105,3 +105,24 @@ def test_cursor_marks_hand_over_below_the_record_in_flight():
     assert marks.before("", START) == "2026-01-02"  # none in flight: below the newest marker read
     assert marks.before("2026-01-01", START) == START
     assert CursorMarks().before("", START) == START
+
+
+def test_a_record_listed_again_holds_the_cursor_at_or_below_its_first_stamp_in_constant_memory():
+    from sync.flows.paging import FirstSeen, ListingCursor, stamp_parse
+
+    seen = FirstSeen(block=4)
+    stamps = [f"2026-01-01T00:00:{n:02d}Z" for n in range(10)]
+    for n, stamp in enumerate(stamps):
+        seen.add(f"id{n}", stamp_parse(stamp))
+
+    assert seen.get("id9") == (True, stamp_parse(stamps[9]))  # recent: exact
+    assert seen.get("id5") == (True, stamp_parse(stamps[4]))  # sealed block 4..7: its earliest stamp
+    assert seen.get("id1") == (True, stamp_parse(stamps[0]))
+    assert seen.get("id10") == (False, None)
+    assert len(seen.recent) == 2 and len(seen.sealed) == 2
+
+    listing = ListingCursor("", in_stamp_order=True)
+    for n in range(5000):
+        listing.seen(f"{n}", f"2026-01-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z")
+    assert listing.seen("4990", "2026-01-02T00:00:00Z") == "2026-01-01T01:23:10+00:00"  # recent: its own first stamp
+    assert listing.seen("10", "2026-01-02T00:00:01Z") == "2026-01-01T00:00:00+00:00"  # first block: at or below it
