@@ -9,9 +9,17 @@
   cursor moves past what was processed, never past a record not reached.
 - Every record gets a RecordLog per attempt (payload, redacted remote calls,
   result, a readable error) and a SyncRecord with its current state, written
-  by sync/recording.py: cleaned of what a database cannot store, and replaced
-  by a minimal failed log if the details still cannot be written. Whatever
-  happens to one record (reading, processing, storing) fails that record only.
+  by sync/recording.py in one transaction: cleaned of what a database cannot
+  store, and replaced by a minimal failed log if the details still cannot be
+  written. Whatever happens to one record (reading, processing, storing) fails
+  that record only.
+- The engine's own database work per record is constant: one UPDATE of the run
+  marking the record in flight (with the counters of the records before it,
+  heartbeat.RunTally), the log's INSERT and the state's upsert; the states of
+  a page are read in one query (recording.RecordStates).
+- Memory stays flat whatever the run's size: pages are streamed, and a run keeps
+  only the ids it was given or that are due for a retry, and three cursors for
+  a pause's handover (pauses.CursorMarks), never a list of what it did.
 - A failed record is retried by later runs with growing delays, then left as a
   dead letter until someone resyncs it.
 - Remote calls are never made inside a database transaction; flows commit
@@ -44,11 +52,12 @@ from integrations.http import (
 from integrations.systems import system_label
 
 from .flows.base import FlowRunner, Outcome, Plan, RecordFailed, SourceItem
-from .heartbeat import RunHeartbeat, run_record_begin, runs_take_over
+from .flows.paging import PAGE_SIZE, chunks
+from .heartbeat import RunHeartbeat, RunTakenOver, RunTally, runs_take_over
 from .models import Integration, RecordLog, SyncRecord, SyncRun
-from .pauses import cursor_before, flow_pause, records_wait, run_pause_stop
+from .pauses import CursorMarks, flow_pause, records_wait, run_pause_stop
 from .record_names import record_name_of_key
-from .recording import RecordAttempt, record_store
+from .recording import RecordAttempt, RecordStates, record_store
 from .run_progress import ListingProgress
 
 logger = logging.getLogger("koppla.sync")
@@ -212,8 +221,10 @@ def _failure_state(attempt: int) -> tuple[str, object]:
     return SyncRecord.Status.RETRYING, timezone.now() + retry_delay(attempt)
 
 
-def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> RecordLog:
-    """Process one record, then write what happened (log, state, run counters).
+def record_process(
+    *, runner: FlowRunner, run: SyncRun, item: SourceItem, states: RecordStates | None = None
+) -> RecordLog:
+    """Process one record, then write what happened (log and state; the caller counts the log's status).
 
     Whatever goes wrong with this one record stays with it: an exception while
     processing becomes its failed log, and a log that cannot be stored as it is
@@ -246,58 +257,68 @@ def record_process(*, runner: FlowRunner, run: SyncRun, item: SourceItem) -> Rec
         label=item.label, outcome=outcome, error=error, request=request, response=response, calls=calls
     )
     try:
-        return record_store(run=run, source_id=item.source_id, attempt=attempt, failure_state=_failure_state)
+        return record_store(
+            run=run, source_id=item.source_id, attempt=attempt, failure_state=_failure_state, states=states
+        )
     except Exception as exc:  # noqa: BLE001 - the details could not be stored: store a minimal failed log instead
         logger.exception("Could not store the log of %s record %s", runner.flow, item.source_id)
         return record_store(
-            run=run, source_id=item.source_id, attempt=attempt.minimal(exc), failure_state=_failure_state
+            run=run, source_id=item.source_id, attempt=attempt.minimal(exc), failure_state=_failure_state, states=states
         )
 
 
 def _plan_items(
-    runner: FlowRunner, *, run: SyncRun, source_ids: list[str] | None
-) -> tuple[Iterator[SourceItem], int | None, list[str], Plan | None]:
-    """Resync: exactly the given records. Otherwise: due retries first, then what changed."""
-    notes: list[str] = []
+    runner: FlowRunner, *, run: SyncRun, source_ids: list[str] | None, states: RecordStates, tally: RunTally
+) -> tuple[Iterator[SourceItem], list[str], Plan | None]:
+    """Resync: exactly the given records. Otherwise: what changed, then the due retries it did not list.
+
+    Streams: the listing's pages as the plan reads them, then the retries by id. What is kept is the
+    due ids (a retry listed again is done with the listing, not fetched once more); `tally.total` is
+    the plan's total plus the due retries, set exactly once the listing was read.
+    """
     if source_ids is not None:
         ids = list(OrderedDict.fromkeys(source_ids))
-        return _fetch_each(runner, run, ids), len(ids), notes, None
+        tally.total = len(ids)
+        return _fetch_each(runner, run, ids, states), [], None
     due = records_due(integration=run.integration, flow=run.flow)
     plan: Plan = runner.changed_since(runner.start_cursor(run.cursor_from))
-    notes.extend(plan.notes)
+    plan.on_page = states.load_items
     if plan.total is not None:
-        changed = list(plan.items)
-        changed_ids = {item.source_id for item in changed}
-        retries = [sid for sid in due if sid not in changed_ids]
-        return iter([*_fetch_each(runner, run, retries), *changed]), len(retries) + len(changed), notes, plan
+        tally.total = plan.total + len(due)
+    due_ids = set(due)
 
     def stream():
-        seen = set()
+        listed_due = set()
         for item in plan.items:
-            seen.add(item.source_id)
+            if item.source_id in due_ids:
+                listed_due.add(item.source_id)
             yield item
-        yield from _fetch_each(runner, run, [sid for sid in due if sid not in seen])
+        retries = [sid for sid in due if sid not in listed_due]
+        if plan.total is not None:
+            tally.total = plan.total + len(retries)
+        yield from _fetch_each(runner, run, retries, states)
 
-    return stream(), None, notes, plan
-
-
-def _fetch_each(runner: FlowRunner, run: SyncRun, source_ids: list[str]) -> Iterator[SourceItem]:
-    """Records by id. They carry no cursor: fetched now, they say nothing about what the listing holds."""
-    for source_id in source_ids:
-        try:
-            item = runner.fetch(source_id)
-        except (RecordFailed, RemoteError) as exc:
-            item = SourceItem(source_id=source_id, label=record_name_of_key(run.flow, source_id), data=None, error=exc)
-        except Exception as exc:  # noqa: BLE001 - a record that cannot even be read fails alone
-            logger.exception("Could not read %s record %s", runner.flow, source_id)
-            item = SourceItem(source_id=source_id, label=record_name_of_key(run.flow, source_id), data=None, error=exc)
-        else:
-            item.cursor = ""
-        yield item
+    return stream(), list(plan.notes), plan
 
 
-class RunTakenOver(Exception):
-    """The run's heartbeat found it closed by another run (it was silent too long): stop at once."""
+def _fetch_each(runner: FlowRunner, run: SyncRun, source_ids: list[str], states: RecordStates) -> Iterator[SourceItem]:
+    """Records by id, their states read a page at a time. They carry no cursor: fetched now, they say
+    nothing about what the listing holds."""
+    for page in chunks(source_ids, PAGE_SIZE):
+        states.load(page)
+        for source_id in page:
+            try:
+                item = runner.fetch(source_id)
+            except (RecordFailed, RemoteError) as exc:
+                label = record_name_of_key(run.flow, source_id)
+                item = SourceItem(source_id=source_id, label=label, data=None, error=exc)
+            except Exception as exc:  # noqa: BLE001 - a record that cannot even be read fails alone
+                logger.exception("Could not read %s record %s", runner.flow, source_id)
+                label = record_name_of_key(run.flow, source_id)
+                item = SourceItem(source_id=source_id, label=label, data=None, error=exc)
+            else:
+                item.cursor = ""
+            yield item
 
 
 def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | None = None) -> SyncRun:
@@ -307,39 +328,52 @@ def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | No
     the plan's `read_to` when it went through the whole listing; a run that fails keeps the cursor
     it reached; a run stopped by a connection's pause hands over below the first record it did not
     finish. A run of given ids leaves `cursor_to` empty: it read no listing.
+    Per record: one UPDATE of the run (in-flight mark and counters) plus what recording.record_store
+    writes; per page: one read of the page's states.
     """
     full = source_ids is None
     cursor = run.cursor_from if full else ""
     notes: list[str] = []
-    done: set[str] = set()
-    cursors: set[str] = set()
+    given_done: set[str] = set()  # of the given ids only: a full run keeps no list of what it did
+    marks = CursorMarks()
+    tally = RunTally(run)
+    states = RecordStates(integration=run.integration, flow=run.flow)
     item = calls = None
+    stored = False
     heartbeat = RunHeartbeat(run.pk).start()
     try:
-        paused = flow_pause(runner)
-        if paused is not None:
-            raise paused  # a connection it needs is paused: call nothing
-        # A full run shows "listing: 3 pages read, 250 records so far" until its total is known; a run of
-        # given ids reads no listing (pages its fetches read are look-ups).
-        listing = ListingProgress(run, active=full)
-        with listing.observing():
-            items, total, notes, plan = _plan_items(runner, run=run, source_ids=source_ids)
-        if total is not None:
-            SyncRun.objects.filter(pk=run.pk).update(total=total)
-        for item in listing.observe(items):
-            if heartbeat.lost.is_set():
-                raise RunTakenOver(f"Run #{run.pk} was taken over by another run; it stopped before {item.source_id}.")
-            run_record_begin(run=run, source_id=item.source_id)
-            with record_calls() as calls:
-                record_process(runner=runner, run=run, item=item)
-            done.add(item.source_id)
-            cursors.add(item.cursor)
-            if full and item.cursor:
-                cursor = item.cursor
-        if full and plan is not None and plan.read_to:
-            cursor = plan.read_to
+        try:
+            paused = flow_pause(runner)
+            if paused is not None:
+                raise paused  # a connection it needs is paused: call nothing
+            # A full run shows "listing: 3 pages read, 250 records so far" until its total is known; a run of
+            # given ids reads no listing (pages its fetches read are look-ups).
+            listing = ListingProgress(run, active=full)
+            with listing.observing():
+                items, notes, plan = _plan_items(runner, run=run, source_ids=source_ids, states=states, tally=tally)
+            for item in listing.observe(items):
+                stored = False
+                if heartbeat.lost.is_set():
+                    raise RunTakenOver(
+                        f"Run #{run.pk} was taken over by another run; it stopped before {item.source_id}."
+                    )
+                tally.record_begin(item.source_id)
+                with record_calls() as calls:
+                    log = record_process(runner=runner, run=run, item=item, states=states)
+                stored = True
+                tally.counted(log.status)
+                if not full:
+                    given_done.add(item.source_id)
+                marks.seen(item.cursor)
+                if full and item.cursor:
+                    cursor = item.cursor
+            if full and plan is not None and plan.read_to:
+                cursor = plan.read_to
+        finally:
+            tally.flush()  # the counters of the last records, before the run is closed whichever way
     except ConnectionPaused as exc:
-        return _stop_for_pause(run, exc, source_ids, done, cursors, item, calls, notes)
+        in_flight = item if item is not None and not stored else None
+        return _stop_for_pause(run, exc, source_ids, given_done, marks, in_flight, calls, notes)
     except RemoteError as exc:
         return run_fail(run=run, message=remote_error_message(exc, then=RUN_RETRIED), cursor_to=cursor)
     except RecordFailed as exc:
@@ -355,13 +389,12 @@ def flow_execute(*, runner: FlowRunner, run: SyncRun, source_ids: list[str] | No
     return run_finish(run=run, cursor_to=cursor, notes=notes)
 
 
-def _stop_for_pause(run, pause, source_ids, done, cursors, item, calls, notes) -> SyncRun:
+def _stop_for_pause(run, pause, source_ids, given_done, marks, in_flight, calls, notes) -> SyncRun:
     """The record in flight and the given ids not reached wait for the pause; the cursor stays below them."""
-    in_flight = item if item is not None and item.source_id not in done else None
-    waiting = [sid for sid in OrderedDict.fromkeys(source_ids or []) if sid not in done]
+    waiting = [sid for sid in OrderedDict.fromkeys(source_ids or []) if sid not in given_done]
     records_wait(run=run, pause=pause, source_ids=waiting, in_flight=in_flight, calls=calls)
     cursor_to = ""  # a run given ids never moves the cursor
     if source_ids is None:
-        boundary = in_flight.cursor if in_flight is not None and in_flight.cursor else max(cursors, default="")
-        cursor_to = cursor_before(cursors, boundary, run.cursor_from)
+        boundary = in_flight.cursor if in_flight is not None else ""
+        cursor_to = marks.before(boundary, run.cursor_from)
     return run_pause_stop(run=run, pause=pause, cursor_to=cursor_to, notes=notes)

@@ -7,6 +7,11 @@ silent for SYNC_RUN_STALE_SECONDS (180 s) is dead: the next `run_begin` of its f
 start and every task the q2 worker starts close it (`runs_interrupted_close`) as failed with the note
 "Interrupted: the worker stopped at HH:MM …", and the record it had in flight (`current_source_id`) gets a failed log and a
 retrying state, so it is retried, and looked up before anything is created.
+
+The run's counters (done, ok, skipped, failed) are kept in memory by `RunTally` and written with
+the in-flight mark of the next record (one UPDATE a record, which also beats) and once more when
+the run ends; a takeover counts them again from the run's logs, so a worker that died between a
+record's log and the next mark leaves exact figures too.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -89,9 +94,61 @@ class RunHeartbeat:
             return True
 
 
-def run_record_begin(*, run: SyncRun, source_id: str) -> None:
-    """Note the record about to be processed, so a takeover knows which one was in flight."""
-    SyncRun.objects.filter(pk=run.pk).update(current_source_id=source_id[:100], heartbeat_at=timezone.now())
+class RunTakenOver(Exception):
+    """The run was closed by another run (it was silent too long): its worker stops at once."""
+
+
+class RunTally:
+    """A running run's counters, kept in memory and written with each record's in-flight mark.
+
+    `record_begin(source_id)` is one UPDATE: the record now in flight (`current_source_id`, what a
+    takeover logs), the heartbeat, and the counters of every record finished before it. It raises
+    RunTakenOver when the run is no longer running. `counted(status)` counts a stored log;
+    `flush()` writes the counters once the last record is done (before the run is closed).
+    `total` is the planned number of records, None while it is not known (it then grows with done).
+    """
+
+    COUNTERS = {RecordLog.Status.FAILED: "failed_count", RecordLog.Status.SKIPPED: "skipped_count"}
+
+    def __init__(self, run: SyncRun, *, total: int | None = None):
+        self.run = run
+        self.total = total
+        self.counts = {"done": run.done, "ok_count": run.ok_count, "skipped_count": run.skipped_count}
+        self.counts["failed_count"] = run.failed_count
+
+    def counted(self, status: str) -> None:
+        self.counts["done"] += 1
+        counter = self.COUNTERS.get(status, "ok_count")  # ok and dry_run
+        self.counts[counter] += 1
+
+    def _fields(self) -> dict:
+        done = self.counts["done"]
+        total = Greatest(F("total"), done) if self.total is None else max(self.total, done)
+        return {**self.counts, "total": total, "heartbeat_at": timezone.now()}
+
+    def record_begin(self, source_id: str) -> None:
+        running = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING)
+        if not running.update(current_source_id=source_id[:100], **self._fields()):
+            raise RunTakenOver(f"Run #{self.run.pk} was taken over by another run; it stopped before {source_id}.")
+
+    def flush(self) -> None:
+        SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(**self._fields())
+
+
+def run_counters_recount(*, run: SyncRun) -> None:
+    """Set the run's counters from its logs (a waiting log is no attempt): after a takeover, whatever the
+    dead worker had written last."""
+    counts = dict.fromkeys(["ok_count", "skipped_count", "failed_count"], 0)
+    for status, number in (
+        RecordLog.objects.filter(run=run)
+        .exclude(status=RecordLog.Status.WAITING)
+        .order_by()
+        .values_list("status")
+        .annotate(number=Count("pk"))
+    ):
+        counts[RunTally.COUNTERS.get(status, "ok_count")] += number
+    done = sum(counts.values())
+    SyncRun.objects.filter(pk=run.pk).update(done=done, total=Greatest(F("total"), done), **counts)
 
 
 INTERRUPTED = (
@@ -160,6 +217,7 @@ def _runs_close(stale, *, why: str, demo: bool = False) -> list[SyncRun]:
                 continue
             if in_flight and not RecordLog.objects.filter(run=run, source_id=in_flight).exists():
                 _in_flight_record_fail(run=run, source_id=in_flight, seconds=seconds)
+            run_counters_recount(run=run)
         logger.warning("Run %s of %s %s: %s", run, run.integration, why, message)
         taken.append(run)
     return taken
@@ -201,9 +259,6 @@ def _in_flight_record_fail(*, run: SyncRun, source_id: str, seconds: int) -> Rec
             "last_error": error,
             "last_log": log,
         },
-    )
-    SyncRun.objects.filter(pk=run.pk).update(
-        done=F("done") + 1, total=Greatest(F("total"), F("done") + 1), failed_count=F("failed_count") + 1
     )
     if status == SyncRecord.Status.DEAD:
         dead_letter_notify(record=state)

@@ -42,6 +42,33 @@ def cursor_before(cursors: Iterable[str], boundary: str, fallback: str) -> str:
     return max([fallback, *below]) if below else fallback
 
 
+class CursorMarks:
+    """The cursors of a run's processed records that a pause handover needs, in constant memory.
+
+    Keeps the greatest cursor, the greatest one below it and the last one, not every cursor:
+    `before(boundary, fallback)` is `cursor_before` over those three. It is exact when the boundary
+    (the cursor of the record in flight, else the greatest) is at or above the greatest cursor, as
+    in a listing read in change order; when a record listed twice held the listing's cursor back
+    below it, the answer may be lower than the exact one (an earlier processed record's cursor, or
+    `fallback`): the next run reads a little more again, never past a record not reached.
+    """
+
+    def __init__(self):
+        self.top = self.second = self.last = ""
+
+    def seen(self, cursor: str) -> None:
+        if not cursor:
+            return
+        self.last = cursor
+        if cursor > self.top:
+            self.top, self.second = cursor, self.top
+        elif self.second < cursor < self.top:
+            self.second = cursor
+
+    def before(self, boundary: str, fallback: str) -> str:
+        return cursor_before({self.top, self.second, self.last}, boundary or self.top, fallback)
+
+
 def _state_wait(*, run: SyncRun, source_id: str, label: str, until, message: str, log: RecordLog | None) -> None:
     previous = (
         SyncRecord.objects.select_for_update()

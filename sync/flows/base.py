@@ -8,7 +8,7 @@ after each remote create).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -82,12 +82,21 @@ class Plan:
     `read_to` is set by the flow once its listing was read to the end: the cursor of the run
     when every item was processed (it may differ from the last item's cursor, e.g. when the
     last records were proven done and left out).
+
+    A plan that reads its listing a page at a time calls `page_ready(items)` with the items of a
+    page before it yields them: the engine then reads their sync states in one query (`on_page`).
     """
 
     items: Iterable[SourceItem]
     total: int | None = None
     notes: list[str] = field(default_factory=list)
     read_to: str = ""
+    on_page: Callable[[list[SourceItem]], None] | None = None
+
+    def page_ready(self, items: list[SourceItem]) -> None:
+        """The items of the next page, about to be yielded (at most one page: nothing is kept)."""
+        if self.on_page is not None and items:
+            self.on_page(items)
 
 
 def shop_capabilities(integration: Integration) -> frozenset[str]:

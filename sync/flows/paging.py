@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
@@ -63,6 +65,40 @@ def reading_clock() -> float:
     return time.monotonic()
 
 
+class FirstSeen:
+    """The ids a listing gave so far, each with a stamp at or before the one it was first listed with.
+
+    About 8 bytes an id: the last `block` ids are kept exactly (id → first stamp); older ones as a
+    sorted array of their hashes per block, with the block's earliest first stamp. A record listed
+    again from an older block is thus given its block's earliest stamp, never a later one than its
+    own, so a cursor held there stays below it (at worst a block's worth of records is read again).
+    Two ids with the same hash (one chance in about 2**64 / n) only hold a cursor lower than needed.
+    """
+
+    def __init__(self, *, block: int = 4096):
+        self.block = block
+        self.recent: dict[str, datetime | None] = {}
+        self.sealed: list[tuple[array, datetime | None]] = []
+
+    def get(self, source_id: str) -> tuple[bool, datetime | None]:
+        """(listed before, a stamp at or before its first one; None when that one could not be read)."""
+        if source_id in self.recent:
+            return True, self.recent[source_id]
+        key = hash(source_id)
+        for hashes, earliest in self.sealed:
+            at = bisect_left(hashes, key)
+            if at < len(hashes) and hashes[at] == key:
+                return True, earliest
+        return False, None
+
+    def add(self, source_id: str, moment: datetime | None) -> None:
+        self.recent[source_id] = moment
+        if len(self.recent) >= self.block:
+            stamps = [m for m in self.recent.values() if m is not None]
+            self.sealed.append((array("q", sorted(map(hash, self.recent))), min(stamps) if stamps else None))
+            self.recent = {}
+
+
 class ListingCursor:
     """Where the next run may start reading, kept while a flow goes through one listing of changes.
 
@@ -90,7 +126,7 @@ class ListingCursor:
         self.newest: datetime | None = None
         self.newest_text = ""
         self.held: datetime | None = None
-        self.first_stamps: dict[str, datetime | None] = {}
+        self.first_seen = FirstSeen()
 
     def seen(self, source_id: str, stamp: str) -> str:
         """Note one listed record (also one skipped as done); the cursor the record carries."""
@@ -101,12 +137,12 @@ class ListingCursor:
             self.newest, self.newest_text = moment, str(stamp)
         if not self.in_stamp_order:
             return ""
-        if source_id in self.first_stamps:
-            first = self.first_stamps[source_id]
+        listed, first = self.first_seen.get(source_id)
+        if listed:
             if first is not None and (self.held is None or first < self.held):
                 self.held = first
         else:
-            self.first_stamps[source_id] = moment
+            self.first_seen.add(source_id, moment)
         return self._sorted_cursor()
 
     def _sorted_cursor(self) -> str:
@@ -146,7 +182,8 @@ def listing_plan(
     `make_item` gives each node's SourceItem with its own stamp as `cursor`; that becomes the
     ListingCursor's (see there). `done(page)` names the items of a page that bindings or checksums
     prove done: they are left out (no call, no log) but still move the cursor. `read_to` is set
-    once the listing was read to its end.
+    once the listing was read to its end. One page is held at a time; the items left to do on it are
+    announced with `Plan.page_ready` before the first is yielded (the engine reads their states).
     """
     listing = ListingCursor(cursor, in_stamp_order=True)
     plan = Plan(items=())
@@ -155,10 +192,13 @@ def listing_plan(
         for page in chunks(nodes, PAGE_SIZE):
             page_items = [make_item(node) for node in page]
             finished = done(page_items) if done and page_items else set()
+            todo = []
             for item in page_items:
                 item.cursor = listing.seen(item.source_id, item.cursor)
                 if item.source_id not in finished:
-                    yield item
+                    todo.append(item)
+            plan.page_ready(todo)
+            yield from todo
         plan.read_to = listing.read_to()
 
     plan.items = items()
@@ -178,7 +218,8 @@ def item_listing_plan(
     Every listed item moves the cursor (`stamp(item)` its change stamp; the ListingCursor is not in stamp
     order), so `read_to` is set only once the listing was read to its end. The listing is read `page_size`
     items at a time; `page_items(page)` yields the SourceItems of that page still to be sent (filter, bindings
-    and checksums are the flow's), so one page's lookups are one query.
+    and checksums are the flow's), so one page's lookups are one query. They are announced with
+    `Plan.page_ready` before the first is yielded (the engine reads their states in one query).
     """
     listing = ListingCursor(cursor, in_stamp_order=False)
     plan = Plan(items=())
@@ -187,7 +228,9 @@ def item_listing_plan(
         for page in chunks(listed, page_size):
             for erp_item in page:
                 listing.seen(erp_item.number, stamp(erp_item))
-            yield from page_items(page)
+            todo = list(page_items(page))
+            plan.page_ready(todo)
+            yield from todo
         plan.read_to = listing.read_to()
 
     plan.items = items()

@@ -174,3 +174,17 @@ def test_on_postgresql_the_heartbeat_thread_refreshes_the_lock_during_a_slow_rec
     finished = services.flow_run(integration=integration, flow="orders", trigger="schedule")
     assert observed == {"refreshed": True, "other": SyncRun.Status.SKIPPED}
     assert finished.status == SyncRun.Status.SUCCEEDED
+
+
+def test_a_takeover_counts_the_dead_runs_figures_from_its_logs(integration):
+    """The counters are written with the next record's in-flight mark: a worker dying in between left them behind."""
+    dead = silent_run(integration, seconds=900, in_flight="C")
+    for source_id, status in (("A", "ok"), ("B", "skipped")):
+        RecordLog.objects.create(run=dead, integration=integration, flow="orders", source_id=source_id, status=status)
+    SyncRun.objects.filter(pk=dead.pk).update(total=3, done=1, ok_count=1)  # B's log was written, its count was not
+
+    run_begin(integration=integration, flow="orders", trigger="schedule")
+
+    dead.refresh_from_db()
+    assert (dead.done, dead.ok_count, dead.skipped_count, dead.failed_count) == (3, 1, 1, 1)  # C: the in-flight log
+    assert dead.total >= 3
