@@ -159,8 +159,15 @@ def intents_pending(*, integration: Integration, kind: str, source_ids: Iterable
 
 def intent_record(*, integration: Integration, kind: str, source_id: str) -> None:
     """Commit the intent to create the remote object of a source, before the create is sent."""
-    intent = BindingIntent(integration=integration, kind=kind, source_id=binding_key(source_id))
-    BindingIntent.objects.bulk_create([intent], ignore_conflicts=True)  # one statement; one left before stays
+    intents_record(integration=integration, kind=kind, source_ids=[source_id])
+
+
+def intents_record(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> None:
+    """Commit the intents of several sources in one statement (those recorded before stay as they are)."""
+    keys = dict.fromkeys(binding_key(s) for s in source_ids)
+    intents = [BindingIntent(integration=integration, kind=kind, source_id=key) for key in keys]
+    if intents:
+        BindingIntent.objects.bulk_create(intents, ignore_conflicts=True)
 
 
 def intents_retire(*, integration: Integration) -> int:
@@ -207,6 +214,7 @@ def document_ensure(
     post: Callable[..., None],
     posted_data: Callable[[EnsuredDocument, dict], dict],
     pending: bool | None = None,
+    intended: bool = False,
 ) -> EnsuredDocument:
     """The remote document of a source record, exactly once: bound → found → created, then posted.
 
@@ -236,7 +244,7 @@ def document_ensure(
             )
             ensured = EnsuredDocument(number, False, data)
         else:
-            if not pending:
+            if not pending and not intended:  # `intended`: the caller recorded it (a page's, in bulk)
                 intent_record(integration=integration, kind=kind, source_id=source_id)
             try:
                 number, data = create()

@@ -37,10 +37,11 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -83,6 +84,14 @@ class LeaseHandle:
     key: str
     holder: str
     ttl: timedelta
+    acquired: float = field(default_factory=time.monotonic)  # this process's monotonic clock at the acquire
+
+    def confirm(self) -> None:
+        """LeaseLost unless the lease is surely still ours before a write under it: held for less than half its
+        TTL by this process's clock (no other worker can have taken it over), else renewed now."""
+        if time.monotonic() - self.acquired < self.ttl.total_seconds() / 2:
+            return
+        self.renew()
 
     def renew(self) -> None:
         """Extend the lease by its TTL from now; LeaseLost when it is no longer ours."""
@@ -102,7 +111,7 @@ def stored_key(key: str) -> str:
     """The key as stored: unchanged up to 255 characters, else a prefix and its SHA-256."""
     if len(key) <= KEY_LENGTH:
         return key
-    return f"{key[:KEY_LENGTH - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
+    return f"{key[: KEY_LENGTH - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def _assert_no_transaction() -> None:

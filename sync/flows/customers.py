@@ -50,6 +50,12 @@ def customer_draft(customer: ShopCustomer, mappings: MappingSet) -> CustomerDraf
 class CustomersFlow(ShopToErpFlow):
     flow = Flow.CUSTOMERS
 
+    @property
+    def mappings(self) -> MappingSet:
+        """The integration's mappings as stored: a customer needs no VAT category rates, so a run that finds every
+        customer unchanged makes no ERP call at all."""
+        return self._mappings
+
     def _item(self, customer: ShopCustomer | Unreadable) -> SourceItem:
         if isinstance(customer, Unreadable):
             return self.unreadable_item(customer, what="customer")

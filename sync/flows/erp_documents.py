@@ -266,7 +266,7 @@ class ErpCustomers:
                 if number:
                     self._remember(key, number)
                     return number, "existing"
-                lease.renew()  # still ours right before the write (LeaseLost otherwise)
+                lease.confirm()  # still ours right before the write (LeaseLost otherwise)
                 return self.create(customer), "created"
         except LeaseBusy as exc:
             raise RecordFailed(

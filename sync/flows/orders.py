@@ -75,6 +75,20 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
             for number in numbers
             if any(((self.page.peek(kind, number) or _UNBOUND).data or {}).get("released") for kind in kinds)
         }
+        if self.document is not None and not self.journal_mode and not self.dry_run:
+            kind = self.document.binding_kind
+            self.page.intend(
+                kind,
+                [
+                    i.source_id
+                    for i in items
+                    if isinstance(i.data, ShopOrder)
+                    and i.source_id not in done
+                    and all(self.page.peek(k, i.source_id) is None for k in kinds)
+                    and not self.page.pending(kind, i.source_id, keep=True)
+                    and not self._not_exportable(i.data)
+                ],
+            )
         if self.document is not None and not self.journal_mode:
             self.customers.preload(
                 customer_key(i.data.customer_email or "")
@@ -173,6 +187,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
                 draft, self._customer_number(ensured), figures=not bound
             ),
             pending=self.page.pending(document.binding_kind, order.number),
+            intended=self.page.recorded(document.binding_kind, order.number),
         )
         number, customer_number = ensured.number, self._customer_number(ensured)
         if document.posted:

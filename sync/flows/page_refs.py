@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sync.bindings import binding_get, binding_key, intents_pending, intents_retire, refs_for
+from sync.bindings import binding_get, binding_key, intents_pending, intents_record, intents_retire, refs_for
 from sync.models import ExternalRef, Integration
 
 _UNKNOWN = object()
@@ -25,6 +25,7 @@ class PageRefs:
         self._refs: dict[tuple[str, str], ExternalRef | None] = {}
         self._pending: dict[tuple[str, str], bool] = {}
         self._retired = False
+        self._recorded: set[tuple[str, str]] = set()
 
     def load(
         self,
@@ -41,7 +42,7 @@ class PageRefs:
             intents_retire(integration=self.integration)  # once per run: the intents of bound sources go
             self._retired = True
         keys = list(dict.fromkeys(binding_key(s) for s in source_ids))
-        self._refs, self._pending = {}, {}
+        self._refs, self._pending, self._recorded = {}, {}, set()
         wanted = [(kind, keys) for kind in kinds]
         wanted += [(kind, list(dict.fromkeys(binding_key(s) for s in ids))) for kind, ids in (also or {}).items()]
         for kind, ids in wanted:
@@ -55,6 +56,22 @@ class PageRefs:
         """The source's binding of `kind` as the page read it (None: not bound, or not in the page)."""
         return self._refs.get((kind, binding_key(source_id)))
 
+    def intend(self, kind: str, source_ids: Iterable[str]) -> None:
+        """Record the page's intents to create (one statement) for sources about to be created; each record's
+        create then skips its own INSERT (`recorded`). A source that is then not created (skipped, refused
+        before sending) keeps its intent: its next attempt searches once before creating."""
+        keys = [binding_key(s) for s in source_ids]
+        intents_record(integration=self.integration, kind=kind, source_ids=keys)
+        self._recorded.update((kind, key) for key in keys)
+
+    def recorded(self, kind: str, source_id: str) -> bool:
+        """Whether the page recorded the source's intent (once: a second attempt in the run records its own)."""
+        key = (kind, binding_key(source_id))
+        if key in self._recorded:
+            self._recorded.discard(key)
+            return True
+        return False
+
     def take(self, kind: str, source_id: str) -> ExternalRef | None:
         """The source's binding of `kind`: from the page once, else from the database."""
         ref = self._refs.pop((kind, binding_key(source_id)), _UNKNOWN)
@@ -62,6 +79,8 @@ class PageRefs:
             return binding_get(integration=self.integration, kind=kind, source_id=source_id)
         return ref
 
-    def pending(self, kind: str, source_id: str) -> bool | None:
-        """Whether a create of `kind` is pending for the source, from the page once; None: not known here."""
-        return self._pending.pop((kind, binding_key(source_id)), None)
+    def pending(self, kind: str, source_id: str, *, keep: bool = False) -> bool | None:
+        """Whether a create of `kind` was pending for the source when the page was read, once (`keep`: look
+        without taking); None: not known here."""
+        key = (kind, binding_key(source_id))
+        return self._pending.get(key) if keep else self._pending.pop(key, None)

@@ -149,3 +149,25 @@ def test_long_keys_are_stored_hashed_and_do_not_collide():
     assert not lease_acquire(key=first, holder="worker-c")
     assert all(len(key) <= 255 for key in Lease.objects.values_list("key", flat=True))
     assert lease_release(key=first, holder="worker-a") and lease_release(key=second, holder="worker-b")
+
+
+@pytest.mark.django_db
+def test_confirm_trusts_a_fresh_lease_and_renews_one_held_half_its_ttl(monkeypatch):
+    """A write under a lease held briefly needs no statement; one held long checks it is still ours."""
+    import time as real_time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sync.leases import LeaseLost, lease_acquire, lease_hold
+
+    with lease_hold(key="confirm:1") as lease:
+        with CaptureQueriesContext(connection) as fresh:
+            lease.confirm()
+        assert len(fresh) == 0
+        later = real_time.monotonic() + lease.ttl.total_seconds()
+        monkeypatch.setattr("sync.leases.time.monotonic", lambda: later)
+        Lease.objects.filter(key="confirm:1").update(expires_at=timezone.now() - timedelta(seconds=1))
+        assert lease_acquire(key="confirm:1", holder="other-worker")
+        with pytest.raises(LeaseLost):
+            lease.confirm()

@@ -9,6 +9,7 @@ retryable message, and its retry uses the customer the first one created.
 
 import multiprocessing
 import queue
+import time
 
 import pytest
 from django.db import connection
@@ -114,7 +115,7 @@ def test_a_worker_whose_lease_was_taken_over_while_it_searched_creates_nothing(f
     from sync.flows.base import RecordFailed
     from sync.flows.customers import customer_draft
     from sync.flows.erp_documents import ErpCustomers
-    from sync.leases import lease_acquire
+    from sync.leases import DEFAULT_TTL, lease_acquire
 
     email = "slow.search@example.com"
     draft = customer_draft(
@@ -124,7 +125,10 @@ def test_a_worker_whose_lease_was_taken_over_while_it_searched_creates_nothing(f
 
     def slow_search(customers, wanted):
         found = real_search(customers, wanted)
-        # The search outlived the lease's TTL and another worker took the expired lease over.
+        # The search outlived the lease's TTL (this process's clock says so too) and another worker took the
+        # expired lease over.
+        later = time.monotonic() + DEFAULT_TTL.total_seconds() + 1
+        monkeypatch.setattr("sync.leases.time.monotonic", lambda: later)
         Lease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
         assert lease_acquire(key=f"customer:{flow_integration.pk}:{email}", holder="other-worker")
         return found
