@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+from benchsetup import django_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -60,16 +59,7 @@ def main() -> None:
     parser.add_argument("--label", default="current")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="koppla-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    django_ready()
     from mappings.models import TAX_COUNTRIES, CustomerClass, TaxZoneMapping
     from mappings.services import mapping_export, mapping_import
     from tests.factories import IntegrationFactory

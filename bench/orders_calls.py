@@ -15,40 +15,24 @@ bench/results/orders_calls.json and .md.
 from __future__ import annotations
 
 import json
-import os
-import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+from benchsetup import demo_integration, django_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 
 
 def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="koppla-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from integrations import clients
+    django_ready()
     from integrations.centra import sandbox as centra
     from integrations.visma_net import sandbox as visma
-    from mappings.models import PaymentMethodMapping
-    from sync.demo import demo_seed
     from sync.models import RecordLog
     from sync.services import flow_run
-    from tests.fakes import FakeClock
 
-    clients.DEFAULT_CLOCK = FakeClock()  # the rate limiter's spacing is not what is measured here
-    integration = demo_seed(site_url="http://testserver", connect=True)
-    PaymentMethodMapping.objects.create(integration=integration, shop_method="swish", erp_payment_method="INVOICE")
+    integration = demo_integration()  # the rate limiter's spacing is not what is measured here
 
     listing_before = centra.call_count("OrdersChanged")
     started = time.perf_counter()

@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 import time
 import traceback
 from collections import Counter
 from pathlib import Path
+
+from benchsetup import demo_integration, django_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -113,28 +112,12 @@ def main() -> None:
 
     if args.database_url:
         _postgres_recreate(args.database_url)
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix="koppla-bench-"))
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_ready(args.database_url)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
-    from integrations import clients
-    from mappings.models import PaymentMethodMapping
-    from sync.demo import demo_seed
     from sync.services import flow_run
-    from tests.fakes import FakeClock
 
-    clients.DEFAULT_CLOCK = FakeClock()
-    integration = demo_seed(site_url="http://testserver", connect=True)
-    PaymentMethodMapping.objects.create(integration=integration, shop_method="swish", erp_payment_method="INVOICE")
+    integration = demo_integration()
 
     counter = QueryCounter()
     started = time.perf_counter()

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+
+from benchsetup import demo_integration, django_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -114,26 +113,11 @@ def audit() -> dict:
 
 
 def measure() -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="koppla-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from integrations import clients
-    from mappings.models import PaymentMethodMapping
-    from sync.demo import demo_seed
+    django_ready()
     from sync.models import RecordLog
     from sync.services import flow_run
-    from tests.fakes import FakeClock
 
-    clients.DEFAULT_CLOCK = FakeClock()
-    integration = demo_seed(site_url="http://testserver", connect=True)
-    PaymentMethodMapping.objects.create(integration=integration, shop_method="swish", erp_payment_method="INVOICE")
+    integration = demo_integration()
 
     started = time.perf_counter()
     orders_run = flow_run(integration=integration, flow="orders", trigger="manual")
