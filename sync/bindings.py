@@ -222,10 +222,11 @@ def document_ensure(
     2. Else, when a create is pending for the source (`pending`, as the caller read it per page;
        None: looked up here), `find()` looks the document up remotely by Koppla's reference:
        (number, data), bound now. Without a pending create nothing can exist remotely: no search.
-    3. Else the intent is committed and `create()` creates it: (number, data), bound at once,
-       before anything else can fail, so a crash later never creates it a second time (the
-       intent of a bound source is retired later, in bulk: `intents_retire`). A create the remote refused (or that never left) retires the intent; one whose
-       answer was lost keeps it, so the retry searches first.
+    3. Else the intent is committed (unless the caller did, `intended`) and `create()` creates it:
+       (number, data), bound at once, before anything else can fail, so a crash later never
+       creates it a second time (the intent of a bound source is retired later, in bulk:
+       `intents_retire`). A create the remote refused (or that never left) drops the intent; one
+       whose answer was lost keeps it, so the retry searches first.
     4. `post(number, check_status=…)` posts it; check_status is set unless it was just created
        (one made earlier may be posted already).
     5. The binding is updated with its data merged with `posted_data(ensured, data as bound)` and
