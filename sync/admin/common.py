@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from sync.record_names import KIND_NAMES
+
 STATUS_COLOURS = {
     "ok": "#2e7d32",
     "succeeded": "#2e7d32",
@@ -215,9 +217,12 @@ class KeySearchMixin:
     """The list's search looks up keys, never a wide `icontains`: the term (spaces around it dropped) is a
     prefix of one of `key_search_fields` (case as written), which each have a prefix index (varchar_pattern_ops
     on PostgreSQL, see the models' Meta.indexes), so a search of a million rows reads only the rows it finds.
-    The page's search help says which fields are searched."""
+    The page's search help says which fields are searched. A label field (`label_search_fields`) also
+    matches the term after its kind's name: "erik@example.se" finds "Customer erik@example.se", "INV-10"
+    finds "Item INV-10" (sync/record_names.py), each still one prefix of the index."""
 
     key_search_fields: tuple[str, ...] = ()
+    label_search_fields: tuple[str, ...] = ()
     show_full_result_count = False  # no second COUNT(*) of the whole table beside a filtered list's count
     paginator = EstimatedCountPaginator
 
@@ -228,4 +233,7 @@ class KeySearchMixin:
         found = Q()
         for name in self.key_search_fields:
             found |= Q(**{f"{name}__startswith": term})
+        for name in self.label_search_fields:
+            for kind in dict.fromkeys(KIND_NAMES.values()):
+                found |= Q(**{f"{name}__startswith": f"{kind} {term}"})
         return queryset.filter(found), False

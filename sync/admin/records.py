@@ -32,8 +32,9 @@ from .common import (
 )
 
 KEY_SEARCH_HELP = (
-    "The start of the source id, the record's label (order number, e-mail, SKU) or the target id, letters as "
-    "written (e.g. 20015 or INV-10). Error texts are not searched: filter by status."
+    "The start of the source id, the record's label or what follows its kind (order number, e-mail, SKU: "
+    "20015, erik@example.se, INV-10) or the target id, letters as written. Error texts are not searched: "
+    "filter by status."
 )
 
 _RESYNC_TEXT = (
@@ -142,6 +143,7 @@ class RecordLogAdmin(KeySearchMixin, ResyncButtonMixin, RunPermissionMixin, Read
     list_filter = ["status", "flow", "integration", ("created_at", DateFieldListFilter)]
     list_select_related = ["integration", "run"]
     key_search_fields = ("source_id", "source_label", "target_id")
+    label_search_fields = ("source_label",)
     search_fields = list(key_search_fields)
     search_help_text = KEY_SEARCH_HELP
     ordering = ["-created_at"]
@@ -212,6 +214,7 @@ class SyncRecordAdmin(KeySearchMixin, ResyncButtonMixin, RunPermissionMixin, Rea
     list_filter = [("status", StatusWithFailedFilter), "flow", "integration", ("updated_at", DateFieldListFilter)]
     list_select_related = ["integration", "last_log"]
     key_search_fields = ("source_id", "source_label", "target_id")
+    label_search_fields = ("source_label",)
     search_fields = list(key_search_fields)
     search_help_text = KEY_SEARCH_HELP
     ordering = ["-updated_at"]

@@ -43,6 +43,17 @@ def test_the_search_finds_the_start_of_an_id_or_label_never_the_error_text(admin
     assert listed(admin_client, q="0015") == set()  # the middle of an id is no key
 
 
+def test_a_label_is_found_by_what_follows_its_kinds_name(admin_client):
+    """Labels name their kind first ("Customer <e-mail>", "Item <SKU>"): the search matches after it too."""
+    run = SyncRunFactory(flow="customers")
+    RecordLogFactory(run=run, source_id="7", source_label="Customer erik.andersson.72@example.se")
+    RecordLogFactory(run=run, source_id="8", source_label="Customer erika@example.se")
+
+    assert listed(admin_client, q="erik.andersson") == {"7"}
+    assert listed(admin_client, q="Customer erik") == {"7", "8"}
+    assert listed(admin_client, q="andersson") == set()  # still the start of a key, not any part of it
+
+
 def test_each_big_list_says_what_its_search_looks_at_and_shows_no_date_hierarchy(admin_client, logs):
     for name in BIG_LISTS:
         page = admin_client.get(reverse(f"admin:{name}_changelist"), {"q": "2"}).content.decode()
