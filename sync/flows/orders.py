@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from integrations.http import ValidationFailed
 from mappings.models import Regime
-from sync.bindings import EnsuredDocument, bindings_map, document_ensure
+from sync.bindings import EnsuredDocument, bindings_map, document_ensure, intent_drop
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder, Unreadable
 
@@ -43,6 +43,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         self._item_numbers: dict[str, str] | None = None
         self.document = order_document_of(self.integration)
         self.page = PageRefs(self.integration)
+        self._create_sent = False
 
     # -- reading ------------------------------------------------------------------
     def _item(self, order: ShopOrder | Unreadable) -> SourceItem:
@@ -147,9 +148,21 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         return ""
 
     def process(self, item: SourceItem) -> Outcome:
+        """One order; an intent its page recorded for it is dropped when no create was sent after all (it was
+        skipped, refused by a precheck or a mapping, or failed before the ERP was called), so its next attempt
+        does not search the ERP first."""
         order: ShopOrder = item.data
         if self.journal_mode:
             return self.journal_queue(order)
+        kind = self.document.binding_kind
+        intended, self._create_sent = self.page.recorded(kind, order.number), False
+        try:
+            return self._process(order, intended=intended)
+        finally:
+            if intended and not self._create_sent:
+                intent_drop(integration=self.integration, kind=kind, source_id=order.number)
+
+    def _process(self, order: ShopOrder, *, intended: bool) -> Outcome:
         document = self.document
         ref = self.page.take(document.binding_kind, order.number)
         if ref and (ref.data or {}).get("released"):
@@ -187,7 +200,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
                 draft, self._customer_number(ensured), figures=not bound
             ),
             pending=self.page.pending(document.binding_kind, order.number),
-            intended=self.page.recorded(document.binding_kind, order.number),
+            intended=intended,
         )
         number, customer_number = ensured.number, self._customer_number(ensured)
         if document.posted:
@@ -253,6 +266,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
     def _document_create(self, draft: InvoiceDraft) -> tuple[str, dict]:
         customer_number, _ = self.customers.resolve(draft.customer, default_number=draft.default_customer_number)
         self.payload = self.document.request(self.erp, draft, customer_number=customer_number)
+        self._create_sent = True  # from here the ERP may hold it: the intent stays until it is bound
         number = self.document.create(self.erp, draft, customer_number=customer_number)
         return number, self._binding_data(draft, customer_number)
 

@@ -101,3 +101,21 @@ def test_the_customers_flow_sends_nothing_for_customers_the_orders_flow_just_mad
     sent = RecordLog.objects.filter(run=run, source_id__in=[c["id"] for c in shop_customers], status="ok")
     assert list(sent.values_list("source_id", "response")) == []
     assert endpoint_calls(run)["PUT v1/customer/{id}"] == run.ok_count  # only customers that differ are updated
+
+
+def test_an_order_refused_before_anything_was_sent_keeps_no_intent_and_its_retry_does_not_search(
+    flow_integration, resync
+):
+    centra_demo.seed(orders=24)  # no payment method mapped for Swish: those orders fail on the mapping
+    run = flow_run(integration=flow_integration, flow=Flow.ORDERS, trigger="manual")
+    failed = list(RecordLog.objects.filter(run=run, status="failed").values_list("source_id", flat=True))
+    assert failed, "the demo shop has Swish orders"
+    assert not BindingIntent.objects.filter(source_id__in=failed).exists()
+
+    PaymentMethodMapping.objects.create(integration=flow_integration, shop_method="swish", erp_payment_method="INVOICE")
+    resync(flow_integration, "orders", failed)
+
+    retried = RecordLog.objects.filter(flow="orders", source_id__in=failed, status="ok")
+    assert retried.count() == len(failed)
+    calls = Counter(c["method"] + " " + c["url"].split("/api/", 1)[-1].split("?")[0] for r in retried for c in r.calls)
+    assert not [c for c in calls if c.startswith("GET v1/customerinvoice")], calls
