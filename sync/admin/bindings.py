@@ -2,10 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from config.admin_utils import AUDIT_FIELDS, ReadOnlyAdmin, pretty_json
-from sync.models import ExternalRef
+from sync.models import BindingIntent, ExternalRef
 from sync.record_names import binding_name, record_name_parse
 
 from .common import KeySearchMixin
@@ -61,3 +61,31 @@ def _name_matches(name, wanted) -> bool:
     (label, number, details), (w_label, w_number, w_details) = name, wanted
     own = {d.casefold() for d in details}
     return (label, number.casefold()) == (w_label, w_number.casefold()) and all(d.casefold() in own for d in w_details)
+
+
+@admin.register(BindingIntent)
+class BindingIntentAdmin(KeySearchMixin, ReadOnlyAdmin):
+    """Pending creates (sync/bindings.py): a remote create Koppla recorded before sending it. One whose source is
+    bound did its work and is cleared by the flow's next run; one without a binding means the ERP's answer was
+    lost (a crash or a timeout), so the record's next attempt searches the ERP by Koppla's reference first."""
+
+    list_display = ["source_id", "kind", "integration", "bound", "created_at"]
+    list_filter = ["kind", "integration", ("created_at", DateFieldListFilter)]
+    list_select_related = ["integration"]
+    key_search_fields = ("source_id",)
+    search_fields = list(key_search_fields)
+    search_help_text = "The start of the source id (an order number, a return id), letters as written."
+    ordering = ["-created_at"]
+    fields = ["integration", "kind", "source_id", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        binding = ExternalRef.objects.filter(
+            integration=OuterRef("integration"), kind=OuterRef("kind"), source_id=OuterRef("source_id")
+        )
+        return super().get_queryset(request).annotate(is_bound=Exists(binding))
+
+    @admin.display(description="Bound", boolean=True, ordering="is_bound")
+    def bound(self, obj):
+        """True: the create went through and is bound; False: its answer was lost, the next attempt searches."""
+        return obj.is_bound

@@ -15,7 +15,7 @@ from mappings.models import (
     VatRateMapping,
 )
 from mappings.services import vat_territories_load_standard
-from sync.models import BulkAction, IntegrationFlow, JournalVatAccount, SyncRecord, WebhookEvent
+from sync.models import BindingIntent, BulkAction, IntegrationFlow, JournalVatAccount, SyncRecord, WebhookEvent
 from sync.services import integration_flows_ensure
 from tests.factories import (
     ExternalRefFactory,
@@ -42,6 +42,7 @@ def populated(integration):
     vat_territories_load_standard(integration=integration)
     record = RecordLogFactory(run__integration=integration, request={"a": 1}, calls=[{"method": "POST"}])
     ExternalRefFactory(integration=integration)
+    BindingIntent.objects.create(integration=integration, kind="invoice", source_id="20015")
     NumberSeriesCheckFactory(connection=integration.erp, integration=integration)
     SyncRecord.objects.create(
         integration=integration,
@@ -90,6 +91,7 @@ def test_every_koppla_model_is_registered():
         "SyncRun",
         "RecordLog",
         "ExternalRef",
+        "BindingIntent",
         "NumberSeriesCheck",
         "SyncRecord",
         "WebhookEvent",

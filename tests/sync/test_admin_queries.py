@@ -26,6 +26,7 @@ from mappings.models import (
     VatTerritory,
 )
 from sync.models import (
+    BindingIntent,
     BulkAction,
     ExternalRef,
     Integration,
@@ -126,6 +127,7 @@ BUILDERS = {
     SyncRecord: _record,
     WebhookEvent: _each(lambda i: WebhookEvent.objects.create(integration=i, status="rejected", events=[{"a": 1}])),
     ExternalRef: _each(lambda i: ExternalRefFactory(integration=i)),
+    BindingIntent: _each(lambda i: BindingIntent.objects.create(integration=i, kind="invoice", source_id="20015")),
     NumberSeriesCheck: _each(
         lambda i: NumberSeriesCheckFactory(connection=i.erp, integration=i, status="warning", message="low")
     ),
