@@ -301,7 +301,8 @@ class HttpClient:
                     retry_after = self.pause.answered(response, method, url, client=self, retry_after=retry_after)
                 not_processed = status in (429, 503)
                 if retry_after is not None and retry_after > self.policy.max_retry_after:
-                    raise self._error(response, method, url, retry_after=retry_after)
+                    # a 502/504 may come after the remote did the work: only 429/503 say it did not
+                    raise self._error(response, method, url, retry_after=retry_after, maybe_sent=not not_processed)
                 if (not_processed or safe_to_repeat) and attempt < self.policy.max_attempts:
                     self.clock.sleep(retry_after if retry_after is not None else self.policy.backoff(attempt, self.rng))
                     continue

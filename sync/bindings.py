@@ -33,7 +33,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from config.storable import storable_json, storable_text
-from integrations.http import RemoteError
 
 from .models import BindingIntent, ExternalRef, Integration
 
@@ -186,12 +185,11 @@ def intent_drop(*, integration: Integration, kind: str, source_id: str) -> None:
 
 
 def _nothing_created(exc: BaseException) -> bool:
-    """Whether a failed create surely created nothing: the remote answered with an error (a 4xx, a 429, a
-    pause), or the flow refused it before sending. An answer that did not arrive (RemoteError.maybe_sent:
-    a timeout or 5xx after the request left) or an unknown error keeps the intent."""
-    if isinstance(exc, RemoteError):
-        return not exc.maybe_sent
-    from sync.flows.base import RecordFailed  # the flows' own refusals (prechecks, customers) come before a create
+    """Whether a failed create surely created nothing: only the flow's own refusal (RecordFailed: a precheck,
+    the customer's lease) before anything was sent. A remote error keeps the intent whatever it says: a
+    refusal may answer a retry of a request whose first attempt got through, and a 502/504 may come after
+    the work was done, so the retry searches once before creating."""
+    from sync.flows.base import RecordFailed
 
     return isinstance(exc, RecordFailed)
 
@@ -225,8 +223,8 @@ def document_ensure(
     3. Else the intent is committed (unless the caller did, `intended`) and `create()` creates it:
        (number, data), bound at once, before anything else can fail, so a crash later never
        creates it a second time (the intent of a bound source is retired later, in bulk:
-       `intents_retire`). A create the remote refused (or that never left) drops the intent; one
-       whose answer was lost keeps it, so the retry searches first.
+       `intents_retire`). A create the flow refused before sending drops the intent; after any
+       remote error it stays, so the retry searches first.
     4. `post(number, check_status=…)` posts it; check_status is set unless it was just created
        (one made earlier may be posted already).
     5. The binding is updated with its data merged with `posted_data(ensured, data as bound)` and

@@ -75,7 +75,7 @@ class CustomersFlow(ShopToErpFlow):
             if not customer.email:
                 continue
             try:
-                checksum = customer_checksum(self.erp, customer_draft(customer, self.mappings), self.mappings)
+                checksum = customer_checksum(self.erp, customer_draft(customer, self.mappings))
             except RecordFailed:
                 continue  # processing says what is wrong
             checksums[item.source_id] = (customer_key(customer.email), checksum)
@@ -103,7 +103,7 @@ class CustomersFlow(ShopToErpFlow):
         customer_precheck(self.erp, draft)  # before the create or update
         if self.dry_run:
             return Outcome(status="dry_run", request=body)
-        checksum = customer_checksum(self.erp, draft, self.mappings)  # the same as the orders flow stores
+        checksum = customer_checksum(self.erp, draft)  # the same as the orders flow stores
         # Binding, else (under the e-mail's lease shared with the orders flow) search, else create.
         number, how = self.customers.ensure(draft)
         if how == "created":

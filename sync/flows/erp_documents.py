@@ -42,17 +42,15 @@ def customer_lease_key(integration: Integration, key: str) -> str:
     return f"customer:{integration.pk}:{key}"
 
 
-def customer_checksum(erp, draft: CustomerDraft, mappings: MappingSet) -> str:
-    """The checksum of the customer's shop-owned fields as the ERP receives them (the body of its update).
+def customer_checksum(erp, draft: CustomerDraft) -> str:
+    """The checksum of the customer's fields the customers flow sends, as the ERP receives them (its body).
 
-    The orders flow's customer carries the order's currency and payment method, which the customers flow
-    does not send; both are left out here, and the credit terms are those of the customer's type, so the
-    orders and customers flows store the same checksum for the same customer (issue 18: a customer made
-    by the orders flow is not sent again by the customers flow while it has not changed)."""
-    owned = replace(
-        draft, currency="", payment_method="", credit_terms=mappings.payment_terms.get(draft.customer_type, "")
-    )
-    return checksum_of(erp.customer_request(owned))
+    The orders flow's customer also carries the order's currency and payment method, which the customers
+    flow never sends; both are left out here, and everything else is as sent (credit terms included: an
+    order's terms that differ from the customer type's make the customers flow send its own). So the orders
+    and customers flows store the same checksum for the same content, and a customer the orders flow made
+    is not sent again by the customers flow while it has not changed (issue 18)."""
+    return checksum_of(erp.customer_request(replace(draft, currency="", payment_method="")))
 
 
 def figures_keyed(figures: Figures, *, places: int, shipping_items: set[str]) -> Figures:
@@ -117,7 +115,7 @@ class ShopToErpFlow(FlowRunner):
         self.customers = ErpCustomers(
             integration=self.integration,
             erp=self.erp,
-            checksum=lambda draft: customer_checksum(self.erp, draft, self.mappings),
+            checksum=lambda draft: customer_checksum(self.erp, draft),
         )
         self._rates_read = False
 

@@ -119,6 +119,16 @@ def test_long_retry_after_is_not_waited_out_in_a_worker():
 
 
 @responses.activate
+def test_a_gateway_timeout_asking_a_long_wait_may_still_have_done_the_write():
+    """A 504 after the remote did the work says Retry-After like a 503 would: only 429/503 prove nothing was done."""
+    responses.post(f"{BASE}/invoices", status=504, headers={"Retry-After": "600"})
+    with pytest.raises(RemoteDown) as exc:
+        make_client(FakeClock()).request("POST", "/invoices", json_body={"n": 1})
+    assert exc.value.maybe_sent is True and exc.value.retry_after == 600
+    assert len(responses.calls) == 1
+
+
+@responses.activate
 def test_post_is_not_repeated_after_it_may_have_reached_the_server():
     responses.post(f"{BASE}/invoices", body=requests.ReadTimeout("read timed out"))
     with pytest.raises(RemoteDown) as exc:

@@ -104,17 +104,41 @@ def test_only_intents_of_bound_sources_are_retired():
     assert intents_pending(integration=integration, kind=KIND, source_ids=["5001", "5002"]) == {"5002"}
 
 
-def test_a_create_the_remote_refused_retires_its_intent_so_the_retry_does_not_search():
+def test_a_create_the_remote_refused_keeps_its_intent_so_the_retry_searches_once():
+    """A refusal may answer a retried request whose first attempt got through: the retry looks first."""
     integration = IntegrationFactory()
     refused = ValidationFailed("Customer 10001 is on hold", system="visma_net", status=400)
 
     with pytest.raises(ValidationFailed):
         ensure(integration, [], fails=refused)
 
+    assert intents_pending(integration=integration, kind=KIND, source_ids=["5001"]) == {"5001"}
+    calls = []
+    ensure(integration, calls)
+    assert [c if isinstance(c, str) else c[0] for c in calls] == ["find", "create", "post"]
+
+
+def test_a_create_the_flow_refused_before_sending_drops_its_intent():
+    from sync.flows.base import RecordFailed
+
+    integration = IntegrationFactory()
+    with pytest.raises(RecordFailed):
+        ensure(integration, [], fails=RecordFailed("Another worker is creating the customer"))
+
     assert not BindingIntent.objects.exists()
     calls = []
     ensure(integration, calls)
     assert "find" not in calls
+
+
+def test_a_gateway_timeout_with_a_long_retry_after_may_have_been_done_and_keeps_the_intent():
+    integration = IntegrationFactory()
+    gateway = RemoteDown("504 Gateway Timeout", system="visma_net", status=504, maybe_sent=True, retry_after=600)
+
+    with pytest.raises(RemoteDown):
+        ensure(integration, [], fails=gateway)
+
+    assert intents_pending(integration=integration, kind=KIND, source_ids=["5001"]) == {"5001"}
 
 
 def test_a_document_found_by_its_reference_is_bound_and_posted_with_a_status_check():
