@@ -180,8 +180,15 @@ def intents_retire(*, integration: Integration) -> int:
 
 
 def intent_drop(*, integration: Integration, kind: str, source_id: str) -> None:
-    """Forget an intent whose create surely did not happen (the remote refused it, or it was never sent)."""
-    BindingIntent.objects.filter(integration=integration, kind=kind, source_id=binding_key(source_id)).delete()
+    """Forget an intent whose create surely did not happen (it was never sent)."""
+    intents_drop(integration=integration, kind=kind, source_ids=[source_id])
+
+
+def intents_drop(*, integration: Integration, kind: str, source_ids: Iterable[str]) -> None:
+    """Forget the intents of sources whose create was never sent (one statement)."""
+    keys = [binding_key(s) for s in source_ids]
+    if keys:
+        BindingIntent.objects.filter(integration=integration, kind=kind, source_id__in=keys).delete()
 
 
 def _nothing_created(exc: BaseException) -> bool:

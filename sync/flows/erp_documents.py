@@ -176,6 +176,9 @@ class ErpCustomers:
         self.directory = directory_available(erp)
         self._directory_read = False
         self._page: dict[str, str] = {}  # e-mail key → number bound ("" not bound) for the page being processed
+        self._uncertain: set[str] = (
+            set()
+        )  # keys whose create got no answer this run: searched, not trusted to the directory
 
     def preload(self, keys: Iterable[str]) -> None:
         """Read the bindings of a page's e-mail keys at once (the last page's are dropped)."""
@@ -201,8 +204,9 @@ class ErpCustomers:
     def search(self, key: str) -> str:
         """The ERP customer with this e-mail (the lowest number if several), bound at once; '' if none.
 
-        With a directory (read by `ensure` before this), the binding has answered already: no call."""
-        if self.directory:
+        With a directory (read by `ensure` before this), the binding has answered already: no call, unless
+        this run sent a create for the e-mail without an answer (the directory was read before it)."""
+        if self.directory and key not in self._uncertain:
             return ""
         found = self.erp.customer_find_by_email(key)
         if not found:
@@ -221,7 +225,11 @@ class ErpCustomers:
         """Create the customer and commit its binding at once. Callers with an e-mail hold its lease (`ensure`)."""
         customer_precheck(self.erp, customer)
         checksum = self.checksum(customer) if self.checksum and customer.email else ""
-        number = self.erp.customer_create(customer)
+        try:
+            number = self.erp.customer_create(customer)
+        except Exception:
+            self._uncertain.add(customer_key(customer.email))  # it may exist now: the next one searches first
+            raise
         # Committed at once: a crash after this line must not create the customer again.
         binding_save(
             integration=self.integration,

@@ -17,9 +17,9 @@ write: create the customer if needed, create the document, commit the binding
 
 from __future__ import annotations
 
-from integrations.http import ValidationFailed
+from integrations.http import ConnectionPaused, ValidationFailed
 from mappings.models import Regime
-from sync.bindings import EnsuredDocument, bindings_map, document_ensure, intent_drop
+from sync.bindings import EnsuredDocument, binding_save, bindings_map, document_ensure, intent_drop
 from sync.models import ExternalRef, Flow
 from sync.shop import ShopOrder, Unreadable
 
@@ -69,8 +69,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         (PageRefs, ErpCustomers.preload), so processing its orders reads none of them again."""
         numbers = [i.source_id for i in items]
         kinds = [document.binding_kind for document in ORDER_DOCUMENTS.values()]
-        pending = [self.document.binding_kind] if self.document is not None else []
-        self.page.load(source_ids=numbers, kinds=kinds, pending_kinds=pending)
+        self.page.load(source_ids=numbers, kinds=kinds, pending_kinds=kinds if self.document is not None else [])
         done = {
             number
             for number in numbers
@@ -108,6 +107,8 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
             if self.document is not None and document.setting == self.document.setting:
                 continue
             ref = self.page.take(document.binding_kind, order_number)
+            if ref is None and self.page.pending(document.binding_kind, order_number):
+                ref = self._found_as_another(document, order_number)  # its create's answer was lost: look
             if ref is not None:
                 return Outcome(
                     status="skipped",
@@ -116,6 +117,21 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
                     f"{self.noun}s, but an order is sent once, so no {self.noun} is made for it.",
                 )
         return None
+
+    def _found_as_another(self, document, order_number: str):
+        """The document of another type made for the order by an earlier attempt whose answer was lost, bound now;
+        None when the ERP has none."""
+        found = document.find(self.erp, order_number)
+        if found is None:
+            return None
+        return binding_save(
+            integration=self.integration,
+            kind=document.binding_kind,
+            source_id=order_number,
+            target_id=found.number,
+            data={"customer_number": found.customer_number, "found_by": "search"},
+            new=True,
+        )
 
     def fetch(self, source_id: str) -> SourceItem:
         return self._item(self.shop_record(self.shop.order_get(source_id), f"Order {source_id}"))
@@ -158,6 +174,9 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         intended, self._create_sent = self.page.recorded(kind, order.number), False
         try:
             return self._process(order, intended=intended)
+        except ConnectionPaused:
+            self.page.drop_unprocessed()  # the run stops here: the page's orders not reached send nothing
+            raise
         finally:
             if intended and not self._create_sent:
                 intent_drop(integration=self.integration, kind=kind, source_id=order.number)

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sync.bindings import binding_get, binding_key, intents_pending, intents_record, intents_retire, refs_for
+from sync.bindings import (
+    binding_get,
+    binding_key,
+    intents_drop,
+    intents_pending,
+    intents_record,
+    intents_retire,
+    refs_for,
+)
 from sync.models import ExternalRef, Integration
 
 _UNKNOWN = object()
@@ -71,6 +79,14 @@ class PageRefs:
             self._recorded.discard(key)
             return True
         return False
+
+    def drop_unprocessed(self) -> None:
+        """Drop the intents the page recorded for sources not processed (the run stops before them): they sent
+        nothing, so their next attempt need not search."""
+        for kind in {kind for kind, _ in self._recorded}:
+            keys = [key for k, key in self._recorded if k == kind]
+            intents_drop(integration=self.integration, kind=kind, source_ids=keys)
+        self._recorded = set()
 
     def take(self, kind: str, source_id: str) -> ExternalRef | None:
         """The source's binding of `kind`: from the page once, else from the database."""
