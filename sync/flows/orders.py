@@ -107,7 +107,7 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
             if self.document is not None and document.setting == self.document.setting:
                 continue
             ref = self.page.take(document.binding_kind, order_number)
-            if ref is None and self.page.pending(document.binding_kind, order_number):
+            if ref is None and self.page.pending(document.binding_kind, order_number, read=True):
                 ref = self._found_as_another(document, order_number)  # its create's answer was lost: look
             if ref is not None:
                 return Outcome(

@@ -95,8 +95,11 @@ class PageRefs:
             return binding_get(integration=self.integration, kind=kind, source_id=source_id)
         return ref
 
-    def pending(self, kind: str, source_id: str, *, keep: bool = False) -> bool | None:
+    def pending(self, kind: str, source_id: str, *, keep: bool = False, read: bool = False) -> bool | None:
         """Whether a create of `kind` was pending for the source when the page was read, once (`keep`: look
-        without taking); None: not known here."""
+        without taking); None: not known here, unless `read`: then the database answers."""
         key = (kind, binding_key(source_id))
-        return self._pending.get(key) if keep else self._pending.pop(key, None)
+        known = self._pending.get(key) if keep else self._pending.pop(key, None)
+        if known is None and read:
+            return bool(intents_pending(integration=self.integration, kind=kind, source_ids=[source_id]))
+        return known
