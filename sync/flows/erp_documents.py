@@ -176,9 +176,8 @@ class ErpCustomers:
         self.directory = directory_available(erp)
         self._directory_read = False
         self._page: dict[str, str] = {}  # e-mail key → number bound ("" not bound) for the page being processed
-        self._uncertain: set[str] = (
-            set()
-        )  # keys whose create got no answer this run: searched, not trusted to the directory
+        # e-mail keys whose create got no answer this run: searched by e-mail, not trusted to the directory
+        self._uncertain: set[str] = set()
 
     def preload(self, keys: Iterable[str]) -> None:
         """Read the bindings of a page's e-mail keys at once (the last page's are dropped)."""
