@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from benchsetup import demo_integration, django_ready
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))  # the benches' shared set-up, also when a test loads this file by path
+from benchsetup import demo_integration, django_ready  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 
 
