@@ -52,7 +52,8 @@ class FortnoxErp(FortnoxItems, FortnoxPayments, BodyFinishing):
     call_floor = ports.CallFloor(
         order=2,  # POST /3/invoices + PUT /3/invoices/{n}/bookkeep
         new_customer=2,  # GET /3/customers?email= (no customer directory here) + POST /3/customers
-        credit_note=2,  # a credit invoice (or the credit action of an untouched invoice, +1 GET) + bookkeep
+        credit_note=2,  # a credit invoice of the rows + bookkeep; a full refund of an untouched invoice takes
+        # Fortnox's credit action instead: + GET the invoice, + PUT the credit's reference (4 calls)
         note="Koppla reads no Fortnox customer listing by change, so each new e-mail is searched once.",
     )
 
