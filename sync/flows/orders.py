@@ -32,8 +32,6 @@ from .order_mapping import InvoiceDraft, invoice_draft
 from .page_refs import PageRefs
 from .paging import cursor_moment, listing_plan
 
-_UNBOUND = ExternalRef(data={})
-
 
 class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
     flow = Flow.ORDERS
@@ -69,12 +67,9 @@ class OrdersFlow(OrderJournalMixin, ShopToErpFlow):
         (PageRefs, ErpCustomers.preload), so processing its orders reads none of them again."""
         numbers = [i.source_id for i in items]
         kinds = [document.binding_kind for document in ORDER_DOCUMENTS.values()]
-        self.page.load(source_ids=numbers, kinds=kinds, pending_kinds=kinds if self.document is not None else [])
-        done = {
-            number
-            for number in numbers
-            if any(((self.page.peek(kind, number) or _UNBOUND).data or {}).get("released") for kind in kinds)
-        }
+        # Pending creates of every document type: `_sent_as_another` looks at the other types' too (journal mode).
+        self.page.load(source_ids=numbers, kinds=kinds, pending_kinds=kinds)
+        done = {number for number in numbers if any(self.page.released(kind, number) for kind in kinds)}
         if self.document is not None and not self.journal_mode and not self.dry_run:
             kind = self.document.binding_kind
             self.page.intend(

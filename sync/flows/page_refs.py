@@ -64,6 +64,11 @@ class PageRefs:
         """The source's binding of `kind` as the page read it (None: not bound, or not in the page)."""
         return self._refs.get((kind, binding_key(source_id)))
 
+    def released(self, kind: str, source_id: str) -> bool:
+        """Whether the page read the source's binding of `kind` as released (its document posted or sent)."""
+        ref = self.peek(kind, source_id)
+        return bool(ref is not None and (ref.data or {}).get("released"))
+
     def intend(self, kind: str, source_ids: Iterable[str]) -> None:
         """Record the page's intents to create (one statement) for sources about to be created; each record's
         create then skips its own INSERT (`recorded`). A source that is then not created (skipped, refused

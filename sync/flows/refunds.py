@@ -69,7 +69,7 @@ class RefundsFlow(ShopToErpFlow):
         ids = [i.source_id for i in items]
         orders = [i.data.order_number for i in items if isinstance(i.data, ShopRefund)]
         self.page.load(source_ids=ids, kinds=[kind], pending_kinds=[kind], also={ExternalRef.Kind.INVOICE: orders})
-        return {i for i in ids if ((self.page.peek(kind, i) or ExternalRef()).data or {}).get("released")}
+        return {i for i in ids if self.page.released(kind, i)}
 
     def fetch(self, source_id: str) -> SourceItem:
         return self._item(self.shop_record(self.shop.refund_get(source_id), f"Return {source_id}"))
