@@ -602,13 +602,14 @@ def drained(expected: dict) -> bool:
     return True
 
 
-def expected_records() -> dict:
-    """Exportable order numbers, shop customer ids, and the e-mails the ERP should hold one customer for."""
+def expected_records(integration_id: int) -> dict:
+    """Exportable order numbers, shop customer ids, and the e-mails the ERP should hold one customer for (the
+    demo seeds an integration per pair: this is the Centra → Visma.net one the bench runs)."""
     from integrations.centra import sandbox as centra
     from integrations.centra.adapter import order_from_centra
     from sync.models import Integration
 
-    integration = Integration.objects.get()
+    integration = Integration.objects.get(pk=integration_id)
     allowed = set(integration.allowed_order_statuses)
     orders = [o for o in centra.orders() if o["status"] in allowed]
     customers = centra.customers()
@@ -1120,7 +1121,7 @@ def main() -> int:
     print(f"Seeding {args.orders} orders into {urlsplit(args.database_url).path.lstrip('/')} …", flush=True)
     setup = seed(args)
     args.integration, args.paces, args.seed_seconds = setup["integration_id"], setup["paces"], setup["seed_seconds"]
-    expected = expected_records()
+    expected = expected_records(args.integration)
     print(
         f"{len(expected['orders'])} exportable orders, {len(expected['customers'])} shop customers; "
         f"children log to {run_dir}",
