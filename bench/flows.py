@@ -677,13 +677,7 @@ def report_markdown(result: dict) -> str:
         header += f" {metric} |"
         rule += "---|"
     lines += [header, rule]
-    keyed = [_by_key(run) for run in runs]
-    order = []
-    for run in runs:
-        for p in run["points"]:
-            key = (p["pair"], p["step"], p["size"])
-            if key not in order:
-                order.append(key)
+    keyed, order = _points_keyed(runs)
     for key in order:
         points = [k.get(key, {}) for k in keyed]
         first = points[-1] or points[0]
@@ -832,16 +826,17 @@ SVG_METRICS = (
 COLOURS = ("#9aa5b1", "#1f6feb", "#2da44e")
 
 
+def _points_keyed(runs: list[dict]) -> tuple[list[dict], list[tuple]]:
+    """Each run's points by (pair, step, size), and those keys in the order the runs first list them."""
+    keyed = [_by_key(run) for run in runs]
+    order = list(dict.fromkeys((p["pair"], p["step"], p["size"]) for run in runs for p in run["points"]))
+    return keyed, order
+
+
 def report_svg(result: dict) -> str:
     """Grouped bars, one panel per metric; one bar per revision for each (pair, flow, size)."""
     runs = result["runs"]
-    keyed = [_by_key(run) for run in runs]
-    order = []
-    for run in runs:
-        for p in run["points"]:
-            key = (p["pair"], p["step"], p["size"])
-            if key not in order:
-                order.append(key)
+    keyed, order = _points_keyed(runs)
     group, bar, left, panel_h, top = 30, 12, 70, 170, 40
     width = left + max(1, len(order)) * group + 130
     height = top + len(SVG_METRICS) * (panel_h + 40) + 240
